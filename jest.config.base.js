@@ -1,0 +1,21 @@
+// Shared jest settings: TypeScript through ts-jest (type checking is the build's job),
+// workspace packages resolved to their sources so a test never runs against a stale dist.
+const path = require('node:path');
+
+module.exports = function jestConfig(dir) {
+  return {
+    rootDir: dir,
+    testEnvironment: 'node',
+    roots: ['<rootDir>/src', '<rootDir>/test'].filter((p) =>
+      require('node:fs').existsSync(p.replace('<rootDir>', dir)),
+    ),
+    testMatch: ['**/*.test.ts'],
+    transform: {
+      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json'), isolatedModules: true }],
+    },
+    moduleNameMapper: {
+      '^@signatory-ts/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    },
+    testTimeout: 60000,
+  };
+};

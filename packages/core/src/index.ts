@@ -1,0 +1,3 @@
+export * from './bytes';
+export * from './hash';
+export * from './base58';
