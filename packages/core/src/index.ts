@@ -3,3 +3,4 @@ export * from './hash';
 export * from './base58';
 export * from './kinds';
 export * from './errors';
+export * from './vault';
