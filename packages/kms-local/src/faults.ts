@@ -1,0 +1,231 @@
+import { isKmsErrorCode, type KmsErrorCode } from './errors';
+import type { HighSMode } from './signing';
+
+/**
+ * When a fault fires. `count`: the next N matching calls; `forMs`: every matching call for that long from
+ * when it is set; neither: every matching call until cleared. `operations` restricts it to those KMS
+ * operation names (e.g. ["Sign"]); omitted means every operation.
+ */
+export interface FaultTrigger {
+  count?: number;
+  forMs?: number;
+  operations?: string[];
+}
+
+export interface FailFault extends FaultTrigger {
+  /** e.g. KMSInternalException, DependencyTimeoutException, KeyUnavailableException, NotFoundException */
+  errorType: KmsErrorCode;
+  message?: string;
+}
+
+/** The declarative fault settings; also the JSON body of `POST /__admin/faults`. */
+export interface FaultSpec {
+  /** added before every KMS call */
+  latencyMs?: number;
+  /** added before calls to the named operations, on top of latencyMs */
+  latencyByOperation?: Record<string, number>;
+  /** answer ThrottlingException (400) */
+  throttle?: FaultTrigger | null;
+  /** answer the given error with its real status */
+  fail?: FailFault | null;
+  /** never answer (the socket stays open until the client gives up or the server closes) */
+  hang?: FaultTrigger | null;
+  /** Sign returns bytes that are not valid DER (ECDSA) or a truncated signature (others) */
+  malformedSignature?: FaultTrigger | null;
+  /** ECDSA S value: random (like KMS) or always above n/2 */
+  highS?: HighSMode;
+}
+
+interface Armed<T extends FaultTrigger> {
+  spec: T;
+  remaining?: number;
+  until?: number;
+}
+
+export interface FaultSnapshot {
+  latencyMs: number;
+  latencyByOperation: Record<string, number>;
+  throttle?: FaultTrigger & { remaining?: number; until?: number };
+  fail?: FailFault & { remaining?: number; until?: number };
+  hang?: FaultTrigger & { remaining?: number; until?: number };
+  malformedSignature?: FaultTrigger & { remaining?: number; until?: number };
+  highS: HighSMode;
+}
+
+type TriggerName = 'throttle' | 'fail' | 'hang' | 'malformedSignature';
+
+/** Thrown for a fault spec that does not make sense (bad numbers, unknown error type). */
+export class FaultSpecError extends Error {}
+
+function checkTrigger(name: string, t: FaultTrigger): void {
+  for (const field of ['count', 'forMs'] as const) {
+    const v = t[field];
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) {
+      throw new FaultSpecError(`${name}.${field} must be a non-negative integer`);
+    }
+  }
+  if (t.operations !== undefined && (!Array.isArray(t.operations) || t.operations.some((o) => typeof o !== 'string'))) {
+    throw new FaultSpecError(`${name}.operations must be a list of operation names`);
+  }
+}
+
+/** Validates a fault spec (from code or from the admin endpoint's JSON). */
+export function checkFaultSpec(spec: unknown): FaultSpec {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new FaultSpecError('fault spec must be a JSON object');
+  }
+  const s = spec as Record<string, unknown>;
+  const known = ['latencyMs', 'latencyByOperation', 'throttle', 'fail', 'hang', 'malformedSignature', 'highS'];
+  const unknown = Object.keys(s).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new FaultSpecError(`unknown fault field(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  if (s.latencyMs !== undefined && (typeof s.latencyMs !== 'number' || !(s.latencyMs >= 0))) {
+    throw new FaultSpecError('latencyMs must be a non-negative number');
+  }
+  if (s.latencyByOperation !== undefined) {
+    const l = s.latencyByOperation;
+    if (typeof l !== 'object' || l === null || Object.values(l).some((v) => typeof v !== 'number' || !(v >= 0))) {
+      throw new FaultSpecError('latencyByOperation must map operation names to non-negative numbers');
+    }
+  }
+  for (const name of ['throttle', 'fail', 'hang', 'malformedSignature'] as const) {
+    const t = s[name];
+    if (t === undefined || t === null) continue;
+    if (typeof t !== 'object' || Array.isArray(t)) throw new FaultSpecError(`${name} must be an object or null`);
+    checkTrigger(name, t as FaultTrigger);
+  }
+  if (s.fail && !isKmsErrorCode((s.fail as FailFault).errorType)) {
+    throw new FaultSpecError(`fail.errorType must be a KMS error code such as KMSInternalException`);
+  }
+  if (s.highS !== undefined && s.highS !== 'random' && s.highS !== 'always') {
+    throw new FaultSpecError("highS must be 'random' or 'always'");
+  }
+  return s as FaultSpec;
+}
+
+/**
+ * Live fault settings of a running kms-local. Every setter applies to calls that arrive after it; count
+ * triggers are consumed by matching calls only.
+ */
+export class Faults {
+  private latencyMs = 0;
+  private latencyByOperation: Record<string, number> = {};
+  private highSMode: HighSMode = 'random';
+  private armed: Partial<Record<TriggerName, Armed<FaultTrigger>>> = {};
+
+  constructor(
+    initial?: FaultSpec,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (initial) this.set(initial);
+  }
+
+  /** Applies the given fields; fields left out keep their value, `null` clears a trigger. */
+  set(spec: FaultSpec): void {
+    checkFaultSpec(spec);
+    if (spec.latencyMs !== undefined) this.latencyMs = spec.latencyMs;
+    if (spec.latencyByOperation !== undefined) this.latencyByOperation = { ...spec.latencyByOperation };
+    if (spec.highS !== undefined) this.highSMode = spec.highS;
+    for (const name of ['throttle', 'fail', 'hang', 'malformedSignature'] as const) {
+      const t = spec[name];
+      if (t === undefined) continue;
+      if (t === null) {
+        delete this.armed[name];
+      } else {
+        this.armed[name] = {
+          spec: { ...t },
+          remaining: t.count,
+          until: t.forMs !== undefined ? this.now() + t.forMs : undefined,
+        };
+      }
+    }
+  }
+
+  /** Back to no faults: no latency, no triggers, random S. */
+  clear(): void {
+    this.latencyMs = 0;
+    this.latencyByOperation = {};
+    this.highSMode = 'random';
+    this.armed = {};
+  }
+
+  throttleNext(count: number, operations?: string[]): void {
+    this.set({ throttle: { count, operations } });
+  }
+
+  throttleFor(ms: number, operations?: string[]): void {
+    this.set({ throttle: { forMs: ms, operations } });
+  }
+
+  failNext(count: number, errorType: KmsErrorCode, options: { message?: string; operations?: string[] } = {}): void {
+    this.set({ fail: { count, errorType, ...options } });
+  }
+
+  /** Never answer matching calls (all of them when called without a trigger). */
+  hang(trigger: FaultTrigger = {}): void {
+    this.set({ hang: trigger });
+  }
+
+  setLatency(ms: number, operation?: string): void {
+    if (operation === undefined) this.set({ latencyMs: ms });
+    else this.set({ latencyByOperation: { ...this.latencyByOperation, [operation]: ms } });
+  }
+
+  malformedSignatures(trigger: FaultTrigger = {}): void {
+    this.set({ malformedSignature: trigger });
+  }
+
+  setHighS(mode: HighSMode): void {
+    this.set({ highS: mode });
+  }
+
+  snapshot(): FaultSnapshot {
+    const out: FaultSnapshot = {
+      latencyMs: this.latencyMs,
+      latencyByOperation: { ...this.latencyByOperation },
+      highS: this.highSMode,
+    };
+    for (const name of ['throttle', 'fail', 'hang', 'malformedSignature'] as const) {
+      const a = this.live(name);
+      if (a) Object.assign(out, { [name]: { ...a.spec, remaining: a.remaining, until: a.until } });
+    }
+    return out;
+  }
+
+  // ---- used by the server ----
+
+  latencyFor(operation: string): number {
+    return this.latencyMs + (this.latencyByOperation[operation] ?? 0);
+  }
+
+  highS(): HighSMode {
+    return this.highSMode;
+  }
+
+  /** True when the named fault fires for this call; consumes one count. */
+  fires(name: 'throttle' | 'hang' | 'malformedSignature', operation: string): boolean {
+    return this.take(name, operation) !== undefined;
+  }
+
+  /** The error to answer with when the fail fault fires for this call. */
+  failure(operation: string): FailFault | undefined {
+    return this.take('fail', operation) as FailFault | undefined;
+  }
+
+  private live(name: TriggerName): Armed<FaultTrigger> | undefined {
+    const a = this.armed[name];
+    if (!a) return undefined;
+    if ((a.remaining !== undefined && a.remaining <= 0) || (a.until !== undefined && this.now() >= a.until)) {
+      delete this.armed[name];
+      return undefined;
+    }
+    return a;
+  }
+
+  private take(name: TriggerName, operation: string): FaultTrigger | undefined {
+    const a = this.live(name);
+    if (!a) return undefined;
+    if (a.spec.operations && !a.spec.operations.includes(operation)) return undefined;
+    if (a.remaining !== undefined) a.remaining -= 1;
+    return a.spec;
+  }
+}
