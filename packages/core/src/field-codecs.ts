@@ -1,0 +1,220 @@
+import { b58Encode, type PrefixName } from './base58';
+import { readLazyExpr, type Micheline } from './micheline';
+import type { Reader } from './reader';
+import { readMutez, readN, readZ, ZARITH_CAPPED_BYTES } from './zarith';
+
+/**
+ * The field codecs the operation table is made of. Each reads one field at the reader's position
+ * and returns its JSON form (numbers for fixed-width ints, decimal strings for Zarith and i64,
+ * base58 for keys and hashes, hex for opaque bytes), or `undefined` for an absent option.
+ */
+export type FieldCodec = (r: Reader) => unknown;
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+
+/** Key-type tags shared by public_key_hash and public_key. Tag 4 (ML-DSA-44) exists from Ushuaia. */
+const KEY_TAGS: readonly { pkh: PrefixName; pk: PrefixName; pkLength: number }[] = [
+  { pkh: 'tz1', pk: 'edpk', pkLength: 32 },
+  { pkh: 'tz2', pk: 'sppk', pkLength: 33 },
+  { pkh: 'tz3', pk: 'p2pk', pkLength: 33 },
+  { pkh: 'tz4', pk: 'BLpk', pkLength: 48 },
+  { pkh: 'tz5', pk: 'mdpk', pkLength: 1312 },
+];
+const keyTagCount = (r: Reader): number => (r.protocol === 'tallinn' ? 4 : 5);
+
+function keyTag(r: Reader, what: string): (typeof KEY_TAGS)[number] {
+  const at = r.pos;
+  const tag = r.u8(`${what} key tag`);
+  const n = keyTagCount(r);
+  if (tag >= n) r.fail('unknown_tag', `${what} key tag 0..${n - 1} (${KEY_TAGS.slice(0, n).map((k) => k.pkh).join('/')})`, `got ${tag}`, at);
+  return KEY_TAGS[tag]!;
+}
+
+/** Raw fixed-size bytes shown in base58 under `prefix`. */
+export const hash =
+  (prefix: PrefixName, length: number, what: string = prefix): FieldCodec =>
+  (r) =>
+    b58Encode(prefix, r.fixed(length, what));
+
+/** Raw fixed-size bytes shown as hex. */
+export const rawHex =
+  (length: number, what: string): FieldCodec =>
+  (r) =>
+    hex(r.fixed(length, what));
+
+export const dynHex =
+  (what: string): FieldCodec =>
+  (r) =>
+    hex(r.dynBytes(what));
+
+export function readPkh(r: Reader, what = 'public key hash'): string {
+  const k = keyTag(r, what);
+  return b58Encode(k.pkh, r.fixed(20, what));
+}
+export const pkh: FieldCodec = (r) => readPkh(r);
+
+export const publicKey: FieldCodec = (r) => {
+  const k = keyTag(r, 'public key');
+  return b58Encode(k.pk, r.fixed(k.pkLength, 'public key'));
+};
+
+/** contract_id: 0x00 + pkh, or 0x01 + KT1 hash + one 0x00 padding byte. */
+export function readContract(r: Reader, what = 'contract', originatedOnly = false): string {
+  const at = r.pos;
+  const tag = r.u8(`${what} tag`);
+  if (tag === 0 && !originatedOnly) return readPkh(r, what);
+  if (tag !== 1) r.fail('unknown_tag', originatedOnly ? `${what}: originated contract tag 1` : `${what} tag 0 (implicit) or 1 (originated)`, `got ${tag}`, at);
+  const h = b58Encode('KT1', r.fixed(20, what));
+  const padAt = r.pos;
+  if (r.u8(`${what} padding`) !== 0) r.fail('bad_value', `${what} padding byte 0x00`, undefined, padAt);
+  return h;
+}
+export const contract: FieldCodec = (r) => readContract(r);
+export const originatedContract: FieldCodec = (r) => readContract(r, 'originated contract', true);
+
+export const u8: FieldCodec = (r) => r.u8();
+export const u16: FieldCodec = (r) => r.u16();
+export const i32: FieldCodec = (r) => r.i32();
+export const int31: FieldCodec = (r) => r.int31();
+export const i64: FieldCodec = (r) => r.i64();
+export const nat: FieldCodec = (r) => readN(r, 'natural number');
+export const natCapped: FieldCodec = (r) => readN(r, 'natural number', ZARITH_CAPPED_BYTES);
+export const mutez: FieldCodec = (r) => readMutez(r, 'mutez amount');
+export const int: FieldCodec = (r) => readZ(r, 'integer');
+export const lazyExpr: FieldCodec = (r) => readLazyExpr(r);
+
+/** A positive natural number (ticket amounts). */
+export const positiveNat: FieldCodec = (r) => {
+  const at = r.pos;
+  const v = readN(r, 'natural number');
+  if (v === '0') r.fail('bad_value', 'an amount > 0', undefined, at);
+  return v;
+};
+
+/** opt(X): 0x00, or 0xff then X. */
+export const option =
+  (codec: FieldCodec, what: string): FieldCodec =>
+  (r) =>
+    r.present(what) ? codec(r) : undefined;
+
+/** dyn(list of X) filling the region exactly. */
+export const dynList =
+  (item: FieldCodec, what: string): FieldCodec =>
+  (r) =>
+    r.dyn(what, (s) => s.list(item));
+
+/** A fixed-layout record. */
+export const record =
+  (fields: readonly (readonly [string, FieldCodec])[]): FieldCodec =>
+  (r) =>
+    readFields(r, fields, {});
+
+/** Reads `fields` in order into `into`, leaving out absent options. */
+export function readFields(
+  r: Reader,
+  fields: readonly (readonly [string, FieldCodec])[],
+  into: Record<string, unknown>,
+): Record<string, unknown> {
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i]!;
+    const v = f[1](r);
+    if (v !== undefined) into[f[0]] = v;
+  }
+  return into;
+}
+
+/** A one-byte enumeration. */
+export const enumeration =
+  (names: readonly string[], what: string): FieldCodec =>
+  (r) => {
+    const at = r.pos;
+    const v = r.u8(what);
+    const name = names[v];
+    if (name === undefined) r.fail('unknown_tag', `${what}: 0..${names.length - 1} (${names.join(', ')})`, `got ${v}`, at);
+    return name;
+  };
+
+/** A tagged union: one tag byte picks the codec. */
+export const union =
+  (cases: Readonly<Record<number, FieldCodec>>, what: string): FieldCodec =>
+  (r) => {
+    const at = r.pos;
+    const tag = r.u8(`${what} tag`);
+    const c = cases[tag];
+    if (c === undefined) return r.fail('unknown_tag', `${what} tag ${Object.keys(cases).join('/')}`, `got ${tag}`, at);
+    return c(r);
+  };
+
+/** Entrypoint names with a one-byte code (Octez `entrypoint_repr.ml`); 255 = named. */
+export const ENTRYPOINTS = [
+  'default',
+  'root',
+  'do',
+  'set_delegate',
+  'remove_delegate',
+  'deposit',
+  'stake',
+  'unstake',
+  'finalize_unstake',
+  'set_delegate_parameters',
+] as const;
+const ENTRYPOINT_NAME_RE = /^[A-Za-z0-9_.%@]{1,31}$/;
+
+function readEntrypoint(r: Reader): string {
+  const at = r.pos;
+  const tag = r.u8('entrypoint tag');
+  const known = ENTRYPOINTS[tag];
+  if (known !== undefined) return known;
+  if (tag !== 255) r.fail('unknown_tag', `entrypoint tag 0..${ENTRYPOINTS.length - 1} or 255 (named)`, `got ${tag}`, at);
+  const lenAt = r.pos;
+  const n = r.u8('entrypoint name length');
+  if (n > 31) r.fail('bad_length', 'entrypoint name length <= 31', `got ${n}`, lenAt);
+  const name = Buffer.from(r.fixed(n, 'entrypoint name')).toString('latin1');
+  if (!ENTRYPOINT_NAME_RE.test(name)) r.fail('bad_value', 'entrypoint name of [A-Za-z0-9_.%@]', JSON.stringify(name), lenAt + 1);
+  return name;
+}
+
+/** transaction.parameters: opt({entrypoint, value: lazy_expr}). */
+export const parameters: FieldCodec = (r) => {
+  if (!r.present('parameters')) return undefined;
+  const entrypoint = readEntrypoint(r);
+  const value: Micheline = readLazyExpr(r, 'parameters value');
+  return { entrypoint, value };
+};
+
+/** transfer_ticket.entrypoint: a plain dyn string. */
+export const dynString =
+  (what: string): FieldCodec =>
+  (r) => {
+    const at = r.pos;
+    const b = r.dynBytes(what);
+    for (let i = 0; i < b.length; i++) if (b[i]! > 0x7e || b[i]! < 0x20) r.fail('bad_value', `${what}: printable ASCII`, undefined, at + 4 + i);
+    return Buffer.from(b).toString('latin1');
+  };
+
+/** A BLS proof of possession: opt(dyn(96-byte signature)). */
+export const blsProof: FieldCodec = (r) => {
+  if (!r.present('proof')) return undefined;
+  const at = r.pos;
+  const n = r.length('proof');
+  if (n !== 96) r.fail('bad_length', 'a 96-byte BLS signature', `length ${n}`, at);
+  return b58Encode('BLsig', r.fixed(96, 'proof'));
+};
+
+/** Ballot vote byte. */
+export const BALLOTS = ['yay', 'nay', 'pass'] as const;
+export const ballotVote: FieldCodec = (r) => {
+  const at = r.pos;
+  const v = r.u8('ballot');
+  const name = BALLOTS[v];
+  if (name === undefined) r.fail('bad_value', 'ballot 0 (yay), 1 (nay) or 2 (pass)', `got ${v}`, at);
+  return name;
+};
+
+/** A signature filling the rest of a region: 64 bytes (tz1-3) or 96 (BLS). */
+export const trailingSignature: FieldCodec = (r) => {
+  const n = r.remaining;
+  if (n === 64) return b58Encode('sig', r.fixed(64, 'signature'));
+  if (n === 96) return b58Encode('BLsig', r.fixed(96, 'signature'));
+  return r.fail('bad_length', 'a 64- or 96-byte signature', `${n} bytes`);
+};

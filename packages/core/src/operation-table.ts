@@ -1,0 +1,335 @@
+import { readBlockHeader } from './block';
+import { CONSENSUS_CONTENT_NAMES, CONSENSUS_TAGS, readConsensusContent } from './consensus';
+import {
+  ballotVote,
+  blsProof,
+  contract,
+  dynHex,
+  dynList,
+  dynString,
+  enumeration,
+  hash,
+  i32,
+  i64,
+  int,
+  int31,
+  lazyExpr,
+  mutez,
+  nat,
+  natCapped,
+  option,
+  originatedContract,
+  parameters,
+  pkh,
+  positiveNat,
+  publicKey,
+  rawHex,
+  readFields,
+  record,
+  trailingSignature,
+  u16,
+  u8,
+  union,
+  type FieldCodec,
+} from './field-codecs';
+import type { OperationKind } from './kinds';
+import type { Protocol, Reader } from './reader';
+import { readZ } from './zarith';
+
+/**
+ * The protocol table, as data: each generic-operation tag maps to its kind and the ordered list of
+ * [field, codec] that make its body. `walkOperation` (operation.ts) reads any row. Tallinn is the
+ * Ushuaia table with the rows in TALLINN_DIFF replaced; a new protocol is another diff.
+ */
+export type FieldList = readonly (readonly [string, FieldCodec])[];
+
+export interface OperationSpec {
+  readonly tag: number;
+  readonly kind: OperationKind;
+  /** Manager operations (tag >= 107) start with the manager header and may be batched. */
+  readonly manager: boolean;
+  readonly fields: FieldList;
+  /** Set when the tag is known but never decoded in a sign request; says why. */
+  readonly refused?: string;
+  /** One line for docs/payloads.md. */
+  readonly note?: string;
+}
+
+/** Manager header (source, fee, counter, gas_limit, storage_limit), in front of every manager body. */
+export const MANAGER_HEADER: FieldList = [
+  ['source', pkh],
+  ['fee', mutez],
+  ['counter', natCapped],
+  ['gas_limit', natCapped],
+  ['storage_limit', natCapped],
+];
+
+const protocolHash = hash('P', 32, 'protocol hash');
+const rollup = hash('sr1', 20, 'smart rollup address');
+
+/** An inlined consensus operation (denunciations): dyn(branch ‖ tag ‖ content ‖ signature). */
+const inlinedConsensus: FieldCodec = (r) =>
+  r.dyn('inlined consensus operation', (s) => {
+    const branch = hash('B', 32, 'branch')(s);
+    const at = s.pos;
+    const tag = s.u8('consensus operation tag');
+    const kind = CONSENSUS_CONTENT_NAMES[tag];
+    if (kind === undefined) s.fail('unknown_tag', 'consensus operation tag 20, 21, 23, 30, 31, 40 or 41', `got ${tag}`, at);
+    const spec = CONSENSUS_TAGS[tag];
+    const operations: Record<string, unknown> = { kind };
+    if (spec !== undefined) Object.assign(operations, readConsensusContent(s, spec));
+    else readFields(s, tag === 30 ? PREATTESTATIONS_AGGREGATE : ATTESTATIONS_AGGREGATE, operations);
+    return { branch, operations, signature: trailingSignature(s) };
+  });
+
+/** A full signed block header (double baking evidence). */
+const signedBlockHeader: FieldCodec = (r) =>
+  r.dyn('block header', (s) => ({ ...readBlockHeader(s), signature: trailingSignature(s) }));
+
+const AGGREGATE_CONTENT: FieldList = [
+  ['level', i32],
+  ['round', i32],
+  ['block_payload_hash', hash('vh', 32, 'block payload hash')],
+];
+const PREATTESTATIONS_AGGREGATE: FieldList = [...AGGREGATE_CONTENT, ['committee', dynList(u16, 'committee')]];
+const ATTESTATIONS_AGGREGATE: FieldList = [
+  ...AGGREGATE_CONTENT,
+  [
+    'committee',
+    dynList(
+      record([
+        ['slot', u16],
+        ['dal_attestation', option((r) => readZ(r, 'DAL attestation'), 'DAL attestation')],
+      ]),
+      'committee',
+    ),
+  ],
+];
+
+const proposalList: FieldCodec = (r) => {
+  const at = r.pos;
+  const list = dynList(protocolHash, 'proposals')(r) as string[];
+  if (list.length > 20) r.fail('bad_length', 'at most 20 proposals', `${list.length}`, at);
+  return list;
+};
+
+/** Smart rollup refutation (sc_rollup_game_repr / sc_rollup_proof_repr). */
+const revealProof = union(
+  {
+    0: (r) => ({ reveal_proof_kind: 'raw_data_proof', raw_data: Buffer.from(r.fixed(r.u16('raw data length'), 'raw data')).toString('hex') }),
+    1: () => ({ reveal_proof_kind: 'metadata_proof' }),
+    2: (r) =>
+      readFields(
+        r,
+        [
+          ['published_level', i32],
+          ['slot_index', u8],
+          ['page_index', (s: Reader) => s.i16('page index')],
+          ['dal_proof', dynHex('DAL page proof')],
+        ],
+        { reveal_proof_kind: 'dal_page_proof' },
+      ),
+    3: () => ({ reveal_proof_kind: 'dal_parameters_proof' }),
+  },
+  'reveal proof',
+);
+const inputProof = union(
+  {
+    0: (r) =>
+      readFields(
+        r,
+        [
+          ['level', i32],
+          ['message_counter', nat],
+          ['serialized_proof', dynHex('inbox proof')],
+        ],
+        { input_proof_kind: 'inbox_proof' },
+      ),
+    1: (r) => ({ input_proof_kind: 'reveal_proof', reveal_proof: revealProof(r) }),
+    2: () => ({ input_proof_kind: 'first_input' }),
+  },
+  'input proof',
+);
+const refutationStep = union(
+  {
+    0: (r) => ({
+      dissection: dynList(
+        record([
+          ['state', option(hash('srs1', 32, 'state hash'), 'state')],
+          ['tick', nat],
+        ]),
+        'dissection',
+      )(r),
+    }),
+    1: (r) => readFields(r, [['pvm_step', dynHex('PVM step')], ['input_proof', option(inputProof, 'input proof')]], {}),
+  },
+  'refutation step',
+);
+const refutation = union(
+  {
+    0: (r) =>
+      readFields(
+        r,
+        [
+          ['player_commitment_hash', hash('src1', 32, 'commitment hash')],
+          ['opponent_commitment_hash', hash('src1', 32, 'commitment hash')],
+        ],
+        { refutation_kind: 'start' },
+      ),
+    1: (r) => readFields(r, [['choice', nat], ['step', refutationStep]], { refutation_kind: 'move' }),
+  },
+  'refutation',
+);
+
+const m = (tag: number, kind: OperationKind, fields: FieldList, note?: string): OperationSpec => ({
+  tag,
+  kind,
+  manager: true,
+  fields: [...MANAGER_HEADER, ...fields],
+  ...(note ? { note } : {}),
+});
+const n = (tag: number, kind: OperationKind, fields: FieldList, note?: string): OperationSpec => ({
+  tag,
+  kind,
+  manager: false,
+  fields,
+  ...(note ? { note } : {}),
+});
+const refuse = (tag: number, kind: OperationKind, manager: boolean, refused: string): OperationSpec => ({ tag, kind, manager, fields: [], refused });
+
+const DAL_ENTRAPMENT_SHARD: FieldList = [
+  [
+    'shard_with_proof',
+    record([
+      [
+        'shard',
+        record([
+          ['index', int31],
+          ['share', dynList(rawHex(32, 'shard scalar'), 'shard share')],
+        ]),
+      ],
+      ['proof', rawHex(48, 'shard proof')],
+    ]),
+  ],
+];
+
+/** Ushuaia (025): every generic-operation tag. */
+export const USHUAIA_OPERATIONS: readonly OperationSpec[] = [
+  n(1, 'seed_nonce_revelation', [['level', i32], ['nonce', rawHex(32, 'nonce')]]),
+  n(2, 'double_consensus_operation_evidence', [['slot', u16], ['op1', inlinedConsensus], ['op2', inlinedConsensus]]),
+  n(3, 'double_baking_evidence', [['bh1', signedBlockHeader], ['bh2', signedBlockHeader]]),
+  n(4, 'activate_account', [['pkh', hash('tz1', 20, 'tz1 address')], ['secret', rawHex(20, 'activation secret')]]),
+  n(5, 'proposals', [['source', pkh], ['period', i32], ['proposals', proposalList]]),
+  n(6, 'ballot', [['source', pkh], ['period', i32], ['proposal', protocolHash], ['ballot', ballotVote]], 'policy kind `ballot:yay`, `ballot:nay` or `ballot:pass`'),
+  n(8, 'vdf_revelation', [['solution', (r: Reader) => [rawHex(100, 'VDF solution')(r), rawHex(100, 'VDF proof')(r)]]]),
+  n(9, 'drain_delegate', [['consensus_key', pkh], ['delegate', pkh], ['destination', pkh]], 'signed by the consensus key'),
+  n(17, 'failing_noop', [['arbitrary', dynHex('message')]], 'never valid on chain; `octez-client sign message`'),
+  n(24, 'dal_entrapment_evidence', [
+    ['attestation', inlinedConsensus],
+    ['consensus_slot', u16],
+    ['slot_index', u8],
+    ['lag_index', option(u8, 'lag index')],
+    ...DAL_ENTRAPMENT_SHARD,
+  ]),
+  n(30, 'preattestations_aggregate', PREATTESTATIONS_AGGREGATE, 'never signed as a whole'),
+  n(31, 'attestations_aggregate', ATTESTATIONS_AGGREGATE, 'never signed as a whole'),
+  m(107, 'reveal', [['public_key', publicKey], ['proof', blsProof]]),
+  m(
+    108,
+    'transaction',
+    [['amount', mutez], ['destination', contract], ['parameters', parameters]],
+    'to the source itself with entrypoint stake / unstake / finalize_unstake / set_delegate_parameters: that pseudo-operation',
+  ),
+  m(109, 'origination', [['balance', mutez], ['delegate', option(pkh, 'delegate')], ['script', record([['code', lazyExpr], ['storage', lazyExpr]])]]),
+  m(110, 'delegation', [['delegate', option(pkh, 'delegate')]]),
+  m(111, 'register_global_constant', [['value', lazyExpr]]),
+  m(112, 'set_deposits_limit', [['limit', option(mutez, 'limit')]]),
+  m(113, 'increase_paid_storage', [['amount', int], ['destination', originatedContract]]),
+  m(114, 'update_consensus_key', [['pk', publicKey], ['proof', blsProof]]),
+  m(115, 'update_companion_key', [['pk', publicKey], ['proof', blsProof]]),
+  m(158, 'transfer_ticket', [
+    ['ticket_contents', lazyExpr],
+    ['ticket_ty', lazyExpr],
+    ['ticket_ticketer', contract],
+    ['ticket_amount', positiveNat],
+    ['destination', contract],
+    ['entrypoint', dynString('entrypoint')],
+  ]),
+  m(200, 'smart_rollup_originate', [
+    ['pvm_kind', enumeration(['arith', 'wasm_2_0_0', 'riscv'], 'PVM kind')],
+    ['kernel', dynHex('kernel')],
+    ['parameters_ty', lazyExpr],
+    ['whitelist', option(dynList(pkh, 'whitelist'), 'whitelist')],
+  ]),
+  m(201, 'smart_rollup_add_messages', [['message', dynList(dynHex('message'), 'messages')]]),
+  m(202, 'smart_rollup_cement', [['rollup', rollup]]),
+  m(203, 'smart_rollup_publish', [
+    ['rollup', rollup],
+    [
+      'commitment',
+      record([
+        ['compressed_state', hash('srs1', 32, 'state hash')],
+        ['inbox_level', i32],
+        ['predecessor', hash('src1', 32, 'commitment hash')],
+        ['number_of_ticks', i64],
+      ]),
+    ],
+  ]),
+  m(204, 'smart_rollup_refute', [['rollup', rollup], ['opponent', pkh], ['refutation', refutation]]),
+  m(205, 'smart_rollup_timeout', [['rollup', rollup], ['stakers', record([['alice', pkh], ['bob', pkh]])]]),
+  m(206, 'smart_rollup_execute_outbox_message', [
+    ['rollup', rollup],
+    ['cemented_commitment', hash('src1', 32, 'commitment hash')],
+    ['output_proof', dynHex('output proof')],
+  ]),
+  m(207, 'smart_rollup_recover_bond', [['rollup', rollup], ['staker', pkh]]),
+  m(230, 'dal_publish_commitment', [
+    [
+      'slot_header',
+      record([
+        ['slot_index', u8],
+        ['commitment', hash('sh', 48, 'DAL commitment')],
+        ['commitment_proof', rawHex(96, 'DAL commitment proof')],
+      ]),
+    ],
+  ]),
+  refuse(250, 'zk_rollup_origination', true, 'ZK rollups are disabled on mainnet; not decoded'),
+  refuse(251, 'zk_rollup_publish', true, 'ZK rollups are disabled on mainnet; not decoded'),
+  refuse(252, 'zk_rollup_update', true, 'ZK rollups are disabled on mainnet; not decoded'),
+  refuse(255, 'signature_prefix', false, 'only in signed, injected operations, never in a sign request'),
+];
+
+/** Consensus tags that only come through 0x12 / 0x13; a 0x03 request carrying them is refused. */
+export const CONSENSUS_ONLY_TAGS: readonly number[] = [20, 21, 23, 40, 41];
+
+/** Tallinn (024) differs from Ushuaia only in dal_entrapment_evidence (no lag_index) and in key tag 4 (tz5), which the key codecs check. */
+export const TALLINN_DIFF: readonly OperationSpec[] = [
+  n(24, 'dal_entrapment_evidence', [
+    ['attestation', inlinedConsensus],
+    ['consensus_slot', u16],
+    ['slot_index', u8],
+    ...DAL_ENTRAPMENT_SHARD,
+  ]),
+];
+
+function applyDiff(base: readonly OperationSpec[], diff: readonly OperationSpec[]): readonly OperationSpec[] {
+  const byTag = new Map(diff.map((d) => [d.tag, d]));
+  return base.map((s) => byTag.get(s.tag) ?? s);
+}
+
+export const OPERATION_TABLES: Readonly<Record<Protocol, readonly OperationSpec[]>> = {
+  ushuaia: USHUAIA_OPERATIONS,
+  tallinn: applyDiff(USHUAIA_OPERATIONS, TALLINN_DIFF),
+};
+
+/** Tag -> spec lookup arrays, one per protocol. */
+export const OPERATIONS_BY_TAG: Readonly<Record<Protocol, readonly (OperationSpec | undefined)[]>> = {
+  ushuaia: indexByTag(OPERATION_TABLES.ushuaia),
+  tallinn: indexByTag(OPERATION_TABLES.tallinn),
+};
+
+function indexByTag(table: readonly OperationSpec[]): (OperationSpec | undefined)[] {
+  const out: (OperationSpec | undefined)[] = new Array(256).fill(undefined);
+  for (const s of table) out[s.tag] = s;
+  return out;
+}
