@@ -24,7 +24,8 @@ export function client(
     region: opts.region ?? 'us-east-1',
     credentials: opts.credentials ?? TEST_CREDENTIALS,
     maxAttempts: opts.maxAttempts ?? 1,
-    ...(opts.requestTimeout ? { requestHandler: { requestTimeout: opts.requestTimeout } } : {}),
+    // @smithy/node-http-handler 4.x only warns on requestTimeout unless throwOnRequestTimeout is set
+    ...(opts.requestTimeout ? { requestHandler: { requestTimeout: opts.requestTimeout, throwOnRequestTimeout: true } } : {}),
   });
 }
 
