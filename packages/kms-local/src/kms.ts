@@ -126,6 +126,8 @@ export class Kms {
     ImportKeyMaterial: (i, c) => this.importKeyMaterial(i, c),
     ScheduleKeyDeletion: (i, c) => this.scheduleKeyDeletion(i, c),
     CancelKeyDeletion: (i, c) => this.cancelKeyDeletion(i, c),
+    TagResource: (i, c) => this.tagResource(i, c),
+    ListResourceTags: async (i, c) => this.listResourceTags(i, c),
     DisableKey: (i, c) => this.setEnabled(this.resolve(i, c, { aliases: false }), false),
     EnableKey: (i, c) => this.setEnabled(this.resolve(i, c, { aliases: false }), true),
   };
@@ -289,15 +291,14 @@ export class Kms {
       throw new KmsError('UnsupportedOperationException', `kms-local does not support Origin ${origin}`);
     }
     if (input.MultiRegion === true) throw new KmsError('UnsupportedOperationException', 'kms-local does not support multi-Region keys');
-    const tags = input.Tags;
-    if (tags !== undefined && !Array.isArray(tags)) throw new KmsError('SerializationException', 'Tags must be a list');
+    const tags = this.tagsOf(input);
     const key = await this.createKey({
       keySpec: spec,
       keyUsage: usage as KeyUsage | undefined,
       origin,
       description: str(input, 'Description', { max: 8192 }),
       region: caller.region,
-      tags: tags as NewKey['tags'],
+      tags,
     });
     return { KeyMetadata: this.metadata(key) };
   }
@@ -487,6 +488,37 @@ export class Kms {
       keyMaterialId,
     });
     return { KeyId: this.arn(key), KeyMaterialId: keyMaterialId };
+  }
+
+  private tagsOf(input: Input): { TagKey: string; TagValue: string }[] {
+    const tags = input.Tags;
+    if (tags === undefined) return [];
+    const ok = (t: unknown) => {
+      const tag = t as Record<string, unknown>;
+      return typeof t === 'object' && t !== null && typeof tag.TagKey === 'string' && typeof tag.TagValue === 'string';
+    };
+    if (!Array.isArray(tags) || !tags.every(ok)) throw new KmsError('SerializationException', 'Tags must be a list of {TagKey, TagValue}');
+    for (const tag of tags as { TagKey: string; TagValue: string }[]) {
+      if (tag.TagKey.length < 1 || tag.TagKey.length > 128 || tag.TagValue.length > 256) {
+        throw new KmsError('ValidationException', 'TagKey must be 1-128 characters and TagValue at most 256');
+      }
+    }
+    return tags as { TagKey: string; TagValue: string }[];
+  }
+
+  private async tagResource(input: Input, caller: Caller): Promise<Output> {
+    const key = this.resolve(input, caller, { aliases: false });
+    const added = this.tagsOf(input);
+    const kept = (key.tags ?? []).filter((t) => !added.some((a) => a.TagKey === t.TagKey));
+    await this.cfg.store.putKey({ ...key, tags: [...kept, ...added] });
+    return undefined;
+  }
+
+  private listResourceTags(input: Input, caller: Caller): Output {
+    const key = this.resolve(input, caller, { aliases: false });
+    const tags = [...(key.tags ?? [])].sort((a, b) => (a.TagKey < b.TagKey ? -1 : 1));
+    const p = page(tags, (t) => t.TagKey, 'tags', input, 50, 50);
+    return { Tags: p.items, Truncated: p.Truncated, ...(p.NextMarker ? { NextMarker: p.NextMarker } : {}) };
   }
 
   private async scheduleKeyDeletion(input: Input, caller: Caller): Promise<Output> {

@@ -16,9 +16,11 @@ import {
   KMSServiceException,
   ListAliasesCommand,
   ListKeysCommand,
+  ListResourceTagsCommand,
   NotFoundException,
   ScheduleKeyDeletionCommand,
   SignCommand,
+  TagResourceCommand,
   UnsupportedOperationException,
   VerifyCommand,
   type KeySpec,
@@ -143,6 +145,18 @@ describe('ListKeys and ListAliases pagination', () => {
   it('rejects a marker it did not issue', async () => {
     await expect(t.kms.send(new ListKeysCommand({ Marker: 'bm90LWEtbWFya2Vy' }))).rejects.toBeInstanceOf(InvalidMarkerException);
     await expect(t.kms.send(new ListAliasesCommand({ Limit: 101 }))).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+});
+
+describe('tags', () => {
+  it('keeps tags from CreateKey and TagResource (replacing same keys) and pages ListResourceTags', async () => {
+    const meta = (await t.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Tags: [{ TagKey: 'role', TagValue: 'baker' }] }))).KeyMetadata!;
+    await t.kms.send(new TagResourceCommand({ KeyId: meta.Arn, Tags: [{ TagKey: 'role', TagValue: 'signer' }, { TagKey: 'env', TagValue: 'test' }] }));
+    const first = await t.kms.send(new ListResourceTagsCommand({ KeyId: meta.KeyId, Limit: 1 }));
+    expect(first.Truncated).toBe(true);
+    const second = await t.kms.send(new ListResourceTagsCommand({ KeyId: meta.KeyId, Limit: 1, Marker: first.NextMarker }));
+    expect(second.Truncated).toBe(false);
+    expect([...first.Tags!, ...second.Tags!]).toEqual([{ TagKey: 'env', TagValue: 'test' }, { TagKey: 'role', TagValue: 'signer' }]);
   });
 });
 
