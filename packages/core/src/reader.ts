@@ -94,14 +94,6 @@ export class Reader {
     return this.bytes.subarray(p, p + n);
   }
 
-  bool(what = 'bool'): boolean {
-    const at = this.pos;
-    const b = this.u8(what);
-    if (b === 0xff) return true;
-    if (b === 0x00) return false;
-    return this.fail('bad_bool', `${what}: 0x00 or 0xff`, `got 0x${b.toString(16).padStart(2, '0')}`, at);
-  }
-
   /** Option presence byte: true when a value follows. */
   present(what: string): boolean {
     const at = this.pos;
