@@ -100,6 +100,7 @@ export interface KmsConfig {
 
 export interface NewKey {
   keySpec: KeySpec;
+  /** default: the spec's only usage (the wire CreateKey defaults to ENCRYPT_DECRYPT, like AWS) */
   keyUsage?: KeyUsage;
   origin?: 'AWS_KMS' | 'EXTERNAL';
   description?: string;
@@ -144,7 +145,7 @@ export class Kms {
 
   async createKey(req: NewKey): Promise<KeyRecord> {
     const info = keySpecInfo(req.keySpec);
-    const usage = req.keyUsage ?? 'ENCRYPT_DECRYPT';
+    const usage = req.keyUsage ?? info.usage;
     if (usage !== info.usage) {
       throw new KmsError('ValidationException', `KeyUsage ${usage} is not compatible with KeySpec ${req.keySpec}; use ${info.usage}`);
     }
@@ -294,7 +295,8 @@ export class Kms {
     const tags = this.tagsOf(input);
     const key = await this.createKey({
       keySpec: spec,
-      keyUsage: usage as KeyUsage | undefined,
+      // like AWS, an omitted KeyUsage means ENCRYPT_DECRYPT, so asymmetric keys must name SIGN_VERIFY
+      keyUsage: (usage ?? 'ENCRYPT_DECRYPT') as KeyUsage,
       origin,
       description: str(input, 'Description', { max: 8192 }),
       region: caller.region,
