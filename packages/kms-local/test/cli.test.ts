@@ -47,9 +47,12 @@ describe('kms-local command', () => {
   const dir = tempDir();
   afterAll(() => removeDir(dir));
 
-  it('serves the SDK, keeps keys in --dir across runs, takes faults over the admin endpoint and exits 0 on SIGTERM', async () => {
-    const first = await run(['--dir', dir, '--port', '0', '--high-s', 'always']);
+  it('serves the SDK, applies --latency-ms and --high-s, keeps keys in --dir across runs, takes faults over the admin endpoint and exits 0 on SIGTERM', async () => {
+    const first = await run(['--dir', dir, '--port', '0', '--high-s', 'always', '--latency-ms', '120']);
     const kms = client(first.url);
+    const t0 = Date.now();
+    await kms.send(new ListKeysCommand({}));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(120);
     const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
     const out = await kms.send(new SignCommand({ KeyId: key.KeyId, Message: createHash('sha256').update('x').digest(), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
     expect(new BN(derSignature(out.Signature!).s).gt(new EC('secp256k1').n!.shrn(1))).toBe(true);
