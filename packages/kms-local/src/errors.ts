@@ -21,7 +21,6 @@ export const KMS_ERROR_STATUS = {
   AlreadyExistsException: 400,
   InvalidAliasNameException: 400,
   InvalidMarkerException: 400,
-  InvalidArnException: 400,
   KMSInvalidSignatureException: 400,
   DryRunOperationException: 400,
   // import

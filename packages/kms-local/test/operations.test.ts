@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import {
   AlreadyExistsException,
+  CancelKeyDeletionCommand,
   CreateAliasCommand,
   CreateKeyCommand,
   DescribeKeyCommand,
@@ -279,7 +280,7 @@ describe('key states', () => {
     await expect(sign()).resolves.toMatchObject({ KeyId: meta.Arn });
   });
 
-  it('schedules deletion in 7-30 days and then refuses use with KMSInvalidStateException', async () => {
+  it('schedules deletion in 7-30 days, refuses use with KMSInvalidStateException, and cancels back to Disabled', async () => {
     const meta = await createKey('ECC_SECG_P256K1');
     await expect(t.kms.send(new ScheduleKeyDeletionCommand({ KeyId: meta.KeyId, PendingWindowInDays: 3 }))).rejects.toMatchObject({ name: 'ValidationException' });
     const out = await t.kms.send(new ScheduleKeyDeletionCommand({ KeyId: meta.KeyId, PendingWindowInDays: 7 }));
@@ -289,6 +290,10 @@ describe('key states', () => {
     await expect(t.kms.send(new ScheduleKeyDeletionCommand({ KeyId: meta.KeyId }))).rejects.toBeInstanceOf(KMSInvalidStateException);
     const listed = await t.kms.send(new ListKeysCommand({ Limit: 1000 }));
     expect(listed.Keys!.map((k) => k.KeyId)).toContain(meta.KeyId);
+    await t.kms.send(new CancelKeyDeletionCommand({ KeyId: meta.KeyId }));
+    const after = (await t.kms.send(new DescribeKeyCommand({ KeyId: meta.KeyId }))).KeyMetadata!;
+    expect(after).toMatchObject({ KeyState: 'Disabled', Enabled: false });
+    expect(after.DeletionDate).toBeUndefined();
   });
 
   it('surfaces every error as a KMSServiceException subclass with a message', async () => {
