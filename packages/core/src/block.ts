@@ -1,4 +1,4 @@
-import { b58Encode } from './base58';
+import { encodeB58Cached as b58Encode } from './base58-cache';
 import { readNonNegative } from './consensus';
 import type { Reader } from './reader';
 

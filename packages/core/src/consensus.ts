@@ -1,4 +1,4 @@
-import { b58Encode } from './base58';
+import { encodeB58Cached as b58Encode } from './base58-cache';
 import type { Reader } from './reader';
 import { readZ } from './zarith';
 

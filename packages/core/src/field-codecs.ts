@@ -1,4 +1,5 @@
-import { b58Encode, type PrefixName } from './base58';
+import type { PrefixName } from './base58';
+import { encodeB58Cached as b58Encode } from './base58-cache';
 import { readLazyExpr, type Micheline } from './micheline';
 import type { Reader } from './reader';
 import { readMutez, readN, readZ, ZARITH_CAPPED_BYTES } from './zarith';

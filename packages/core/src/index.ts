@@ -15,3 +15,4 @@ export * from './operation-table';
 export * from './operation';
 export * from './watermark-fields';
 export * from './sign-request';
+export { encodeB58Cached, clearBase58Cache, BASE58_CACHE_LIMIT } from './base58-cache';

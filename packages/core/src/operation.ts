@@ -1,4 +1,4 @@
-import { b58Encode } from './base58';
+import { encodeB58Cached as b58Encode } from './base58-cache';
 import { readFields } from './field-codecs';
 import { PSEUDO_OPERATION_KINDS, type OperationKind, type PseudoOperationKind, type BallotVote } from './kinds';
 import { CONSENSUS_ONLY_TAGS, OPERATIONS_BY_TAG } from './operation-table';

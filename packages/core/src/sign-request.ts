@@ -1,4 +1,4 @@
-import { b58Encode } from './base58';
+import { encodeB58Cached as b58Encode } from './base58-cache';
 import { readBlockHeader, type BlockHeader } from './block';
 import { CONSENSUS_TAGS, checkKeyType, readConsensusContent, type SignerKeyType } from './consensus';
 import { DecodeError } from './decode-error';

@@ -1,4 +1,4 @@
-import { b58Encode } from './base58';
+import { encodeB58Cached as b58Encode } from './base58-cache';
 import { readBlockHeader } from './block';
 import { CONSENSUS_TAGS, checkKeyType, type SignerKeyType } from './consensus';
 import type { ConsensusKind } from './kinds';
@@ -41,6 +41,11 @@ export function readWatermarkFields(bytes: Uint8Array, signerKeyType?: SignerKey
   }
   if (signerKeyType !== undefined) checkKeyType(new Reader(bytes), spec, signerKeyType, 37);
   const o = spec.slot ? 40 : 38;
+  // same order of checks as the full decoder: level, round, then the rest
+  const level = n >= o + 4 ? (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]! : 0;
+  if (level < 0) throw new DecodeError('bad_value', o, 'level >= 0', `got ${level}`);
+  const round = n >= o + 8 ? (bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]! : 0;
+  if (round < 0) throw new DecodeError('bad_value', o + 4, 'round >= 0', `got ${round}`);
   if (spec.dal) {
     const r = new Reader(bytes, 'ushuaia', 38);
     r.need(42, 'slot, level, round and block payload hash');
@@ -53,9 +58,6 @@ export function readWatermarkFields(bytes: Uint8Array, signerKeyType?: SignerKey
     r.pos = spec.length;
     r.expectEnd();
   }
-  const level = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
-  const round = (bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]!;
-  if (level < 0 || round < 0) new Reader(bytes).fail('bad_value', 'level and round >= 0', `level ${level}, round ${round}`, o);
   return { kind: spec.kind, magic, chainId, level, round };
 }
 
