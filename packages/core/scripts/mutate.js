@@ -94,9 +94,14 @@ function mutate(rand, seed) {
 /**
  * The invariant: parseSignRequest either returns a JSON-serialisable request that consumed every
  * byte (one more byte breaks it), or throws a DecodeError; readWatermarkFields agrees with it.
- * Returns undefined when it holds, else a description of the violation.
+ * Returns { problem } describing a violation, else { outcome: 'decoded' | <DecodeError reason> }.
  */
 function check(core, bytes) {
+  const problem = checkOne(core, bytes);
+  return typeof problem === 'object' ? problem : { problem };
+}
+
+function checkOne(core, bytes) {
   let req;
   try {
     req = core.parseSignRequest(bytes);
@@ -112,16 +117,15 @@ function check(core, bytes) {
         if (f.reason !== e.reason) return `fast path reason ${f.reason}, full decoder ${e.reason}`;
       }
     }
-    return undefined;
+    return { outcome: e.reason };
   }
   JSON.stringify(req);
   if (req.kind !== 'legacy_block') {
     const longer = new Uint8Array(bytes.length + 1);
     longer.set(bytes);
     try {
-      core.parseSignRequest(longer);
-      // a request whose last field is open-ended (a trailing Micheline int, a Z) can absorb a byte
-      // only when that makes another valid value; check the decode changed
+      // a request whose last field is open-ended can absorb a byte only if that makes another
+      // valid value; the decode must then differ
       if (JSON.stringify(core.parseSignRequest(longer)) === JSON.stringify(req)) return 'decode ignored a trailing byte';
     } catch (e) {
       if (!(e instanceof core.DecodeError)) return `non-DecodeError on extended input: ${e && e.stack}`;
@@ -131,7 +135,7 @@ function check(core, bytes) {
     const fast = core.readWatermarkFields(bytes);
     if (!fast || fast.level !== req.level || fast.round !== req.round || fast.kind !== req.kind) return 'fast path disagrees with the full decoder';
   }
-  return undefined;
+  return { outcome: 'decoded' };
 }
 
 module.exports = { prng, mutate, check };
