@@ -11,6 +11,16 @@ import { readMutez, readN, readZ, ZARITH_CAPPED_BYTES } from './zarith';
  */
 export type FieldCodec = (r: Reader) => unknown;
 
+/** Human-readable wire type of each codec, for the generated docs (docs/payloads.md). */
+const labels = new WeakMap<FieldCodec, string>();
+export function label<C extends FieldCodec>(codec: C, text: string): C {
+  labels.set(codec, text);
+  return codec;
+}
+export function labelOf(codec: FieldCodec): string {
+  return labels.get(codec) ?? 'structured (see source)';
+}
+
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 /** Key-type tags shared by public_key_hash and public_key. Tag 4 (ML-DSA-44) exists from Ushuaia. */
@@ -32,32 +42,24 @@ function keyTag(r: Reader, what: string): (typeof KEY_TAGS)[number] {
 }
 
 /** Raw fixed-size bytes shown in base58 under `prefix`. */
-export const hash =
-  (prefix: PrefixName, length: number, what: string = prefix): FieldCodec =>
-  (r) =>
-    b58Encode(prefix, r.fixed(length, what));
+export const hash = (prefix: PrefixName, length: number, what: string = prefix): FieldCodec =>
+  label((r) => b58Encode(prefix, r.fixed(length, what)), `${length} bytes, shown as ${prefix}…`);
 
 /** Raw fixed-size bytes shown as hex. */
-export const rawHex =
-  (length: number, what: string): FieldCodec =>
-  (r) =>
-    hex(r.fixed(length, what));
+export const rawHex = (length: number, what: string): FieldCodec => label((r) => hex(r.fixed(length, what)), `${length} bytes, hex`);
 
-export const dynHex =
-  (what: string): FieldCodec =>
-  (r) =>
-    hex(r.dynBytes(what));
+export const dynHex = (what: string): FieldCodec => label((r) => hex(r.dynBytes(what)), 'dyn bytes, hex');
 
 export function readPkh(r: Reader, what = 'public key hash'): string {
   const k = keyTag(r, what);
   return b58Encode(k.pkh, r.fixed(20, what));
 }
-export const pkh: FieldCodec = (r) => readPkh(r);
+export const pkh: FieldCodec = label((r) => readPkh(r), 'public_key_hash (tag + 20: tz1…tz5)');
 
-export const publicKey: FieldCodec = (r) => {
+export const publicKey: FieldCodec = label((r) => {
   const k = keyTag(r, 'public key');
   return b58Encode(k.pk, r.fixed(k.pkLength, 'public key'));
-};
+}, 'public_key (tag + 32/33/33/48/1312 bytes: edpk/sppk/p2pk/BLpk/mdpk)');
 
 /** contract_id: 0x00 + pkh, or 0x01 + KT1 hash + one 0x00 padding byte. */
 export function readContract(r: Reader, what = 'contract', originatedOnly = false): string {
@@ -70,45 +72,39 @@ export function readContract(r: Reader, what = 'contract', originatedOnly = fals
   if (r.u8(`${what} padding`) !== 0) r.fail('bad_value', `${what} padding byte 0x00`, undefined, padAt);
   return h;
 }
-export const contract: FieldCodec = (r) => readContract(r);
-export const originatedContract: FieldCodec = (r) => readContract(r, 'originated contract', true);
+export const contract: FieldCodec = label((r) => readContract(r), 'contract_id (22 bytes: tz… or KT1…)');
+export const originatedContract: FieldCodec = label((r) => readContract(r, 'originated contract', true), 'originated contract_id (22 bytes: KT1…)');
 
-export const u8: FieldCodec = (r) => r.u8();
-export const u16: FieldCodec = (r) => r.u16();
-export const i32: FieldCodec = (r) => r.i32();
-export const int31: FieldCodec = (r) => r.int31();
-export const i64: FieldCodec = (r) => r.i64();
-export const nat: FieldCodec = (r) => readN(r, 'natural number');
-export const natCapped: FieldCodec = (r) => readN(r, 'natural number', ZARITH_CAPPED_BYTES);
-export const mutez: FieldCodec = (r) => readMutez(r, 'mutez amount');
-export const int: FieldCodec = (r) => readZ(r, 'integer');
-export const lazyExpr: FieldCodec = (r) => readLazyExpr(r);
+export const u8: FieldCodec = label((r) => r.u8(), 'u8');
+export const u16: FieldCodec = label((r) => r.u16(), 'u16');
+export const i32: FieldCodec = label((r) => r.i32(), 'i32');
+export const int31: FieldCodec = label((r) => r.int31(), 'int31');
+export const i64: FieldCodec = label((r) => r.i64(), 'i64, decimal string');
+export const nat: FieldCodec = label((r) => readN(r, 'natural number'), 'Zarith N, decimal string');
+export const natCapped: FieldCodec = label((r) => readN(r, 'natural number', ZARITH_CAPPED_BYTES), 'Zarith N (max 10 bytes), decimal string');
+export const mutez: FieldCodec = label((r) => readMutez(r, 'mutez amount'), 'mutez: Zarith N (max 10 bytes, <= int64), decimal string');
+export const int: FieldCodec = label((r) => readZ(r, 'integer'), 'Zarith Z, decimal string');
+export const lazyExpr: FieldCodec = label((r) => readLazyExpr(r), 'dyn Micheline expression');
 
 /** A positive natural number (ticket amounts). */
-export const positiveNat: FieldCodec = (r) => {
+export const positiveNat: FieldCodec = label((r) => {
   const at = r.pos;
   const v = readN(r, 'natural number');
   if (v === '0') r.fail('bad_value', 'an amount > 0', undefined, at);
   return v;
-};
+}, 'Zarith N > 0, decimal string');
 
 /** opt(X): 0x00, or 0xff then X. */
-export const option =
-  (codec: FieldCodec, what: string): FieldCodec =>
-  (r) =>
-    r.present(what) ? codec(r) : undefined;
+export const option = (codec: FieldCodec, what: string): FieldCodec =>
+  label((r) => (r.present(what) ? codec(r) : undefined), `optional ${labelOf(codec)}`);
 
 /** dyn(list of X) filling the region exactly. */
-export const dynList =
-  (item: FieldCodec, what: string): FieldCodec =>
-  (r) =>
-    r.dyn(what, (s) => s.list(item));
+export const dynList = (item: FieldCodec, what: string): FieldCodec =>
+  label((r) => r.dyn(what, (s) => s.list(item)), `dyn list of ${labelOf(item)}`);
 
 /** A fixed-layout record. */
-export const record =
-  (fields: readonly (readonly [string, FieldCodec])[]): FieldCodec =>
-  (r) =>
-    readFields(r, fields, {});
+export const record = (fields: readonly (readonly [string, FieldCodec])[]): FieldCodec =>
+  label((r) => readFields(r, fields, {}), `{ ${fields.map(([n, c]) => `${n}: ${labelOf(c)}`).join('; ')} }`);
 
 /** Reads `fields` in order into `into`, leaving out absent options. */
 export function readFields(
@@ -125,26 +121,24 @@ export function readFields(
 }
 
 /** A one-byte enumeration. */
-export const enumeration =
-  (names: readonly string[], what: string): FieldCodec =>
-  (r) => {
+export const enumeration = (names: readonly string[], what: string): FieldCodec =>
+  label((r) => {
     const at = r.pos;
     const v = r.u8(what);
     const name = names[v];
     if (name === undefined) r.fail('unknown_tag', `${what}: 0..${names.length - 1} (${names.join(', ')})`, `got ${v}`, at);
     return name;
-  };
+  }, `u8: ${names.map((n, i) => `${i} ${n}`).join(', ')}`);
 
 /** A tagged union: one tag byte picks the codec. */
-export const union =
-  (cases: Readonly<Record<number, FieldCodec>>, what: string): FieldCodec =>
-  (r) => {
+export const union = (cases: Readonly<Record<number, FieldCodec>>, what: string): FieldCodec =>
+  label((r) => {
     const at = r.pos;
     const tag = r.u8(`${what} tag`);
     const c = cases[tag];
     if (c === undefined) return r.fail('unknown_tag', `${what} tag ${Object.keys(cases).join('/')}`, `got ${tag}`, at);
     return c(r);
-  };
+  }, `tagged union (${what})`);
 
 /** Entrypoint names with a one-byte code (Octez `entrypoint_repr.ml`); 255 = named. */
 export const ENTRYPOINTS = [
@@ -176,46 +170,45 @@ function readEntrypoint(r: Reader): string {
 }
 
 /** transaction.parameters: opt({entrypoint, value: lazy_expr}). */
-export const parameters: FieldCodec = (r) => {
+export const parameters: FieldCodec = label((r) => {
   if (!r.present('parameters')) return undefined;
   const entrypoint = readEntrypoint(r);
   const value: Micheline = readLazyExpr(r, 'parameters value');
   return { entrypoint, value };
-};
+}, 'optional { entrypoint: u8 code, or 0xff + u8 length (<= 31) + name; value: dyn Micheline }');
 
 /** transfer_ticket.entrypoint: a plain dyn string. */
-export const dynString =
-  (what: string): FieldCodec =>
-  (r) => {
+export const dynString = (what: string): FieldCodec =>
+  label((r) => {
     const at = r.pos;
     const b = r.dynBytes(what);
     for (let i = 0; i < b.length; i++) if (b[i]! > 0x7e || b[i]! < 0x20) r.fail('bad_value', `${what}: printable ASCII`, undefined, at + 4 + i);
     return Buffer.from(b).toString('latin1');
-  };
+  }, 'dyn ASCII string');
 
 /** A BLS proof of possession: opt(dyn(96-byte signature)). */
-export const blsProof: FieldCodec = (r) => {
+export const blsProof: FieldCodec = label((r) => {
   if (!r.present('proof')) return undefined;
   const at = r.pos;
   const n = r.length('proof');
   if (n !== 96) r.fail('bad_length', 'a 96-byte BLS signature', `length ${n}`, at);
   return b58Encode('BLsig', r.fixed(96, 'proof'));
-};
+}, 'optional dyn 96-byte BLS signature (BLsig…)');
 
 /** Ballot vote byte. */
 export const BALLOTS = ['yay', 'nay', 'pass'] as const;
-export const ballotVote: FieldCodec = (r) => {
+export const ballotVote: FieldCodec = label((r) => {
   const at = r.pos;
   const v = r.u8('ballot');
   const name = BALLOTS[v];
   if (name === undefined) r.fail('bad_value', 'ballot 0 (yay), 1 (nay) or 2 (pass)', `got ${v}`, at);
   return name;
-};
+}, 'u8: 0 yay, 1 nay, 2 pass');
 
 /** A signature filling the rest of a region: 64 bytes (tz1-3) or 96 (BLS). */
-export const trailingSignature: FieldCodec = (r) => {
+export const trailingSignature: FieldCodec = label((r) => {
   const n = r.remaining;
   if (n === 64) return b58Encode('sig', r.fixed(64, 'signature'));
   if (n === 96) return b58Encode('BLsig', r.fixed(96, 'signature'));
   return r.fail('bad_length', 'a 64- or 96-byte signature', `${n} bytes`);
-};
+}, 'rest of the region: 64-byte (sig…) or 96-byte (BLsig…) signature');

@@ -13,6 +13,7 @@ import {
   i64,
   int,
   int31,
+  label,
   lazyExpr,
   mutez,
   nat,
@@ -34,7 +35,6 @@ import {
 } from './field-codecs';
 import type { OperationKind } from './kinds';
 import type { Protocol, Reader } from './reader';
-import { readZ } from './zarith';
 
 /**
  * The protocol table, as data: each generic-operation tag maps to its kind and the ordered list of
@@ -68,8 +68,9 @@ const protocolHash = hash('P', 32, 'protocol hash');
 const rollup = hash('sr1', 20, 'smart rollup address');
 
 /** An inlined consensus operation (denunciations): dyn(branch ‖ tag ‖ content ‖ signature). */
-const inlinedConsensus: FieldCodec = (r) =>
-  r.dyn('inlined consensus operation', (s) => {
+const inlinedConsensus: FieldCodec = label(
+  (r) =>
+    r.dyn('inlined consensus operation', (s) => {
     const branch = hash('B', 32, 'branch')(s);
     const at = s.pos;
     const tag = s.u8('consensus operation tag');
@@ -80,11 +81,15 @@ const inlinedConsensus: FieldCodec = (r) =>
     if (spec !== undefined) Object.assign(operations, readConsensusContent(s, spec));
     else readFields(s, tag === 30 ? PREATTESTATIONS_AGGREGATE : ATTESTATIONS_AGGREGATE, operations);
     return { branch, operations, signature: trailingSignature(s) };
-  });
+  }),
+  'dyn inlined consensus operation: branch, tag 20/21/23/30/31/40/41 and content, signature',
+);
 
 /** A full signed block header (double baking evidence). */
-const signedBlockHeader: FieldCodec = (r) =>
-  r.dyn('block header', (s) => ({ ...readBlockHeader(s), signature: trailingSignature(s) }));
+const signedBlockHeader: FieldCodec = label(
+  (r) => r.dyn('block header', (s) => ({ ...readBlockHeader(s), signature: trailingSignature(s) })),
+  'dyn signed Tenderbake block header',
+);
 
 const AGGREGATE_CONTENT: FieldList = [
   ['level', i32],
@@ -99,19 +104,19 @@ const ATTESTATIONS_AGGREGATE: FieldList = [
     dynList(
       record([
         ['slot', u16],
-        ['dal_attestation', option((r) => readZ(r, 'DAL attestation'), 'DAL attestation')],
+        ['dal_attestation', option(int, 'DAL attestation')],
       ]),
       'committee',
     ),
   ],
 ];
 
-const proposalList: FieldCodec = (r) => {
+const proposalList: FieldCodec = label((r) => {
   const at = r.pos;
   const list = dynList(protocolHash, 'proposals')(r) as string[];
   if (list.length > 20) r.fail('bad_length', 'at most 20 proposals', `${list.length}`, at);
   return list;
-};
+}, 'dyn list of at most 20 protocol hashes (P…)');
 
 /** Smart rollup refutation (sc_rollup_game_repr / sc_rollup_proof_repr). */
 const revealProof = union(
@@ -165,7 +170,7 @@ const refutationStep = union(
   },
   'refutation step',
 );
-const refutation = union(
+const refutation = label(union(
   {
     0: (r) =>
       readFields(
@@ -179,7 +184,7 @@ const refutation = union(
     1: (r) => readFields(r, [['choice', nat], ['step', refutationStep]], { refutation_kind: 'move' }),
   },
   'refutation',
-);
+), 'u8 0 start { 2 × 32-byte commitment hashes } | 1 move { choice N; step: dissection or proof }');
 
 const m = (tag: number, kind: OperationKind, fields: FieldList, note?: string): OperationSpec => ({
   tag,
@@ -221,7 +226,7 @@ export const USHUAIA_OPERATIONS: readonly OperationSpec[] = [
   n(4, 'activate_account', [['pkh', hash('tz1', 20, 'tz1 address')], ['secret', rawHex(20, 'activation secret')]]),
   n(5, 'proposals', [['source', pkh], ['period', i32], ['proposals', proposalList]]),
   n(6, 'ballot', [['source', pkh], ['period', i32], ['proposal', protocolHash], ['ballot', ballotVote]], 'policy kind `ballot:yay`, `ballot:nay` or `ballot:pass`'),
-  n(8, 'vdf_revelation', [['solution', (r: Reader) => [rawHex(100, 'VDF solution')(r), rawHex(100, 'VDF proof')(r)]]]),
+  n(8, 'vdf_revelation', [['solution', label((r: Reader) => [rawHex(100, 'VDF solution')(r), rawHex(100, 'VDF proof')(r)], '2 × 100 bytes, hex')]]),
   n(9, 'drain_delegate', [['consensus_key', pkh], ['delegate', pkh], ['destination', pkh]], 'signed by the consensus key'),
   n(17, 'failing_noop', [['arbitrary', dynHex('message')]], 'never valid on chain; `octez-client sign message`'),
   n(24, 'dal_entrapment_evidence', [
