@@ -56,8 +56,9 @@ function readPrim(r: Reader): string {
   return name;
 }
 
-function readAnnots(r: Reader): string[] {
-  return readUtf8(r, 'Micheline annotations').split(' ');
+function readAnnots(r: Reader): string[] | undefined {
+  const text = readUtf8(r, 'Micheline annotations');
+  return text.length > 0 ? text.split(' ') : undefined;
 }
 
 function readNode(r: Reader): Micheline {
@@ -77,11 +78,8 @@ function readNode(r: Reader): Micheline {
     if (tag === 9) {
       const args = r.dyn('Micheline arguments', (s) => s.list(readNode));
       if (args.length > 0) node.args = args;
-      const annots = r.dynBytes('Micheline annotations');
-      if (annots.length > 0) {
-        r.pos -= annots.length + 4;
-        node.annots = readAnnots(r);
-      }
+      const annots = readAnnots(r);
+      if (annots !== undefined) node.annots = annots;
     } else {
       const nargs = (tag - 3) >> 1;
       if (nargs > 0) {
@@ -89,7 +87,7 @@ function readNode(r: Reader): Micheline {
         for (let i = 0; i < nargs; i++) args.push(readNode(r));
         node.args = args;
       }
-      if ((tag & 1) === 0) node.annots = readAnnots(r);
+      if ((tag & 1) === 0) node.annots = readAnnots(r) ?? [];
     }
     out = node;
   }

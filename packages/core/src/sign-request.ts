@@ -159,8 +159,3 @@ export function parseSignRequest(bytes: Uint8Array, signerKeyType?: SignerKeyTyp
   r.expectEnd();
   return out;
 }
-
-/** The request kind policy checks first (`allow.<kind>`). */
-export function requestKind(req: SignRequest): SignRequestKind {
-  return req.kind;
-}
