@@ -1,0 +1,164 @@
+import { readFile } from 'node:fs/promises';
+import { ConfigError, formatIssue, type ConfigIssue, type YamlPath } from './config-error';
+import { DEFAULT_BASE_DIR, SUPPORTED_WATERMARK_DRIVERS, UNSUPPORTED_WATERMARK_DRIVERS } from './defaults';
+import { substituteEnv, type Env } from './env-substitution';
+import { buildKeyPolicy, type RawKeyPolicy } from './key-policy';
+import { CONFIG_SCHEMA, checkSchema } from './schema-check';
+import { buildServer, type RawServer } from './server-config';
+import { didYouMean } from './suggest';
+import { pkhProblem } from './tezos-identifiers';
+import type { Config, KeyPolicyConfig, PolicyHookConfig, VaultConfig, WatermarkConfig } from './types';
+import { buildVault } from './vault-config';
+import { parseYaml } from './yaml-source';
+import { httpUrlProblem } from './listen-address';
+import { flattenKeys } from './public-keys';
+
+export interface LoadOptions {
+  /** Where `${VAR}` values come from. Default: process.env. */
+  readonly env?: Env;
+  /** Replaces `base_dir` (the `--base-dir` flag); the file's base_dir is then not expanded. */
+  readonly baseDirOverride?: string;
+}
+
+export interface ParseOptions extends LoadOptions {
+  /** Name used in messages (the path the text was read from). Default `signatory.yaml`. */
+  readonly file?: string;
+}
+
+/**
+ * Reads and validates signatory.yaml. Throws a ConfigError (a SignatoryError with code
+ * `config_invalid`) listing every problem found, each as `file:line:col: yaml.path: what was
+ * expected`; a missing or unreadable file gives one such line too.
+ */
+export async function loadConfig(path: string, options: LoadOptions = {}): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === 'ENOENT'
+        ? 'no such file (pass the path of your signatory.yaml with --config)'
+        : err.code === 'EACCES' || err.code === 'EPERM'
+          ? 'permission denied (the signer must be able to read its config file)'
+          : err.code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `cannot be read (${err.code ?? err.message})`;
+    throw new ConfigError(path, [`${path}: ${why}`], { cause: e });
+  }
+  return parseConfig(text, { ...options, file: path });
+}
+
+/** The same as loadConfig, from text already in memory. */
+export function parseConfig(text: string, options: ParseOptions = {}): Config {
+  const file = options.file ?? 'signatory.yaml';
+  const source = parseYaml(text, file);
+  const errors: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
+  const override = options.baseDirOverride;
+  const isBaseDir = (p: YamlPath) => p.length === 1 && p[0] === 'base_dir';
+
+  const substituted = substituteEnv(source.value, options.env ?? process.env, isBaseDir);
+  errors.push(...substituted.issues.filter((i) => !(override !== undefined && isBaseDir(i.path))));
+  const raw = substituted.value;
+
+  const schemaIssues = checkSchema(CONFIG_SCHEMA, raw);
+  if (schemaIssues.length > 0 || errors.length > 0) {
+    throw fail(file, [...errors, ...schemaIssues], source.locate);
+  }
+  const config = build(raw as RawConfig, file, override, errors, warnings);
+  if (errors.length > 0) throw fail(file, errors, source.locate);
+  return { ...config, warnings: warnings.map((w) => formatIssue(file, w, source.locate(w.path))) };
+}
+
+interface RawConfig {
+  base_dir?: string;
+  server?: RawServer | null;
+  vaults?: Record<string, { driver: string; config?: unknown }> | null;
+  tezos?: Record<string, RawKeyPolicy | null> | null;
+  policy_hook?: { address: string; authorized_keys?: unknown } | null;
+  watermark?: { driver: string; config?: unknown } | null;
+}
+
+function build(
+  raw: RawConfig,
+  file: string,
+  override: string | undefined,
+  errors: ConfigIssue[],
+  warnings: ConfigIssue[],
+): Omit<Config, 'warnings'> {
+  const server = buildServer(raw.server, errors);
+
+  const vaults = new Map<string, VaultConfig>();
+  for (const [name, v] of Object.entries(raw.vaults ?? {})) {
+    const vault = buildVault(v, ['vaults', name], errors, warnings);
+    if (vault) vaults.set(name, vault);
+  }
+
+  const tezos = new Map<string, KeyPolicyConfig | null>();
+  const ctx = {
+    errors,
+    warnings,
+    ...(server.authorizedKeys !== undefined ? { serverKeys: server.authorizedKeys } : {}),
+    ...(server.jwt !== undefined ? { jwtUsers: new Set(server.jwt.users.keys()) } : {}),
+  };
+  for (const [pkh, policy] of Object.entries(raw.tezos ?? {})) {
+    const problem = pkhProblem(pkh);
+    if (problem) errors.push({ path: ['tezos', pkh], message: problem });
+    tezos.set(pkh, buildKeyPolicy(pkh, policy, ['tezos', pkh], ctx));
+  }
+
+  let policyHook: PolicyHookConfig | undefined;
+  if (raw.policy_hook) {
+    const problem = httpUrlProblem(raw.policy_hook.address);
+    if (problem) errors.push({ path: ['policy_hook', 'address'], message: problem });
+    const keys = raw.policy_hook.authorized_keys;
+    policyHook = {
+      address: raw.policy_hook.address,
+      ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors) } : {}),
+    };
+  }
+
+  return {
+    file,
+    baseDir: override ?? raw.base_dir ?? DEFAULT_BASE_DIR,
+    server,
+    vaults,
+    tezos,
+    ...(policyHook ? { policyHook } : {}),
+    watermark: buildWatermark(raw.watermark, errors),
+  };
+}
+
+function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): WatermarkConfig {
+  if (!raw) return { driver: 'file' };
+  const supported = `supported: ${SUPPORTED_WATERMARK_DRIVERS.join(', ')}`;
+  if ((UNSUPPORTED_WATERMARK_DRIVERS as readonly string[]).includes(raw.driver)) {
+    errors.push({
+      path: ['watermark', 'driver'],
+      message: `driver ${JSON.stringify(raw.driver)} is not supported by this build (${supported})`,
+    });
+  } else if (raw.driver !== 'file' && raw.driver !== 'mem') {
+    const all = [...SUPPORTED_WATERMARK_DRIVERS, ...UNSUPPORTED_WATERMARK_DRIVERS];
+    errors.push({
+      path: ['watermark', 'driver'],
+      message: `unknown watermark driver ${JSON.stringify(raw.driver)}${didYouMean(raw.driver, all)} (${supported})`,
+    });
+  } else {
+    if (raw.config !== undefined && raw.config !== null) {
+      errors.push({ path: ['watermark', 'config'], message: `driver ${JSON.stringify(raw.driver)} takes no config (the file driver keeps its state under base_dir)` });
+    }
+    return { driver: raw.driver };
+  }
+  return { driver: 'file' };
+}
+
+/** Sorts by position so the message reads top to bottom, then wraps everything in one ConfigError. */
+function fail(file: string, issues: ConfigIssue[], locate: (p: YamlPath) => ReturnType<ReturnType<typeof parseYaml>['locate']>): ConfigError {
+  const located = issues.map((issue, n) => ({ issue, at: locate(issue.path), n }));
+  located.sort((a, b) => (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.column ?? 0) - (b.at?.column ?? 0) || a.n - b.n);
+  return new ConfigError(
+    file,
+    located.map(({ issue, at }) => formatIssue(file, issue, at)),
+  );
+}

@@ -1,0 +1,122 @@
+/**
+ * signatory.yaml's shape as JSON Schema (draft 2020-12 subset ajv 8 runs). It checks structure
+ * only: which keys exist, their types, which are required. Values with meaning (pkhs, public keys,
+ * chain ids, kinds, addresses, URLs, driver names) are checked in code, where the error can say
+ * what was expected and suggest a fix. Every object rejects unknown keys (Go Signatory silently
+ * ignores them, so a typo such as `allowed_chain:` used to remove a restriction without a word).
+ */
+
+const str = { type: 'string' } as const;
+const bool = { type: 'boolean' } as const;
+const stringList = { type: 'array', items: str } as const;
+
+/** A public key, or a list of public keys and lists (Go Signatory flattens nested lists). */
+const publicKeys = { $ref: '#/$defs/publicKeys' } as const;
+
+const jwtCredentials = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['password', 'secret'],
+  properties: {
+    password: str,
+    secret: str,
+    jwt_exp: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+const keyPolicy = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    allow: {
+      type: ['object', 'null'],
+      additionalProperties: { type: ['array', 'null'], items: str },
+    },
+    allowed_operations: stringList,
+    allowed_kinds: stringList,
+    allowed_chains: stringList,
+    allow_proof_of_possession: bool,
+    log_payloads: bool,
+    authorized_keys: publicKeys,
+    jwt_users: stringList,
+  },
+} as const;
+
+export const CONFIG_SCHEMA = {
+  $id: 'https://signatory-ts/signatory.yaml',
+  type: 'object',
+  additionalProperties: false,
+  $defs: {
+    publicKeys: { type: ['string', 'array'], items: { $ref: '#/$defs/publicKeys' } },
+  },
+  properties: {
+    base_dir: { type: 'string', minLength: 1 },
+    server: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: {
+        address: str,
+        utility_address: str,
+        authorized_keys: publicKeys,
+        jwt: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['users'],
+          properties: {
+            users: {
+              type: 'object',
+              additionalProperties: {
+                ...jwtCredentials,
+                properties: {
+                  ...jwtCredentials.properties,
+                  old_cred_exp: str,
+                  new_data: jwtCredentials,
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    vaults: {
+      type: ['object', 'null'],
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['driver'],
+        // `config` is driver-specific and checked against the driver's own schema.
+        properties: { driver: str, config: {} },
+      },
+    },
+    tezos: { type: ['object', 'null'], additionalProperties: keyPolicy },
+    policy_hook: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['address'],
+      properties: { address: str, authorized_keys: publicKeys },
+    },
+    watermark: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['driver'],
+      properties: { driver: str, config: {} },
+    },
+  },
+} as const;
+
+/** `vaults.<name>.config` for `driver: awskms`. */
+export const AWSKMS_CONFIG_SCHEMA = {
+  $id: 'https://signatory-ts/awskms-config',
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    access_key_id: { type: 'string', minLength: 1 },
+    secret_access_key: { type: 'string', minLength: 1 },
+    session_token: { type: 'string', minLength: 1 },
+    region: { type: 'string', minLength: 1 },
+    endpoint: { type: 'string', minLength: 1 },
+    keys: { type: 'array', items: { type: 'string', minLength: 1 } },
+    // Accepted and ignored, as Go Signatory does since its PR #499 (its own test config still sets it).
+    user_name: str,
+  },
+} as const;

@@ -1,0 +1,111 @@
+import type { RequestKind } from '@signatory-ts/core';
+
+/**
+ * The validated, normalised signatory.yaml. Field names are camelCase; every default is filled in,
+ * every deprecated spelling is rewritten, and `warnings` says what was rewritten and how to write it.
+ */
+export interface Config {
+  /** The file it came from, as given to loadConfig (or parseConfig's `file`). */
+  readonly file: string;
+  /** `base_dir` (or the override), `${VAR}`/`$VAR` expanded. Default {@link DEFAULT_BASE_DIR}. */
+  readonly baseDir: string;
+  readonly server: ServerConfig;
+  /** `vaults`: vault name → driver config, in file order. */
+  readonly vaults: ReadonlyMap<string, VaultConfig>;
+  /**
+   * `tezos`: pkh → policy, in file order. `null` means the key was listed with no value and gets
+   * the default policy (core's DEFAULT_ALLOWED_REQUESTS, no generic operations). A mapping is the
+   * whole policy: a mapping without `allow` allows nothing. A pkh absent from the map is inactive.
+   */
+  readonly tezos: ReadonlyMap<string, KeyPolicyConfig | null>;
+  readonly policyHook?: PolicyHookConfig;
+  readonly watermark: WatermarkConfig;
+  /**
+   * Things that load but deserve the operator's attention (deprecated names, with the YAML to
+   * write instead; settings that have no effect). The library never logs: the app prints these.
+   */
+  readonly warnings: readonly string[];
+}
+
+export interface ServerConfig {
+  /** Main (signing) listener, `host:port`. Default {@link DEFAULT_SERVER_ADDRESS}. */
+  readonly address: string;
+  /** Utility listener (health, metrics), `host:port`. Default {@link DEFAULT_UTILITY_ADDRESS}. */
+  readonly utilityAddress: string;
+  /**
+   * Client public keys (edpk/sppk/p2pk/BLpk) allowed to authenticate requests, flattened from the
+   * scalar-or-nested-list YAML form. Undefined when the key is absent: authentication is then off.
+   */
+  readonly authorizedKeys?: readonly string[];
+  /** JWT login; never set together with `authorizedKeys`. */
+  readonly jwt?: JwtConfig;
+}
+
+export interface JwtConfig {
+  readonly users: ReadonlyMap<string, JwtUser>;
+}
+
+export interface JwtCredentials {
+  readonly password: string;
+  readonly secret: string;
+  /** Token lifetime in minutes. Default {@link DEFAULT_JWT_EXP_MINUTES}. */
+  readonly expMinutes: number;
+}
+
+export interface JwtUser extends JwtCredentials {
+  /** When `newData` replaces the current credentials (`old_cred_exp`, UTC). Undefined: at start-up. */
+  readonly oldCredExp?: Date;
+  readonly newData?: JwtCredentials;
+}
+
+export type VaultConfig = AwsKmsVaultConfig;
+
+export interface AwsKmsVaultConfig {
+  readonly driver: 'awskms';
+  readonly config: AwsKmsConfig;
+}
+
+/**
+ * `driver: awskms` settings. Every field is optional: what is missing comes from the AWS SDK's
+ * usual chain (environment, shared profile, web identity, container and instance roles).
+ */
+export interface AwsKmsConfig {
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  readonly region?: string;
+  /** KMS endpoint URL (for example a local KMS in development). Not in Go Signatory. */
+  readonly endpoint?: string;
+  /** Restrict the vault to these keys (ids, ARNs or `alias/...`). Undefined: every usable key. Not in Go Signatory. */
+  readonly keys?: readonly string[];
+}
+
+export interface KeyPolicyConfig {
+  /**
+   * Request kinds this key may sign, sorted. Built from `allow` (or the legacy
+   * `allowed_operations`), aliases rewritten. `generic` here is what lets generic requests through.
+   */
+  readonly allowedRequests: readonly RequestKind[];
+  /**
+   * Operation kinds allowed inside a generic request, sorted: names from core's OPERATION_KINDS and
+   * PSEUDO_OPERATION_KINDS, or `ballot:yay|nay|pass`. Empty when generic is allowed with no list.
+   */
+  readonly allowedOperations: readonly string[];
+  /** Chain ids (Net…) consensus requests must carry. Undefined: any chain. Never restricts generic or pack. */
+  readonly allowedChains?: readonly string[];
+  /** Per-key client keys (requires server.authorizedKeys). Undefined: any authenticated client. */
+  readonly authorizedKeys?: readonly string[];
+  /** JWT users allowed to use this key. Undefined: any logged-in user. */
+  readonly jwtUsers?: readonly string[];
+  readonly allowProofOfPossession: boolean;
+  readonly logPayloads: boolean;
+}
+
+export interface PolicyHookConfig {
+  /** Full URL the signer POSTs each request to. */
+  readonly address: string;
+  /** Keys whose signatures on hook replies are accepted. Undefined: replies are not signed. */
+  readonly authorizedKeys?: readonly string[];
+}
+
+export type WatermarkConfig = { readonly driver: 'file' } | { readonly driver: 'mem' };

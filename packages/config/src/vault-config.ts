@@ -1,0 +1,80 @@
+import type { ConfigIssue, YamlPath } from './config-error';
+import { SUPPORTED_VAULT_DRIVERS, UNSUPPORTED_VAULT_DRIVERS } from './defaults';
+import { httpUrlProblem } from './listen-address';
+import { AWSKMS_CONFIG_SCHEMA, checkSchema } from './schema-check';
+import { didYouMean } from './suggest';
+import type { AwsKmsConfig, VaultConfig } from './types';
+
+interface RawAwsKms {
+  access_key_id?: string;
+  secret_access_key?: string;
+  session_token?: string;
+  region?: string;
+  endpoint?: string;
+  keys?: string[];
+  user_name?: string;
+}
+
+/** A KMS key reference: key id, multi-region key id, key or alias ARN, or alias name. */
+const KMS_KEY_REF =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|alias\/[A-Za-z0-9/_-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+))$/;
+
+/**
+ * One `vaults.<name>` entry. A Go Signatory driver this build lacks gets its own error, so a
+ * config written for Signatory fails with "not supported by this build", not "unknown".
+ */
+export function buildVault(
+  raw: { driver: string; config?: unknown },
+  path: YamlPath,
+  errors: ConfigIssue[],
+  warnings: ConfigIssue[],
+): VaultConfig | undefined {
+  const supported = `supported: ${SUPPORTED_VAULT_DRIVERS.join(', ')}`;
+  if ((UNSUPPORTED_VAULT_DRIVERS as readonly string[]).includes(raw.driver)) {
+    errors.push({ path: [...path, 'driver'], message: `driver ${JSON.stringify(raw.driver)} is not supported by this build (${supported})` });
+    return undefined;
+  }
+  if (raw.driver !== 'awskms') {
+    const all = [...SUPPORTED_VAULT_DRIVERS, ...UNSUPPORTED_VAULT_DRIVERS];
+    errors.push({
+      path: [...path, 'driver'],
+      message: `unknown vault driver ${JSON.stringify(raw.driver)}${didYouMean(raw.driver, all)} (${supported})`,
+    });
+    return undefined;
+  }
+  const at = [...path, 'config'];
+  const before = errors.length;
+  errors.push(...checkSchema(AWSKMS_CONFIG_SCHEMA, raw.config ?? null, at));
+  if (errors.length > before) return undefined;
+  const c = (raw.config ?? {}) as RawAwsKms;
+  if (c.user_name !== undefined) {
+    warnings.push({ path: [...at, 'user_name'], message: 'is ignored (as in Go Signatory since it dropped the setting); remove it' });
+  }
+  if (c.endpoint !== undefined) {
+    const problem = httpUrlProblem(c.endpoint);
+    if (problem) errors.push({ path: [...at, 'endpoint'], message: problem });
+  }
+  c.keys?.forEach((k, i) => {
+    if (!KMS_KEY_REF.test(k)) {
+      errors.push({
+        path: [...at, 'keys', i],
+        message: `${JSON.stringify(k)} is not a KMS key reference (expected a key id, mrk-… id, key ARN, alias/name or alias ARN)`,
+      });
+    }
+  });
+  const config: AwsKmsConfig = {
+    ...(c.access_key_id !== undefined ? { accessKeyId: c.access_key_id } : {}),
+    ...(c.secret_access_key !== undefined ? { secretAccessKey: c.secret_access_key } : {}),
+    ...(c.session_token !== undefined ? { sessionToken: c.session_token } : {}),
+    ...(c.region !== undefined ? { region: c.region } : {}),
+    ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}),
+    ...(c.keys !== undefined ? { keys: [...new Set(c.keys)] } : {}),
+  };
+  if ((config.accessKeyId === undefined) !== (config.secretAccessKey === undefined)) {
+    errors.push({ path: at, message: 'access_key_id and secret_access_key go together: set both or neither' });
+  }
+  if (config.sessionToken !== undefined && config.accessKeyId === undefined) {
+    errors.push({ path: [...at, 'session_token'], message: 'needs access_key_id and secret_access_key' });
+  }
+  return { driver: 'awskms', config };
+}

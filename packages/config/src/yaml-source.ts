@@ -1,0 +1,109 @@
+import { EVENT_ID, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
+import { ConfigError, type Position, type YamlPath } from './config-error';
+
+/** A parsed YAML document plus where each path sits in the text, for error positions. */
+export interface YamlSource {
+  readonly value: unknown;
+  /** Position of the path's key (or list item), else of the nearest ancestor that has one. */
+  locate(path: YamlPath): Position | undefined;
+}
+
+/**
+ * Parses one YAML document with js-yaml (YAML 1.2 core schema; duplicate keys are errors).
+ * A syntax error becomes a ConfigError `file:line:col: reason` without js-yaml's source snippet,
+ * which could show a secret from the offending line. An empty file is an empty mapping.
+ */
+export function parseYaml(text: string, file: string): YamlSource {
+  let events: Event[];
+  let docs: unknown[];
+  try {
+    events = parseEvents(text, { filename: file });
+    docs = constructFromEvents(events, { source: text, filename: file, maxAliases: 100 });
+  } catch (e) {
+    if (e instanceof YAMLException) {
+      const at = e.mark === undefined ? '' : `:${e.mark.line + 1}:${e.mark.column + 1}`;
+      throw new ConfigError(file, [`${file}${at}: invalid YAML: ${e.reason}`]);
+    }
+    throw e;
+  }
+  if (docs.length > 1) {
+    throw new ConfigError(file, [`${file}: expected one YAML document, found ${docs.length} (remove the extra ---)`]);
+  }
+  const offsets = collectOffsets(text, events);
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  const toPosition = (offset: number): Position => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo]! + 1 };
+  };
+  return {
+    value: docs.length === 0 || docs[0] === null || docs[0] === undefined ? {} : docs[0],
+    locate(path) {
+      for (let n = path.length; n > 0; n--) {
+        const off = offsets.get(key(path.slice(0, n)));
+        if (off !== undefined) return toPosition(off);
+      }
+      return undefined;
+    },
+  };
+}
+
+const key = (path: YamlPath): string => JSON.stringify(path.map(String));
+
+/** Walks the event stream recording, for each path, the offset of its key or list item. */
+function collectOffsets(text: string, events: Event[]): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const record = (path: YamlPath, off: number) => {
+    const k = key(path);
+    if (off >= 0 && !offsets.has(k)) offsets.set(k, off);
+  };
+  const walk = (i: number, path: YamlPath | null): number => {
+    const ev = events[i];
+    if (ev === undefined) return i;
+    switch (ev.type) {
+      case EVENT_ID.SCALAR:
+        if (path) record(path, ev.valueStart);
+        return i + 1;
+      case EVENT_ID.ALIAS:
+        if (path) record(path, ev.anchorStart);
+        return i + 1;
+      case EVENT_ID.SEQUENCE: {
+        if (path) record(path, ev.start);
+        let j = i + 1;
+        for (let n = 0; events[j] !== undefined && events[j]!.type !== EVENT_ID.POP; n++) {
+          j = walk(j, path ? [...path, n] : null);
+        }
+        return j + 1;
+      }
+      case EVENT_ID.MAPPING: {
+        if (path) record(path, ev.start);
+        let j = i + 1;
+        while (events[j] !== undefined && events[j]!.type !== EVENT_ID.POP) {
+          const k = events[j]!;
+          let child: YamlPath | null = null;
+          if (k.type === EVENT_ID.SCALAR && path) {
+            child = [...path, getScalarValue(text, k)];
+            record(child, k.valueStart);
+          }
+          j = walk(j, null);
+          j = walk(j, child);
+        }
+        return j + 1;
+      }
+      default:
+        return i + 1;
+    }
+  };
+  let i = 0;
+  while (i < events.length) {
+    if (events[i]!.type === EVENT_ID.DOCUMENT) i = walk(i + 1, []);
+    else i++;
+  }
+  return offsets;
+}
