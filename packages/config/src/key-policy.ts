@@ -28,6 +28,8 @@ export interface RawKeyPolicy {
 }
 
 export interface PolicyContext {
+  /** False when server has schema errors: checks against server settings are skipped. */
+  readonly crossChecks: boolean;
   readonly errors: ConfigIssue[];
   readonly warnings: ConfigIssue[];
   /** Server-level authorized keys, undefined when absent. */
@@ -93,7 +95,7 @@ export function buildKeyPolicy(pkh: string, raw: RawKeyPolicy | null, path: Yaml
   } else {
     ctx.warnings.push({
       path,
-      message: `has a policy mapping but no allow:, so this key signs nothing (list it as "${pkh}:" with no value for the default block, preattestation, attestation policy)`,
+      message: `has a policy mapping but no allow: entries, so this key signs nothing (list it as "${pkh}:" with no value for the default block, preattestation, attestation policy)`,
     });
   }
 
@@ -115,7 +117,9 @@ export function buildKeyPolicy(pkh: string, raw: RawKeyPolicy | null, path: Yaml
   let authorizedKeys: string[] | undefined;
   if (raw.authorized_keys !== undefined) {
     authorizedKeys = flattenKeys(raw.authorized_keys, [...path, 'authorized_keys'], ctx.errors);
-    if (ctx.serverKeys === undefined) {
+    if (!ctx.crossChecks) {
+      // server is broken; its own errors are reported
+    } else if (ctx.serverKeys === undefined) {
       ctx.errors.push({
         path: [...path, 'authorized_keys'],
         message:
@@ -134,6 +138,7 @@ export function buildKeyPolicy(pkh: string, raw: RawKeyPolicy | null, path: Yaml
   }
 
   raw.jwt_users?.forEach((u, i) => {
+    if (!ctx.crossChecks) return;
     if (ctx.jwtUsers === undefined) {
       ctx.errors.push({ path: [...path, 'jwt_users', i], message: 'jwt_users needs server.jwt (JWT login is not configured)' });
     } else if (!ctx.jwtUsers.has(u)) {

@@ -62,11 +62,13 @@ export function parseConfig(text: string, options: ParseOptions = {}): Config {
   errors.push(...substituted.issues.filter((i) => !(override !== undefined && isBaseDir(i.path))));
   const raw = substituted.value;
 
+  // Schema problems stop the semantic checks only for the entries they are in, so one run
+  // reports as much as it safely can.
   const schemaIssues = checkSchema(CONFIG_SCHEMA, raw);
-  if (schemaIssues.length > 0 || errors.length > 0) {
-    throw fail(file, [...errors, ...schemaIssues], source.locate);
-  }
-  const config = build(raw as RawConfig, file, override, errors, warnings);
+  errors.push(...schemaIssues);
+  const broken = (prefix: YamlPath) =>
+    schemaIssues.some((i) => prefix.every((seg, n) => n >= i.path.length || i.path[n] === seg));
+  const config = build(raw as RawConfig, file, override, broken, errors, warnings);
   if (errors.length > 0) throw fail(file, errors, source.locate);
   return { ...config, warnings: warnings.map((w) => formatIssue(file, w, source.locate(w.path))) };
 }
@@ -84,32 +86,37 @@ function build(
   raw: RawConfig,
   file: string,
   override: string | undefined,
+  broken: (prefix: YamlPath) => boolean,
   errors: ConfigIssue[],
   warnings: ConfigIssue[],
 ): Omit<Config, 'warnings'> {
-  const server = buildServer(raw.server, errors);
+  const serverKnown = !broken(['server']);
+  const server = buildServer(serverKnown ? raw.server : null, errors);
 
   const vaults = new Map<string, VaultConfig>();
-  for (const [name, v] of Object.entries(raw.vaults ?? {})) {
+  for (const [name, v] of Object.entries(broken(['vaults']) ? {} : (raw.vaults ?? {}))) {
+    if (broken(['vaults', name])) continue;
     const vault = buildVault(v, ['vaults', name], errors, warnings);
     if (vault) vaults.set(name, vault);
   }
 
   const tezos = new Map<string, KeyPolicyConfig | null>();
   const ctx = {
+    crossChecks: serverKnown,
     errors,
     warnings,
     ...(server.authorizedKeys !== undefined ? { serverKeys: server.authorizedKeys } : {}),
     ...(server.jwt !== undefined ? { jwtUsers: new Set(server.jwt.users.keys()) } : {}),
   };
-  for (const [pkh, policy] of Object.entries(raw.tezos ?? {})) {
+  for (const [pkh, policy] of Object.entries(broken(['tezos']) ? {} : (raw.tezos ?? {}))) {
+    if (broken(['tezos', pkh])) continue;
     const problem = pkhProblem(pkh);
     if (problem) errors.push({ path: ['tezos', pkh], message: problem });
     tezos.set(pkh, buildKeyPolicy(pkh, policy, ['tezos', pkh], ctx));
   }
 
   let policyHook: PolicyHookConfig | undefined;
-  if (raw.policy_hook) {
+  if (raw.policy_hook && !broken(['policy_hook'])) {
     const problem = httpUrlProblem(raw.policy_hook.address);
     if (problem) errors.push({ path: ['policy_hook', 'address'], message: problem });
     const keys = raw.policy_hook.authorized_keys;
@@ -126,7 +133,7 @@ function build(
     vaults,
     tezos,
     ...(policyHook ? { policyHook } : {}),
-    watermark: buildWatermark(raw.watermark, errors),
+    watermark: buildWatermark(broken(['watermark']) ? null : raw.watermark, errors),
   };
 }
 
