@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { PREFIXES, type PrefixName } from './base58';
 
 /**
@@ -12,7 +12,11 @@ type Bs58checkFactory = (checksum: (payload: Uint8Array) => Uint8Array) => { enc
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bs58checkBase = require('bs58check/base') as Bs58checkFactory;
 
-const sha256 = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
+// crypto.hash (Node >= 20.12) skips the Hash object; fall back to createHash on older Node 20
+const oneShot = (crypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+const sha256 = oneShot
+  ? (b: Uint8Array): Buffer => oneShot('sha256', b, 'buffer')
+  : (b: Uint8Array): Buffer => crypto.createHash('sha256').update(b).digest();
 const codec = bs58checkBase((payload) => sha256(sha256(payload)));
 
 const prefixBytes = Object.fromEntries(Object.entries(PREFIXES).map(([k, v]) => [k, Uint8Array.from(v.bytes)])) as Record<PrefixName, Uint8Array>;
