@@ -1,1 +1,4 @@
-export {};
+export * from './watermark-store';
+export * from './slot-lock';
+export * from './sign-once';
+export * from './memory-store';
