@@ -33,8 +33,10 @@ export function substituteEnv(
   return { value: visit(tree, []), issues };
 }
 
+/** On any problem the text is returned unchanged, so later checks do not pile on. */
 function expand(text: string, env: Env, bare: boolean, path: YamlPath, issues: ConfigIssue[]): string {
   if (!text.includes('$')) return text;
+  const before = issues.length;
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -69,7 +71,7 @@ function expand(text: string, env: Env, bare: boolean, path: YamlPath, issues: C
       i++;
     }
   }
-  return out;
+  return issues.length > before ? text : out;
 }
 
 function lookup(name: string, env: Env, path: YamlPath, issues: ConfigIssue[]): string {

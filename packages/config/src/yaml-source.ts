@@ -1,4 +1,4 @@
-import { EVENT_ID, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
+import { EVENT_ID, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_SINGLE_QUOTED, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
 import { ConfigError, type Position, type YamlPath } from './config-error';
 
 /** A parsed YAML document plus where each path sits in the text, for error positions. */
@@ -45,7 +45,7 @@ export function parseYaml(text: string, file: string): YamlSource {
   return {
     value: docs.length === 0 || docs[0] === null || docs[0] === undefined ? {} : docs[0],
     locate(path) {
-      for (let n = path.length; n > 0; n--) {
+      for (let n = path.length; n >= 0; n--) {
         const off = offsets.get(key(path.slice(0, n)));
         if (off !== undefined) return toPosition(off);
       }
@@ -59,6 +59,11 @@ const key = (path: YamlPath): string => JSON.stringify(path.map(String));
 /** Walks the event stream recording, for each path, the offset of its key or list item. */
 function collectOffsets(text: string, events: Event[]): Map<string, number> {
   const offsets = new Map<string, number>();
+  // Quoted scalars start at their opening quote, which is where a reader looks.
+  const scalarStart = (ev: Event & { type: typeof EVENT_ID.SCALAR }) =>
+    ev.valueStart > 0 && (ev.style === SCALAR_STYLE_DOUBLE_QUOTED || ev.style === SCALAR_STYLE_SINGLE_QUOTED)
+      ? ev.valueStart - 1
+      : ev.valueStart;
   const record = (path: YamlPath, off: number) => {
     const k = key(path);
     if (off >= 0 && !offsets.has(k)) offsets.set(k, off);
@@ -68,7 +73,7 @@ function collectOffsets(text: string, events: Event[]): Map<string, number> {
     if (ev === undefined) return i;
     switch (ev.type) {
       case EVENT_ID.SCALAR:
-        if (path) record(path, ev.valueStart);
+        if (path) record(path, scalarStart(ev));
         return i + 1;
       case EVENT_ID.ALIAS:
         if (path) record(path, ev.anchorStart);
@@ -89,7 +94,7 @@ function collectOffsets(text: string, events: Event[]): Map<string, number> {
           let child: YamlPath | null = null;
           if (k.type === EVENT_ID.SCALAR && path) {
             child = [...path, getScalarValue(text, k)];
-            record(child, k.valueStart);
+            record(child, scalarStart(k));
           }
           j = walk(j, null);
           j = walk(j, child);
