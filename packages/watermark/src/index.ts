@@ -2,3 +2,5 @@ export * from './watermark-store';
 export * from './slot-lock';
 export * from './sign-once';
 export * from './memory-store';
+export * from './file-store';
+export { WatermarkFileError } from './watermark-file';

@@ -1,0 +1,176 @@
+import { promises as fs, constants as fsc } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { b58Decode, compareWatermark, SignatoryError, type Mark, type Slot } from '@signatory-ts/core';
+import {
+  formatChainMarks,
+  parseChainMarks,
+  readSlot,
+  removeSlot,
+  slotsOf,
+  writeSlot,
+  type ChainMarks,
+} from './watermark-file';
+import type { CommitResult, SignedMark, WatermarkStore } from './watermark-store';
+
+export interface FileWatermarkStoreOptions {
+  /** Signatory's `base_dir`; marks live in `<baseDir>/watermark_v2/<chain-id>.json`. */
+  readonly baseDir: string;
+  /**
+   * A cross-process lock whose holder has not refreshed it for this long is taken over (the holder
+   * died). Default 10 000 ms, minimum 2 000. A commit holds the lock for one read, one write and two
+   * fsyncs, so only a process frozen for this long while committing could be overtaken.
+   */
+  readonly lockStaleMs?: number;
+}
+
+const CHAIN_FILE = /^Net[1-9A-HJ-NP-Za-km-z]+\.json$/;
+
+/**
+ * The default store: one JSON file per chain, Go Signatory's layout plus the released signature.
+ *
+ * - crash-safe: every change is written to a temporary file in the same directory, fsynced, renamed
+ *   over the chain file, and the directory is fsynced; the file is always the old or the new whole;
+ * - several processes on one base_dir: every commit and reset takes a cross-process lock on the
+ *   chain file (proper-lockfile: an atomic mkdir of `<file>.lock`), then RE-READS the file before
+ *   comparing — there is no in-memory copy to go stale;
+ * - a missing file means "no marks yet"; an empty, truncated or malformed file is refused with a
+ *   WatermarkFileError (never reset), so nothing is signed until an operator looks.
+ */
+export class FileWatermarkStore implements WatermarkStore {
+  readonly name = 'file';
+  readonly dir: string;
+  private readonly stale: number;
+
+  constructor(options: FileWatermarkStoreOptions) {
+    this.dir = path.join(options.baseDir, 'watermark_v2');
+    this.stale = Math.max(2000, options.lockStaleMs ?? 10_000);
+  }
+
+  /** The file that holds the marks of `chainId` (which must be a valid `Net…` chain id). */
+  fileFor(chainId: string): string {
+    try {
+      b58Decode(chainId, ['Net']);
+    } catch (e) {
+      throw new SignatoryError('bad_request', `watermark slot: invalid chain id: ${(e as Error).message}`);
+    }
+    return path.join(this.dir, `${chainId}.json`);
+  }
+
+  async get(slot: Slot): Promise<Mark | undefined> {
+    // a rename replaces the file whole, so a read without the lock sees the old or the new file
+    return readSlot(await this.read(this.fileFor(slot.chainId)), slot.pkh, slot.kind);
+  }
+
+  async commit(slot: Slot, next: SignedMark): Promise<CommitResult> {
+    const file = this.fileFor(slot.chainId);
+    return this.locked(file, async (assertHeld) => {
+      const marks = await this.read(file);
+      const stored = readSlot(marks, slot.pkh, slot.kind);
+      switch (compareWatermark(stored, next)) {
+        case 'reject':
+          return { status: 'rejected', stored: stored! };
+        case 'replay':
+          return { status: 'replay', signature: stored!.signature! };
+        case 'advance':
+          writeSlot(marks, slot.pkh, slot.kind, next);
+          await this.write(file, formatChainMarks(marks), assertHeld);
+          return { status: 'committed' };
+      }
+    });
+  }
+
+  async *list(): AsyncIterable<[Slot, Mark]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const name of names.filter((n) => CHAIN_FILE.test(n)).sort()) {
+      const chainId = name.slice(0, -'.json'.length);
+      for (const [pkh, kind, mark] of slotsOf(await this.read(path.join(this.dir, name)))) {
+        yield [{ chainId, pkh, kind }, mark];
+      }
+    }
+  }
+
+  async reset(slot: Slot): Promise<boolean> {
+    const file = this.fileFor(slot.chainId);
+    return this.locked(file, async (assertHeld) => {
+      const marks = await this.read(file);
+      if (!removeSlot(marks, slot.pkh, slot.kind)) return false;
+      await this.write(file, formatChainMarks(marks), assertHeld);
+      return true;
+    });
+  }
+
+  private async read(file: string): Promise<ChainMarks> {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new SignatoryError('internal', `cannot read watermark file ${file}: ${(e as Error).message}`, { cause: e });
+    }
+    return parseChainMarks(text, file);
+  }
+
+  private async write(file: string, text: string, assertHeld: () => void): Promise<void> {
+    const tmp = path.join(this.dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const h = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o640);
+    try {
+      try {
+        await h.writeFile(text, 'utf8');
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+      assertHeld();
+      await fs.rename(tmp, file);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    const d = await fs.open(this.dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  }
+
+  /** Runs `fn` holding the cross-process lock on `file`. */
+  private async locked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o750 });
+    let compromised: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      release = await lockfile.lock(file, {
+        realpath: false,
+        lockfilePath: `${file}.lock`,
+        stale: this.stale,
+        update: Math.floor(this.stale / 4),
+        // about 1.5 × stale of waiting in 5-10 ms steps: long enough to outlast a dead holder
+        retries: { retries: Math.ceil((this.stale * 1.5) / 7), factor: 1, minTimeout: 5, maxTimeout: 10, randomize: true },
+        onCompromised: (e) => {
+          compromised = e;
+        },
+      });
+    } catch (e) {
+      throw new SignatoryError('internal', `cannot lock watermark file ${file}: ${(e as Error).message}`, { cause: e });
+    }
+    const assertHeld = () => {
+      if (compromised) {
+        throw new SignatoryError('internal', `lost the lock on watermark file ${file}: ${compromised.message}`, { cause: compromised });
+      }
+    };
+    try {
+      return await fn(assertHeld);
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+}
