@@ -1,5 +1,24 @@
 import { Command } from 'commander';
 import type * as DecodeCommand from './commands/decode';
+import type * as ListCommand from './commands/list';
+import type * as ListRequestsCommand from './commands/list-requests';
+import type * as ListOpsCommand from './commands/list-ops';
+import type * as ImportCommand from './commands/import';
+import type * as GenerateCommand from './commands/generate';
+import type * as WatermarkCommand from './commands/watermark';
+import type { GlobalOptions } from './context';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- commands load on use, so others never pay for them */
+
+/** Program-level options (-c, --base-dir, --log, --json-log) merged with the command's own. */
+function allOptions<T>(command: Command): T & GlobalOptions {
+  return command.optsWithGlobals<T & GlobalOptions>();
+}
+
+/** Collects repeated `-o key:val[,key:val]` options. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
 
 /**
  * The command tree. Each command lives in commands/<name>.ts as a plain async function and is
@@ -14,10 +33,6 @@ export function buildProgram(): Command {
     .option('--json-log', 'log as JSON lines')
     .showHelpAfterError();
 
-  // Commands register here, e.g.:
-  // program.command('decode [hex]').description('…').action(async (hex, opts) =>
-  //   (await import('./commands/decode')).decode(...));
-
   program
     .command('decode [hex]')
     .description('decode a sign request (hex bytes, magic byte included; read from stdin when absent)')
@@ -25,10 +40,84 @@ export function buildProgram(): Command {
     .option('--key-type <type>', 'type of the signing key (tz1, tz2, tz3, tz4): refuse consensus tags it never sends')
     .option('--protocol <name>', 'protocol tables for generic operations: ushuaia or tallinn', 'ushuaia')
     .action(async (hex: string | undefined, opts: { json?: boolean; keyType?: string; protocol?: string }) => {
-      // loaded on use, so other commands never pay for it
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { decode } = require('./commands/decode') as typeof DecodeCommand;
       await decode(hex, opts);
+    });
+
+  program
+    .command('list')
+    .description('List public keys')
+    .option('--json', 'print the keys (and skipped keys) as JSON')
+    .option('-v, --verbose', 'list every skipped key with its reason')
+    .action(async (_opts: object, command: Command) => {
+      const { list } = require('./commands/list') as typeof ListCommand;
+      await list(allOptions<ListCommand.ListOptions>(command));
+    });
+
+  program
+    .command('list-requests')
+    .description('Print possible request types')
+    .action(async () => {
+      const { listRequests } = require('./commands/list-requests') as typeof ListRequestsCommand;
+      await listRequests();
+    });
+
+  program
+    .command('list-ops')
+    .description('Print possible operation types inside the `generic` request')
+    .action(async () => {
+      const { listOps } = require('./commands/list-ops') as typeof ListOpsCommand;
+      await listOps();
+    });
+
+  program
+    .command('import [secret-key]')
+    .description('Import Tezos private keys (edsk..., spsk..., p2sk...)')
+    .requiredOption('--vault <name>', 'vault to import into (its name under vaults: in the config)')
+    .option('-f, --from <file>', 'read an unencrypted PKCS#8 PEM private key from this file')
+    .option('--password-file <file>', 'file holding the password of an encrypted key (edesk/spesk/p2esk)')
+    .option('-o, --opt <key:val>', 'vault option, e.g. name:<alias> (repeatable, or comma-separated)', collect)
+    .option('--alias <alias>', 'KMS alias for the new key (same as -o name:<alias>)')
+    .addHelpText(
+      'after',
+      '\nThe secret key comes from the argument, else from stdin when it is piped, else from a prompt that does not echo.\n' +
+        'The password of an encrypted key comes from --password-file, else $SIGNATORY_PASSWORD, else a prompt.',
+    )
+    .action(async (secret: string | undefined, _opts: object, command: Command) => {
+      const { importKeyCommand } = require('./commands/import') as typeof ImportCommand;
+      await importKeyCommand(secret, allOptions<ImportCommand.ImportOptions>(command));
+    });
+
+  program
+    .command('generate')
+    .description('Generate a new key in a vault')
+    .requiredOption('--vault <name>', 'vault to create the key in (its name under vaults: in the config)')
+    .requiredOption('-t, --type <type>', 'key type: tz1 (Ed25519), tz2 (secp256k1) or tz3 (P-256)')
+    .option('--alias <alias>', 'KMS alias for the new key')
+    .action(async (_opts: object, command: Command) => {
+      const { generate } = require('./commands/generate') as typeof GenerateCommand;
+      await generate(allOptions<GenerateCommand.GenerateOptions>(command));
+    });
+
+  const watermark = program.command('watermark').description('Show or reset the high watermarks in base_dir');
+  watermark
+    .command('show')
+    .description('print every watermark slot (chain, pkh, kind, level, round)')
+    .option('--json', 'print JSON')
+    .action(async (_opts: object, command: Command) => {
+      const { watermarkShow } = require('./commands/watermark') as typeof WatermarkCommand;
+      await watermarkShow(allOptions<WatermarkCommand.ShowOptions>(command));
+    });
+  watermark
+    .command('reset')
+    .description('delete one watermark slot (the signer will then sign that slot at any level: stop it first)')
+    .requiredOption('--chain <chain-id>', 'chain id (Net…)')
+    .requiredOption('--pkh <pkh>', 'key hash (tz…)')
+    .requiredOption('--kind <kind>', 'block, preattestation, attestation or attestation_with_dal')
+    .option('--force', 'really reset')
+    .action(async (_opts: object, command: Command) => {
+      const { watermarkReset } = require('./commands/watermark') as typeof WatermarkCommand;
+      await watermarkReset(allOptions<WatermarkCommand.ResetOptions>(command));
     });
 
   return program;
