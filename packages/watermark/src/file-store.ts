@@ -12,6 +12,7 @@ import {
   writeSlot,
   type ChainMarks,
 } from './watermark-file';
+import { KeyedLock } from './slot-lock';
 import type { CommitResult, SignedMark, WatermarkStore } from './watermark-store';
 
 export interface FileWatermarkStoreOptions {
@@ -42,6 +43,8 @@ export class FileWatermarkStore implements WatermarkStore {
   readonly name = 'file';
   readonly dir: string;
   private readonly stale: number;
+  /** Commits in this process queue here first, so only other processes contend for the file lock. */
+  private readonly fileLocks = new KeyedLock();
 
   constructor(options: FileWatermarkStoreOptions) {
     this.dir = path.join(options.baseDir, 'watermark_v2');
@@ -142,8 +145,12 @@ export class FileWatermarkStore implements WatermarkStore {
     }
   }
 
-  /** Runs `fn` holding the cross-process lock on `file`. */
-  private async locked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+  /** Runs `fn` holding this process's lock and then the cross-process lock on `file`. */
+  private locked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+    return this.fileLocks.run(file, () => this.crossProcessLocked(file, fn));
+  }
+
+  private async crossProcessLocked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o750 });
     let compromised: Error | undefined;
     let release: () => Promise<void>;

@@ -1,0 +1,133 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { watermarkSlot } from '@signatory-ts/core';
+import { FileWatermarkStore } from '../src';
+
+// Real node processes sharing one base_dir, each with its own in-process slot locks: only the
+// file store's cross-process lock and its re-read under that lock keep them from double signing.
+
+const WORKER = path.join(__dirname, 'fixtures', 'commit-worker.js');
+const CHAIN = 'NetXo5iVw1vBoxM';
+const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
+
+interface Worker {
+  child: ChildProcessWithoutNullStreams;
+  lines: Record<string, unknown>[];
+  waitFor(pred: (line: Record<string, unknown>) => boolean): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function startWorker(...args: string[]): Worker {
+  const child = spawn(process.execPath, [WORKER, ...args], { stdio: 'pipe' });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: [(l: Record<string, unknown>) => boolean, () => void][] = [];
+  let buf = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+      buf = buf.slice(i + 1);
+      lines.push(line);
+      for (const w of [...waiters]) if (w[0](line)) waiters.splice(waiters.indexOf(w), 1), w[1]();
+    }
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== null) process.stderr.write(`worker ${args.join(' ')} failed:\n${stderr}`);
+      resolve(code);
+    }),
+  );
+  return {
+    child,
+    lines,
+    exited,
+    waitFor: (pred) =>
+      lines.some(pred)
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            waiters.push([pred, resolve]);
+            void exited.then(() => reject(new Error(`worker exited before the expected line; stderr:\n${stderr}`)));
+          }),
+  };
+}
+
+let base: string;
+beforeEach(() => (base = mkdtempSync(path.join(tmpdir(), 'wm-proc-'))));
+afterEach(() => rmSync(base, { recursive: true, force: true }));
+
+it('three processes racing on the same slots never release two different signatures for one level and round', async () => {
+  const LEVELS = 12;
+  const workers = [1, 2, 3].map((id) => startWorker('race', base, String(id), String(LEVELS)));
+  await Promise.all(workers.map((w) => w.waitFor((l) => l.ready === true)));
+  for (const w of workers) w.child.stdin.write('go\n');
+  expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
+
+  const released = new Map<string, Set<string>>();
+  let signed = 0;
+  let replays = 0;
+  for (const w of workers) {
+    for (const l of w.lines) {
+      if (l.signature === undefined) continue;
+      const key = `${l.pkh}/${l.kind}/${l.level}/${l.round}`;
+      const set = released.get(key) ?? new Set<string>();
+      set.add(l.signature as string);
+      released.set(key, set);
+      if (l.status === 'signed') signed++;
+      else replays++;
+    }
+  }
+  const doubles = [...released].filter(([, sigs]) => sigs.size > 1);
+  expect(doubles).toEqual([]);
+  // the race was real: many slots advanced, and identical retries across processes got replays
+  expect(signed).toBeGreaterThan(LEVELS);
+  expect(replays).toBeGreaterThan(0);
+
+  // the file ends at the highest mark released for each slot, with that mark's signature
+  const store = new FileWatermarkStore({ baseDir: base });
+  for (const [slot, mark] of await collect(store.list())) {
+    const mine = [...released].filter(([k]) => k.startsWith(`${slot.pkh}/${slot.kind}/`));
+    const top = mine.map(([k]) => k.split('/').slice(2).map(Number) as [number, number]).sort((a, b) => b[0] - a[0] || b[1] - a[1])[0]!;
+    expect([mark.level, mark.round]).toEqual(top);
+    expect(released.get(`${slot.pkh}/${slot.kind}/${top[0]}/${top[1]}`)).toEqual(new Set([mark.signature]));
+  }
+}, 60_000);
+
+it('kill -9 during a stream of commits leaves whole JSON and a watermark that never went down', async () => {
+  const store = new FileWatermarkStore({ baseDir: base, lockStaleMs: 2000 });
+  const slot = watermarkSlot(CHAIN, PKH, 'block');
+  const file = path.join(base, 'watermark_v2', `${CHAIN}.json`);
+  let floor = 0;
+  for (let round = 0; round < 3; round++) {
+    const w = startWorker('stream', base, String(round));
+    // let it commit a few levels, then kill it at an arbitrary point of its next commit
+    await w.waitFor((l) => typeof l.level === 'number' && l.level >= floor + 5);
+    await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 30)));
+    w.child.kill('SIGKILL');
+    await w.exited;
+    const confirmed = Math.max(...w.lines.map((l) => l.level as number));
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toBeInstanceOf(Object);
+    const stored = await store.get(slot);
+    // everything it reported as released is durable; the file may be one level further (killed after the rename)
+    expect(stored!.level).toBeGreaterThanOrEqual(confirmed);
+    expect(stored!.level).toBeGreaterThanOrEqual(floor);
+    floor = stored!.level;
+  }
+  // a restarted process (waiting out a lock the killed one may have held) carries on above the floor
+  const w = startWorker('stream', base, 'last');
+  await w.waitFor((l) => typeof l.level === 'number');
+  w.child.kill('SIGKILL');
+  await w.exited;
+  expect(w.lines[0]!.level).toBe(floor + 1);
+  expect(readdirSync(path.join(base, 'watermark_v2')).filter((n) => n.endsWith('.json'))).toEqual([`${CHAIN}.json`]);
+}, 60_000);
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
