@@ -17,3 +17,4 @@ export * from './watermark-fields';
 export * from './sign-request';
 export { encodeB58Cached, clearBase58Cache, BASE58_CACHE_LIMIT } from './base58-cache';
 export * from './watermark-rule';
+export * from './public-key-hash';
