@@ -46,6 +46,9 @@ export const CONFIG_SCHEMA = {
   $id: 'https://signatory-ts/signatory.yaml',
   type: 'object',
   additionalProperties: false,
+  // Top-level `x-…` keys are ignored: a place for YAML anchors (`x-baker: &baker {...}`), as in
+  // docker-compose files.
+  patternProperties: { '^x-': {} },
   $defs: {
     publicKeys: { type: ['string', 'array'], items: { $ref: '#/$defs/publicKeys' } },
   },

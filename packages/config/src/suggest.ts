@@ -51,7 +51,7 @@ export function suggest(word: string, candidates: readonly string[]): string | u
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= limit && bestDistance > 0 ? best : undefined;
+  return best !== undefined && bestDistance <= limit && best !== word ? best : undefined;
 }
 
 /** `(did you mean "x"?)` with a leading space, or '' when there is no good guess. */

@@ -1,4 +1,4 @@
-import { EVENT_ID, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_SINGLE_QUOTED, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
+import { CORE_SCHEMA, EVENT_ID, mergeTag, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_SINGLE_QUOTED, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
 import { ConfigError, type Position, type YamlPath } from './config-error';
 
 /** A parsed YAML document plus where each path sits in the text, for error positions. */
@@ -9,7 +9,8 @@ export interface YamlSource {
 }
 
 /**
- * Parses one YAML document with js-yaml (YAML 1.2 core schema; duplicate keys are errors).
+ * Parses one YAML document with js-yaml (YAML 1.2 core schema with merge keys; duplicate keys
+ * are errors; at most 1000 aliases, against alias bombs).
  * A syntax error becomes a ConfigError `file:line:col: reason` without js-yaml's source snippet,
  * which could show a secret from the offending line. An empty file is an empty mapping.
  */
@@ -18,7 +19,7 @@ export function parseYaml(text: string, file: string): YamlSource {
   let docs: unknown[];
   try {
     events = parseEvents(text, { filename: file });
-    docs = constructFromEvents(events, { source: text, filename: file, maxAliases: 100 });
+    docs = constructFromEvents(events, { source: text, filename: file, schema: SCHEMA, maxAliases: 1000 });
   } catch (e) {
     if (e instanceof YAMLException) {
       const at = e.mark === undefined ? '' : `:${e.mark.line + 1}:${e.mark.column + 1}`;
@@ -28,6 +29,11 @@ export function parseYaml(text: string, file: string): YamlSource {
   }
   if (docs.length > 1) {
     throw new ConfigError(file, [`${file}: expected one YAML document, found ${docs.length} (remove the extra ---)`]);
+  }
+  if (exceeds(docs[0], MAX_VALUES)) {
+    throw new ConfigError(file, [
+      `${file}: the document expands to more than ${MAX_VALUES} values (aliases nested inside aliases?)`,
+    ]);
   }
   const offsets = collectOffsets(text, events);
   const lineStarts = [0];
@@ -53,6 +59,27 @@ export function parseYaml(text: string, file: string): YamlSource {
     },
   };
 }
+
+/**
+ * Aliases share one object, so a few lines can stand for an exponential tree ("billion laughs").
+ * Every later step walks the expanded tree, so its size is capped first.
+ */
+export const MAX_VALUES = 100_000;
+
+function exceeds(root: unknown, max: number): boolean {
+  let count = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (++count > max) return true;
+    if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === 'object') stack.push(...Object.values(v));
+  }
+  return false;
+}
+
+/** YAML 1.2 core plus merge keys (`<<: *anchor`), which Go's yaml.v3 also reads. */
+const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
 const key = (path: YamlPath): string => JSON.stringify(path.map(String));
 

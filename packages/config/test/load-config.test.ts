@@ -187,3 +187,42 @@ describe('valid configs', () => {
     expect(c.baseDir).toBe('/override');
   });
 });
+
+describe('YAML features', () => {
+  test('anchors and merge keys share one policy between keys, as with Go yaml.v3', () => {
+    const c = parseConfig(
+      [
+        'x-policies: &baker',
+        '  allow: {block: , attestation: }',
+        'tezos:',
+        '  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH: *baker',
+        '  tz1RmNmuNm9ygsA17RBzX38GJWG3Bex5U9UT:',
+        '    <<: *baker',
+        '    log_payloads: true',
+      ].join('\n'),
+      { env },
+    );
+    const policy = {
+      allowedRequests: ['attestation', 'block'],
+      allowedOperations: [],
+      allowProofOfPossession: false,
+      logPayloads: false,
+    };
+    expect(c.tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')).toEqual(policy);
+    expect(c.tezos.get('tz1RmNmuNm9ygsA17RBzX38GJWG3Bex5U9UT')).toEqual({ ...policy, logPayloads: true });
+  });
+
+  test('an alias bomb is refused', () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) lines.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill('*' + 'abcdefghij'[i - 1]).join(', ')}]`);
+    expect(() => parseConfig(lines.join('\n'), { env })).toThrow(
+      'signatory.yaml: the document expands to more than 100000 values (aliases nested inside aliases?)',
+    );
+  });
+
+  test('keys that only differ in case are distinct, and unknown keys are still reported', () => {
+    expect(() => parseConfig('Server:\n  address: ":1"\n', { env })).toThrow(
+      'signatory.yaml:1:1: Server: unknown key "Server" (did you mean "server"?)',
+    );
+  });
+});
