@@ -1,1 +1,4 @@
-export {};
+export * from './decision';
+export * from './key-policy';
+export * from './evaluate';
+export * from './static-policy';

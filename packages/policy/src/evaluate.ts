@@ -1,0 +1,40 @@
+import { LEGACY_REQUEST_KINDS } from '@signatory-ts/core';
+import type { Decision, PolicyRule, SignContext } from './decision';
+import type { KeyPolicy } from './key-policy';
+
+const ALLOW: Decision = { allow: true };
+const deny = (rule: PolicyRule, reason: string): Decision => ({ allow: false, rule, reason });
+
+/**
+ * Go Signatory's static policy, checks in its order: listed, JWT user, chain, client
+ * authentication, request kind, then every operation of a generic request (the first one not
+ * allowed is named). `policy` undefined means the pkh is not under `tezos:` at all.
+ */
+export function evaluate(ctx: SignContext, policy: KeyPolicy | undefined): Decision {
+  if (policy === undefined) return deny('not_listed', `${ctx.pkh} is not listed in config`);
+  if (ctx.jwtUser !== undefined && policy.jwtUsers !== undefined && !policy.jwtUsers.has(ctx.jwtUser)) {
+    return deny('jwt_user', `user \`${ctx.jwtUser}' is not authorized to access ${ctx.pkh}`);
+  }
+  // only requests that carry a chain id are restricted: generic and pack pass
+  if (ctx.chainId !== undefined && policy.chains !== undefined && !policy.chains.has(ctx.chainId)) {
+    return deny('chain', `chain \`${ctx.chainId}' is not allowed`);
+  }
+  if (policy.clients !== undefined) {
+    if (ctx.clientPkh === undefined) return deny('authentication', 'authentication required');
+    if (!policy.clients.has(ctx.clientPkh)) return deny('client', `client \`${ctx.clientPkh}' is not allowed`);
+  }
+  if ((LEGACY_REQUEST_KINDS as readonly string[]).includes(ctx.requestKind) || !policy.requests.has(ctx.requestKind)) {
+    return deny('request_kind', `request kind \`${ctx.requestKind}' is not allowed`);
+  }
+  if (ctx.requestKind !== 'generic') return ALLOW;
+  const ops = ctx.operationKinds ?? [];
+  // Go Signatory would let an operation list with no operations through; nothing valid is made of one
+  if (ops.length === 0) return deny('operation_kind', 'generic request has no operations');
+  for (const op of ops) {
+    if (policy.operations.has(op)) continue;
+    const colon = op.indexOf(':');
+    if (colon > 0 && op.slice(0, colon) === 'ballot' && policy.operations.has('ballot')) continue;
+    return deny('operation_kind', `operation \`${op}' is not allowed`);
+  }
+  return ALLOW;
+}
