@@ -6,7 +6,7 @@ import { StaticPolicy, type SignContext } from '../src';
 // config produces (aliases, legacy keys, null lists) is what evaluate sees in production.
 
 const pkh = (n: number) => b58Encode('tz1', new Uint8Array(20).fill(n));
-const [DEFAULT, EMPTY, LEGACY, BAKER, VOTER, NULL_GENERIC, AUTHED] = [1, 2, 3, 4, 5, 6, 7].map(pkh) as string[];
+const [DEFAULT, EMPTY, LEGACY, BAKER, VOTER, NULL_GENERIC, AUTHED] = [pkh(1), pkh(2), pkh(3), pkh(4), pkh(5), pkh(6), pkh(7)];
 const CLIENT_PK = 'edpkujLb5ZCZ2gprnRzE9aVHKZfx9A8EtWu2xxkwYSjBUJbesJ9rWE';
 const CLIENT = 'tz1PhHHZRSEqFViUYYJeT5YJ9uzvgQgdNWXW';
 const MAINNET = 'NetXdQprcVkpaWU';
