@@ -39,6 +39,8 @@ function toIssue(e: ErrorObject, root: unknown, base: YamlPath): ConfigIssue {
       return { path, message: `expected ${describeTypes(String(p.type))}, got ${describeValue(e.data)}` };
     case 'minimum':
       return { path, message: `must be at least ${String(p.limit)}` };
+    case 'minProperties':
+      return { path, message: 'must have at least one entry' };
     case 'minLength':
       return { path, message: 'must not be empty' };
     default:

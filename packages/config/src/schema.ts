@@ -68,6 +68,7 @@ export const CONFIG_SCHEMA = {
           properties: {
             users: {
               type: 'object',
+              minProperties: 1,
               additionalProperties: {
                 ...jwtCredentials,
                 properties: {

@@ -174,6 +174,26 @@ const CASES: [string, string, string][] = [
     `signatory.yaml:4:15: server.jwt.users.alice.password: is too weak: needs at least 16 characters, an upper-case letter, a digit, a special character`,
   ],
   [
+    'jwt with no users',
+    `server:\n  jwt:\n    users: {}\n`,
+    `signatory.yaml:3:5: server.jwt.users: must have at least one entry`,
+  ],
+  [
+    'a policy that is a list',
+    `tezos:\n  ${TZ1}: [block]\n`,
+    `signatory.yaml:2:3: tezos.${TZ1}: expected a mapping or an empty value, got a list`,
+  ],
+  [
+    'watermark config for a driver that takes none',
+    `watermark:\n  driver: file\n  config: {dir: /tmp}\n`,
+    `signatory.yaml:3:3: watermark.config: driver "file" takes no config (the file driver keeps its state under base_dir)`,
+  ],
+  [
+    'access key without its secret',
+    `vaults:\n  kms:\n    driver: awskms\n    config:\n      access_key_id: AKIAEXAMPLE\n`,
+    `signatory.yaml:4:5: vaults.kms.config: access_key_id and secret_access_key go together: set both or neither`,
+  ],
+  [
     'duplicate pkh',
     `tezos:\n  ${TZ1}:\n  ${TZ1}:\n    allow: {generic: [transaction]}\n`,
     `signatory.yaml:3:3: invalid YAML: duplicated mapping key`,
