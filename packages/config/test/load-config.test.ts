@@ -226,3 +226,11 @@ describe('YAML features', () => {
     );
   });
 });
+
+test('a file saved with a byte-order mark and CRLF line endings loads, with right positions', () => {
+  const text = '\ufefftezos:\r\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\r\n    allow: {blok: }\r\n';
+  expect(() => parseConfig(text, { env })).toThrow(
+    'signatory.yaml:3:13: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH.allow.blok: unknown request kind "blok" (did you mean "block"?)',
+  );
+  expect(parseConfig(text.replace('blok', 'block'), { env }).tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')?.allowedRequests).toEqual(['block']);
+});
