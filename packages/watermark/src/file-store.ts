@@ -13,7 +13,7 @@ import {
   type ChainMarks,
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
-import type { CommitResult, SignedMark, WatermarkStore } from './watermark-store';
+import { checkMark, type CommitResult, type SignedMark, type WatermarkStore } from './watermark-store';
 
 export interface FileWatermarkStoreOptions {
   /** Signatory's `base_dir`; marks live in `<baseDir>/watermark_v2/<chain-id>.json`. */
@@ -51,23 +51,29 @@ export class FileWatermarkStore implements WatermarkStore {
     this.stale = Math.max(2000, options.lockStaleMs ?? 10_000);
   }
 
-  /** The file that holds the marks of `chainId` (which must be a valid `Net…` chain id). */
-  fileFor(chainId: string): string {
-    try {
-      b58Decode(chainId, ['Net']);
-    } catch (e) {
-      throw new SignatoryError('bad_request', `watermark slot: invalid chain id: ${(e as Error).message}`);
+  /** The file that holds the slot's marks; the chain id and pkh must be valid base58 (they become a file name and a key). */
+  fileFor(slot: Slot): string {
+    for (const [what, text, prefixes] of [
+      ['chain id', slot.chainId, ['Net']],
+      ['key hash', slot.pkh, ['tz1', 'tz2', 'tz3', 'tz4']],
+    ] as const) {
+      try {
+        b58Decode(text, prefixes);
+      } catch (e) {
+        throw new SignatoryError('bad_request', `watermark slot: invalid ${what}: ${(e as Error).message}`);
+      }
     }
-    return path.join(this.dir, `${chainId}.json`);
+    return path.join(this.dir, `${slot.chainId}.json`);
   }
 
   async get(slot: Slot): Promise<Mark | undefined> {
     // a rename replaces the file whole, so a read without the lock sees the old or the new file
-    return readSlot(await this.read(this.fileFor(slot.chainId)), slot.pkh, slot.kind);
+    return readSlot(await this.read(this.fileFor(slot)), slot.pkh, slot.kind);
   }
 
   async commit(slot: Slot, next: SignedMark): Promise<CommitResult> {
-    const file = this.fileFor(slot.chainId);
+    checkMark(slot, next);
+    const file = this.fileFor(slot);
     return this.locked(file, async (assertHeld) => {
       const marks = await this.read(file);
       const stored = readSlot(marks, slot.pkh, slot.kind);
@@ -101,7 +107,7 @@ export class FileWatermarkStore implements WatermarkStore {
   }
 
   async reset(slot: Slot): Promise<boolean> {
-    const file = this.fileFor(slot.chainId);
+    const file = this.fileFor(slot);
     return this.locked(file, async (assertHeld) => {
       const marks = await this.read(file);
       if (!removeSlot(marks, slot.pkh, slot.kind)) return false;

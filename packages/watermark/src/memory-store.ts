@@ -1,5 +1,5 @@
 import { compareWatermark, slotKey, type Mark, type Slot } from '@signatory-ts/core';
-import type { CommitResult, SignedMark, WatermarkStore } from './watermark-store';
+import { checkMark, type CommitResult, type SignedMark, type WatermarkStore } from './watermark-store';
 
 /** Marks in a Map, gone when the process exits (tests, `driver: mem`). */
 export class MemoryWatermarkStore implements WatermarkStore {
@@ -11,6 +11,7 @@ export class MemoryWatermarkStore implements WatermarkStore {
   }
 
   async commit(slot: Slot, next: SignedMark): Promise<CommitResult> {
+    checkMark(slot, next);
     // compare and set with no await between them: atomic within the process
     const key = slotKey(slot);
     const stored = this.marks.get(key)?.[1];
@@ -35,5 +36,5 @@ export class MemoryWatermarkStore implements WatermarkStore {
 }
 
 function copyMark(m: SignedMark): Mark {
-  return { level: m.level, round: m.round, digest: m.digest?.slice(), signature: m.signature };
+  return { level: m.level, round: m.round, digest: m.digest.slice(), signature: m.signature };
 }

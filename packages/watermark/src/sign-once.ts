@@ -1,6 +1,6 @@
 import { compareWatermark, type Mark, type Slot } from '@signatory-ts/core';
 import { withSlotLock } from './slot-lock';
-import type { WatermarkStore } from './watermark-store';
+import { checkMark, type NextMark, type WatermarkStore } from './watermark-store';
 
 export type GuardedSignResult =
   | { readonly status: 'signed'; readonly signature: string }
@@ -23,9 +23,10 @@ export type GuardedSignResult =
 export async function signWithWatermark(
   store: WatermarkStore,
   slot: Slot,
-  next: Mark,
+  next: NextMark,
   sign: () => Promise<string>,
 ): Promise<GuardedSignResult> {
+  checkMark(slot, next);
   return withSlotLock(slot, async () => {
     const stored = await store.get(slot);
     const verdict = compareWatermark(stored, next);

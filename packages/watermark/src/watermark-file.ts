@@ -126,12 +126,12 @@ export function readSlot(marks: ChainMarks, pkh: string, kind: WatermarkKind): M
  * Stores `mark` for the slot under its own name. A Go Signatory `attestation_with_dal` entry, if
  * present, is raised to the same mark, so a downgrade to Go Signatory stays protected.
  */
-export function writeSlot(marks: ChainMarks, pkh: string, kind: WatermarkKind, mark: Mark & { signature: string }): void {
+export function writeSlot(marks: ChainMarks, pkh: string, kind: WatermarkKind, mark: Mark & { digest: Uint8Array; signature: string }): void {
   const entries = (marks[pkh] ??= {});
   const e: Entry = {
     level: mark.level,
     round: mark.round,
-    hash: mark.digest === undefined ? null : b58Encode('vh', mark.digest),
+    hash: b58Encode('vh', mark.digest),
     signature: mark.signature,
   };
   entries[kind] = e;

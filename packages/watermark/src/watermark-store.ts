@@ -1,7 +1,24 @@
-import type { Mark, Slot } from '@signatory-ts/core';
+import { SignatoryError, WATERMARK_KINDS, type Mark, type Slot } from '@signatory-ts/core';
 
-/** A mark with the signature that was released for it: what a store keeps. */
-export type SignedMark = Mark & { readonly signature: string };
+/** A request about to be signed, as the watermark sees it: digest = blake2b-256 of its bytes. */
+export type NextMark = Mark & { readonly digest: Uint8Array };
+
+/** A mark with the signature that was released for it: what a store commits. */
+export type SignedMark = NextMark & { readonly signature: string };
+
+/**
+ * Throws bad_request unless `next` can be stored: level and round non-negative integers, a 32-byte
+ * digest, a known slot kind. Stores call it before comparing, so a bad mark never reaches storage.
+ */
+export function checkMark(slot: Slot, next: NextMark): void {
+  const bad = (what: string) => {
+    throw new SignatoryError('bad_request', `watermark: ${what}`);
+  };
+  if (!(WATERMARK_KINDS as readonly string[]).includes(slot.kind)) bad(`unknown slot kind ${JSON.stringify(slot.kind)}`);
+  if (!Number.isSafeInteger(next.level) || next.level < 0) bad(`level must be a non-negative integer, got ${next.level}`);
+  if (!Number.isSafeInteger(next.round) || next.round < 0) bad(`round must be a non-negative integer, got ${next.round}`);
+  if (!(next.digest instanceof Uint8Array) || next.digest.length !== 32) bad('digest must be 32 bytes (blake2b-256 of the request)');
+}
 
 /**
  * What a commit did:

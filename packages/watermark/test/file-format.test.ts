@@ -116,6 +116,11 @@ describe('file store and Go Signatory files', () => {
   it('refuses a chain id that is not a Net… base58 id (it would become a file name)', async () => {
     await expect(store.get({ chainId: '../evil', pkh: PKH, kind: 'block' })).rejects.toThrow(/invalid chain id/);
   });
+
+  it('refuses a key hash that is not tz1..tz4 (it would become a JSON key)', async () => {
+    const bad = { chainId: CHAIN, pkh: '__proto__', kind: 'block' } as const;
+    await expect(store.commit(bad, { level: 1, round: 0, digest: digest('x'), signature: 's' })).rejects.toThrow(/invalid key hash/);
+  });
 });
 
 describe('file store refuses damaged files and changes nothing', () => {

@@ -137,6 +137,18 @@ export function describeWatermarkStore(name: string, factory: () => Promise<Wate
       expect(new Set(results.map((r) => (r.status === 'rejected' ? 'rejected' : r.signature)))).toEqual(new Set(['sig-1']));
     });
 
+    it.each([
+      ['a negative level', { level: -1, round: 0 }],
+      ['a fractional round', { level: 5, round: 0.5 }],
+      ['a short digest', { level: 5, round: 0, digest: new Uint8Array(31) }],
+    ])('refuses to store %s (bad_request) and keeps the slot as it was', async (_what, bad) => {
+      await store.commit(block, mark(4, 0));
+      const next = { ...mark(5, 0), ...bad };
+      await expect(store.commit(block, next)).rejects.toMatchObject({ code: 'bad_request' });
+      await expect(signWithWatermark(store, block, next, async () => 'never')).rejects.toMatchObject({ code: 'bad_request' });
+      expect(await store.get(block)).toMatchObject({ level: 4, round: 0 });
+    });
+
     it('moves nothing when signing fails, so the same request can be signed afterwards', async () => {
       await store.commit(block, mark(40, 0));
       const next = { level: 41, round: 0, digest: digest('after-failure') };
