@@ -1,4 +1,5 @@
-// Shared jest settings: TypeScript through ts-jest (type checking is the build's job),
+// Shared jest settings: TypeScript through ts-jest, transpile-only because tsconfig sets
+// isolatedModules (type checking is the build's and check-types' job);
 // workspace packages resolved to their sources so a test never runs against a stale dist.
 const path = require('node:path');
 
@@ -11,7 +12,7 @@ module.exports = function jestConfig(dir) {
     ),
     testMatch: ['**/*.test.ts'],
     transform: {
-      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json'), isolatedModules: true }],
+      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
     },
     moduleNameMapper: {
       '^@signatory-ts/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
