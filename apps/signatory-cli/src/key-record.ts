@@ -46,7 +46,8 @@ function goSlice(items: readonly string[] | undefined): string {
 }
 
 const LABEL_WIDTH = 27;
-const line = (label: string, value: string) => `${`${label}:`.padEnd(LABEL_WIDTH)}${value}\n`;
+/** One `Label:   value` line of the block format. */
+export const line = (label: string, value: string) => `${`${label}:`.padEnd(LABEL_WIDTH)}${value}\n`;
 
 /** Signatory's `list` block: labels padded so values start at column 28, a blank line after the record. */
 export function formatKeyRecord(r: KeyRecord): string {

@@ -87,9 +87,12 @@ export async function createAlias(client: KMSClient, alias: string, keyId: strin
 
 /** CreateKey's first step, shared with import: a SIGN_VERIFY key of the type's spec. */
 export async function createKmsKey(client: KMSClient, type: KmsKeyType, origin: 'AWS_KMS' | 'EXTERNAL', description: string): Promise<string> {
-  const r = await client.send(
-    new CreateKeyCommand({ KeySpec: KEY_SPEC_BY_TYPE[type], KeyUsage: 'SIGN_VERIFY', Origin: origin, Description: description }),
-  );
+  let r;
+  try {
+    r = await client.send(new CreateKeyCommand({ KeySpec: KEY_SPEC_BY_TYPE[type], KeyUsage: 'SIGN_VERIFY', Origin: origin, Description: description }));
+  } catch (e) {
+    throw new SignatoryError('vault_unavailable', `CreateKey failed (nothing was created): ${awsError(e)}`, { cause: e });
+  }
   const arn = r.KeyMetadata?.Arn;
   if (arn === undefined) throw new SignatoryError('vault_unavailable', 'CreateKey returned no key ARN');
   return arn;

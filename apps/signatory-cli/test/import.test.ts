@@ -1,0 +1,199 @@
+/**
+ * `signatory-cli import` and `generate` through the built CLI against kms-local (child process).
+ * Oracles: Taquito's InMemorySigner derives the public key and pkh of each secret; every imported
+ * key then signs through KMS and Taquito verifySignature checks the signature against that key.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DescribeKeyCommand, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import { b58Encode } from '@signatory-ts/core';
+import { InMemorySigner } from '@taquito/signer';
+import { runCli, startKms, tempDir, writeConfig, type KmsChild, type Run } from './harness';
+import { kmsSignatureVerifies } from './kms-signature';
+
+let kms: KmsChild;
+let dir: string;
+let config: string;
+
+beforeAll(async () => {
+  kms = await startKms();
+  dir = tempDir('cli-import-');
+  config = writeConfig(dir, { url: kms.url });
+});
+afterAll(async () => {
+  await kms.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => kms.clearFaults());
+
+/** The three `Label: value` lines import/generate print. */
+function printed(r: Run): { pkh: string; publicKey: string; arn: string } {
+  const get = (label: string) => new RegExp(`^${label}:\\s+(\\S+)$`, 'm').exec(r.stdout)?.[1];
+  return { pkh: get('Public Key Hash')!, publicKey: get('Public Key')!, arn: get('Reference')! };
+}
+
+async function keyArns(): Promise<string[]> {
+  const ids: string[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await kms.client.send(new ListKeysCommand({ Marker }));
+    ids.push(...(page.Keys ?? []).map((k) => k.KeyArn!));
+    Marker = page.Truncated ? page.NextMarker : undefined;
+  } while (Marker);
+  return ids;
+}
+
+async function keyState(keyId: string) {
+  return (await kms.client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState;
+}
+
+async function expectImported(r: Run, secret: string, password?: string) {
+  expect(r.stderr).not.toContain(secret);
+  if (password) expect(r.stderr + r.stdout).not.toContain(password);
+  expect(r.code).toBe(0);
+  const signer = await InMemorySigner.fromSecretKey(secret, password);
+  const out = printed(r);
+  expect(out.pkh).toBe(await signer.publicKeyHash());
+  expect(out.publicKey).toBe(await signer.publicKey());
+  expect(out.arn).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\/[0-9a-f-]{36}$/);
+  expect(await keyState(out.arn)).toBe('Enabled');
+  expect(await kmsSignatureVerifies(kms.client, out.arn, await signer.publicKey())).toBe(true);
+  return out;
+}
+
+const EDSK_SEED = 'edsk4FTF78Qf1m2rykGpHqostAiq5gYW4YZEoGUSWBTJr2njsDHSnd';
+const EDSK_64 = 'edskS5DAa5QYnWFCKBiNAjKd9A2V4wMk3kJgAzMUZtYHi7oab8FxBo32wBqMXcxoG5KznKXhABpKuiftBKnJ3TbH23KFQRL6mN';
+const SPSK = 'spsk1XYsTqUsd7LaLs9a8qpmCvLVJeLEZEXkeAZS5dwcKgUZhv3cYw';
+const P2SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
+const EDESK = 'edesk1zxaPJkhNGSzgZDDSphvPzSNrnbmqes8xzUrw1wdFxdRT7ePiQz8D2Q18fMjn6fC9ZRS2rUbg8d8snxxznE';
+const SPESK = 'spesk21cruoqtYmxfq5fpkXiZZRLRw4vh7VFJauGCAgHxZf3q6Q5LTv9m9dnMxyVjna6RzWQL45q4ppGLh97xZpV';
+const P2ESK = 'p2esk1rqdHRPz4xQh8uP8JaWSVnGFTKxkh2utdjK5CPDTXAzzh5sXnnobLkGrXEZzGhCKFDSjv8Ggrjt7PnobRzs';
+
+describe('signatory-cli import', () => {
+  it('imports an edsk seed (54 characters) given as an argument', async () => {
+    const r = await runCli(['import', '-c', config, '--vault', 'kms', EDSK_SEED]);
+    const out = await expectImported(r, EDSK_SEED);
+    expect(out.pkh).toBe('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q');
+  });
+
+  it('imports the 98-character edsk form piped on stdin', async () => {
+    await expectImported(await runCli(['import', '-c', config, '--vault', 'kms'], { input: `${EDSK_64}\n` }), EDSK_64);
+  });
+
+  it('imports spsk (tz2) and p2sk (tz3)', async () => {
+    const sp = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', SPSK]), SPSK);
+    expect(sp.pkh).toBe('tz2QPsZoZse4eeahhg5DdfnBDB4VbU1PwgxN');
+    const p2 = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', P2SK]), P2SK);
+    expect(p2.pkh).toBe('tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK');
+  });
+
+  it('imports encrypted edesk, spesk and p2esk with the password from --password-file or SIGNATORY_PASSWORD', async () => {
+    const pwFile = path.join(dir, 'password');
+    writeFileSync(pwFile, 'qqq\n', { mode: 0o600 });
+    await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile, EDESK]), EDESK, 'qqq');
+    await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'qqq' } }), SPESK, 'qqq');
+    const p2 = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile], { input: P2ESK }), P2ESK, 'qqq');
+    expect(p2.publicKey).toBe('p2pk68Ky2h9UZZ4jUYws8mU8Cazhu4H1LdK22wD8HgDPRSvsJPBDtJ7');
+  });
+
+  it('imports a PKCS#8 PEM file (-f) and names the key with --alias', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pem = path.join(dir, 'key.pem');
+    writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const d = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+    const asTezos = b58Encode('p2sk', d);
+    const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem, '--alias', 'tezos/pem-baker']);
+    const out = await expectImported(r, asTezos);
+    expect(r.stdout).toMatch(/^Alias:\s+alias\/tezos\/pem-baker$/m);
+    const aliases = await kms.client.send(new ListAliasesCommand({ KeyId: out.arn }));
+    expect(aliases.Aliases?.map((a) => a.AliasName)).toEqual(['alias/tezos/pem-baker']);
+  });
+
+  it('takes the alias from -o name:<alias> too', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = path.join(dir, 'ed.pem');
+    writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem, '-o', 'name:ed-key']);
+    expect(r.code).toBe(0);
+    expect(printed(r).pkh).toMatch(/^tz1/);
+    expect(r.stdout).toMatch(/^Alias:\s+alias\/ed-key$/m);
+  });
+
+  describe('refusals leave no usable key behind', () => {
+    it('a wrong password: clear error, nothing created', async () => {
+      const before = await keyArns();
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'wrong' } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/password/i);
+      expect(r.stderr).not.toContain('wrong');
+      expect(await keyArns()).toEqual(before);
+    });
+
+    it('an encrypted key with no password source and no terminal: says how to give one', async () => {
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', EDESK]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--password-file or SIGNATORY_PASSWORD');
+    });
+
+    it('a corrupted key (bad checksum) or garbage: clear error, nothing created', async () => {
+      const before = await keyArns();
+      const corrupted = P2SK.slice(0, 20) + (P2SK[20] === 'a' ? 'b' : 'a') + P2SK.slice(21);
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', corrupted]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/checksum|not valid base58/i);
+      expect(r.stderr).not.toContain(corrupted);
+      const junk = await runCli(['import', '-c', config, '--vault', 'kms', 'hello']);
+      expect(junk.code).toBe(2);
+      expect(await keyArns()).toEqual(before);
+    });
+
+    it('a tz4 (BLsk) key: refused before any KMS call', async () => {
+      const before = await keyArns();
+      const blsk = b58Encode('BLsk', Buffer.alloc(32, 1));
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', blsk]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/tz4 key .*cannot be held by AWS KMS/);
+      expect(await keyArns()).toEqual(before);
+    });
+
+    it('an unknown vault name: clear error naming the vaults there are', async () => {
+      const r = await runCli(['import', '-c', config, '--vault', 'nope', P2SK]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('vault "nope" is not found');
+      expect(r.stderr).toContain('vaults: kms');
+    });
+
+    it('KMS failing at ImportKeyMaterial: the half-made key is scheduled for deletion and the error says so', async () => {
+      const before = new Set(await keyArns());
+      await kms.faults({ fail: { count: 1, errorType: 'KMSInternalException', operations: ['ImportKeyMaterial'] } });
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', SPSK]);
+      expect(r.code).toBe(7);
+      expect(r.stderr).toMatch(/import failed: KMSInternalException/);
+      const arn = /key (arn:\S+) is scheduled for deletion on \d{4}-\d\d-\d\d/.exec(r.stderr)?.[1];
+      expect(arn).toBeDefined();
+      const added = (await keyArns()).filter((a) => !before.has(a));
+      expect(added).toEqual([arn]);
+      expect(await keyState(arn!)).toBe('PendingDeletion');
+    });
+  });
+});
+
+describe('signatory-cli generate', () => {
+  it.each(['tz1', 'tz2', 'tz3'])('makes a %s key in KMS, prints its pkh and the tezos: snippet', async (type) => {
+    const r = await runCli(['generate', '-c', config, '--vault', 'kms', '--type', type, '--alias', `gen/${type}`]);
+    expect(r.code).toBe(0);
+    const out = printed(r);
+    expect(out.pkh.startsWith(type)).toBe(true);
+    expect(r.stdout).toContain(`tezos:\n  ${out.pkh}:\n`);
+    expect(await kmsSignatureVerifies(kms.client, `alias/gen/${type}`, out.publicKey)).toBe(true);
+  });
+
+  it('refuses tz4 and unknown types before any KMS call', async () => {
+    const before = await keyArns();
+    const r = await runCli(['generate', '-c', config, '--vault', 'kms', '--type', 'tz4']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no BLS12-381');
+    expect(await keyArns()).toEqual(before);
+  });
+});
