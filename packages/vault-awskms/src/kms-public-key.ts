@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { b58Encode, blake2b160 } from '@signatory-ts/core';
+import { b58Encode, publicKeyHash } from '@signatory-ts/core';
 
 /** The Tezos key types a KMS key can be, with the KMS KeySpec that makes each. tz4 (BLS) has none. */
 export const KEY_SPEC_BY_TYPE = {
@@ -37,5 +37,6 @@ export function tezosPublicKeyFromSpki(spki: Uint8Array): TezosPublicKey {
     const y = Buffer.from(jwk.y ?? '', 'base64url');
     raw = Buffer.concat([Buffer.from([0x02 | ((y[y.length - 1] ?? 0) & 1)]), x]);
   }
-  return { type, pkh: b58Encode(type, blake2b160(raw)), publicKey: b58Encode(PK_PREFIX[type], raw) };
+  const publicKey = b58Encode(PK_PREFIX[type], raw);
+  return { type, pkh: publicKeyHash(publicKey), publicKey };
 }
