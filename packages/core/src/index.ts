@@ -18,3 +18,8 @@ export * from './sign-request';
 export { encodeB58Cached, clearBase58Cache, BASE58_CACHE_LIMIT } from './base58-cache';
 export * from './watermark-rule';
 export * from './public-key-hash';
+export * from './curves';
+export * from './public-key';
+export * from './signature';
+export * from './secret-key';
+export * from './encrypted-key';

@@ -1,0 +1,53 @@
+import { ec as EC } from 'elliptic';
+
+/**
+ * The signature curves Tezos uses, with the base58 prefixes of each form, the binary tag
+ * (Octez `Signature.Public_key` / `public_key_hash` encodings) and raw sizes.
+ */
+export const CURVES = {
+  ed25519: { pkh: 'tz1', pk: 'edpk', sig: 'edsig', sk: 'edsk32', esk: 'edesk', tag: 0, pkLength: 32, sigLength: 64 },
+  secp256k1: { pkh: 'tz2', pk: 'sppk', sig: 'spsig1', sk: 'spsk', esk: 'spesk', tag: 1, pkLength: 33, sigLength: 64 },
+  p256: { pkh: 'tz3', pk: 'p2pk', sig: 'p2sig', sk: 'p2sk', esk: 'p2esk', tag: 2, pkLength: 33, sigLength: 64 },
+  bls: { pkh: 'tz4', pk: 'BLpk', sig: 'BLsig', sk: 'BLsk', esk: 'BLesk', tag: 3, pkLength: 48, sigLength: 96 },
+} as const;
+export type Curve = keyof typeof CURVES;
+/** The curves that sign with ECDSA: signatures are r‖s, 32 bytes each. */
+export type EcdsaCurve = 'secp256k1' | 'p256';
+
+/** Curve of a public-key prefix / pkh prefix. */
+export const CURVE_OF_PK = { edpk: 'ed25519', sppk: 'secp256k1', p2pk: 'p256', BLpk: 'bls' } as const;
+export const CURVE_OF_PKH = { tz1: 'ed25519', tz2: 'secp256k1', tz3: 'p256', tz4: 'bls' } as const;
+
+/** Curve of a binary tag (0 ed25519, 1 secp256k1, 2 P-256, 3 BLS); undefined for anything else. */
+export function curveOfTag(tag: number): Curve | undefined {
+  return (Object.keys(CURVES) as Curve[]).find((c) => CURVES[c].tag === tag);
+}
+
+/** Group orders n (SEC 2 secp256k1, FIPS 186 P-256). */
+export const CURVE_ORDER: Record<EcdsaCurve, bigint> = {
+  secp256k1: 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n,
+  p256: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+};
+
+let ecs: { secp256k1: EC; p256: EC } | undefined;
+/** elliptic curve objects, built on first use (building them precomputes tables). */
+export function ecdsaCurve(curve: EcdsaCurve): EC {
+  ecs ??= { secp256k1: new EC('secp256k1'), p256: new EC('p256') };
+  return ecs[curve];
+}
+
+/** DER prefixes that wrap a raw Ed25519 key for node:crypto (RFC 8410). */
+export const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+export const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** Big-endian unsigned bytes -> bigint. */
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
+}
+
+/** bigint -> big-endian, left-padded to `length` bytes; throws if it does not fit. */
+export function bigIntToBytes(value: bigint, length: number): Uint8Array {
+  const hex = value.toString(16).padStart(length * 2, '0');
+  if (value < 0n || hex.length > length * 2) throw new RangeError(`value does not fit in ${length} bytes`);
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}

@@ -1,0 +1,108 @@
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { b58Decode, b58Encode, type PrefixName } from './base58';
+import { concatBytes } from './bytes';
+import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, CURVES, ecdsaCurve, ED25519_SPKI_PREFIX, type Curve, type EcdsaCurve } from './curves';
+import { blake2b256 } from './hash';
+import { parsePublicKey, type PublicKey } from './public-key';
+
+export { derToCompact, DerError } from './der';
+
+/** A raw Tezos signature: 64 bytes (ed25519 R‖S, ECDSA r‖s) or 96 bytes (BLS). */
+export interface Signature {
+  readonly curve: Curve;
+  readonly bytes: Uint8Array;
+}
+
+function halves(compact: Uint8Array): { r: bigint; s: bigint } {
+  if (compact.length !== 64) throw new TypeError(`ECDSA signature must be 64 bytes r‖s, got ${compact.length}`);
+  return { r: bytesToBigInt(compact.subarray(0, 32)), s: bytesToBigInt(compact.subarray(32)) };
+}
+
+/** True when s > n/2 (a "high-S" signature, which libsecp256k1, and so Octez, rejects for tz2). */
+export function isHighS(compact: Uint8Array, curve: EcdsaCurve): boolean {
+  return halves(compact).s > CURVE_ORDER[curve] >> 1n;
+}
+
+/** Returns r‖s with s replaced by n − s when s is high; low-S input is returned unchanged. */
+export function normalizeLowS(compact: Uint8Array, curve: EcdsaCurve): Uint8Array {
+  const { s } = halves(compact);
+  const n = CURVE_ORDER[curve];
+  if (s <= n >> 1n) return compact;
+  return concatBytes(compact.subarray(0, 32), bigIntToBytes(n - s, 32));
+}
+
+/** The curve-specific base58 form (edsig / spsig1 / p2sig / BLsig), as Octez and Signatory return. */
+export function encodeSignature(curve: Curve, raw: Uint8Array): string {
+  return b58Encode(CURVES[curve].sig, raw);
+}
+
+/** The generic `sig…` form of a 64-byte ed25519 / secp256k1 / P-256 signature. */
+export function encodeGenericSignature(raw: Uint8Array): string {
+  return b58Encode('sig', raw);
+}
+
+const SIG_PREFIXES = ['edsig', 'spsig1', 'p2sig', 'BLsig', 'sig'] as const satisfies readonly PrefixName[];
+const CURVE_OF_SIG = { edsig: 'ed25519', spsig1: 'secp256k1', p2sig: 'p256', BLsig: 'bls' } as const;
+
+/** Parses a base58 signature; `curve` is undefined for the generic `sig` form. */
+export function parseSignature(text: string): { curve?: Curve; bytes: Uint8Array } {
+  const { prefix, payload } = b58Decode(text, SIG_PREFIXES);
+  return prefix === 'sig' ? { bytes: payload } : { curve: CURVE_OF_SIG[prefix], bytes: payload };
+}
+
+/** Checks a signature over an already computed 32-byte blake2b digest. */
+export type DigestVerifier = (digest: Uint8Array, signature: Uint8Array) => boolean;
+
+/**
+ * A verifier for one key that does the per-key work (key object, point decompression) once, so
+ * a vault can check every signature it returns cheaply. ed25519 uses node:crypto; secp256k1 and
+ * P-256 use elliptic (node:crypto cannot verify ECDSA over a digest it did not hash itself).
+ * secp256k1 refuses high-S as libsecp256k1 (Octez) does; P-256 takes both forms as HACL does.
+ * BLS is not supported (no vault of this build holds tz4 keys): its verifier always says false.
+ */
+export function createDigestVerifier(pk: PublicKey): DigestVerifier {
+  switch (pk.curve) {
+    case 'ed25519': {
+      const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, pk.bytes]), format: 'der', type: 'spki' });
+      return (digest, sig) => sig.length === 64 && nodeVerify(null, digest, key, sig);
+    }
+    case 'secp256k1':
+    case 'p256': {
+      const curve = pk.curve;
+      const ec = ecdsaCurve(curve);
+      const key = ec.keyFromPublic(Array.from(pk.bytes));
+      const n = CURVE_ORDER[curve];
+      return (digest, sig) => {
+        if (sig.length !== 64 || digest.length !== 32) return false;
+        const { r, s } = halves(sig);
+        if (r === 0n || s === 0n || r >= n || s >= n) return false;
+        if (curve === 'secp256k1' && s > n >> 1n) return false;
+        try {
+          return ec.verify(Array.from(digest), { r: r.toString(16), s: s.toString(16) }, key);
+        } catch {
+          return false;
+        }
+      };
+    }
+    case 'bls':
+      return () => false;
+  }
+}
+
+/**
+ * Verifies a Tezos signature: blake2b-256 of `message` (the whole request, watermark byte
+ * included), then the curve's check. `signature` may be curve-specific base58, generic `sig…`
+ * or raw bytes; a prefix naming another curve than the key's gives false.
+ */
+export function verifySignature(message: Uint8Array, publicKey: PublicKey | string, signature: string | Uint8Array): boolean {
+  const pk = typeof publicKey === 'string' ? parsePublicKey(publicKey) : publicKey;
+  let raw: Uint8Array;
+  if (typeof signature === 'string') {
+    const sig = parseSignature(signature);
+    if (sig.curve !== undefined && sig.curve !== pk.curve) return false;
+    raw = sig.bytes;
+  } else {
+    raw = signature;
+  }
+  return createDigestVerifier(pk)(blake2b256(message), raw);
+}
