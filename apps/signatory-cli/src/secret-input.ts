@@ -1,10 +1,19 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { SignatoryError } from '@signatory-ts/core';
-import { tezosPublicKeyFromSpki } from '@signatory-ts/vault-awskms';
+import {
+  encodePublicKey,
+  isEncryptedSecretKey,
+  parseSecretKey,
+  pkhOf,
+  secretKeyPublicKey,
+  secretKeyToPkcs8,
+  SignatoryError,
+  wipe,
+} from '@signatory-ts/core';
+import { kmsKeyType, tezosPublicKeyFromSpki, type KmsKeyType } from '@signatory-ts/vault-awskms';
 
 /** A private key ready to import: its type, its address, and its PKCS#8 DER, which `wipe` zeroes. */
 export interface SecretMaterial {
-  readonly type: 'tz1' | 'tz2' | 'tz3' | 'tz4';
+  readonly type: KmsKeyType;
   readonly pkh: string;
   readonly publicKey: string;
   readonly pkcs8: Uint8Array;
@@ -30,19 +39,32 @@ export function secretFromPem(pem: Buffer): SecretMaterial {
   } catch (e) {
     throw new SignatoryError('bad_request', `-f: cannot read the private key: ${(e as Error).message}`);
   }
-  let pk;
   try {
-    pk = tezosPublicKeyFromSpki(spki);
+    const pk = tezosPublicKeyFromSpki(spki);
+    return { type: pk.type, pkh: pk.pkh, publicKey: pk.publicKey, pkcs8, wipe: () => pkcs8.fill(0) };
   } catch (e) {
     pkcs8.fill(0);
     throw new SignatoryError('bad_request', `-f: ${(e as Error).message}: Tezos keys are Ed25519 (tz1), secp256k1 (tz2) or P-256 (tz3)`);
   }
-  return { type: pk.type, pkh: pk.pkh, publicKey: pk.publicKey, pkcs8, wipe: () => pkcs8.fill(0) };
 }
 
-/** Base58 secret keys (edsk, spsk, p2sk, BLsk and the encrypted forms); `password` is asked only for encrypted ones. */
+/**
+ * A base58 secret key (core's parseSecretKey: edsk both forms, spsk, p2sk, encrypted
+ * edesk/spesk/p2esk). `password` is asked only for encrypted keys. BLS (tz4) keys are refused
+ * first, before any password prompt: no KMS key can hold them.
+ */
 export async function secretFromText(text: string, password: () => Promise<string>): Promise<SecretMaterial> {
-  void text;
-  void password;
-  throw new SignatoryError('internal', 'base58 secret keys: waiting for core');
+  if (/^BLe?sk/.test(text)) {
+    throw new SignatoryError('bad_request', 'import: a tz4 key (BLS12-381) cannot be held by AWS KMS, which has no BLS; the awskms vault takes tz1, tz2 and tz3 keys');
+  }
+  const sk = parseSecretKey(text, isEncryptedSecretKey(text) ? await password() : undefined);
+  try {
+    const pk = secretKeyPublicKey(sk);
+    const type = kmsKeyType(pk.curve);
+    if (type === undefined) throw new SignatoryError('bad_request', `unsupported key curve ${pk.curve}`);
+    const pkcs8 = secretKeyToPkcs8(sk);
+    return { type, pkh: pkhOf(pk), publicKey: encodePublicKey(pk), pkcs8, wipe: () => wipe(pkcs8) };
+  } finally {
+    wipe(sk.bytes);
+  }
 }

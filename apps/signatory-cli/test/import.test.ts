@@ -63,7 +63,7 @@ async function expectImported(r: Run, secret: string, password?: string) {
 }
 
 const EDSK_SEED = 'edsk4FTF78Qf1m2rykGpHqostAiq5gYW4YZEoGUSWBTJr2njsDHSnd';
-const EDSK_64 = 'edskS5DAa5QYnWFCKBiNAjKd9A2V4wMk3kJgAzMUZtYHi7oab8FxBo32wBqMXcxoG5KznKXhABpKuiftBKnJ3TbH23KFQRL6mN';
+const EDSK_64 = 'edskS5DAa5QYnWFCKBiNAjKd9A2V4wMk3kJgAzMUZtYHi7oab8FxBo32wBqMJggTCUoR2t6csEjHosqbkKSo7A3fgqan1fa7Ja';
 const SPSK = 'spsk1XYsTqUsd7LaLs9a8qpmCvLVJeLEZEXkeAZS5dwcKgUZhv3cYw';
 const P2SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
 const EDESK = 'edesk1zxaPJkhNGSzgZDDSphvPzSNrnbmqes8xzUrw1wdFxdRT7ePiQz8D2Q18fMjn6fC9ZRS2rUbg8d8snxxznE';
@@ -77,8 +77,9 @@ describe('signatory-cli import', () => {
     expect(out.pkh).toBe('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q');
   });
 
-  it('imports the 98-character edsk form piped on stdin', async () => {
-    await expectImported(await runCli(['import', '-c', config, '--vault', 'kms'], { input: `${EDSK_64}\n` }), EDSK_64);
+  it('imports the 98-character edsk form piped on stdin (the same key as the seed form)', async () => {
+    const out = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms'], { input: `${EDSK_64}\n` }), EDSK_64);
+    expect(out.pkh).toBe('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q');
   });
 
   it('imports spsk (tz2) and p2sk (tz3)', async () => {
@@ -123,10 +124,10 @@ describe('signatory-cli import', () => {
   describe('refusals leave no usable key behind', () => {
     it('a wrong password: clear error, nothing created', async () => {
       const before = await keyArns();
-      const r = await runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'wrong' } });
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'hunter2-not-it' } });
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/password/i);
-      expect(r.stderr).not.toContain('wrong');
+      expect(r.stderr).toContain('wrong password');
+      expect(r.stderr).not.toContain('hunter2-not-it');
       expect(await keyArns()).toEqual(before);
     });
 
@@ -164,9 +165,9 @@ describe('signatory-cli import', () => {
       expect(r.stderr).toContain('vaults: kms');
     });
 
-    it('KMS failing at ImportKeyMaterial: the half-made key is scheduled for deletion and the error says so', async () => {
+    it('KMS failing at ImportKeyMaterial (past the retries): the half-made key is scheduled for deletion and the error says so', async () => {
       const before = new Set(await keyArns());
-      await kms.faults({ fail: { count: 1, errorType: 'KMSInternalException', operations: ['ImportKeyMaterial'] } });
+      await kms.faults({ fail: { count: 20, errorType: 'KMSInternalException', operations: ['ImportKeyMaterial'] } });
       const r = await runCli(['import', '-c', config, '--vault', 'kms', SPSK]);
       expect(r.code).toBe(7);
       expect(r.stderr).toMatch(/import failed: KMSInternalException/);
@@ -175,6 +176,19 @@ describe('signatory-cli import', () => {
       const added = (await keyArns()).filter((a) => !before.has(a));
       expect(added).toEqual([arn]);
       expect(await keyState(arn!)).toBe('PendingDeletion');
+    });
+
+    it('a KMS error it will not retry (bad import token) also leaves the key pending deletion', async () => {
+      await kms.faults({ fail: { count: 1, errorType: 'InvalidImportTokenException', operations: ['ImportKeyMaterial'] } });
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', P2SK]);
+      expect(r.code).toBe(7);
+      const arn = /key (arn:\S+) is scheduled for deletion/.exec(r.stderr)?.[1];
+      expect(await keyState(arn!)).toBe('PendingDeletion');
+    });
+
+    it('one transient KMS error is retried and the import succeeds', async () => {
+      await kms.faults({ fail: { count: 1, errorType: 'KMSInternalException', operations: ['ImportKeyMaterial'] } });
+      await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', SPSK]), SPSK);
     });
   });
 });

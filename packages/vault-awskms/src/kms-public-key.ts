@@ -1,5 +1,6 @@
-import { createPublicKey } from 'node:crypto';
-import { b58Encode, publicKeyHash } from '@signatory-ts/core';
+import { encodePublicKey, pkhOf, publicKeyFromSpki, type PublicKey } from '@signatory-ts/core';
+
+type Curve = PublicKey['curve'];
 
 /** The Tezos key types a KMS key can be, with the KMS KeySpec that makes each. tz4 (BLS) has none. */
 export const KEY_SPEC_BY_TYPE = {
@@ -10,8 +11,12 @@ export const KEY_SPEC_BY_TYPE = {
 export type KmsKeyType = keyof typeof KEY_SPEC_BY_TYPE;
 export type KmsKeySpec = (typeof KEY_SPEC_BY_TYPE)[KmsKeyType];
 
-const PK_PREFIX = { tz1: 'edpk', tz2: 'sppk', tz3: 'p2pk' } as const;
-const CURVE_TYPE: Record<string, KmsKeyType> = { Ed25519: 'tz1', secp256k1: 'tz2', 'P-256': 'tz3' };
+const TYPE_OF_CURVE: Partial<Record<Curve, KmsKeyType>> = { ed25519: 'tz1', secp256k1: 'tz2', p256: 'tz3' };
+
+/** The Tezos key type (tz1/tz2/tz3) of a curve, undefined for curves KMS cannot hold (BLS). */
+export function kmsKeyType(curve: Curve): KmsKeyType | undefined {
+  return TYPE_OF_CURVE[curve];
+}
 
 export interface TezosPublicKey {
   readonly type: KmsKeyType;
@@ -19,24 +24,10 @@ export interface TezosPublicKey {
   readonly publicKey: string;
 }
 
-/**
- * A Tezos public key from the DER SubjectPublicKeyInfo that KMS GetPublicKey returns (EC points
- * compressed to 33 bytes, Ed25519 raw 32 bytes). Throws for any other algorithm or curve.
- */
+/** A KMS GetPublicKey SPKI read as a Tezos key (core's publicKeyFromSpki); throws for other algorithms. */
 export function tezosPublicKeyFromSpki(spki: Uint8Array): TezosPublicKey {
-  const jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({ format: 'jwk' });
-  const type = CURVE_TYPE[jwk.crv ?? ''];
-  if (type === undefined || jwk.x === undefined) {
-    throw new TypeError(`public key is ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''}, not Ed25519, secp256k1 or P-256`);
-  }
-  const x = Buffer.from(jwk.x, 'base64url');
-  let raw: Uint8Array;
-  if (type === 'tz1') {
-    raw = x;
-  } else {
-    const y = Buffer.from(jwk.y ?? '', 'base64url');
-    raw = Buffer.concat([Buffer.from([0x02 | ((y[y.length - 1] ?? 0) & 1)]), x]);
-  }
-  const publicKey = b58Encode(PK_PREFIX[type], raw);
-  return { type, pkh: publicKeyHash(publicKey), publicKey };
+  const pk = publicKeyFromSpki(spki);
+  const type = kmsKeyType(pk.curve);
+  if (type === undefined) throw new TypeError(`public key is ${pk.curve}, which KMS cannot hold`);
+  return { type, pkh: pkhOf(pk), publicKey: encodePublicKey(pk) };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { SignatoryError } from '@signatory-ts/core';
-import { importKey, type KmsKeyType } from '@signatory-ts/vault-awskms';
+import { importKey } from '@signatory-ts/vault-awskms';
 import { loadContext, vaultConfig, type GlobalOptions } from '../context';
 import { kmsClient } from '../kms-client';
 import { line } from '../key-record';
@@ -23,8 +23,6 @@ export interface ImportIo {
   stdout: Out;
   env: NodeJS.ProcessEnv;
 }
-
-const KMS_TYPES: readonly string[] = ['tz1', 'tz2', 'tz3'];
 
 /** `-o name:foo,other:bar` -> {name: 'foo', other: 'bar'}; only `name` is known. */
 function vaultOptions(opts: readonly string[]): Record<string, string> {
@@ -97,18 +95,12 @@ export async function importKeyCommand(
   const alias = opts.alias ?? named.name;
   const key = await readSecret(secret, opts, io);
   try {
-    if (!KMS_TYPES.includes(key.type)) {
-      throw new SignatoryError(
-        'bad_request',
-        `import: a ${key.type} key (${key.pkh}) cannot be held by AWS KMS, which has no BLS12-381; vault ${JSON.stringify(opts.vault)} takes tz1, tz2 and tz3 keys`,
-      );
-    }
     ctx.log.info('Requesting import operation', { pkh: key.pkh, vault: opts.vault });
     const client = kmsClient(vault);
     try {
       const made = await importKey(
         client,
-        { type: key.type as KmsKeyType, pkcs8: key.pkcs8, pkh: key.pkh, ...(alias !== undefined ? { alias } : {}) },
+        { type: key.type, pkcs8: key.pkcs8, pkh: key.pkh, ...(alias !== undefined ? { alias } : {}) },
         (msg, fields) => ctx.log.debug(msg, fields),
       );
       ctx.log.info('Successfully imported', { pkh: made.pkh, vault: opts.vault, keyId: made.keyId });
