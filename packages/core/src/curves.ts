@@ -1,4 +1,6 @@
-import { ec as EC } from 'elliptic';
+import type { CurveFn } from '@noble/curves/abstract/weierstrass';
+import { p256 } from '@noble/curves/nist';
+import { secp256k1 } from '@noble/curves/secp256k1';
 
 /**
  * The signature curves Tezos uses, with the base58 prefixes of each form, the binary tag
@@ -29,11 +31,13 @@ export const CURVE_ORDER: Record<EcdsaCurve, bigint> = {
   p256: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
 };
 
-let ecs: { secp256k1: EC; p256: EC } | undefined;
-/** elliptic curve objects, built on first use (building them precomputes tables). */
-export function ecdsaCurve(curve: EcdsaCurve): EC {
-  ecs ??= { secp256k1: new EC('secp256k1'), p256: new EC('p256') };
-  return ecs[curve];
+/**
+ * The @noble/curves implementation of an ECDSA curve. noble rather than elliptic: it is about
+ * twice as fast in plain Node, and elliptic runs 100-200 times slower still under jest (measured:
+ * P-256 verify 1 s vs 5 ms), which made tests of hundreds of signatures impractical.
+ */
+export function ecdsaCurve(curve: EcdsaCurve): CurveFn {
+  return curve === 'p256' ? p256 : secp256k1;
 }
 
 /** DER prefixes that wrap a raw Ed25519 key for node:crypto (RFC 8410). */

@@ -22,13 +22,11 @@ export function checkPublicKey(curve: Curve, bytes: Uint8Array): PublicKey {
     if (bytes[0] !== 0x02 && bytes[0] !== 0x03) {
       throw new TypeError(`${curve} public key must be a compressed point (first byte 02 or 03), got ${bytes[0]!.toString(16).padStart(2, '0')}`);
     }
-    let ok: boolean;
     try {
-      ok = ecdsaCurve(curve).keyFromPublic(Array.from(bytes)).validate().result;
+      ecdsaCurve(curve).Point.fromBytes(bytes).assertValidity();
     } catch {
-      ok = false;
+      throw new TypeError(`${curve} public key is not a point on the curve`);
     }
-    if (!ok) throw new TypeError(`${curve} public key is not a point on the curve`);
   }
   return { curve, bytes: Uint8Array.from(bytes) };
 }

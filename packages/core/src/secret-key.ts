@@ -2,7 +2,7 @@ import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto'
 import nacl from 'tweetnacl';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
 import { equalBytes } from './bytes';
-import { bytesToBigInt, CURVE_ORDER, ecdsaCurve } from './curves';
+import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, ecdsaCurve } from './curves';
 import { decryptSecret, encryptSecret } from './encrypted-key';
 import { SignatoryError } from './errors';
 import { blake2b256 } from './hash';
@@ -90,20 +90,19 @@ export function encodeSecretKey(sk: SecretKey, password?: string): string {
 /** The public key of a secret key (compressed point for ECDSA). */
 export function secretKeyPublicKey(sk: SecretKey): PublicKey {
   if (sk.curve === 'ed25519') return checkPublicKey('ed25519', nacl.sign.keyPair.fromSeed(sk.bytes).publicKey);
-  const pub = ecdsaCurve(sk.curve).keyFromPrivate(Array.from(sk.bytes)).getPublic(true, 'array');
-  return checkPublicKey(sk.curve, Uint8Array.from(pub));
+  return checkPublicKey(sk.curve, ecdsaCurve(sk.curve).getPublicKey(sk.bytes, true));
 }
 
 function jwkOf(sk: SecretKey, pk: PublicKey): import('node:crypto').JsonWebKey {
   const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
   if (sk.curve === 'ed25519') return { kty: 'OKP', crv: 'Ed25519', d: b64(sk.bytes), x: b64(pk.bytes) };
-  const point = ecdsaCurve(sk.curve).keyFromPublic(Array.from(pk.bytes)).getPublic();
+  const point = ecdsaCurve(sk.curve).Point.fromBytes(pk.bytes).toAffine();
   return {
     kty: 'EC',
     crv: sk.curve === 'p256' ? 'P-256' : 'secp256k1',
     d: b64(sk.bytes),
-    x: b64(Uint8Array.from(point.getX().toArray('be', 32))),
-    y: b64(Uint8Array.from(point.getY().toArray('be', 32))),
+    x: b64(bigIntToBytes(point.x, 32)),
+    y: b64(bigIntToBytes(point.y, 32)),
   };
 }
 
@@ -122,7 +121,7 @@ export function secretKeyToPkcs8(sk: SecretKey): Uint8Array {
 
 /**
  * Tezos-style signing: blake2b-256 of `message` (watermark byte included), then ed25519 over
- * that digest (node:crypto), or ECDSA over it with an RFC 6979 nonce and low-S (elliptic), so
+ * that digest (node:crypto), or ECDSA over it with an RFC 6979 nonce and low-S (@noble/curves), so
  * output is deterministic and matches Octez / Taquito byte for byte.
  */
 export function signWithSecretKey(message: Uint8Array, sk: SecretKey): Signature {
@@ -130,9 +129,6 @@ export function signWithSecretKey(message: Uint8Array, sk: SecretKey): Signature
   if (sk.curve === 'ed25519') {
     return { curve: 'ed25519', bytes: new Uint8Array(nodeSign(null, digest, privateKeyObject(sk))) };
   }
-  const sig = ecdsaCurve(sk.curve).keyFromPrivate(Array.from(sk.bytes)).sign(Array.from(digest), { canonical: true });
-  const bytes = new Uint8Array(64);
-  bytes.set(sig.r.toArray('be', 32), 0);
-  bytes.set(sig.s.toArray('be', 32), 32);
-  return { curve: sk.curve, bytes };
+  const sig = ecdsaCurve(sk.curve).sign(digest, sk.bytes, { lowS: true, prehash: false, extraEntropy: false });
+  return { curve: sk.curve, bytes: sig.toBytes('compact') };
 }

@@ -56,7 +56,7 @@ export type DigestVerifier = (digest: Uint8Array, signature: Uint8Array) => bool
 /**
  * A verifier for one key that does the per-key work (key object, point decompression) once, so
  * a vault can check every signature it returns cheaply. ed25519 uses node:crypto; secp256k1 and
- * P-256 use elliptic (node:crypto cannot verify ECDSA over a digest it did not hash itself).
+ * P-256 use @noble/curves (node:crypto cannot verify ECDSA over a digest it did not hash itself).
  * secp256k1 refuses high-S as libsecp256k1 (Octez) does; P-256 takes both forms as HACL does.
  * BLS is not supported (no vault of this build holds tz4 keys): its verifier always says false.
  */
@@ -70,7 +70,7 @@ export function createDigestVerifier(pk: PublicKey): DigestVerifier {
     case 'p256': {
       const curve = pk.curve;
       const ec = ecdsaCurve(curve);
-      const key = ec.keyFromPublic(Array.from(pk.bytes));
+      const pub = ec.Point.fromBytes(pk.bytes).toBytes(false); // checked once; uncompressed skips a square root per call
       const n = CURVE_ORDER[curve];
       return (digest, sig) => {
         if (sig.length !== 64 || digest.length !== 32) return false;
@@ -78,7 +78,7 @@ export function createDigestVerifier(pk: PublicKey): DigestVerifier {
         if (r === 0n || s === 0n || r >= n || s >= n) return false;
         if (curve === 'secp256k1' && s > n >> 1n) return false;
         try {
-          return ec.verify(Array.from(digest), { r: r.toString(16), s: s.toString(16) }, key);
+          return ec.verify(sig, digest, pub, { lowS: curve === 'secp256k1', prehash: false, format: 'compact' });
         } catch {
           return false;
         }
