@@ -7,8 +7,7 @@ import { rmSync } from 'node:fs';
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { importKey } from '@signatory-ts/vault-awskms';
 import { InMemorySigner } from '@taquito/signer';
-import { createPrivateKey } from 'node:crypto';
-import { b58Decode } from '@signatory-ts/core';
+import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
 import { runCli, startKms, tempDir, writeConfig, type KmsChild } from './harness';
 
 const P2SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci'; // tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK
@@ -22,23 +21,10 @@ const arn: Record<string, string> = {};
 const pk: Record<string, string> = {};
 const skippedArns: string[] = [];
 
-/** PKCS#8 DER of a Tezos secret, built with node:crypto from the scalar/seed (test-side, independent of core). */
-function pkcs8Of(secret: string): Buffer {
-  const { prefix, payload } = b58Decode(secret, ['p2sk', 'spsk', 'edsk32'] as const);
-  const d = Buffer.from(payload);
-  if (prefix === 'edsk32') {
-    return createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), d]), format: 'der', type: 'pkcs8' }).export({ format: 'der', type: 'pkcs8' });
-  }
-  const oid = prefix === 'spsk' ? '06052b8104000a' : '06082a8648ce3d030107';
-  const sec1 = Buffer.concat([Buffer.from('0201010420', 'hex'), d, Buffer.from(`a0${(oid.length / 2).toString(16).padStart(2, '0')}${oid}`, 'hex')]);
-  const der = Buffer.concat([Buffer.from([0x30, sec1.length]), sec1]);
-  return createPrivateKey({ key: der, format: 'der', type: 'sec1' }).export({ format: 'der', type: 'pkcs8' });
-}
-
 async function seed(client: KMSClient, secret: string, type: 'tz1' | 'tz2' | 'tz3') {
   const signer = await InMemorySigner.fromSecretKey(secret);
   const pkh = await signer.publicKeyHash();
-  const made = await importKey(client, { type, pkcs8: pkcs8Of(secret), pkh });
+  const made = await importKey(client, { type, pkcs8: secretKeyToPkcs8(parseSecretKey(secret)), pkh });
   arn[pkh] = made.keyId;
   pk[pkh] = await signer.publicKey();
 }
