@@ -1,0 +1,207 @@
+import { GetPublicKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KMSClientConfig } from '@aws-sdk/client-kms';
+import { publicKeyFromSpki, SignatoryError, type Listed, type Vault } from '@signatory-ts/core';
+import { callWithRetry, type RetryOptions } from './call-with-retry';
+import { explainKmsFailure, KmsCallFailed, toSignatoryError, type KmsCallContext } from './kms-failure';
+import { AwsKmsKey, type KmsSigningContext } from './kms-key';
+import { SIGNING_BY_KEY_SPEC, unusableKeySpec } from './key-spec';
+
+/**
+ * `driver: awskms` settings (the config package hands over its validated `config` node, which has
+ * this shape) plus tuning knobs with safe defaults.
+ */
+export interface AwsKmsVaultOptions {
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  readonly region?: string;
+  /** KMS endpoint URL, e.g. a local KMS. */
+  readonly endpoint?: string;
+  /** Only these keys (key ids, key ARNs, `alias/...` or alias ARNs) instead of every key in the region. */
+  readonly keys?: readonly string[];
+  /** Time for one KMS operation including retries (ms). Default 5000. */
+  readonly deadlineMs?: number;
+  /** Per-attempt HTTP request timeout (ms). Default 3000. */
+  readonly requestTimeoutMs?: number;
+  /** TCP connect timeout (ms). Default 1000. */
+  readonly connectionTimeoutMs?: number;
+  /** First retry backoff (ms), doubling up to 1000. Default 50. */
+  readonly retryBaseDelayMs?: number;
+  /** Parallel GetPublicKey calls while listing. Default 8. */
+  readonly listConcurrency?: number;
+  /** ListKeys / ListAliases page size. Default 100 (ListAliases at most 100). */
+  readonly listPageSize?: number;
+  /** Notes that are not about one key (e.g. aliases could not be listed). Never secrets. */
+  readonly log?: (message: string) => void;
+}
+
+interface Loaded {
+  readonly id: string;
+  readonly result: Listed;
+}
+
+/**
+ * AWS KMS as a vault. Lists the account/region's keys (or the configured ones), keeps each usable
+ * key's public key after the first read, and signs through KMS with retries inside a deadline.
+ * Keys it cannot use are listed with the reason; one bad key never stops the others.
+ */
+export class AwsKmsVault implements Vault {
+  readonly name = 'AWSKMS';
+  /** The SDK client, for key management (create/import) on the same settings. */
+  readonly client: KMSClient;
+  private readonly ctx: KmsSigningContext;
+  private readonly opts: AwsKmsVaultOptions;
+  /** ARN -> key, filled by list()/key(). */
+  private readonly cache = new Map<string, AwsKmsKey>();
+
+  constructor(options: AwsKmsVaultOptions = {}) {
+    this.opts = options;
+    const config: KMSClientConfig = {
+      maxAttempts: 1, // retries are ours, bounded by the deadline
+      requestHandler: {
+        requestTimeout: options.requestTimeoutMs ?? 3000,
+        connectionTimeout: options.connectionTimeoutMs ?? 1000,
+        throwOnRequestTimeout: true,
+      },
+    };
+    if (options.region !== undefined) config.region = options.region;
+    if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+    if (options.accessKeyId !== undefined && options.secretAccessKey !== undefined) {
+      config.credentials = {
+        accessKeyId: options.accessKeyId,
+        secretAccessKey: options.secretAccessKey,
+        ...(options.sessionToken !== undefined ? { sessionToken: options.sessionToken } : {}),
+      };
+    }
+    this.client = new KMSClient(config);
+    const retry: RetryOptions = { deadlineMs: options.deadlineMs ?? 5000, baseDelayMs: options.retryBaseDelayMs ?? 50, maxDelayMs: 1000 };
+    this.ctx = { client: this.client, retry, region: options.region, endpoint: options.endpoint };
+  }
+
+  private call<T>(context: Omit<KmsCallContext, 'region' | 'endpoint'>, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return callWithRetry({ ...context, region: this.opts.region, endpoint: this.opts.endpoint }, this.ctx.retry, run);
+  }
+
+  /** Every key the vault can see, usable or not (with the reason), in ListKeys / configured order. */
+  async *list(): AsyncIterable<Listed> {
+    const aliases = await this.aliasesByKey();
+    if (this.opts.keys !== undefined) {
+      const seen = new Set<string>();
+      for (const batch of chunks(this.opts.keys, this.concurrency())) {
+        for (const loaded of await Promise.all(batch.map((id) => this.load(id, aliases)))) {
+          const arn = loaded.result.ok ? loaded.result.key.id : loaded.id;
+          if (seen.has(arn)) continue;
+          seen.add(arn);
+          yield loaded.result;
+        }
+      }
+      return;
+    }
+    let marker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.call({ operation: 'ListKeys' }, (abortSignal) =>
+          this.client.send(new ListKeysCommand({ Limit: this.opts.listPageSize ?? 100, ...(marker ? { Marker: marker } : {}) }), { abortSignal }),
+        );
+      } catch (e) {
+        throw e instanceof KmsCallFailed ? toSignatoryError(e) : e;
+      }
+      const ids = (page.Keys ?? []).map((k) => k.KeyArn ?? k.KeyId ?? '').filter((id) => id !== '');
+      for (const batch of chunks(ids, this.concurrency())) {
+        for (const loaded of await Promise.all(batch.map((id) => this.load(id, aliases)))) yield loaded.result;
+      }
+      marker = page.Truncated ? page.NextMarker : undefined;
+    } while (marker !== undefined);
+  }
+
+  /**
+   * The usable key for a key id, ARN or alias (GetPublicKey once, then cached). Throws a
+   * SignatoryError that says why when the key cannot be used.
+   */
+  async key(id: string): Promise<AwsKmsKey> {
+    for (const k of this.cache.values()) if (k.id === id || k.aliases.includes(id)) return k;
+    const loaded = await this.load(id, new Map());
+    if (!loaded.result.ok) throw new SignatoryError('key_not_found', `${id}: ${loaded.result.reason}`);
+    return loaded.result.key as AwsKmsKey;
+  }
+
+  /** Resolves when KMS answers a cheap call with these settings; rejects with the reason otherwise. */
+  async ready(): Promise<void> {
+    try {
+      const first = this.opts.keys?.[0];
+      if (first !== undefined) {
+        await this.call({ operation: 'GetPublicKey', keyId: first }, (abortSignal) => this.client.send(new GetPublicKeyCommand({ KeyId: first }), { abortSignal }));
+      } else {
+        await this.call({ operation: 'ListKeys' }, (abortSignal) => this.client.send(new ListKeysCommand({ Limit: 1 }), { abortSignal }));
+      }
+    } catch (e) {
+      throw e instanceof KmsCallFailed ? toSignatoryError(e) : e;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private concurrency(): number {
+    return Math.max(1, this.opts.listConcurrency ?? 8);
+  }
+
+  /** GetPublicKey and turn the answer into a key or a reason. Never throws. */
+  private async load(id: string, aliases: ReadonlyMap<string, readonly string[]>): Promise<Loaded> {
+    const cached = this.cache.get(id);
+    if (cached) return { id, result: { ok: true, key: cached } };
+    let r;
+    try {
+      r = await this.call({ operation: 'GetPublicKey', keyId: id }, (abortSignal) => this.client.send(new GetPublicKeyCommand({ KeyId: id }), { abortSignal }));
+    } catch (e) {
+      const reason = e instanceof KmsCallFailed ? e.message : explainKmsFailure({ operation: 'GetPublicKey', keyId: id }, e);
+      return { id, result: { ok: false, id, reason } };
+    }
+    const arn = r.KeyId ?? id;
+    const spec = r.KeySpec ?? r.CustomerMasterKeySpec;
+    const fail = (reason: string): Loaded => ({ id: arn, result: { ok: false, id: arn, reason } });
+    if (r.KeyUsage !== undefined && r.KeyUsage !== 'SIGN_VERIFY') return fail(`key usage is ${r.KeyUsage}, not SIGN_VERIFY; ${unusableKeySpec(spec)}`);
+    if (spec === undefined || SIGNING_BY_KEY_SPEC[spec] === undefined) return fail(unusableKeySpec(spec));
+    if (r.PublicKey === undefined) return fail('KMS returned no public key');
+    const existing = this.cache.get(arn);
+    if (existing) return { id: arn, result: { ok: true, key: existing } };
+    try {
+      const names = [...(aliases.get(arn) ?? []), ...(id.startsWith('alias/') ? [id] : [])];
+      const key = new AwsKmsKey(this.ctx, arn, spec, publicKeyFromSpki(r.PublicKey), [...new Set(names)]);
+      this.cache.set(arn, key);
+      return { id: arn, result: { ok: true, key } };
+    } catch (e) {
+      return fail(`public key cannot be used: ${(e as Error).message}`);
+    }
+  }
+
+  /** Key ARN -> alias names, from ListAliases. Aliases are a convenience: failure is logged, not fatal. */
+  private async aliasesByKey(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await this.call({ operation: 'ListAliases' }, (abortSignal) =>
+          this.client.send(new ListAliasesCommand({ Limit: Math.min(100, this.opts.listPageSize ?? 100), ...(marker ? { Marker: marker } : {}) }), { abortSignal }),
+        );
+        for (const a of page.Aliases ?? []) {
+          if (a.TargetKeyId === undefined || a.AliasName === undefined || a.AliasArn === undefined) continue;
+          // AliasArn is arn:aws:kms:<region>:<account>:alias/<name>; the key ARN has key/<id> in its place.
+          const arn = a.AliasArn.replace(/:alias\/.*$/, `:key/${a.TargetKeyId}`);
+          out.set(arn, [...(out.get(arn) ?? []), a.AliasName]);
+        }
+        marker = page.Truncated ? page.NextMarker : undefined;
+      } while (marker !== undefined);
+    } catch (e) {
+      this.opts.log?.(`aliases not listed, keys are shown by ARN only: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return out;
+  }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
