@@ -1,1 +1,1 @@
-module.exports = require('../../jest.config.base.js')(__dirname);
+module.exports = { ...require('../../jest.config.base.js')(__dirname), globalSetup: '<rootDir>/test/build-kms-local.js' };

@@ -73,8 +73,8 @@ export function explainKmsFailure(ctx: KmsCallContext, e: unknown, info?: { atte
     case 'DisabledException':
       return `${key} is disabled: enable it (aws kms enable-key --key-id ${key}) or remove it from the configuration${aws}`;
     case 'KMSInvalidStateException':
-      if (/PendingDeletion/i.test(err.message ?? '')) return `${key} is pending deletion: cancel it (aws kms cancel-key-deletion) to use it${aws}`;
-      if (/PendingImport/i.test(err.message ?? '')) return `${key} is waiting for its key material to be imported${aws}`;
+      if (/pending ?deletion/i.test(err.message ?? '')) return `${key} is pending deletion: cancel it (aws kms cancel-key-deletion) to use it${aws}`;
+      if (/pending ?import/i.test(err.message ?? '')) return `${key} is waiting for its key material to be imported${aws}`;
       return `${key} is not usable in its current state${aws}`;
     case 'UnsupportedOperationException':
       return `${key} has no public key (a symmetric or HMAC key), so it cannot be a Tezos key${aws}`;

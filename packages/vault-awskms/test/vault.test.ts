@@ -1,0 +1,230 @@
+/**
+ * AwsKmsVault through the real @aws-sdk/client-kms against kms-local (child process, loopback).
+ */
+import { createServer } from 'node:net';
+import { CreateAliasCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { isSignatoryError, type Listed } from '@signatory-ts/core';
+import { getPkhfromPk, verifySignature } from '@taquito/utils';
+import { AwsKmsVault, type AwsKmsVaultOptions } from '../src';
+import { CREDENTIALS, startKms, type KmsChild } from './kms-child';
+
+let kms: KmsChild;
+const vaults: AwsKmsVault[] = [];
+const usable: Record<'tz1' | 'tz2' | 'tz3', { keyId: string; arn: string }[]> = { tz1: [], tz2: [], tz3: [] };
+const unusable: Record<string, { keyId: string; arn: string }> = {};
+
+function vault(opts: Partial<AwsKmsVaultOptions> = {}): AwsKmsVault {
+  const v = new AwsKmsVault({ region: 'us-east-1', endpoint: kms.url, ...CREDENTIALS, ...opts });
+  vaults.push(v);
+  return v;
+}
+
+async function all(v: AwsKmsVault): Promise<Listed[]> {
+  const out: Listed[] = [];
+  for await (const l of v.list()) out.push(l);
+  return out;
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+beforeAll(async () => {
+  kms = await startKms();
+  for (let i = 0; i < 4; i++) {
+    usable.tz1.push(await kms.createKey('ECC_NIST_EDWARDS25519'));
+    usable.tz2.push(await kms.createKey('ECC_SECG_P256K1'));
+    usable.tz3.push(await kms.createKey('ECC_NIST_P256'));
+  }
+  unusable.symmetric = await kms.createKey('SYMMETRIC_DEFAULT');
+  unusable.hmac = await kms.createKey('HMAC_256');
+  unusable.rsa = await kms.createKey('RSA_2048');
+  unusable.disabled = await kms.createKey('ECC_NIST_P256');
+  await kms.setKeyEnabled(unusable.disabled.keyId, false);
+  unusable.pendingDeletion = await kms.createKey('ECC_SECG_P256K1');
+  await kms.client.send(new ScheduleKeyDeletionCommand({ KeyId: unusable.pendingDeletion.keyId, PendingWindowInDays: 7 }));
+  unusable.pendingImport = await kms.createKey('ECC_NIST_P256', { origin: 'EXTERNAL' });
+  await kms.client.send(new CreateAliasCommand({ AliasName: 'alias/tezos/baker', TargetKeyId: usable.tz2[0]!.keyId }));
+}, 60000);
+
+afterEach(() => kms.clearFaults());
+afterAll(async () => {
+  for (const v of vaults) await v.close();
+  await kms.stop();
+});
+
+describe('list', () => {
+  it('pages through ListKeys and yields every usable key with its Tezos identity, and every unusable key with its reason', async () => {
+    const listed = await all(vault({ listPageSize: 4, listConcurrency: 3 }));
+    const ok = listed.flatMap((l) => (l.ok ? [l.key] : []));
+    const bad = new Map(listed.flatMap((l) => (l.ok ? [] : [[l.id, l.reason] as const])));
+    expect(listed).toHaveLength(12 + Object.keys(unusable).length); // 18 keys over 5 pages of 4
+    for (const [type, keys] of Object.entries(usable)) {
+      for (const { arn } of keys) {
+        const k = ok.find((x) => x.id === arn);
+        expect(k?.vault).toBe('AWSKMS');
+        expect(k?.pkh.startsWith(type)).toBe(true);
+        expect(getPkhfromPk(k!.publicKey)).toBe(k!.pkh);
+      }
+    }
+    expect(bad.get(unusable.symmetric!.arn)).toMatch(/symmetric|no public key/);
+    expect(bad.get(unusable.hmac!.arn)).toMatch(/HMAC|no public key/);
+    expect(bad.get(unusable.rsa!.arn)).toMatch(/RSA key \(RSA_2048\): Tezos has no RSA accounts/);
+    expect(bad.get(unusable.disabled!.arn)).toMatch(/is disabled: enable it/);
+    expect(bad.get(unusable.pendingDeletion!.arn)).toMatch(/pending deletion: cancel it/);
+    expect(bad.get(unusable.pendingImport!.arn)).toMatch(/waiting for its key material to be imported/);
+  });
+
+  it('shows aliases on the keys they point to, and finds a key by alias', async () => {
+    const v = vault();
+    const listed = await all(v);
+    const baker = listed.find((l) => l.ok && l.key.id === usable.tz2[0]!.arn);
+    expect(baker?.ok && (baker.key as { aliases?: readonly string[] }).aliases).toEqual(['alias/tezos/baker']);
+    expect((await v.key('alias/tezos/baker')).id).toBe(usable.tz2[0]!.arn);
+  });
+
+  it('with a keys list, reads only those keys (by id, ARN or alias, duplicates once) and says which cannot be found', async () => {
+    const v = vault({ keys: [usable.tz1[0]!.keyId, usable.tz3[1]!.arn, 'alias/tezos/baker', usable.tz2[0]!.arn, 'alias/nope', unusable.rsa!.keyId] });
+    const listed = await all(v);
+    expect(listed.map((l) => (l.ok ? l.key.id : `x ${l.id}`))).toEqual([
+      usable.tz1[0]!.arn,
+      usable.tz3[1]!.arn,
+      usable.tz2[0]!.arn,
+      'x alias/nope',
+      `x ${unusable.rsa!.arn}`,
+    ]);
+    const missing = listed[3]!;
+    expect(!missing.ok && missing.reason).toMatch(/alias\/nope was not found in region us-east-1: check the key id or alias, the region and the account/);
+  });
+
+  it('keeps public keys after the first read: a second listing makes no GetPublicKey call for known keys', async () => {
+    const v = vault({ keys: [usable.tz1[1]!.arn] });
+    await all(v);
+    await kms.faults({ fail: { errorType: 'NotFoundException', operations: ['GetPublicKey'] } });
+    const again = await all(v);
+    expect(again[0]?.ok).toBe(true);
+  });
+
+  it('fails listing with a clear error when ListKeys itself cannot be done', async () => {
+    await kms.faults({ fail: { errorType: 'UnrecognizedClientException', operations: ['ListKeys'] } });
+    const err = await rejection(all(vault()));
+    expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
+    expect(err.message).toMatch(/AWS rejected the credentials: check access_key_id/);
+  });
+});
+
+describe('sign', () => {
+  it.each(['tz1', 'tz2', 'tz3'] as const)('%s: 200 payloads signed in always-high-S mode all verify with Taquito', async (type) => {
+    await kms.faults({ highS: 'always' });
+    const key = await vault().key(usable[type][2]!.arn);
+    for (let batch = 0; batch < 20; batch++) {
+      const payloads = Array.from({ length: 10 }, (_, i) => Buffer.from([0x03, batch, i, ...Buffer.from(`payload ${batch}/${i}`)]));
+      const sigs = await Promise.all(payloads.map((p) => key.sign(p)));
+      sigs.forEach((sig, i) => {
+        expect(sig.startsWith({ tz1: 'edsig', tz2: 'spsig1', tz3: 'p2sig' }[type])).toBe(true);
+        expect(verifySignature(payloads[i]!.toString('hex'), key.publicKey, sig)).toBe(true);
+      });
+    }
+  });
+
+  it('retries while KMS throttles and then succeeds', async () => {
+    const key = await vault({ deadlineMs: 5000 }).key(usable.tz2[1]!.arn);
+    await kms.faults({ throttle: { forMs: 400, operations: ['Sign'] } });
+    const t = Date.now();
+    const sig = await key.sign(Buffer.from('03aa', 'hex'));
+    expect(Date.now() - t).toBeGreaterThanOrEqual(300);
+    expect(verifySignature('03aa', key.publicKey, sig)).toBe(true);
+  });
+
+  it('gives up on throttling at the deadline with an error that names it', async () => {
+    const key = await vault({ deadlineMs: 600 }).key(usable.tz2[1]!.arn);
+    await kms.faults({ throttle: { operations: ['Sign'] } });
+    const t = Date.now();
+    const err = await rejection(key.sign(Buffer.from('03aa', 'hex')));
+    expect(Date.now() - t).toBeLessThan(2000);
+    expect(err.message).toMatch(/KMS kept throttling Sign after \d+ attempts/);
+  });
+
+  it('retries a KMS internal error', async () => {
+    const key = await vault().key(usable.tz3[1]!.arn);
+    await kms.faults({ fail: { count: 2, errorType: 'KMSInternalException', operations: ['Sign'] } });
+    expect(verifySignature('03bb', key.publicKey, await key.sign(Buffer.from('03bb', 'hex')))).toBe(true);
+  });
+
+  it('fails at once, saying so, when the key is disabled mid-run, and works again once enabled', async () => {
+    const key = await vault().key(usable.tz3[3]!.arn);
+    await key.sign(Buffer.from('0301', 'hex'));
+    await kms.setKeyEnabled(usable.tz3[3]!.keyId, false);
+    try {
+      const t = Date.now();
+      const err = await rejection(key.sign(Buffer.from('0302', 'hex')));
+      expect(Date.now() - t).toBeLessThan(1000);
+      expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
+      expect(err.message).toMatch(/is disabled: enable it \(aws kms enable-key/);
+    } finally {
+      await kms.setKeyEnabled(usable.tz3[3]!.keyId, true);
+    }
+    expect(verifySignature('0303', key.publicKey, await key.sign(Buffer.from('0303', 'hex')))).toBe(true);
+  });
+
+  it.each([
+    ['tz2', /malformed DER signature/],
+    ['tz3', /malformed DER signature/],
+    ['tz1', /Ed25519 signature of \d+ bytes/],
+  ] as const)('%s: refuses a malformed signature from KMS and returns none', async (type, message) => {
+    const key = await vault().key(usable[type][3]!.arn);
+    await kms.faults({ malformedSignature: { count: 1 } });
+    const err = await rejection(key.sign(Buffer.from('03cc', 'hex')));
+    expect(err.message).toMatch(message);
+    expect(err.message).toMatch(/it was not used/);
+  });
+
+  it('aborts a hung call at the request timeout and retries it', async () => {
+    const key = await vault({ requestTimeoutMs: 300, deadlineMs: 3000 }).key(usable.tz1[3]!.arn);
+    await kms.faults({ hang: { count: 1, operations: ['Sign'] } });
+    expect(verifySignature('03dd', key.publicKey, await key.sign(Buffer.from('03dd', 'hex')))).toBe(true);
+  });
+
+  it('does not hang past the deadline when KMS never answers', async () => {
+    const key = await vault({ requestTimeoutMs: 5000, deadlineMs: 800 }).key(usable.tz1[3]!.arn);
+    await kms.faults({ hang: { operations: ['Sign'] } });
+    const t = Date.now();
+    const err = await rejection(key.sign(Buffer.from('03dd', 'hex')));
+    expect(Date.now() - t).toBeLessThan(2500);
+    expect(err.message).toMatch(/did not succeed within \d+ ms/);
+  });
+});
+
+describe('configuration', () => {
+  it('reports an unreachable endpoint clearly within the deadline instead of hanging', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const v = vault({ endpoint: `http://127.0.0.1:${port}`, deadlineMs: 1000 });
+    const t = Date.now();
+    const err = await rejection(all(v));
+    expect(Date.now() - t).toBeLessThan(3000);
+    expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
+    expect(err.message).toMatch(new RegExp(`http://127.0.0.1:${port}`));
+    expect(err.message).toMatch(/unreachable|did not succeed within/);
+    await expect(v.ready()).rejects.toThrow(/127\.0\.0\.1/);
+  });
+
+  it('passes configured credentials to the client, not the environment, and says when they are wrong', async () => {
+    const before = { ...process.env };
+    const v = vault({ secretAccessKey: 'wrong-secret' });
+    expect(process.env).toEqual(before);
+    const err = await rejection(v.ready());
+    expect(err.message).toMatch(/AWS rejected the credentials/);
+    expect(err.message).not.toContain('wrong-secret');
+    await expect(vault().ready()).resolves.toBeUndefined();
+  });
+});
