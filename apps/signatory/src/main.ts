@@ -1,1 +1,49 @@
-export {};
+#!/usr/bin/env node
+import { loadConfig } from '@signatory-ts/config';
+import { isSignatoryError } from '@signatory-ts/core';
+import { awsKmsOpener } from './aws-vault';
+import { serve } from './daemon';
+import { createLogger } from './logger';
+import { buildProgram, type ServeFlags } from './program';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION: string = (require('../package.json') as { version: string }).version;
+
+/** config -> deps -> listen; SIGTERM/SIGINT -> graceful shutdown, exit 0. */
+async function runServe(flags: ServeFlags): Promise<void> {
+  const logger = createLogger({ level: flags.log, ...(flags.jsonLog ? { json: true } : {}) });
+  const config = await loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  const daemon = await serve(config, {
+    logger,
+    openVault: awsKmsOpener(flags.kmsDeadlineMs, (m) => logger.warn(m)),
+    list: flags.list,
+    signDeadlineMs: flags.kmsDeadlineMs,
+    requestDeadlineMs: flags.requestDeadlineMs,
+    version: VERSION,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`Received ${signal}`);
+      daemon.shutdown().then(resolve, (e) => {
+        logger.error(`Shutdown failed: ${(e as Error).message}`);
+        process.exitCode = 1;
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+buildProgram({
+  serve: runServe,
+  version: () => process.stdout.write(`Release Version: ${VERSION}\n`),
+})
+  .parseAsync(process.argv)
+  .then(
+    () => process.exit(process.exitCode ?? 0),
+    (e: unknown) => {
+      process.stderr.write(`signatory: ${isSignatoryError(e) ? e.message : ((e as Error)?.stack ?? String(e))}\n`);
+      process.exit(1);
+    },
+  );

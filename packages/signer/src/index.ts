@@ -1,1 +1,7 @@
-export {};
+export { createSigner, type Signer, type SignerOptions, type SignInput, type KeyPolicyEntry } from './signer';
+export { KeyIndex, type IndexSnapshot, type SkippedKey, type VaultFailure, type KeyIndexOptions } from './key-index';
+export { ClientAuth, authenticatedBytes } from './client-auth';
+export { parseSigningVersion, type SigningVersion } from './signing-version';
+export { withDeadline } from './deadline';
+export { SILENT_LOGGER, type SignerLogger, type SignerEvents, type LogFields } from './signer-events';
+export { decodeStage, authorizeStage, guardedSignStage, opStats, keyTypeOf, type DecodedRequest } from './pipeline';

@@ -1,0 +1,182 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { b58Decode, fromHex, SignatoryError } from '@signatory-ts/core';
+import { parseSigningVersion, type Signer, type SignerLogger } from '@signatory-ts/signer';
+import { errorBody, jsonBody, toHttpFailure } from './http-errors';
+import type { Metrics } from './metrics';
+
+export interface AppDeps {
+  readonly signer: Signer;
+  readonly metrics: Metrics;
+  readonly logger: SignerLogger;
+  /** Largest accepted request body, bytes (default 64 KiB; a 0x03 batch of 150 transactions is ~17 KiB of hex). */
+  readonly bodyLimit?: number;
+  /** A sign request that has not finished after this many ms gets 503 (default 10 000). */
+  readonly requestDeadlineMs?: number;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Go's net/http text 404 for paths no route matches. */
+function notFound(_req: Request, res: Response): void {
+  res.status(404).type('text/plain; charset=utf-8').send('404 page not found\n');
+}
+
+/** gorilla/mux: a known path with a method it does not serve is 405 with an empty body. */
+function methodNotAllowed(_req: Request, res: Response): void {
+  res.status(405).end();
+}
+
+function sendJson(res: Response, status: number, value: unknown): void {
+  res.status(status).type(JSON_TYPE).send(jsonBody(value));
+}
+
+function sendError(res: Response, status: number, message: string): void {
+  res.status(status).type(JSON_TYPE).send(errorBody(message));
+}
+
+/** A string query parameter (the first one if repeated). */
+function queryParam(req: Request, name: string): string | undefined {
+  const v = req.query[name];
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
+  return undefined;
+}
+
+/** The body of POST /keys: a JSON string of hex, as octez-client and Taquito send it. */
+export function parseSignBody(raw: Buffer | undefined): Uint8Array {
+  const text = raw === undefined ? '' : raw.toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new SignatoryError('bad_request', `request body is not JSON (${(e as Error).message}); send a JSON string of hex, e.g. "03ab…"`);
+  }
+  if (typeof value !== 'string') {
+    throw new SignatoryError('bad_request', `request body must be a JSON string of hex, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  if (value.length === 0) throw new SignatoryError('bad_request', 'request body is an empty string: nothing to sign');
+  try {
+    return fromHex(value);
+  } catch (e) {
+    throw new SignatoryError('bad_request', `request body is not hex (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The signing listener: POST/GET /keys/:pkh and GET /authorized_keys, Go Signatory's status codes
+ * and bodies. No listen here: main.ts (or a test) binds it.
+ */
+export function createApp(deps: AppDeps): express.Express {
+  const { signer, metrics, logger } = deps;
+  const deadline = deps.requestDeadlineMs ?? 10_000;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  // access log (Signatory's "<METHOD> <path>" line)
+  app.use((req, res, next) => {
+    const start = new Date();
+    const t0 = performance.now();
+    res.on('finish', () => {
+      logger.info(`${req.method} ${req.path}`, {
+        start_time: start.toISOString(),
+        duration: `${(performance.now() - t0).toFixed(3)}ms`,
+        status: res.statusCode,
+        hostname: req.headers.host ?? '',
+        method: req.method,
+        path: req.path,
+      });
+    });
+    next();
+  });
+
+  /** A pkh from the URL: a Map hit for keys we know, base58 only for strangers (to give the 400). */
+  const checkPkh = (pkh: string): void => {
+    if (signer.isActive(pkh)) return;
+    try {
+      b58Decode(pkh, ['tz1', 'tz2', 'tz3', 'tz4']);
+    } catch (e) {
+      throw new SignatoryError('bad_request', `invalid key hash in URL: ${(e as Error).message}`);
+    }
+  };
+
+  const rawBody = express.raw({ type: () => true, limit: deps.bodyLimit ?? 64 * 1024 });
+
+  app
+    .route('/keys/:pkh')
+    .post(rawBody, async (req, res) => {
+      const pkh = req.params.pkh as string;
+      const t0 = performance.now();
+      let address = 'unknown';
+      let status = 200;
+      try {
+        checkPkh(pkh);
+        address = pkh;
+        const version = parseSigningVersion(queryParam(req, 'version'));
+        const bytes = parseSignBody(req.body as Buffer | undefined);
+        let clientPkh: string | undefined;
+        try {
+          clientPkh = signer.authenticate(pkh, bytes, queryParam(req, 'authentication'));
+        } catch (e) {
+          const f = toHttpFailure(e);
+          metrics.authenticationFailures.inc({ status: String(f.status), auth_method: 'authentication', client_ip: req.socket.remoteAddress ?? '' });
+          throw e;
+        }
+        const { signature } = await withRequestDeadline(
+          signer.sign({ pkh, bytes, version, ...(clientPkh !== undefined ? { clientPkh } : {}) }),
+          deadline,
+        );
+        sendJson(res, 200, { signature });
+      } catch (e) {
+        const f = toHttpFailure(e);
+        status = f.status;
+        if (f.status >= 500) logger.error(f.message, { pkh });
+        sendError(res, f.status, f.message);
+      } finally {
+        const labels = { address, status: String(status) };
+        metrics.signHandlerRequests.inc(labels);
+        metrics.signHandlerDuration.observe(labels, Math.round(performance.now() - t0));
+      }
+    })
+    .get(async (req, res) => {
+      try {
+        const pkh = req.params.pkh as string;
+        checkPkh(pkh);
+        sendJson(res, 200, { public_key: await signer.getPublicKey(pkh) });
+      } catch (e) {
+        const f = toHttpFailure(e);
+        sendError(res, f.status, f.message);
+      }
+    })
+    .all(methodNotAllowed);
+
+  app
+    .route('/authorized_keys')
+    .get((_req, res) => {
+      const keys = signer.authorizedKeys;
+      sendJson(res, 200, keys === undefined ? {} : { authorized_keys: keys });
+    })
+    .all(methodNotAllowed);
+
+  app.use(notFound);
+  // body-parser errors (too large, aborted) and anything a route let through
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const f = toHttpFailure(err);
+    if (f.status >= 500) logger.error(f.message, {});
+    sendError(res, f.status, f.message);
+  });
+  return app;
+}
+
+function withRequestDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SignatoryError('vault_unavailable', `request not finished within ${ms} ms; nothing was released (an identical retry gets the stored signature if it was signed)`)),
+      ms,
+    );
+  });
+  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
+}
+

@@ -1,0 +1,108 @@
+import type { Config } from '@signatory-ts/config';
+import { SignatoryError } from '@signatory-ts/core';
+import type { SignerLogger } from '@signatory-ts/signer';
+import { createApp } from './app';
+import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
+import { listen, type Listening } from './listen';
+import { createUtilityApp } from './utility-app';
+
+export interface ServeOptions {
+  readonly logger: SignerLogger;
+  readonly openVault: OpenVault;
+  /** false with --no-list: do not log the served keys at start-up. */
+  readonly list?: boolean;
+  readonly signDeadlineMs?: number;
+  readonly requestDeadlineMs?: number;
+  /** Time allowed for requests in flight at shutdown, ms (default 10 000, as Go Signatory). */
+  readonly shutdownGraceMs?: number;
+  readonly version?: string;
+}
+
+export interface Daemon {
+  readonly deps: DaemonDeps;
+  readonly main: Listening;
+  readonly utility: Listening;
+  /** Graceful stop: /healthz turns 503, no new connections, requests in flight finish and persist. */
+  shutdown(): Promise<void>;
+}
+
+/** Logs the keys served (Go Signatory prints its `list` template at start-up), and what is missing. */
+export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): void {
+  const snap = deps.signer.listKeys();
+  const held = new Set(snap.keys.map((k) => k.pkh));
+  for (const f of snap.failed) logger.error(`Vault ${f.vault} could not list its keys: ${f.error}`, { vault: f.vault });
+  for (const v of deps.vaults) {
+    if (!snap.keys.some((k) => k.vault === v.name) && !snap.failed.some((f) => f.vault === v.name)) {
+      logger.error(`No valid keys found in the vault ${v.name}`, { vault: v.name });
+    }
+  }
+  for (const s of snap.skipped) logger.debug(`Skipped key ${s.id}: ${s.reason}`, { vault: s.vault });
+  if (list) {
+    for (const k of snap.keys) {
+      const entry = deps.config.tezos.get(k.pkh);
+      const active = deps.config.tezos.has(k.pkh);
+      logger.info(`Key ${k.pkh}`, {
+        pkh: k.pkh,
+        public_key: k.publicKey,
+        reference: k.id,
+        vault: k.vault,
+        active,
+        ...(active ? { allowed_requests: entry ? entry.allowedRequests : ['block', 'preattestation', 'attestation'], allowed_operations: entry ? entry.allowedOperations : [] } : {}),
+      });
+    }
+  }
+  for (const pkh of deps.config.tezos.keys()) {
+    if (!held.has(pkh)) logger.warn(`${pkh} is listed under tezos: but no vault holds it; requests for it get 404 until a vault does`, { pkh });
+  }
+}
+
+/** config -> deps -> both listeners. */
+export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
+  const { logger } = options;
+  if (config.server.jwt !== undefined) {
+    throw new SignatoryError('config_invalid', `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`);
+  }
+  for (const w of config.warnings) logger.warn(w);
+  const deps = await buildDeps(config, {
+    logger,
+    openVault: options.openVault,
+    ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
+    ...(options.version !== undefined ? { version: options.version } : {}),
+  });
+  if (deps.signer.authorizedKeys !== undefined) logger.info(`Authorized keys: [${deps.signer.authorizedKeys.join(' ')}]`);
+  logKeys(deps, logger, options.list !== false);
+
+  let shuttingDown = false;
+  const app = createApp({
+    signer: deps.signer,
+    metrics: deps.metrics,
+    logger,
+    ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
+  });
+  const utilityApp = createUtilityApp({ registry: deps.metrics.registry, vaults: deps.vaults, shuttingDown: () => shuttingDown });
+  const main = await listen(app, config.server.address);
+  logger.info(`HTTP server is listening for connections on ${main.address}`);
+  const utility = await listen(utilityApp, config.server.utilityAddress);
+  logger.info(`Utility HTTP server is listening for connections on ${utility.address}`);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      logger.info('Shutting down: no new connections; finishing requests in flight');
+      const grace = options.shutdownGraceMs ?? 10_000;
+      const timer = setTimeout(() => {
+        logger.warn(`Requests still open after ${grace} ms; closing their connections`);
+        main.destroy();
+      }, grace);
+      timer.unref();
+      const closed = main.close();
+      await deps.signer.close(); // waits for signatures in flight: each is persisted before release
+      await closed;
+      clearTimeout(timer);
+      await utility.close();
+      utility.destroy();
+      logger.info('Signatory stopped');
+    })());
+  return { deps, main, utility, shutdown };
+}

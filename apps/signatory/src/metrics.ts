@@ -1,0 +1,135 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SignerEvents } from '@signatory-ts/signer';
+import { STATUS_BY_CODE } from './http-errors';
+
+/**
+ * Go Signatory's Prometheus series, same names, labels and buckets (docs/metrics.md), on a
+ * registry of our own so tests can build several apps in one process. Node's default process
+ * metrics (process_*, nodejs_*) stand where Go's go_* / process_* were.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly signHandlerRequests: Counter<'address' | 'status'>;
+  readonly signHandlerDuration: Histogram<'address' | 'status'>;
+  readonly authenticationFailures: Counter<'status' | 'auth_method' | 'client_ip'>;
+  /** The signer's events, turned into series. */
+  readonly events: SignerEvents;
+}
+
+export interface MetricsOptions {
+  /** Collect process_* / nodejs_* too (default true). */
+  readonly defaultMetrics?: boolean;
+  readonly version?: string;
+}
+
+/** 1 ms ×2^k, k = 0..9: watermark_operation_duration_seconds. */
+const WATERMARK_BUCKETS = Array.from({ length: 10 }, (_, k) => 0.001 * 2 ** k);
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  const reg = { registers: [registry] };
+
+  const signHandlerRequests = new Counter({
+    name: 'sign_handler_requests_total',
+    help: 'Number of sign requests handled, by key and HTTP status.',
+    labelNames: ['address', 'status'] as const,
+    ...reg,
+  });
+  const signHandlerDuration = new Histogram({
+    name: 'sign_handler_request_duration_milliseconds',
+    help: 'Sign request handling time, ms.',
+    labelNames: ['address', 'status'] as const,
+    buckets: [10, 100, 1000, 10000, 100000],
+    ...reg,
+  });
+  const signingOps = new Counter({
+    name: 'signing_ops_total',
+    help: 'Signed operations, by key, vault, request kind, operation kind and chain.',
+    labelNames: ['address', 'vault', 'op', 'kind', 'chain_id'] as const,
+    ...reg,
+  });
+  const vaultSignDuration = new Histogram({
+    name: 'vault_sign_request_duration_milliseconds',
+    help: 'Vault signing time including the watermark step, ms (successful requests).',
+    labelNames: ['vault', 'address', 'op', 'chain_id'] as const,
+    buckets: [10, 100, 1000, 10000, 100000],
+    ...reg,
+  });
+  const vaultSignErrors = new Counter({
+    name: 'vault_sign_request_error_total',
+    help: 'Failed vault sign requests by HTTP status code (watermark rejections included).',
+    labelNames: ['vault', 'code', 'chain_id'] as const,
+    ...reg,
+  });
+  const consensusRounds = new Counter({
+    name: 'consensus_round_total',
+    help: 'Signed consensus requests by round.',
+    labelNames: ['address', 'operation_type', 'chain_id', 'round'] as const,
+    ...reg,
+  });
+  const policyViolations = new Counter({
+    name: 'policy_violation_total',
+    help: 'Requests refused by policy.',
+    labelNames: ['violation_type', 'address', 'operation_type'] as const,
+    ...reg,
+  });
+  const watermarkRejections = new Counter({
+    name: 'watermark_rejection_total',
+    help: 'Requests refused by the high watermark.',
+    labelNames: ['address', 'operation_type', 'chain_id', 'reason'] as const,
+    ...reg,
+  });
+  const authenticationFailures = new Counter({
+    name: 'authentication_failure_total',
+    help: 'Failed client authentications.',
+    labelNames: ['status', 'auth_method', 'client_ip'] as const,
+    ...reg,
+  });
+  const watermarkOps = new Counter({
+    name: 'watermark_operations_total',
+    help: 'Watermark checks, by result, backend and request kind (generic requests included).',
+    labelNames: ['result', 'backend', 'request_type'] as const,
+    ...reg,
+  });
+  const watermarkDuration = new Histogram({
+    name: 'watermark_operation_duration_seconds',
+    help: 'Watermark check time (lock, check, sign, persist), seconds.',
+    labelNames: ['backend'] as const,
+    buckets: WATERMARK_BUCKETS,
+    ...reg,
+  });
+  const buildInfo = new Gauge({
+    name: 'signatory_build_info',
+    help: 'Build information (always 1).',
+    labelNames: ['path', 'version', 'checksum', 'revision', 'branch'] as const,
+    ...reg,
+  });
+  buildInfo.set({ path: '@signatory-ts/signatory', version: options.version ?? '', checksum: '', revision: '', branch: '' }, 1);
+
+  const events: SignerEvents = {
+    signed(e) {
+      for (const [kind, n] of Object.entries(e.ops)) {
+        signingOps.inc({ address: e.pkh, vault: e.vault, op: e.requestKind, kind, chain_id: e.chainId }, n);
+      }
+      vaultSignDuration.observe({ vault: e.vault, address: e.pkh, op: e.requestKind, chain_id: e.chainId }, Math.round(e.durationMs));
+      if (e.round !== undefined) {
+        consensusRounds.inc({ address: e.pkh, operation_type: e.requestKind, chain_id: e.chainId, round: String(e.round) });
+      }
+    },
+    signFailed(e) {
+      vaultSignErrors.inc({ vault: e.vault, code: String(STATUS_BY_CODE[e.code] ?? 'n/a'), chain_id: e.chainId });
+    },
+    policyViolation(e) {
+      policyViolations.inc({ violation_type: e.violation, address: e.pkh, operation_type: 'request' });
+    },
+    watermark(e) {
+      watermarkOps.inc({ result: e.result, backend: e.backend, request_type: e.requestKind });
+      watermarkDuration.observe({ backend: e.backend }, e.seconds);
+    },
+    watermarkRejected(e) {
+      watermarkRejections.inc({ address: e.pkh, operation_type: e.requestKind, chain_id: e.chainId, reason: e.reason });
+    },
+  };
+  return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, events };
+}

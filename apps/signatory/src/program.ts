@@ -1,0 +1,54 @@
+import { Command, InvalidArgumentError } from 'commander';
+
+export interface GlobalOptions {
+  config: string;
+  baseDir?: string;
+  log: string;
+  jsonLog?: boolean;
+}
+
+export interface ServeFlags extends GlobalOptions {
+  /** false with --no-list */
+  list: boolean;
+  kmsDeadlineMs: number;
+  requestDeadlineMs: number;
+}
+
+export interface ProgramActions {
+  serve(flags: ServeFlags): Promise<void>;
+  version(): void;
+}
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer (milliseconds)');
+  return n;
+};
+
+/** `signatory [serve] -c signatory.yaml [--log level] [--json-log] [--base-dir dir] [--no-list]`, `signatory version`. */
+export function buildProgram(actions: ProgramActions): Command {
+  const program = new Command('signatory')
+    .description('Tezos remote signer (Signatory-compatible HTTP API) backed by AWS KMS')
+    .option('-c, --config <file>', 'configuration file', '/etc/signatory.yaml')
+    .option('--base-dir <dir>', 'base directory (overrides base_dir in the config)')
+    .option('--log <level>', 'log level: error, warn, info, debug, trace', 'info')
+    .option('--json-log', 'log as JSON lines')
+    .showHelpAfterError();
+
+  program
+    .command('serve', { isDefault: true })
+    .description('Run the signer')
+    .option('--no-list', 'do not log the list of keys at start-up')
+    .option('--kms-deadline-ms <ms>', 'time one KMS call may take, retries included', positiveInt, 5000)
+    .option('--request-deadline-ms <ms>', 'time one sign request may take before 503', positiveInt, 10000)
+    .action(async (_opts: object, command: Command) => {
+      await actions.serve(command.optsWithGlobals<ServeFlags>());
+    });
+
+  program
+    .command('version')
+    .alias('v')
+    .description("Show signatory version (short alias 'v')")
+    .action(() => actions.version());
+  return program;
+}
