@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+/**
+ * Local signature checks as the AWS KMS vault does them on every signature it returns:
+ * core createDigestVerifier (node:crypto for ed25519, @noble/curves for ECDSA) against an elliptic
+ * verifier (the baseline, what the code used before) on the same digests and signatures, same run.
+ * Build first: npx turbo run build --filter=@signatory-ts/core
+ * Usage: node bench/signature-verify.js [seconds-per-measure=1]
+ */
+'use strict';
+const path = require('node:path');
+const core = require(path.join(__dirname, '..', 'packages', 'core', 'dist'));
+const { ec: EC } = require('elliptic');
+
+const SECONDS = Number(process.argv[2] ?? 1);
+
+function rate(fn) {
+  let n = 0;
+  const end = Date.now() + SECONDS * 1000;
+  while (Date.now() < end) for (let i = 0; i < 10; i++, n++) fn(n);
+  return n / SECONDS;
+}
+
+for (const curve of ['secp256k1', 'p256', 'ed25519']) {
+  const sk = { curve, bytes: new Uint8Array(32).fill(0x21) };
+  const pk = core.secretKeyPublicKey(sk);
+  const msgs = Array.from({ length: 16 }, (_, i) => Uint8Array.of(0x03, i, 1, 2, 3));
+  const digests = msgs.map((m) => core.blake2b256(m));
+  const sigs = msgs.map((m) => core.signWithSecretKey(m, sk).bytes);
+  const verify = core.createDigestVerifier(pk);
+  const ours = rate((n) => {
+    if (!verify(digests[n % 16], sigs[n % 16])) throw new Error('bad');
+  });
+  let line = `${curve.padEnd(9)} verify: core ${ours.toFixed(0)}/s`;
+  if (curve !== 'ed25519') {
+    const ec = new EC(curve);
+    const key = ec.keyFromPublic(Array.from(pk.bytes));
+    const base = rate((n) => {
+      const s = sigs[n % 16];
+      if (!ec.verify(Array.from(digests[n % 16]), { r: Buffer.from(s.subarray(0, 32)).toString('hex'), s: Buffer.from(s.subarray(32)).toString('hex') }, key)) throw new Error('bad');
+    });
+    line += `, elliptic ${base.toFixed(0)}/s, ratio x${(ours / base).toFixed(2)}`;
+  }
+  console.log(line);
+}
