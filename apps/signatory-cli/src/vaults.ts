@@ -1,9 +1,8 @@
-import type { AwsKmsVaultConfig } from '@signatory-ts/config';
+import type { VaultConfig } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
+import { AwsKmsVault } from '@signatory-ts/vault-awskms';
 
-/** The vault for a `vaults.<name>` entry. */
-export function openVault(name: string, config: AwsKmsVaultConfig): Vault {
-  void name;
-  void config;
-  throw new Error('not yet');
+/** The vault for one `vaults.<name>` entry (awskms is the only driver config accepts). */
+export function openVault(config: VaultConfig, log: (message: string) => void): Vault {
+  return new AwsKmsVault({ ...config.config, log });
 }

@@ -137,14 +137,37 @@ describe('signatory-cli list', () => {
 
   it('fails with a clear error and exit code 7 when KMS cannot be listed', async () => {
     const config = writeConfig(dir, { url: kms.url, tezos: TEZOS });
-    await kms.faults({ fail: { errorType: 'AccessDeniedException', operations: ['ListKeys'] } });
+    await kms.faults({ fail: { errorType: 'UnrecognizedClientException', operations: ['ListKeys'] } });
     try {
       const r = await runCli(['list', '-c', config]);
       expect(r.code).toBe(7);
-      expect(r.stderr).toMatch(/could not list a vault: kms: .*AccessDenied/);
+      expect(r.stderr).toMatch(/could not list a vault: kms: .*UnrecognizedClient/);
       expect(r.stderr).not.toContain('no vault holds it');
     } finally {
       await kms.clearFaults();
     }
+  });
+});
+
+describe('signatory-cli list over more keys than one ListKeys page', () => {
+  let big: KmsChild;
+  const made = new Set<string>();
+  beforeAll(async () => {
+    big = await startKms();
+    const specs = ['ECC_NIST_P256', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519'] as const;
+    for (let i = 0; i < 230; i++) {
+      const r = await big.client.send(new CreateKeyCommand({ KeySpec: specs[i % 3], KeyUsage: 'SIGN_VERIFY' }));
+      made.add(r.KeyMetadata!.Arn!);
+    }
+  }, 60000);
+  afterAll(() => big.stop());
+
+  it('lists every key across the ListKeys pages (100 a page), each once', async () => {
+    const config = writeConfig(dir, { url: big.url });
+    const r = await runCli(['list', '-c', config, '--json']);
+    expect(r.code).toBe(0);
+    const refs = JSON.parse(r.stdout).keys.map((k: { reference: string }) => k.reference);
+    expect(refs).toHaveLength(230);
+    expect(new Set(refs)).toEqual(made);
   });
 });

@@ -48,7 +48,7 @@ export async function list(opts: ListOptions, out: Out = process.stdout, err: No
   for (const [name, vaultConfig] of config.vaults) {
     let vault: Vault | undefined;
     try {
-      vault = openVault(name, vaultConfig);
+      vault = openVault(vaultConfig, (message) => log.warn(message, { vault: name }));
       for await (const entry of vault.list()) {
         tick();
         if (entry.ok) {
