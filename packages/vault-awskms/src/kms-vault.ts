@@ -50,7 +50,7 @@ export class AwsKmsVault implements Vault {
   readonly client: KMSClient;
   private readonly ctx: KmsSigningContext;
   private readonly opts: AwsKmsVaultOptions;
-  /** ARN -> key, filled by list()/key(). */
+  /** ARN, and every id/alias a key was asked for by -> key; filled by list()/key(). */
   private readonly cache = new Map<string, AwsKmsKey>();
 
   constructor(options: AwsKmsVaultOptions = {}) {
@@ -119,7 +119,8 @@ export class AwsKmsVault implements Vault {
    * SignatoryError that says why when the key cannot be used.
    */
   async key(id: string): Promise<AwsKmsKey> {
-    for (const k of this.cache.values()) if (k.id === id || k.aliases.includes(id)) return k;
+    const known = this.cache.get(id) ?? [...this.cache.values()].find((k) => k.aliases.includes(id));
+    if (known) return known;
     const loaded = await this.load(id, new Map());
     if (!loaded.result.ok) throw new SignatoryError('key_not_found', `${id}: ${loaded.result.reason}`);
     return loaded.result.key as AwsKmsKey;
@@ -165,11 +166,15 @@ export class AwsKmsVault implements Vault {
     if (spec === undefined || SIGNING_BY_KEY_SPEC[spec] === undefined) return fail(unusableKeySpec(spec));
     if (r.PublicKey === undefined) return fail('KMS returned no public key');
     const existing = this.cache.get(arn);
-    if (existing) return { id: arn, result: { ok: true, key: existing } };
+    if (existing) {
+      this.cache.set(id, existing);
+      return { id: arn, result: { ok: true, key: existing } };
+    }
     try {
       const names = [...(aliases.get(arn) ?? []), ...(id.startsWith('alias/') ? [id] : [])];
       const key = new AwsKmsKey(this.ctx, arn, spec, publicKeyFromSpki(r.PublicKey), [...new Set(names)]);
       this.cache.set(arn, key);
+      this.cache.set(id, key);
       return { id: arn, result: { ok: true, key } };
     } catch (e) {
       return fail(`public key cannot be used: ${(e as Error).message}`);

@@ -103,11 +103,18 @@ describe('list', () => {
   });
 
   it('keeps public keys after the first read: a second listing makes no GetPublicKey call for known keys', async () => {
-    const v = vault({ keys: [usable.tz1[1]!.arn] });
-    await all(v);
+    const v = vault({ keys: [usable.tz1[1]!.arn, usable.tz2[1]!.keyId, 'alias/tezos/baker'] });
+    expect((await all(v)).every((l) => l.ok)).toBe(true);
     await kms.faults({ fail: { errorType: 'NotFoundException', operations: ['GetPublicKey'] } });
     const again = await all(v);
-    expect(again[0]?.ok).toBe(true);
+    expect(again.map((l) => l.ok)).toEqual([true, true, true]);
+    expect((await v.key(usable.tz2[1]!.keyId)).id).toBe(usable.tz2[1]!.arn);
+  });
+
+  it('retries GetPublicKey while KMS throttles it (its quota is low) and lists every key', async () => {
+    await kms.faults({ throttle: { count: 6, operations: ['GetPublicKey'] } });
+    const listed = await all(vault({ keys: usable.tz3.map((k) => k.arn), listConcurrency: 2 }));
+    expect(listed.map((l) => l.ok)).toEqual([true, true, true, true]);
   });
 
   it('fails listing with a clear error when ListKeys itself cannot be done', async () => {
