@@ -49,6 +49,7 @@ export function buildProgram(): Command {
     .description('List public keys')
     .option('--json', 'print the keys (and skipped keys) as JSON')
     .option('-v, --verbose', 'list every skipped key with its reason')
+    .option('--concurrency <n>', 'parallel KMS GetPublicKey calls (throttled calls are retried)', '32')
     .action(async (_opts: object, command: Command) => {
       const { list } = require('./commands/list') as typeof ListCommand;
       await list(allOptions<ListCommand.ListOptions>(command));

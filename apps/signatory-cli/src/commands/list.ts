@@ -7,7 +7,17 @@ import { openVault } from '../vaults';
 export interface ListOptions extends GlobalOptions {
   json?: boolean;
   verbose?: boolean;
+  /** Parallel GetPublicKey calls (string from the command line). */
+  concurrency?: string;
 }
+
+/** Default parallel GetPublicKey calls: a 200-key region lists in well under a second at 20 ms per call. */
+export const DEFAULT_LIST_CONCURRENCY = 32;
+/**
+ * `list` is not on a consensus deadline: a throttled GetPublicKey (KMS's quota for it is low) is
+ * retried for up to this long rather than reported as a skipped key.
+ */
+const LIST_CALL_DEADLINE_MS = 60_000;
 
 interface Skipped {
   vault: string;
@@ -34,6 +44,10 @@ function summary(skipped: readonly Skipped[]): string[] {
  * be listed at all makes the command fail after printing what the others hold.
  */
 export async function list(opts: ListOptions, out: Out = process.stdout, err: NodeJS.WriteStream = process.stderr): Promise<void> {
+  const concurrency = opts.concurrency === undefined ? DEFAULT_LIST_CONCURRENCY : Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new SignatoryError('bad_request', `--concurrency must be a whole number from 1 to 256, got ${JSON.stringify(opts.concurrency)}`);
+  }
   const { config, log } = await loadContext(opts);
   const records: KeyRecord[] = [];
   const skipped: Skipped[] = [];
@@ -48,7 +62,10 @@ export async function list(opts: ListOptions, out: Out = process.stdout, err: No
   for (const [name, vaultConfig] of config.vaults) {
     let vault: Vault | undefined;
     try {
-      vault = openVault(vaultConfig, (message) => log.warn(message, { vault: name }));
+      vault = openVault(vaultConfig, (message) => log.warn(message, { vault: name }), {
+        listConcurrency: concurrency,
+        deadlineMs: LIST_CALL_DEADLINE_MS,
+      });
       for await (const entry of vault.list()) {
         tick();
         if (entry.ok) {
