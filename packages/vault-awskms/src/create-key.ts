@@ -1,6 +1,7 @@
 import {
   CreateAliasCommand,
   CreateKeyCommand,
+  DescribeKeyCommand,
   GetPublicKeyCommand,
   ScheduleKeyDeletionCommand,
   type KMSClient,
@@ -81,6 +82,20 @@ export async function readTezosPublicKey(client: KMSClient, keyId: string) {
   }
 }
 
+/**
+ * Refuses, before anything is created, an alias that already names a key (DescribeKey on it).
+ * If the alias cannot be checked (no kms:DescribeKey), CreateAlias decides later.
+ */
+export async function checkAliasFree(client: KMSClient, alias: string): Promise<void> {
+  let arn: string | undefined;
+  try {
+    arn = (await client.send(new DescribeKeyCommand({ KeyId: alias }))).KeyMetadata?.Arn;
+  } catch {
+    return;
+  }
+  throw new SignatoryError('bad_request', `alias ${alias} already names key ${arn ?? '(unknown)'}: choose another alias (nothing was created)`);
+}
+
 export async function createAlias(client: KMSClient, alias: string, keyId: string): Promise<void> {
   await client.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
 }
@@ -111,6 +126,7 @@ export interface GenerateKeyInput {
  */
 export async function generateKey(client: KMSClient, input: GenerateKeyInput, log?: StepLog): Promise<CreatedKmsKey> {
   const alias = input.alias === undefined ? undefined : aliasName(input.alias);
+  if (alias !== undefined) await checkAliasFree(client, alias);
   const keyId = await createKmsKey(client, input.type, 'AWS_KMS', input.description ?? `Tezos ${input.type} signing key (signatory-cli generate)`);
   log?.('created KMS key', { keyId });
   return finishOrDelete(

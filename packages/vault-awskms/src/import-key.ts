@@ -1,7 +1,7 @@
 import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { GetParametersForImportCommand, ImportKeyMaterialCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { SignatoryError } from '@signatory-ts/core';
-import { aliasName, createAlias, createKmsKey, finishOrDelete, readTezosPublicKey, type CreatedKmsKey, type StepLog } from './create-key';
+import { aliasName, checkAliasFree, createAlias, createKmsKey, finishOrDelete, readTezosPublicKey, type CreatedKmsKey, type StepLog } from './create-key';
 import type { KmsKeyType } from './kms-public-key';
 
 export const WRAPPING_ALGORITHMS = ['RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_256'] as const;
@@ -50,6 +50,7 @@ function wrap(algorithm: WrappingAlgorithm, wrappingKeySpki: Uint8Array, pkcs8: 
 export async function importKey(client: KMSClient, input: ImportKeyInput, log?: StepLog): Promise<CreatedKmsKey> {
   const alias = input.alias === undefined ? undefined : aliasName(input.alias);
   const algorithm = input.wrappingAlgorithm ?? 'RSAES_OAEP_SHA_256';
+  if (alias !== undefined) await checkAliasFree(client, alias);
   const keyId = await createKmsKey(client, input.type, 'EXTERNAL', input.description ?? `Tezos ${input.pkh} (imported by signatory-cli)`);
   log?.('created KMS key awaiting key material', { keyId });
   return finishOrDelete(

@@ -104,6 +104,18 @@ describe('importKey', () => {
     expect(await allKeyIds()).toEqual(before);
   });
 
+  it('refuses an alias that already names a key before creating anything', async () => {
+    const first = keyPair('tz2');
+    await importKey(client, { type: 'tz2', pkcs8: first.pkcs8, pkh: first.expected.pkh, alias: 'taken' });
+    const before = await allKeyIds();
+    const k = keyPair('tz3');
+    await expect(importKey(client, { type: 'tz3', pkcs8: k.pkcs8, pkh: k.expected.pkh, alias: 'taken' })).rejects.toThrow(
+      /alias alias\/taken already names key arn:aws:kms:\S+: choose another alias \(nothing was created\)/,
+    );
+    await expect(generateKey(client, { type: 'tz3', alias: 'alias/taken' })).rejects.toThrow(/already names key/);
+    expect(await allKeyIds()).toEqual(before);
+  });
+
   it('schedules the new key for deletion when ImportKeyMaterial fails, and says so', async () => {
     const k = keyPair('tz2');
     const before = new Set(await allKeyIds());
