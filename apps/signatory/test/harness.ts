@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '@signatory-ts/config';
+import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
+import { startKmsLocal, type KmsLocal, type KeySpec } from '@signatory-ts/kms-local';
+import { createApp } from '../src/app';
+import { awsKmsOpener } from '../src/aws-vault';
+import { buildDeps, type DaemonDeps } from '../src/deps';
+import { listen, type Listening } from '../src/listen';
+import { createLogger } from '../src/logger';
+import { Writable } from 'node:stream';
+
+export interface HarnessKey {
+  /** A Tezos secret key to seed the KMS key with (deterministic pkh); or a spec for a fresh key. */
+  readonly secret?: string;
+  readonly spec?: KeySpec;
+}
+
+export interface Harness {
+  readonly url: string;
+  readonly kms: KmsLocal;
+  readonly deps: DaemonDeps;
+  readonly baseDir: string;
+  readonly logs: string[];
+  post(pkh: string, body: string, query?: Record<string, string>): Promise<{ status: number; text: string; type: string | null }>;
+  get(p: string): Promise<{ status: number; text: string; type: string | null }>;
+  close(): Promise<void>;
+}
+
+const SPEC_OF = { ed25519: 'ECC_NIST_EDWARDS25519', secp256k1: 'ECC_SECG_P256K1', p256: 'ECC_NIST_P256' } as const;
+
+/**
+ * A real daemon minus main.ts: kms-local in this process, the AwsKmsVault over the real AWS SDK,
+ * config parsed from YAML text, the app bound to 127.0.0.1 on a free port. `yaml` gets
+ * `{{ENDPOINT}}` replaced with kms-local's URL and `{{BASE}}` with a fresh base_dir.
+ */
+export async function startHarness(opts: { yaml: string; keys: readonly HarnessKey[]; kmsDeadlineMs?: number; requestDeadlineMs?: number }): Promise<Harness> {
+  const baseDir = await mkdtemp(path.join(tmpdir(), 'signatory-test-'));
+  const kms = await startKmsLocal({ dir: path.join(baseDir, 'kms') });
+  for (const k of opts.keys) {
+    if (k.secret !== undefined) {
+      const sk = parseSecretKey(k.secret);
+      await kms.createKey({ keySpec: SPEC_OF[sk.curve], privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(sk)) });
+    } else {
+      await kms.createKey({ keySpec: k.spec ?? 'ECC_NIST_EDWARDS25519' });
+    }
+  }
+  const yaml = opts.yaml.replaceAll('{{ENDPOINT}}', kms.url).replaceAll('{{BASE}}', baseDir);
+  const config = parseConfig(yaml, { env: {} });
+  const logs: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ level: 'debug', stream });
+  const deps = await buildDeps(config, { logger, openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 3000, () => undefined), signDeadlineMs: opts.kmsDeadlineMs ?? 3000 });
+  const app = createApp({ signer: deps.signer, metrics: deps.metrics, logger, ...(opts.requestDeadlineMs ? { requestDeadlineMs: opts.requestDeadlineMs } : {}) });
+  const main: Listening = await listen(app, '127.0.0.1:0');
+  const url = `http://127.0.0.1:${main.port}`;
+  const call = async (p: string, init?: RequestInit) => {
+    const r = await fetch(url + p, init);
+    return { status: r.status, text: await r.text(), type: r.headers.get('content-type') };
+  };
+  return {
+    url,
+    kms,
+    deps,
+    baseDir,
+    logs,
+    post: (pkh, body, query) =>
+      call(`/keys/${pkh}${query ? '?' + new URLSearchParams(query).toString() : ''}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }),
+    get: (p) => call(p),
+    async close() {
+      await main.close();
+      main.destroy();
+      await deps.signer.close();
+      await kms.close();
+      await rm(baseDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const VAULT_YAML = `
+base_dir: {{BASE}}
+vaults:
+  kms:
+    driver: awskms
+    config:
+      endpoint: {{ENDPOINT}}
+      region: us-east-1
+      access_key_id: AKIDTEST
+      secret_access_key: test-secret
+`;
+
+/** The error body every failure of the signing listener has. */
+export const failure = (msg: string) => JSON.stringify([{ id: 'failure', kind: 'temporary', msg }]) + '\n';
