@@ -25,7 +25,8 @@ export function listen(handler: RequestListener, address: string): Promise<Liste
   const { host, port } = parseListenAddress(address);
   const server = createServer(handler);
   // no timeout on requests here: the app enforces its own request deadline
-  server.keepAliveTimeout = 5000;
+  // longer than clients keep idle sockets (Node's agent: 5 s), so a client never reuses a socket we just closed
+  server.keepAliveTimeout = 65_000;
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
     sockets.add(s);

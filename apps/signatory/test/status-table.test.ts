@@ -1,4 +1,5 @@
 import { LocalForger } from '@taquito/local-forging';
+import { OpKind } from '@taquito/rpc';
 import { verifySignature } from '@taquito/utils';
 import { block, consensus, TRANSACTION } from './payloads';
 import { failure, startHarness, VAULT_YAML, type Harness } from './harness';
@@ -36,7 +37,7 @@ beforeAll(async () => {
     '03' +
     (await f.forge({
       branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
-      contents: [{ kind: 'delegation', source: W, fee: '400', counter: '3', gas_limit: '1000', storage_limit: '0', delegate: W }],
+      contents: [{ kind: OpKind.DELEGATION, source: W, fee: '400', counter: '3', gas_limit: '1000', storage_limit: '0', delegate: W }],
     }));
 });
 afterAll(() => h.close());
