@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { RequestListener } from 'node:http';
+import type { RequestListener, ServerResponse } from 'node:http';
 
 /** `host:port` (host empty = every interface, `[v6]` bracketed) -> what net.listen takes. */
 export function parseListenAddress(text: string): { host: string | undefined; port: number } {
@@ -23,7 +23,15 @@ export interface Listening {
 /** Binds `handler` to `address` and resolves once listening. */
 export function listen(handler: RequestListener, address: string): Promise<Listening> {
   const { host, port } = parseListenAddress(address);
-  const server = createServer(handler);
+  let closing = false;
+  // once closing, every response tells the client to close its connection, so keep-alive sockets end with their request
+  const open = new Set<ServerResponse>();
+  const server = createServer((req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    open.add(res);
+    res.on('close', () => open.delete(res));
+    handler(req, res);
+  });
   // no timeout on requests here: the app enforces its own request deadline
   // longer than clients keep idle sockets (Node's agent: 5 s), so a client never reuses a socket we just closed
   server.keepAliveTimeout = 65_000;
@@ -44,7 +52,14 @@ export function listen(handler: RequestListener, address: string): Promise<Liste
         port: a.port,
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            // connections that finish their request while we wait become idle: drop them as they do
+            closing = true;
+            for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+            const sweep = setInterval(() => server.closeIdleConnections(), 50);
+            server.close(() => {
+              clearInterval(sweep);
+              done();
+            });
             server.closeIdleConnections();
           }),
         destroy: () => {

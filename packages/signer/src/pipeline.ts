@@ -63,7 +63,7 @@ export function decodeStage(bytes: Uint8Array, keyType: SignerKeyType | undefine
       return { kind: 'generic', operationKinds: req.operations.map(policyKind) };
     case 'legacy_block':
     case 'legacy_endorsement':
-      return { kind: req.kind, chainId: req.chainId, level: req.level };
+      return { kind: req.kind, chainId: String(req.chainId), level: req.level };
     case 'pack':
       return { kind: 'pack' };
     default:

@@ -1,0 +1,132 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { b58Encode, fromHex } from '@signatory-ts/core';
+import { block } from './payloads';
+import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+
+// Real processes on loopback: `kms-local` and one or two `signatory serve` on one base_dir.
+let dir: string;
+let kms: { proc: Proc; url: string };
+let keys: KmsKey[];
+let configFile: string;
+const started: Proc[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'signatory-crash-'));
+  kms = await startKms(path.join(dir, 'kms'));
+  keys = await createKeys(kms.url, ['ECC_NIST_P256']);
+  configFile = path.join(dir, 'signatory.yaml');
+  await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
+});
+afterAll(async () => {
+  for (const p of started) await stop(p, 'SIGKILL');
+  await stop(kms.proc);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function signatory(extra: string[] = []) {
+  const s = await startSignatory(configFile, extra);
+  started.push(s.proc);
+  return s;
+}
+
+const post = async (url: string, hex: string) => {
+  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+  return { status: r.status, text: await r.text() };
+};
+const admin = (body: unknown) =>
+  fetch(`${kms.url}/__admin/faults`, { method: body === null ? 'DELETE' : 'POST', ...(body === null ? {} : { body: JSON.stringify(body) }) });
+
+/** The block mark stored for our key on `chain`, read from the watermark file. */
+async function storedBlock(chain: string): Promise<{ level: number; round: number } | undefined> {
+  try {
+    const file = JSON.parse(await readFile(path.join(dir, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`), 'utf8'));
+    return file[keys[0]!.pkh]?.block;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+describe('crash and shutdown safety with real processes', () => {
+  it('kill -9 during a stream of block requests leaves an intact watermark that never goes down after restart', async () => {
+    const chain = 'a0000001';
+    const s = await signatory();
+    let lastOk = 0;
+    let stopped = false;
+    const stream = (async () => {
+      for (let level = 1; !stopped; level++) {
+        try {
+          const r = await post(s.url, block(level, 0, 0, chain));
+          if (r.status === 200) lastOk = level;
+        } catch {
+          return; // connection refused / reset once killed
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    s.proc.child.kill('SIGKILL');
+    await s.proc.exited;
+    stopped = true;
+    await stream;
+    expect(lastOk).toBeGreaterThan(5);
+    const mark = await storedBlock(chain); // parses: the file is whole
+    expect(mark!.level).toBeGreaterThanOrEqual(lastOk); // persisted before released
+    const again = await signatory();
+    expect((await post(again.url, block(lastOk, 0, 1, chain))).status).toBe(409);
+    expect((await post(again.url, block(mark!.level, 0, 7, chain))).status).toBe(409);
+    expect((await post(again.url, block(mark!.level + 1, 0, 0, chain))).status).toBe(200);
+    await stop(again.proc);
+  });
+
+  it('two signatory processes on one base_dir never both release a signature for one slot', async () => {
+    const chain = 'a0000002';
+    const [a, b] = await Promise.all([signatory(), signatory()]);
+    for (let level = 1; level <= 25; level++) {
+      const rs = await Promise.all([
+        post(a.url, block(level, 0, 0, chain)),
+        post(b.url, block(level, 0, 1, chain)),
+        post(a.url, block(level, 0, 2, chain)),
+        post(b.url, block(level, 0, 3, chain)),
+      ]);
+      const oks = rs.filter((r) => r.status === 200);
+      expect(oks.length).toBeLessThanOrEqual(1);
+      expect(rs.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    }
+    await Promise.all([stop(a.proc), stop(b.proc)]);
+  });
+
+  it('SIGTERM while a signature is in flight: the request completes, the mark is stored, exit code 0', async () => {
+    const chain = 'a0000003';
+    const s = await signatory();
+    await admin({ latencyByOperation: { Sign: 800 } });
+    const pending = post(s.url, block(10, 0, 0, chain));
+    await new Promise((r) => setTimeout(r, 200));
+    s.proc.child.kill('SIGTERM');
+    const r = await pending;
+    const code = await s.proc.exited;
+    if (process.env.DEBUG_E2E) console.log(s.proc.lines.join('\n'));
+    await admin(null);
+    expect(r.status).toBe(200);
+    expect(code).toBe(0);
+    expect(await storedBlock(chain)).toMatchObject({ level: 10, round: 0 });
+  });
+
+  it('KMS throttling is retried; KMS down gives an error within the deadline, moves nothing, and the next request after recovery succeeds', async () => {
+    const chain = 'a0000004';
+    const s = await signatory(['--kms-deadline-ms', '1500']);
+    await admin({ throttle: { count: 2, operations: ['Sign'] } });
+    expect((await post(s.url, block(1, 0, 0, chain))).status).toBe(200);
+    await admin({ hang: { operations: ['Sign'] } });
+    const t0 = Date.now();
+    const down = await post(s.url, block(2, 0, 0, chain));
+    const took = Date.now() - t0;
+    await admin(null);
+    expect(down.status).toBe(503);
+    expect(took).toBeLessThan(3000);
+    expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved
+    expect((await post(s.url, block(2, 0, 0, chain))).status).toBe(200);
+    await stop(s.proc);
+  });
+});
