@@ -1,4 +1,4 @@
-import { encodeB58Cached as b58Encode } from './base58-cache';
+import { B58 } from './b58';
 import { readNonNegative } from './consensus';
 import type { Reader } from './reader';
 
@@ -19,19 +19,19 @@ export interface BlockFitness {
 export interface BlockHeader {
   level: number;
   proto: number;
-  predecessor: string;
+  predecessor: B58;
   /** RFC 3339 UTC, as Octez prints it; decimal seconds when outside the Date range. */
   timestamp: string;
   validationPass: number;
-  operationsHash: string;
+  operationsHash: B58;
   fitness: BlockFitness;
   /** Block round (last fitness element). */
   round: number;
-  context: string;
-  payloadHash: string;
+  context: B58;
+  payloadHash: B58;
   payloadRound: number;
   proofOfWorkNonce: string;
-  seedNonceHash?: string;
+  seedNonceHash?: B58;
   /** Raw per-block-votes byte (Tallinn+: the liquidity-baking vote only). */
   perBlockVotes: number;
   liquidityBakingVote: 'on' | 'off' | 'pass';
@@ -88,13 +88,10 @@ function readFitness(r: Reader, shellLevel: number): BlockFitness {
 
 /**
  * Reads an unsigned Tenderbake block header (shell + protocol data, no signature). With
- * `encode = false` it validates the same way but leaves hashes and timestamp empty (hot path).
+ * `encode = false` it validates the same way but leaves timestamp and nonce text empty (hot path).
  */
 export function readBlockHeader(r: Reader, encode = true): BlockHeader {
-  const h = (prefix: 'B' | 'LLo' | 'Co' | 'vh', what: string): string => {
-    const b = r.fixed(32, what);
-    return encode ? b58Encode(prefix, b) : '';
-  };
+  const h = (prefix: 'B' | 'LLo' | 'Co' | 'vh', what: string): B58 => new B58(prefix, r.fixed(32, what));
   const level = readNonNegative(r, 'level');
   const proto = r.u8('proto');
   const predecessor = h('B', 'predecessor');
@@ -129,8 +126,7 @@ export function readBlockHeader(r: Reader, encode = true): BlockHeader {
     liquidityBakingVote: 'on',
   };
   if (r.present('seed nonce hash')) {
-    const nonce = r.fixed(32, 'seed nonce hash');
-    if (encode) header.seedNonceHash = b58Encode('nce', nonce);
+    header.seedNonceHash = new B58('nce', r.fixed(32, 'seed nonce hash'));
   }
   const vAt = r.pos;
   const votes = r.u8('per-block votes');

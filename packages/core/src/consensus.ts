@@ -1,4 +1,4 @@
-import { encodeB58Cached as b58Encode } from './base58-cache';
+import { B58 } from './b58';
 import type { Reader } from './reader';
 import { readZ } from './zarith';
 
@@ -61,7 +61,7 @@ export function readConsensusContent(r: Reader, spec: ConsensusTagSpec): Record<
   if (spec.slot) out.slot = r.u16('slot');
   out.level = readNonNegative(r, 'level');
   out.round = readNonNegative(r, 'round');
-  out.block_payload_hash = b58Encode('vh', r.fixed(32, 'block payload hash'));
+  out.block_payload_hash = new B58('vh', r.fixed(32, 'block payload hash'));
   if (spec.dal) out.dal_attestation = readZ(r, 'DAL attestation');
   return out;
 }

@@ -1,13 +1,14 @@
 import type { PrefixName } from './base58';
-import { encodeB58Cached as b58Encode } from './base58-cache';
+import { B58 } from './b58';
 import { readLazyExpr, type Micheline } from './micheline';
 import type { Reader } from './reader';
 import { readMutez, readN, readZ, ZARITH_CAPPED_BYTES } from './zarith';
 
 /**
  * The field codecs the operation table is made of. Each reads one field at the reader's position
- * and returns its JSON form (numbers for fixed-width ints, decimal strings for Zarith and i64,
- * base58 for keys and hashes, hex for opaque bytes), or `undefined` for an absent option.
+ * and returns its JSON form (numbers for fixed-width ints, decimal strings for Zarith and i64, hex
+ * for opaque bytes), or `undefined` for an absent option. Keys, addresses, hashes and signatures are
+ * `B58` values: prefix and bytes, base58 text only when asked (their `toJSON` gives it).
  */
 export type FieldCodec = (r: Reader) => unknown;
 
@@ -43,31 +44,31 @@ function keyTag(r: Reader, what: string): (typeof KEY_TAGS)[number] {
 
 /** Raw fixed-size bytes shown in base58 under `prefix`. */
 export const hash = (prefix: PrefixName, length: number, what: string = prefix): FieldCodec =>
-  label((r) => b58Encode(prefix, r.fixed(length, what)), `${length} bytes, shown as ${prefix}…`);
+  label((r) => new B58(prefix, r.fixed(length, what)), `${length} bytes, shown as ${prefix}…`);
 
 /** Raw fixed-size bytes shown as hex. */
 export const rawHex = (length: number, what: string): FieldCodec => label((r) => hex(r.fixed(length, what)), `${length} bytes, hex`);
 
 export const dynHex = (what: string): FieldCodec => label((r) => hex(r.dynBytes(what)), 'dyn bytes, hex');
 
-export function readPkh(r: Reader, what = 'public key hash'): string {
+export function readPkh(r: Reader, what = 'public key hash'): B58 {
   const k = keyTag(r, what);
-  return b58Encode(k.pkh, r.fixed(20, what));
+  return new B58(k.pkh, r.fixed(20, what));
 }
 export const pkh: FieldCodec = label((r) => readPkh(r), 'public_key_hash (tag + 20: tz1…tz5)');
 
 export const publicKey: FieldCodec = label((r) => {
   const k = keyTag(r, 'public key');
-  return b58Encode(k.pk, r.fixed(k.pkLength, 'public key'));
+  return new B58(k.pk, r.fixed(k.pkLength, 'public key'));
 }, 'public_key (tag + 32/33/33/48/1312 bytes: edpk/sppk/p2pk/BLpk/mdpk)');
 
 /** contract_id: 0x00 + pkh, or 0x01 + KT1 hash + one 0x00 padding byte. */
-export function readContract(r: Reader, what = 'contract', originatedOnly = false): string {
+export function readContract(r: Reader, what = 'contract', originatedOnly = false): B58 {
   const at = r.pos;
   const tag = r.u8(`${what} tag`);
   if (tag === 0 && !originatedOnly) return readPkh(r, what);
   if (tag !== 1) r.fail('unknown_tag', originatedOnly ? `${what}: originated contract tag 1` : `${what} tag 0 (implicit) or 1 (originated)`, `got ${tag}`, at);
-  const h = b58Encode('KT1', r.fixed(20, what));
+  const h = new B58('KT1', r.fixed(20, what));
   const padAt = r.pos;
   if (r.u8(`${what} padding`) !== 0) r.fail('bad_value', `${what} padding byte 0x00`, undefined, padAt);
   return h;
@@ -192,7 +193,7 @@ export const blsProof: FieldCodec = label((r) => {
   const at = r.pos;
   const n = r.length('proof');
   if (n !== 96) r.fail('bad_length', 'a 96-byte BLS signature', `length ${n}`, at);
-  return b58Encode('BLsig', r.fixed(96, 'proof'));
+  return new B58('BLsig', r.fixed(96, 'proof'));
 }, 'optional dyn 96-byte BLS signature (BLsig…)');
 
 /** Ballot vote byte. */
@@ -208,7 +209,7 @@ export const ballotVote: FieldCodec = label((r) => {
 /** A signature filling the rest of a region: 64 bytes (tz1-3) or 96 (BLS). */
 export const trailingSignature: FieldCodec = label((r) => {
   const n = r.remaining;
-  if (n === 64) return b58Encode('sig', r.fixed(64, 'signature'));
-  if (n === 96) return b58Encode('BLsig', r.fixed(96, 'signature'));
+  if (n === 64) return new B58('sig', r.fixed(64, 'signature'));
+  if (n === 96) return new B58('BLsig', r.fixed(96, 'signature'));
   return r.fail('bad_length', 'a 64- or 96-byte signature', `${n} bytes`);
 }, 'rest of the region: 64-byte (sig…) or 96-byte (BLsig…) signature');

@@ -15,7 +15,7 @@ export * from './operation-table';
 export * from './operation';
 export * from './watermark-fields';
 export * from './sign-request';
-export { encodeB58Cached, clearBase58Cache, BASE58_CACHE_LIMIT } from './base58-cache';
+export * from './b58';
 export * from './watermark-rule';
 export * from './public-key-hash';
 export * from './curves';

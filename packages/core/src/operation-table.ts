@@ -113,7 +113,7 @@ const ATTESTATIONS_AGGREGATE: FieldList = [
 
 const proposalList: FieldCodec = label((r) => {
   const at = r.pos;
-  const list = dynList(protocolHash, 'proposals')(r) as string[];
+  const list = dynList(protocolHash, 'proposals')(r) as unknown[];
   if (list.length > 20) r.fail('bad_length', 'at most 20 proposals', `${list.length}`, at);
   return list;
 }, 'dyn list of at most 20 protocol hashes (P…)');

@@ -1,4 +1,4 @@
-import { encodeB58Cached as b58Encode } from './base58-cache';
+import { B58 } from './b58';
 import { readFields } from './field-codecs';
 import { PSEUDO_OPERATION_KINDS, type OperationKind, type PseudoOperationKind, type BallotVote } from './kinds';
 import { CONSENSUS_ONLY_TAGS, OPERATIONS_BY_TAG } from './operation-table';
@@ -6,7 +6,8 @@ import type { Reader } from './reader';
 
 /**
  * A decoded generic operation: its Tezos kind and its fields under their Tezos JSON names
- * (the names Octez and Taquito use). Absent options are left out.
+ * (the names Octez and Taquito use). Absent options are left out. Keys, addresses, hashes and
+ * signatures are `B58` values (base58 text via `String()` or `JSON.stringify`).
  */
 export interface DecodedOperation {
   readonly kind: OperationKind;
@@ -15,7 +16,7 @@ export interface DecodedOperation {
 
 /** What a 0x03 request holds: the branch and one operation, or a batch of manager operations. */
 export interface GenericOperationBody {
-  branch: string;
+  branch: B58;
   operations: DecodedOperation[];
 }
 
@@ -38,7 +39,7 @@ const MANAGER_MIN_TAG = 107;
 
 /** branch(32) then operations until the end: non-empty, and a batch holds only manager operations. */
 export function readGenericOperation(r: Reader): GenericOperationBody {
-  const branch = b58Encode('B', r.fixed(32, 'branch'));
+  const branch = new B58('B', r.fixed(32, 'branch'));
   if (r.remaining === 0) r.fail('empty_operation_list', 'at least one operation after the branch');
   const operations: DecodedOperation[] = [];
   let nonManagerAt = -1;
@@ -66,7 +67,7 @@ export function policyKind(op: DecodedOperation): PolicyOperationKind {
   if (op.kind === 'ballot') return `ballot:${op.ballot as BallotVote}`;
   if (op.kind === 'transaction') {
     const params = op.parameters as { entrypoint: string } | undefined;
-    if (params !== undefined && PSEUDO.has(params.entrypoint) && op.destination === op.source) {
+    if (params !== undefined && PSEUDO.has(params.entrypoint) && op.destination instanceof B58 && op.destination.equals(op.source)) {
       return params.entrypoint as PseudoOperationKind;
     }
   }

@@ -1,4 +1,4 @@
-import { encodeB58Cached as b58Encode } from './base58-cache';
+import { B58 } from './b58';
 import { readBlockHeader, type BlockHeader } from './block';
 import { CONSENSUS_TAGS, checkKeyType, readConsensusContent, type SignerKeyType } from './consensus';
 import { DecodeError } from './decode-error';
@@ -10,20 +10,21 @@ import { Reader, type Protocol } from './reader';
 /**
  * The sign-request codec: magic byte -> typed request. Strict: a request decodes only if every byte
  * is consumed. Offsets in errors count the magic byte. Envelope fields are camelCase; operation
- * fields keep their Tezos JSON names. Keys, addresses and hashes are base58, Zarith values decimal
- * strings, opaque bytes hex, so `JSON.stringify` gives the JSON form as is.
+ * fields keep their Tezos JSON names. Keys, addresses, hashes and signatures are `B58` values (prefix
+ * and bytes; base58 text on demand, also through `toJSON`), Zarith values decimal strings, opaque
+ * bytes hex, so `JSON.stringify` gives the JSON form as is.
  */
 export interface BlockRequest extends BlockHeader {
   kind: 'block';
   magic: 0x11;
-  chainId: string;
+  chainId: B58;
 }
 
 export interface ConsensusRequest {
   kind: 'preattestation' | 'attestation' | 'attestation_with_dal';
   magic: 0x12 | 0x13;
-  chainId: string;
-  branch: string;
+  chainId: B58;
+  branch: B58;
   /** Consensus content tag: 20/21/23, or 40/41 in BLS mode (tz4). */
   tag: 20 | 21 | 23 | 40 | 41;
   blsMode: boolean;
@@ -31,7 +32,7 @@ export interface ConsensusRequest {
   slot?: number;
   level: number;
   round: number;
-  blockPayloadHash: string;
+  blockPayloadHash: B58;
   /** Tag 23 only: the DAL attestation bitset (Zarith Z), decimal. */
   dalAttestation?: string;
 }
@@ -39,7 +40,7 @@ export interface ConsensusRequest {
 export interface GenericRequest {
   kind: 'generic';
   magic: 0x03;
-  branch: string;
+  branch: B58;
   operations: DecodedOperation[];
 }
 
@@ -53,7 +54,7 @@ export interface PackRequest {
 export interface LegacyRequest {
   kind: LegacyRequestKind;
   magic: 0x01 | 0x02;
-  chainId: string;
+  chainId: B58;
   level: number;
 }
 
@@ -77,11 +78,11 @@ export const MAGIC_BYTES: readonly { magic: number; kind: SignRequestKind | null
   { magic: 0x13, kind: null, what: 'attestation (tag 21), attestation_with_dal (23), or BLS-mode attestation (41)' },
 ];
 
-const chainId = (r: Reader): string => b58Encode('Net', r.fixed(4, 'chain id'));
+const chainId = (r: Reader): B58 => new B58('Net', r.fixed(4, 'chain id'));
 
 function parseConsensus(r: Reader, magic: 0x12 | 0x13, keyType: SignerKeyType | undefined): ConsensusRequest {
   const chain = chainId(r);
-  const branch = b58Encode('B', r.fixed(32, 'branch'));
+  const branch = new B58('B', r.fixed(32, 'branch'));
   const at = r.pos;
   const tag = r.u8('consensus operation tag');
   const spec = CONSENSUS_TAGS[tag];
@@ -99,7 +100,7 @@ function parseConsensus(r: Reader, magic: 0x12 | 0x13, keyType: SignerKeyType | 
     blsMode: spec.bls,
     level: c.level as number,
     round: c.round as number,
-    blockPayloadHash: c.block_payload_hash as string,
+    blockPayloadHash: c.block_payload_hash as B58,
   };
   if (spec.slot) out.slot = c.slot as number;
   if (spec.dal) out.dalAttestation = c.dal_attestation as string;

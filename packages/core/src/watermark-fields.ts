@@ -1,4 +1,4 @@
-import { encodeB58Cached as b58Encode } from './base58-cache';
+import { b58Encode } from './base58';
 import { readBlockHeader } from './block';
 import { CONSENSUS_TAGS, checkKeyType, type SignerKeyType } from './consensus';
 import type { ConsensusKind } from './kinds';

@@ -7,6 +7,7 @@ import {
   USHUAIA_OPERATIONS,
   parseSignRequest,
   policyKind,
+  type DecodedOperation,
   type GenericRequest,
   type Protocol,
 } from '@signatory-ts/core';
@@ -14,11 +15,15 @@ import { BRANCH, dyn, i32, i64, managerHeader, pkh, rep, u16, u8, zn, zz } from 
 
 const generic = (ops: string, protocol: Protocol = 'ushuaia'): GenericRequest =>
   parseSignRequest(fromHex('03' + BRANCH + ops), undefined, { protocol }) as GenericRequest;
-const one = (op: string, protocol: Protocol = 'ushuaia'): Record<string, unknown> => {
+/** The single decoded operation, as decoded (B58 values for keys and hashes). */
+const decodedOne = (op: string, protocol: Protocol = 'ushuaia'): DecodedOperation => {
   const req = generic(op, protocol);
   expect(req.operations).toHaveLength(1);
-  return req.operations[0] as Record<string, unknown>;
+  return req.operations[0]!;
 };
+/** The single decoded operation in its JSON form (base58 text). */
+const one = (op: string, protocol: Protocol = 'ushuaia'): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(decodedOne(op, protocol))) as Record<string, unknown>;
 function reasonOf(hex: string, protocol: Protocol = 'ushuaia'): string {
   try {
     parseSignRequest(fromHex(hex), undefined, { protocol });
@@ -130,14 +135,17 @@ describe('generic operations Taquito cannot forge', () => {
 
   it('classifies ballots for policy as ballot:<vote>', () => {
     for (const [b, vote] of [[0, 'yay'], [1, 'nay'], [2, 'pass']] as const) {
-      expect(policyKind(one('06' + pkh(0) + i32(3) + rep('09', 32) + u8(b)) as never)).toBe(`ballot:${vote}`);
+      expect(policyKind(decodedOne('06' + pkh(0) + i32(3) + rep('09', 32) + u8(b)))).toBe(`ballot:${vote}`);
     }
   });
 
   it('does not treat a staking entrypoint on another account as a pseudo-operation', () => {
     const tx = (dest: string) => '6c' + managerHeader(pkh(0, 'ab')) + zn(1) + dest + 'ff06' + dyn('030b');
-    expect(policyKind(one(tx('00' + pkh(0, 'ab'))) as never)).toBe('stake');
-    expect(policyKind(one(tx('00' + pkh(0, 'cd'))) as never)).toBe('transaction');
+    expect(policyKind(decodedOne(tx('00' + pkh(0, 'ab'))))).toBe('stake');
+    expect(policyKind(decodedOne(tx('00' + pkh(0, 'cd'))))).toBe('transaction');
+    // same 20 hash bytes under another key type (tz2) or as an originated contract (KT1): another account
+    expect(policyKind(decodedOne(tx('00' + pkh(1, 'ab'))))).toBe('transaction');
+    expect(policyKind(decodedOne(tx('01' + rep('ab', 20) + '00')))).toBe('transaction');
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  B58,
   fromHex,
   parseSignRequest,
   policyKind,
@@ -50,7 +51,7 @@ function policyKinds(req: SignRequest): string[] {
 }
 
 function value(v: unknown): string {
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  return typeof v === 'object' && v !== null && !(v instanceof B58) ? JSON.stringify(v) : String(v);
 }
 
 function lines(obj: Record<string, unknown>, indent: string, skip: readonly string[]): string[] {
