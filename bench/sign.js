@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// POST /keys throughput and p50/p99 latency through `signatory serve` -> `kms-local` (no added KMS
+// latency), for a tz3 attestation stream (watermarked, file store, levels rising per worker on its own
+// chain) and a tz3 generic stream, against a floor measured in the same run: the same number of KMS
+// Sign calls (blake2b digest, DIGEST mode) made directly with the AWS SDK at the same concurrency.
+// Goal: signatory adds <= 2 ms at p99 and keeps >= 70% of the floor's throughput.
+// Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
+// Usage: node bench/sign.js [requests=2000] [concurrency=8]
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const net = require('node:net');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const readline = require('node:readline');
+const http = require('node:http');
+const { KMSClient, CreateKeyCommand, GetPublicKeyCommand, SignCommand } = require('@aws-sdk/client-kms');
+const { blake2b256, publicKeyFromSpki, pkhOf, fromHex } = require('../packages/core/dist');
+
+const N = Number(process.argv[2] ?? 2000);
+const C = Number(process.argv[3] ?? 8);
+const LOG = process.env.SIGNATORY_LOG ?? 'warn';
+const ROOT = join(__dirname, '..');
+const CREDS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
+const TRANSACTION =
+  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
+
+const u32 = (n) => (n >>> 0).toString(16).padStart(8, '0');
+const attestation = (chain, level) => '13' + u32(chain) + '66'.repeat(32) + '15' + '0000' + u32(level) + u32(0) + '40'.repeat(32);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(args, stream, re) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child[stream === 'stdout' ? 'stderr' : 'stdout'].resume();
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child[stream] }).on('line', (l) => {
+      const m = re.exec(l);
+      if (m) resolve({ child, m });
+    });
+    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: C });
+function post(port, pkh, hex) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify(hex);
+    const req = http.request({ host: '127.0.0.1', port, path: `/keys/${pkh}`, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Runs `n` calls of `task(worker, i)` with `c` workers; returns throughput and latency percentiles. */
+async function measure(n, c, task) {
+  const lat = [];
+  let next = 0;
+  const t0 = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: c }, async (_, w) => {
+      for (let i = next++; i < n; i = next++) {
+        const s = process.hrtime.bigint();
+        await task(w, i);
+        lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+      }
+    }),
+  );
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+  return { rps: n / secs, p50: q(0.5), p99: q(0.99) };
+}
+
+const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms`;
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sign-'));
+  const children = [];
+  try {
+    const kms = await start([join(ROOT, 'packages/kms-local/dist/main.js'), '--dir', join(dir, 'kms'), '--port', '0'], 'stdout', /listening on (http:\/\/\S+)/);
+    children.push(kms.child);
+    const url = kms.m[1];
+    const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
+    const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }));
+    const keyId = key.KeyMetadata.KeyId;
+    const pub = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    const pkh = pkhOf(publicKeyFromSpki(new Uint8Array(pub.PublicKey)));
+    const port = await freePort();
+    const utility = await freePort();
+    writeFileSync(
+      join(dir, 'signatory.yaml'),
+      `base_dir: ${dir}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\nvaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${url}\n      region: us-east-1\n      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\ntezos:\n  ${pkh}:\n    allow: {attestation: , generic: [transaction]}\n`,
+    );
+    const sig = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), join(ROOT, 'apps/signatory/dist/main.js'), 'serve', '-c', join(dir, 'signatory.yaml'), '--log', LOG], { stdio: ['ignore', 'ignore', 'ignore'] });
+    children.push(sig);
+    for (let ready = false; !ready; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then((r) => r.ok, () => false);
+    }
+
+    const digest = blake2b256(fromHex(TRANSACTION));
+    const floorCall = () => client.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const levels = new Array(C).fill(0);
+
+    // warm up every path (connections, JIT)
+    await measure(200, C, () => floorCall());
+    await measure(200, C, () => post(port, pkh, TRANSACTION));
+    await measure(200, C, (w) => post(port, pkh, attestation(0x1000 + w, ++levels[w])));
+
+    const floor = await measure(N, C, () => floorCall());
+    const generic = await measure(N, C, () => post(port, pkh, TRANSACTION));
+    const att = await measure(N, C, (w) => post(port, pkh, attestation(0x1000 + w, ++levels[w])));
+
+    console.log(`sign bench: ${N} requests, concurrency ${C}, tz3 (P-256) key, kms-local without added latency, file watermark store, --log ${LOG}`);
+    console.log(`floor       (SDK -> kms-local Sign)               ${fmt(floor)}`);
+    console.log(`generic     (POST /keys -> signatory -> KMS) ${fmt(generic)}`);
+    console.log(`attestation (POST /keys -> signatory -> KMS) ${fmt(att)}`);
+    for (const [name, r] of [['generic', generic], ['attestation', att]]) {
+      console.log(
+        `${name.padEnd(11)} throughput ${((100 * r.rps) / floor.rps).toFixed(0)}% of floor (goal >= 70%), p99 added ${(r.p99 - floor.p99).toFixed(2)} ms (goal <= 2 ms), p50 added ${(r.p50 - floor.p50).toFixed(2)} ms`,
+      );
+    }
+    client.destroy();
+  } finally {
+    agent.destroy();
+    for (const c of children.reverse()) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
