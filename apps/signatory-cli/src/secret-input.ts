@@ -1,15 +1,14 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import {
-  encodePublicKey,
   isEncryptedSecretKey,
   parseSecretKey,
-  pkhOf,
+  publicKeyFromSpki,
   secretKeyPublicKey,
   secretKeyToPkcs8,
   SignatoryError,
   wipe,
 } from '@signatory-ts/core';
-import { kmsKeyType, tezosPublicKeyFromSpki, type KmsKeyType } from '@signatory-ts/vault-awskms';
+import { kmsTezosKey, type KmsKeyType } from '@signatory-ts/vault-awskms';
 
 /** A private key ready to import: its type, its address, and its PKCS#8 DER, which `wipe` zeroes. */
 export interface SecretMaterial {
@@ -40,7 +39,7 @@ export function secretFromPem(pem: Buffer): SecretMaterial {
     throw new SignatoryError('bad_request', `-f: cannot read the private key: ${(e as Error).message}`);
   }
   try {
-    const pk = tezosPublicKeyFromSpki(spki);
+    const pk = kmsTezosKey(publicKeyFromSpki(spki));
     return { type: pk.type, pkh: pk.pkh, publicKey: pk.publicKey, pkcs8, wipe: () => pkcs8.fill(0) };
   } catch (e) {
     pkcs8.fill(0);
@@ -59,11 +58,9 @@ export async function secretFromText(text: string, password: () => Promise<strin
   }
   const sk = parseSecretKey(text, isEncryptedSecretKey(text) ? await password() : undefined);
   try {
-    const pk = secretKeyPublicKey(sk);
-    const type = kmsKeyType(pk.curve);
-    if (type === undefined) throw new SignatoryError('bad_request', `unsupported key curve ${pk.curve}`);
+    const { type, pkh, publicKey } = kmsTezosKey(secretKeyPublicKey(sk)); // BLS was refused above
     const pkcs8 = secretKeyToPkcs8(sk);
-    return { type, pkh: pkhOf(pk), publicKey: encodePublicKey(pk), pkcs8, wipe: () => wipe(pkcs8) };
+    return { type, pkh, publicKey, pkcs8, wipe: () => wipe(pkcs8) };
   } finally {
     wipe(sk.bytes);
   }

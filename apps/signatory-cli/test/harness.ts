@@ -2,15 +2,15 @@
  * Real parts for the CLI tests: kms-local as a child process (its faults set through its admin
  * endpoint), a real signatory.yaml on disk, and the built CLI run as a child process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const CLI = path.join(ROOT, 'apps', 'signatory-cli', 'dist', 'main.js');
-const KMS_LOCAL = path.join(ROOT, 'packages', 'kms-local', 'dist', 'main.js');
 
 export const CREDENTIALS = { accessKeyId: 'AKIDCLITEST', secretAccessKey: 'cli-test-secret' };
 
@@ -18,47 +18,20 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-export interface KmsChild {
-  url: string;
-  dir: string;
+export interface KmsChild extends SpawnedKmsLocal {
   client: KMSClient;
-  /** POST /__admin/faults (kms-local's FaultSpec JSON). */
-  faults(spec: object): Promise<void>;
-  clearFaults(): Promise<void>;
-  stop(): Promise<void>;
 }
 
+/** kms-local as a child process (kms-local's spawnKmsLocal) plus an SDK client for setting up keys. */
 export async function startKms(extraArgs: string[] = []): Promise<KmsChild> {
-  const dir = tempDir('cli-kms-');
-  const child: ChildProcess = spawn(process.execPath, [KMS_LOCAL, '--dir', dir, '--port', '0', ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(text);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`kms-local exited with ${code}`)));
-  });
-  const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
-  const admin = async (method: string, body?: object) => {
-    const r = await fetch(`${url}/__admin/faults`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
-    if (!r.ok) throw new Error(`kms-local admin ${method}: ${r.status} ${await r.text()}`);
-  };
+  const kms = await spawnKmsLocal({ args: extraArgs });
+  const client = new KMSClient({ endpoint: kms.url, region: 'us-east-1', credentials: CREDENTIALS, maxAttempts: 1 });
   return {
-    url,
-    dir,
+    ...kms,
     client,
-    faults: (spec) => admin('POST', spec),
-    clearFaults: () => admin('DELETE'),
     async stop() {
       client.destroy();
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
+      await kms.stop();
     },
   };
 }

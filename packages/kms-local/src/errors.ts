@@ -9,6 +9,7 @@ export const KMS_ERROR_STATUS = {
   IncompleteSignatureException: 400,
   InvalidSignatureException: 400,
   UnrecognizedClientException: 400,
+  AccessDeniedException: 400,
   UnknownOperationException: 400,
   SerializationException: 400,
   ValidationException: 400,

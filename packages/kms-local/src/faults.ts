@@ -10,10 +10,15 @@ export interface FaultTrigger {
   count?: number;
   forMs?: number;
   operations?: string[];
+  /**
+   * Only calls on these keys: compared with the request's KeyId as sent (key id, key ARN or alias);
+   * a bare key id also matches its key ARN. Omitted means every key (and calls without a KeyId).
+   */
+  keyIds?: string[];
 }
 
 export interface FailFault extends FaultTrigger {
-  /** e.g. KMSInternalException, DependencyTimeoutException, KeyUnavailableException, NotFoundException */
+  /** e.g. KMSInternalException, DependencyTimeoutException, KeyUnavailableException, NotFoundException, AccessDeniedException */
   errorType: KmsErrorCode;
   message?: string;
 }
@@ -32,6 +37,10 @@ export interface FaultSpec {
   hang?: FaultTrigger | null;
   /** Sign returns bytes that are not valid DER (ECDSA) or a truncated signature (others) */
   malformedSignature?: FaultTrigger | null;
+  /** Sign returns a well-formed signature by the key over a different message: it parses but does not verify */
+  wrongSignature?: FaultTrigger | null;
+  /** answer AccessDeniedException (400), as KMS does when the key policy or IAM denies the caller */
+  accessDenied?: FaultTrigger | null;
   /** ECDSA S value: random (like KMS) or always above n/2 */
   highS?: HighSMode;
 }
@@ -49,10 +58,13 @@ export interface FaultSnapshot {
   fail?: FailFault & { remaining?: number; until?: number };
   hang?: FaultTrigger & { remaining?: number; until?: number };
   malformedSignature?: FaultTrigger & { remaining?: number; until?: number };
+  wrongSignature?: FaultTrigger & { remaining?: number; until?: number };
+  accessDenied?: FaultTrigger & { remaining?: number; until?: number };
   highS: HighSMode;
 }
 
-type TriggerName = 'throttle' | 'fail' | 'hang' | 'malformedSignature';
+const TRIGGERS = ['throttle', 'fail', 'hang', 'malformedSignature', 'wrongSignature', 'accessDenied'] as const;
+type TriggerName = (typeof TRIGGERS)[number];
 
 /** Thrown for a fault spec that does not make sense (bad numbers, unknown error type). */
 export class FaultSpecError extends Error {}
@@ -67,6 +79,9 @@ function checkTrigger(name: string, t: FaultTrigger): void {
   if (t.operations !== undefined && (!Array.isArray(t.operations) || t.operations.some((o) => typeof o !== 'string'))) {
     throw new FaultSpecError(`${name}.operations must be a list of operation names`);
   }
+  if (t.keyIds !== undefined && (!Array.isArray(t.keyIds) || t.keyIds.some((k) => typeof k !== 'string' || k === ''))) {
+    throw new FaultSpecError(`${name}.keyIds must be a list of key ids, key ARNs or aliases`);
+  }
 }
 
 /** Validates a fault spec (from code or from the admin endpoint's JSON). */
@@ -75,7 +90,7 @@ export function checkFaultSpec(spec: unknown): FaultSpec {
     throw new FaultSpecError('fault spec must be a JSON object');
   }
   const s = spec as Record<string, unknown>;
-  const known = ['latencyMs', 'latencyByOperation', 'throttle', 'fail', 'hang', 'malformedSignature', 'highS'];
+  const known = ['latencyMs', 'latencyByOperation', ...TRIGGERS, 'highS'];
   const unknown = Object.keys(s).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new FaultSpecError(`unknown fault field(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
   if (s.latencyMs !== undefined && (typeof s.latencyMs !== 'number' || !(s.latencyMs >= 0))) {
@@ -87,7 +102,7 @@ export function checkFaultSpec(spec: unknown): FaultSpec {
       throw new FaultSpecError('latencyByOperation must map operation names to non-negative numbers');
     }
   }
-  for (const name of ['throttle', 'fail', 'hang', 'malformedSignature'] as const) {
+  for (const name of TRIGGERS) {
     const t = s[name];
     if (t === undefined || t === null) continue;
     if (typeof t !== 'object' || Array.isArray(t)) throw new FaultSpecError(`${name} must be an object or null`);
@@ -125,7 +140,7 @@ export class Faults {
     if (spec.latencyMs !== undefined) this.latencyMs = spec.latencyMs;
     if (spec.latencyByOperation !== undefined) this.latencyByOperation = { ...spec.latencyByOperation };
     if (spec.highS !== undefined) this.highSMode = spec.highS;
-    for (const name of ['throttle', 'fail', 'hang', 'malformedSignature'] as const) {
+    for (const name of TRIGGERS) {
       const t = spec[name];
       if (t === undefined) continue;
       if (t === null) {
@@ -184,7 +199,7 @@ export class Faults {
       latencyByOperation: { ...this.latencyByOperation },
       highS: this.highSMode,
     };
-    for (const name of ['throttle', 'fail', 'hang', 'malformedSignature'] as const) {
+    for (const name of TRIGGERS) {
       const a = this.live(name);
       if (a) Object.assign(out, { [name]: { ...a.spec, remaining: a.remaining, until: a.until } });
     }
@@ -201,14 +216,14 @@ export class Faults {
     return this.highSMode;
   }
 
-  /** True when the named fault fires for this call; consumes one count. */
-  fires(name: 'throttle' | 'hang' | 'malformedSignature', operation: string): boolean {
-    return this.take(name, operation) !== undefined;
+  /** True when the named fault fires for this call (on key `keyId`, if any); consumes one count. */
+  fires(name: Exclude<TriggerName, 'fail'>, operation: string, keyId?: string): boolean {
+    return this.take(name, operation, keyId) !== undefined;
   }
 
   /** The error to answer with when the fail fault fires for this call. */
-  failure(operation: string): FailFault | undefined {
-    return this.take('fail', operation) as FailFault | undefined;
+  failure(operation: string, keyId?: string): FailFault | undefined {
+    return this.take('fail', operation, keyId) as FailFault | undefined;
   }
 
   private live(name: TriggerName): Armed<FaultTrigger> | undefined {
@@ -221,10 +236,11 @@ export class Faults {
     return a;
   }
 
-  private take(name: TriggerName, operation: string): FaultTrigger | undefined {
+  private take(name: TriggerName, operation: string, keyId?: string): FaultTrigger | undefined {
     const a = this.live(name);
     if (!a) return undefined;
     if (a.spec.operations && !a.spec.operations.includes(operation)) return undefined;
+    if (a.spec.keyIds && !a.spec.keyIds.some((k) => keyId !== undefined && (keyId === k || keyId.endsWith(`:key/${k}`)))) return undefined;
     if (a.remaining !== undefined) a.remaining -= 1;
     return a.spec;
   }

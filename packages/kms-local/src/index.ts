@@ -5,3 +5,4 @@ export { KEY_SPECS, isKeySpec, type KeySpec, type KeyUsage } from './keySpecs';
 export type { NewKey } from './kms';
 export type { StaticCredentials } from './auth';
 export type { HighSMode } from './signing';
+export { spawnKmsLocal, type SpawnKmsLocalOptions, type SpawnedKmsLocal } from './spawn';

@@ -405,13 +405,17 @@ export class Kms {
 
   private sign(input: Input, caller: Caller): Output {
     const { key, sign } = this.signInput(input, caller);
-    let signature = signMessage(sign, this.cfg.faults.highS());
+    const arn = this.arn(key);
+    // wrongSignature: a real signature by this key, over the message with its first byte flipped
+    const wrong = this.cfg.faults.fires('wrongSignature', 'Sign', arn);
+    const message = wrong ? Buffer.from(sign.message).fill(sign.message[0]! ^ 0xff, 0, 1) : sign.message;
+    let signature = signMessage({ ...sign, message }, this.cfg.faults.highS());
     this.dryRun(input);
-    if (this.cfg.faults.fires('malformedSignature', 'Sign')) {
+    if (this.cfg.faults.fires('malformedSignature', 'Sign', arn)) {
       // drop the last byte: the DER length header then promises more than is there
       signature = signature.subarray(0, signature.length - 1);
     }
-    return { KeyId: this.arn(key), Signature: signature.toString('base64'), SigningAlgorithm: sign.algorithm };
+    return { KeyId: arn, Signature: signature.toString('base64'), SigningAlgorithm: sign.algorithm };
   }
 
   private verify(input: Input, caller: Caller): Output {

@@ -147,17 +147,6 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
         throw new KmsError('UnknownOperationException', `Unknown or unsupported operation '${target}' (kms-local implements ${Object.keys(kms.operations).join(', ')})`);
       }
       const caller = await authenticate({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, options.credentials, now());
-      const delay = faults.latencyFor(operation);
-      if (delay > 0) await sleep(delay);
-      if (faults.fires('hang', operation)) {
-        log(`${operation} hang`);
-        return; // never answer; close() drops the socket
-      }
-      if (faults.fires('throttle', operation)) {
-        throw new KmsError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.');
-      }
-      const failure = faults.failure(operation);
-      if (failure) throw new KmsError(failure.errorType, failure.message ?? `Injected ${failure.errorType} (kms-local fault)`);
       let input: unknown;
       try {
         input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
@@ -167,6 +156,21 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw new KmsError('SerializationException', 'Request body must be a JSON object');
       }
+      const keyId = typeof (input as Record<string, unknown>).KeyId === 'string' ? ((input as Record<string, unknown>).KeyId as string) : undefined;
+      const delay = faults.latencyFor(operation);
+      if (delay > 0) await sleep(delay);
+      if (faults.fires('hang', operation, keyId)) {
+        log(`${operation} hang`);
+        return; // never answer; close() drops the socket
+      }
+      if (faults.fires('throttle', operation, keyId)) {
+        throw new KmsError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.');
+      }
+      if (faults.fires('accessDenied', operation, keyId)) {
+        throw new KmsError('AccessDeniedException', `User is not authorized to perform: kms:${operation} on resource ${keyId ?? '*'} (kms-local fault)`);
+      }
+      const failure = faults.failure(operation, keyId);
+      if (failure) throw new KmsError(failure.errorType, failure.message ?? `Injected ${failure.errorType} (kms-local fault)`);
       const output = await handler(input as Record<string, unknown>, caller);
       log(`${operation} 200`);
       send(res, 200, output);

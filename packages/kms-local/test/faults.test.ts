@@ -129,6 +129,47 @@ describe('signature faults', () => {
   });
 });
 
+describe('wrong signatures and access denied', () => {
+  const publicKey = async () => {
+    const pk = await t.kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    const jwk = createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+    return new EC('secp256k1').keyFromPublic({ x: Buffer.from(jwk.x!, 'base64url').toString('hex'), y: Buffer.from(jwk.y!, 'base64url').toString('hex') });
+  };
+
+  it('returns well-formed DER that does not verify for the message when wrongSignature fires, then a good one', async () => {
+    const pub = await publicKey();
+    const message = digest('wrong');
+    t.server.faults.set({ wrongSignature: { count: 1 } });
+    const bad = await sign(t.kms, message);
+    expect(() => derSignature(bad.Signature!)).not.toThrow();
+    expect(pub.verify(message, Buffer.from(bad.Signature!))).toBe(false);
+    const flipped = Buffer.from(message);
+    flipped[0] = flipped[0]! ^ 0xff;
+    expect(pub.verify(flipped, Buffer.from(bad.Signature!))).toBe(true);
+    expect(pub.verify(message, Buffer.from((await sign(t.kms, message)).Signature!))).toBe(true);
+  });
+
+  it('answers AccessDeniedException (400) only for the chosen key and operation', async () => {
+    const other = (await t.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
+    t.server.faults.set({ accessDenied: { keyIds: [keyId], operations: ['GetPublicKey'] } });
+    const arn = (await t.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.Arn!;
+    for (const id of [keyId, arn]) {
+      const err = (await t.kms.send(new GetPublicKeyCommand({ KeyId: id })).catch((e: unknown) => e)) as { name: string; $metadata: { httpStatusCode: number }; message: string };
+      expect(err.name).toBe('AccessDeniedException');
+      expect(err.$metadata.httpStatusCode).toBe(400);
+      expect(err.message).toContain('kms:GetPublicKey');
+    }
+    await expect(t.kms.send(new GetPublicKeyCommand({ KeyId: other.KeyId! }))).resolves.toBeDefined();
+    await expect(sign()).resolves.toBeDefined();
+  });
+
+  it('refuses a keyIds list that is not a list of non-empty strings', async () => {
+    expect(() => t.server.faults.set({ accessDenied: { keyIds: [''] } })).toThrow(/accessDenied.keyIds/);
+    const res = await admin('POST', { fail: { errorType: 'AccessDeniedException', keyIds: 'k' } });
+    expect(res.status).toBe(400);
+  });
+});
+
 describe('admin endpoint', () => {
   it('sets, shows and clears faults for a server the test does not hold in-process', async () => {
     const set = await admin('POST', { throttle: { count: 1 }, latencyMs: 5 });

@@ -6,8 +6,8 @@ import {
   ScheduleKeyDeletionCommand,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { SignatoryError } from '@signatory-ts/core';
-import { KEY_SPEC_BY_TYPE, tezosPublicKeyFromSpki, type KmsKeyType } from './kms-public-key';
+import { publicKeyFromSpki, SignatoryError } from '@signatory-ts/core';
+import { KEY_SPEC_BY_TYPE, kmsTezosKey, type KmsKeyType } from './kms-public-key';
 
 /** A KMS key that now holds a Tezos key. */
 export interface CreatedKmsKey {
@@ -76,7 +76,7 @@ export async function readTezosPublicKey(client: KMSClient, keyId: string) {
   const r = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
   if (r.PublicKey === undefined) throw new SignatoryError('vault_unavailable', `GetPublicKey returned no public key for ${keyId}`);
   try {
-    return tezosPublicKeyFromSpki(r.PublicKey);
+    return kmsTezosKey(publicKeyFromSpki(r.PublicKey));
   } catch (e) {
     throw new SignatoryError('vault_unavailable', `key ${keyId}: ${(e as Error).message}`);
   }

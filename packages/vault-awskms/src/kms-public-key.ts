@@ -1,4 +1,4 @@
-import { encodePublicKey, pkhOf, publicKeyFromSpki, type PublicKey } from '@signatory-ts/core';
+import { encodePublicKey, pkhOf, type PublicKey } from '@signatory-ts/core';
 
 type Curve = PublicKey['curve'];
 
@@ -24,9 +24,11 @@ export interface TezosPublicKey {
   readonly publicKey: string;
 }
 
-/** A KMS GetPublicKey SPKI read as a Tezos key (core's publicKeyFromSpki); throws for other algorithms. */
-export function tezosPublicKeyFromSpki(spki: Uint8Array): TezosPublicKey {
-  const pk = publicKeyFromSpki(spki);
+/**
+ * A public key (read from a KMS GetPublicKey SPKI with core's publicKeyFromSpki) as the Tezos key a
+ * KMS key holds: type, address and edpk/sppk/p2pk. Throws a TypeError for BLS, which KMS cannot hold.
+ */
+export function kmsTezosKey(pk: PublicKey): TezosPublicKey {
   const type = kmsKeyType(pk.curve);
   if (type === undefined) throw new TypeError(`public key is ${pk.curve}, which KMS cannot hold`);
   return { type, pkh: pkhOf(pk), publicKey: encodePublicKey(pk) };

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, SignCommand } from '@aws-sdk/client-kms';
 import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
-import { blake2b256 } from '@signatory-ts/core';
+import { blake2b256, publicKeyFromSpki } from '@signatory-ts/core';
 import { getPkhfromPk } from '@taquito/utils';
 import { ec } from 'elliptic';
-import { generateKey, importKey, tezosPublicKeyFromSpki, type KmsKeyType, type WrappingAlgorithm } from '../src';
+import { generateKey, importKey, kmsTezosKey, type KmsKeyType, type WrappingAlgorithm } from '../src';
 
 let kms: KmsLocal;
 let client: KMSClient;
@@ -41,7 +41,7 @@ function keyPair(type: KmsKeyType) {
       ? generateKeyPairSync('ed25519')
       : generateKeyPairSync('ec', { namedCurve: type === 'tz2' ? 'secp256k1' : 'prime256v1' });
   const pkcs8 = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
-  const expected = tezosPublicKeyFromSpki(pair.publicKey.export({ format: 'der', type: 'spki' }));
+  const expected = kmsTezosKey(publicKeyFromSpki(pair.publicKey.export({ format: 'der', type: 'spki' })));
   return { pkcs8, publicKey: pair.publicKey, expected };
 }
 

@@ -88,6 +88,19 @@ describe('list', () => {
     expect((await v.key('alias/tezos/baker')).id).toBe(usable.tz2[0]!.arn);
   });
 
+  it('skips a key KMS denies access to, listing it with the reason, and lists every other key', async () => {
+    const denied = usable.tz3[1]!;
+    await kms.faults({ accessDenied: { keyIds: [denied.keyId], operations: ['GetPublicKey'] } });
+    const listed = await all(vault({ retryBaseDelayMs: 1 }));
+    expect(listed).toHaveLength(12 + Object.keys(unusable).length);
+    const entry = listed.find((l) => !l.ok && l.id === denied.arn);
+    expect(entry).toBeDefined();
+    expect(!entry!.ok && entry!.reason).toMatch(/access denied: the AWS identity lacks kms:GetPublicKey on .*grant it in the key policy or IAM policy/);
+    const ok = listed.flatMap((l) => (l.ok ? [l.key.id] : []));
+    expect(ok).toHaveLength(11);
+    expect(ok).not.toContain(denied.arn);
+  });
+
   it('with a keys list, reads only those keys (by id, ARN or alias, duplicates once) and says which cannot be found', async () => {
     const v = vault({ keys: [usable.tz1[0]!.keyId, usable.tz3[1]!.arn, 'alias/tezos/baker', usable.tz2[0]!.arn, 'alias/nope', unusable.rsa!.keyId] });
     const listed = await all(v);
@@ -189,6 +202,24 @@ describe('sign', () => {
     const err = await rejection(key.sign(Buffer.from('03cc', 'hex')));
     expect(err.message).toMatch(message);
     expect(err.message).toMatch(/it was not used/);
+  });
+
+  it.each(['tz1', 'tz2', 'tz3'] as const)('%s: refuses a well-formed signature that does not verify, with a typed error, and returns none', async (type) => {
+    const key = await vault().key(usable[type][2]!.arn);
+    await kms.faults({ wrongSignature: { count: 1, keyIds: [usable[type][2]!.keyId] } });
+    const err = await rejection(key.sign(Buffer.from('03ee', 'hex')));
+    expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
+    expect(err.message).toMatch(/a signature that does not verify against the key’s public key/);
+    expect(err.message).toContain(key.pkh);
+    expect(verifySignature('03ee', key.publicKey, await key.sign(Buffer.from('03ee', 'hex')))).toBe(true);
+  });
+
+  it('fails a Sign KMS denies at once (no retries) with the permission to grant', async () => {
+    const key = await vault({ retryBaseDelayMs: 1 }).key(usable.tz2[2]!.arn);
+    await kms.faults({ accessDenied: { count: 1, operations: ['Sign'], keyIds: [usable.tz2[2]!.keyId] } });
+    const err = await rejection(key.sign(Buffer.from('03ef', 'hex')));
+    expect(isSignatoryError(err)).toBe(true);
+    expect(err.message).toMatch(/access denied: the AWS identity lacks kms:Sign/);
   });
 
   it('aborts a hung call at the request timeout and retries it', async () => {

@@ -1,0 +1,80 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FaultSpec } from './faults';
+
+/** The built CLI; the same path from src/ (under jest) and from dist/. */
+const MAIN = path.resolve(__dirname, '..', 'dist', 'main.js');
+
+export interface SpawnKmsLocalOptions {
+  /** Access key pair the endpoint accepts (KMS_LOCAL_ACCESS_KEY_ID / _SECRET_ACCESS_KEY); any key when absent. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** More CLI flags, e.g. ['--latency-ms', '20']. */
+  readonly args?: readonly string[];
+}
+
+/** A kms-local child process on a free loopback port, its key store in a fresh temp directory. */
+export interface SpawnedKmsLocal {
+  readonly url: string;
+  readonly dir: string;
+  /** POST /__admin/faults. */
+  faults(spec: FaultSpec): Promise<void>;
+  /** DELETE /__admin/faults. */
+  clearFaults(): Promise<void>;
+  setKeyEnabled(keyId: string, enabled: boolean): Promise<void>;
+  /** SIGTERM, wait for exit, remove the directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Test utility: starts the built kms-local (`npm run build` in this package first) as a real
+ * child process, waits for its "listening on <url>" line and drives it through the admin endpoint.
+ */
+export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise<SpawnedKmsLocal> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kms-local-'));
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
+  if (options.credentials) {
+    env.KMS_LOCAL_ACCESS_KEY_ID = options.credentials.accessKeyId;
+    env.KMS_LOCAL_SECRET_ACCESS_KEY = options.credentials.secretAccessKey;
+  }
+  const child: ChildProcess = spawn(process.execPath, [MAIN, '--dir', dir, '--port', '0', ...(options.args ?? [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env,
+  });
+  let url: string;
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(text);
+        if (m) resolve(m[1]!);
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => reject(new Error(`kms-local (${MAIN}) exited with ${code} before listening`)));
+    });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const admin = async (method: string, p: string, body?: object) => {
+    const r = await fetch(`${url}${p}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    if (!r.ok) throw new Error(`kms-local admin ${method} ${p}: ${r.status} ${await r.text()}`);
+  };
+  return {
+    url,
+    dir,
+    faults: (spec) => admin('POST', '/__admin/faults', spec),
+    clearFaults: () => admin('DELETE', '/__admin/faults'),
+    setKeyEnabled: (keyId, enabled) => admin('POST', `/__admin/keys/${encodeURIComponent(keyId)}/${enabled ? 'enable' : 'disable'}`),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
