@@ -12,8 +12,10 @@ const deny = (rule: PolicyRule, reason: string): Decision => ({ allow: false, ru
  */
 export function evaluate(ctx: SignContext, policy: KeyPolicy | undefined): Decision {
   if (policy === undefined) return deny('not_listed', `${ctx.pkh} is not listed in config`);
-  if (ctx.jwtUser !== undefined && policy.jwtUsers !== undefined && !policy.jwtUsers.has(ctx.jwtUser)) {
-    return deny('jwt_user', `user \`${ctx.jwtUser}' is not authorized to access ${ctx.pkh}`);
+  if (policy.jwtUsers !== undefined) {
+    // a key restricted to jwt_users is never signed with for a request that carries no JWT user
+    if (ctx.jwtUser === undefined) return deny('jwt_user', `a JWT user is required to access ${ctx.pkh}`);
+    if (!policy.jwtUsers.has(ctx.jwtUser)) return deny('jwt_user', `user \`${ctx.jwtUser}' is not authorized to access ${ctx.pkh}`);
   }
   // only requests that carry a chain id are restricted: generic and pack pass
   if (ctx.chainId !== undefined && policy.chains !== undefined && !policy.chains.has(ctx.chainId)) {

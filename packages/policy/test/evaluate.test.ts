@@ -72,7 +72,8 @@ const rows: Row[] = [
   // JWT users
   ['a JWT user missing from jwt_users is refused', entry({ allowedRequests: ['block'], jwtUsers: ['alice'] }), { jwtUser: 'bob' }, deny('jwt_user', `user \`bob' is not authorized to access ${PKH}`)],
   ['a listed JWT user passes', entry({ allowedRequests: ['block'], jwtUsers: ['alice'] }), { jwtUser: 'alice' }, ALLOW],
-  ['jwt_users does not apply to requests without a JWT user', entry({ allowedRequests: ['block'], jwtUsers: ['alice'] }), {}, ALLOW],
+  ['a key with jwt_users refuses a request that carries no JWT user', entry({ allowedRequests: ['block'], jwtUsers: ['alice'] }), {}, deny('jwt_user', `a JWT user is required to access ${PKH}`)],
+  ['without jwt_users a request with no JWT user passes', entry({ allowedRequests: ['block'] }), {}, ALLOW],
 ];
 
 describe('evaluate', () => {
