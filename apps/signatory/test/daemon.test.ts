@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { parseConfig } from '@signatory-ts/config';
+import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
+import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
+import { awsKmsOpener } from '../src/aws-vault';
+import { serve } from '../src/daemon';
+import { createLogger } from '../src/logger';
+
+const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
+const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
+const MISSING = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';
+
+let dir: string;
+let kms: KmsLocal;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'signatory-daemon-'));
+  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
+  await kms.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(W_SK))) });
+});
+afterAll(async () => {
+  await kms.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function capture(json = false) {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(c, _e, cb) {
+      lines.push(...String(c).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'info', json, stream }) };
+}
+
+const yaml = (extra = '') => `
+base_dir: ${dir}
+server:
+  address: 127.0.0.1:0
+  utility_address: 127.0.0.1:0
+${extra}
+vaults:
+  kms:
+    driver: awskms
+    config: {endpoint: "${kms.url}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: very-secret-value}
+tezos:
+  ${W}:
+  ${MISSING}:
+`;
+
+describe('signatory serve (in process)', () => {
+  it('logs the keys it serves, warns by name about a listed key no vault holds, answers /healthz, and drains on shutdown', async () => {
+    const { lines, logger } = capture();
+    const d = await serve(parseConfig(yaml(), { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
+    const util = `http://127.0.0.1:${d.utility.port}`;
+    expect(lines.some((l) => l.includes(`msg="Key ${W}"`) && l.includes('vault=AWSKMS') && l.includes('allowed_requests="[block preattestation attestation]"'))).toBe(true);
+    expect(lines.some((l) => l.includes('level=warning') && l.includes(MISSING))).toBe(true);
+    expect(lines.some((l) => /msg="HTTP server is listening for connections on 127\.0\.0\.1:\d+"/.test(l))).toBe(true);
+    expect(lines.join('\n')).not.toContain('very-secret-value');
+    const h = await fetch(`${util}/healthz`);
+    expect([h.status, await h.text()]).toEqual([200, '{"ready":true}\n']);
+    const m = await (await fetch(`${util}/metrics`)).text();
+    expect(m).toContain('signatory_build_info');
+    expect(m).toContain('process_cpu_user_seconds_total');
+    const stopping = d.shutdown();
+    const during = await fetch(`${util}/healthz`).then((r) => r.status, () => 'closed');
+    expect([503, 'closed']).toContain(during);
+    await stopping;
+    await expect(fetch(`http://127.0.0.1:${d.main.port}/authorized_keys`)).rejects.toThrow();
+  });
+
+  it('--no-list keeps the key lines out but still warns about missing keys', async () => {
+    const { lines, logger } = capture();
+    const d = await serve(parseConfig(yaml(), { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined), list: false });
+    await d.shutdown();
+    expect(lines.some((l) => l.includes(`msg="Key ${W}"`))).toBe(false);
+    expect(lines.some((l) => l.includes(MISSING))).toBe(true);
+  });
+
+  it('--json-log writes one JSON object a line with the fields at the top level', async () => {
+    const { lines, logger } = capture(true);
+    const d = await serve(parseConfig(yaml(), { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
+    await d.shutdown();
+    const key = lines.map((l) => JSON.parse(l)).find((o) => o.msg === `Key ${W}`);
+    expect(key).toMatchObject({ level: 'info', pkh: W, vault: 'AWSKMS', active: true });
+    expect(typeof key.time).toBe('string');
+  });
+
+  it('redacts secret-looking fields whatever a caller passes', () => {
+    const { lines, logger } = capture();
+    logger.info('x', { secret_access_key: 'abc', password: 'p', pkh: W });
+    expect(lines[0]).toContain('secret_access_key="[redacted]"');
+    expect(lines[0]).not.toContain('=abc');
+  });
+
+  it('refuses a config with server.jwt, naming the alternative', async () => {
+    const { logger } = capture();
+    const jwt = `  jwt:\n    users:\n      alice:\n        password: "Passw0rd!Passw0rd!"\n        secret: "Secr3t!Secr3t!Secr3t!Secr3t!Secr3t!"`;
+    let cfg;
+    try {
+      cfg = parseConfig(yaml(jwt), { env: {} });
+    } catch {
+      throw new Error("config refused the jwt block; this test needs a valid one")
+    }
+    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({ code: 'config_invalid' });
+  });
+});
