@@ -1,7 +1,6 @@
 import { promises as fs, constants as fsc } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { b58Decode, compareWatermark, SignatoryError, type Mark, type Slot } from '@signatory-ts/core';
 import {
   formatChainMarks,
@@ -13,17 +12,18 @@ import {
   type ChainMarks,
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
+import { FileLock } from './file-lock';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkStore } from './watermark-store';
 
 export interface FileWatermarkStoreOptions {
   /** Signatory's `base_dir`; marks live in `<baseDir>/watermark_v2/<chain-id>.json`. */
   readonly baseDir: string;
   /**
-   * A cross-process lock whose holder has not refreshed it for this long is taken over (the holder
-   * died). Default 10 000 ms, minimum 2 000. A commit holds the lock for one read, one write and two
-   * fsyncs, so only a process frozen for this long while committing could be overtaken.
+   * How long a commit waits for another live process's lock on the chain file before it fails with
+   * a WatermarkLockError (nothing signed). Default 5 000 ms. A commit holds the lock for one read,
+   * one write and two fsyncs; a live holder's lock is never taken over, however long it is paused.
    */
-  readonly lockStaleMs?: number;
+  readonly lockTimeoutMs?: number;
 }
 
 const CHAIN_FILE = /^Net[1-9A-HJ-NP-Za-km-z]+\.json$/;
@@ -33,22 +33,23 @@ const CHAIN_FILE = /^Net[1-9A-HJ-NP-Za-km-z]+\.json$/;
  *
  * - crash-safe: every change is written to a temporary file in the same directory, fsynced, renamed
  *   over the chain file, and the directory is fsynced; the file is always the old or the new whole;
- * - several processes on one base_dir: every commit and reset takes a cross-process lock on the
- *   chain file (proper-lockfile: an atomic mkdir of `<file>.lock`), then RE-READS the file before
- *   comparing — there is no in-memory copy to go stale;
+ * - several processes on one base_dir, on ONE host: every commit and reset takes a cross-process
+ *   lock on the chain file (FileLock: `<file>.lock` with the holder's pid, taken over only once
+ *   that pid is dead), then RE-READS the file before comparing — there is no in-memory copy to go
+ *   stale;
  * - a missing file means "no marks yet"; an empty, truncated or malformed file is refused with a
  *   WatermarkFileError (never reset), so nothing is signed until an operator looks.
  */
 export class FileWatermarkStore implements WatermarkStore {
   readonly name = 'file';
   readonly dir: string;
-  private readonly stale: number;
+  private readonly lockTimeoutMs: number;
   /** Commits in this process queue here first, so only other processes contend for the file lock. */
   private readonly fileLocks = new KeyedLock();
 
   constructor(options: FileWatermarkStoreOptions) {
     this.dir = path.join(options.baseDir, 'watermark_v2');
-    this.stale = Math.max(2000, options.lockStaleMs ?? 10_000);
+    this.lockTimeoutMs = Math.max(0, options.lockTimeoutMs ?? 5000);
   }
 
   /** The file that holds the slot's marks; the chain id and pkh must be valid base58 (they become a file name and a key). */
@@ -127,7 +128,7 @@ export class FileWatermarkStore implements WatermarkStore {
     return parseChainMarks(text, file);
   }
 
-  private async write(file: string, text: string, assertHeld: () => void): Promise<void> {
+  private async write(file: string, text: string, assertHeld: () => Promise<void>): Promise<void> {
     const tmp = path.join(this.dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     const h = await fs.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o640);
     try {
@@ -137,7 +138,8 @@ export class FileWatermarkStore implements WatermarkStore {
       } finally {
         await h.close();
       }
-      assertHeld();
+      // always true while the lock works as designed; a cheap last check before the commit point
+      await assertHeld();
       await fs.rename(tmp, file);
     } catch (e) {
       await fs.rm(tmp, { force: true });
@@ -152,38 +154,21 @@ export class FileWatermarkStore implements WatermarkStore {
   }
 
   /** Runs `fn` holding this process's lock and then the cross-process lock on `file`. */
-  private locked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+  private locked<T>(file: string, fn: (assertHeld: () => Promise<void>) => Promise<T>): Promise<T> {
     return this.fileLocks.run(file, () => this.crossProcessLocked(file, fn));
   }
 
-  private async crossProcessLocked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
+  private async crossProcessLocked<T>(file: string, fn: (assertHeld: () => Promise<void>) => Promise<T>): Promise<T> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o750 });
-    let compromised: Error | undefined;
-    let release: () => Promise<void>;
+    const lock = await new FileLock(file, this.lockTimeoutMs).acquire();
+    let result: T;
     try {
-      release = await lockfile.lock(file, {
-        realpath: false,
-        lockfilePath: `${file}.lock`,
-        stale: this.stale,
-        update: Math.floor(this.stale / 4),
-        // about 1.5 × stale of waiting in 5-10 ms steps: long enough to outlast a dead holder
-        retries: { retries: Math.ceil((this.stale * 1.5) / 7), factor: 1, minTimeout: 5, maxTimeout: 10, randomize: true },
-        onCompromised: (e) => {
-          compromised = e;
-        },
-      });
+      result = await fn(lock.assertHeld);
     } catch (e) {
-      throw new SignatoryError('internal', `cannot lock watermark file ${file}: ${(e as Error).message}`, { cause: e });
+      await lock.release().catch(() => undefined);
+      throw e;
     }
-    const assertHeld = () => {
-      if (compromised) {
-        throw new SignatoryError('internal', `lost the lock on watermark file ${file}: ${compromised.message}`, { cause: compromised });
-      }
-    };
-    try {
-      return await fn(assertHeld);
-    } finally {
-      await release().catch(() => undefined);
-    }
+    await lock.release();
+    return result;
   }
 }

@@ -4,3 +4,4 @@ export * from './sign-once';
 export * from './memory-store';
 export * from './file-store';
 export { WatermarkFileError } from './watermark-file';
+export { WatermarkLockError } from './file-lock';

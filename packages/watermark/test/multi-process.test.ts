@@ -98,7 +98,7 @@ it('three processes racing on the same slots never release two different signatu
 }, 60_000);
 
 it('kill -9 during a stream of commits leaves whole JSON and a watermark that never went down', async () => {
-  const store = new FileWatermarkStore({ baseDir: base, lockStaleMs: 2000 });
+  const store = new FileWatermarkStore({ baseDir: base });
   const slot = watermarkSlot(CHAIN, PKH, 'block');
   const file = path.join(base, 'watermark_v2', `${CHAIN}.json`);
   let floor = 0;
@@ -117,7 +117,7 @@ it('kill -9 during a stream of commits leaves whole JSON and a watermark that ne
     expect(stored!.level).toBeGreaterThanOrEqual(floor);
     floor = stored!.level;
   }
-  // a restarted process (waiting out a lock the killed one may have held) carries on above the floor
+  // a restarted process (taking over the lock the killed one may have held: its pid is dead) carries on above the floor
   const w = startWorker('stream', base, 'last');
   await w.waitFor((l) => typeof l.level === 'number');
   w.child.kill('SIGKILL');
@@ -125,6 +125,43 @@ it('kill -9 during a stream of commits leaves whole JSON and a watermark that ne
   expect(w.lines[0]!.level).toBe(floor + 1);
   expect(readdirSync(path.join(base, 'watermark_v2')).filter((n) => n.endsWith('.json'))).toEqual([`${CHAIN}.json`]);
 }, 60_000);
+
+it('a process paused mid-commit keeps its lock: no other process commits a conflicting mark until it ends', async () => {
+  const store = new FileWatermarkStore({ baseDir: base });
+  const slot = watermarkSlot(CHAIN, PKH, 'block');
+  // A takes the lock, checks it, then blocks its event loop for 3 s right before the rename —
+  // longer than the 2 s staleness after which the old proper-lockfile store let others take over
+  const a = startWorker('once', base, '10', 'a', '5000', '3000');
+  // B1 wants a higher level with a short wait: it fails with the typed error naming A, nothing signed
+  const b1 = startWorker('once', base, '11', 'b', '500');
+  // B2 wants A's level with different bytes and waits long enough: it proceeds only after A, and is refused
+  const b2 = startWorker('once', base, '10', 'b', '15000');
+  await Promise.all([a, b1, b2].map((w) => w.waitFor((l) => l.ready === true)));
+  a.child.stdin.write('go\n');
+  await a.waitFor((l) => l.pausing === true);
+  b1.child.stdin.write('go\n');
+  b2.child.stdin.write('go\n');
+  expect(await b1.exited).toBe(0);
+  expect(b1.lines.slice(1)).toEqual([
+    expect.objectContaining({ level: 11, error: 'WatermarkLockError', code: 'internal', holder: expect.objectContaining({ pid: a.child.pid }) }),
+  ]);
+  expect(b1.lines[1]!.message).toContain(`held by process ${a.child.pid}`);
+  expect(await a.exited).toBe(0);
+  expect(a.lines.at(-1)).toEqual({ level: 10, status: 'signed', signature: 'sig/a/10' });
+  expect(await b2.exited).toBe(0);
+  expect(b2.lines.slice(1)).toEqual([{ level: 10, status: 'rejected' }]);
+  // exactly one signature was released for level 10, and it is the stored one
+  const released = [a, b1, b2].flatMap((w) => w.lines).filter((l) => l.signature !== undefined);
+  expect(released).toEqual([{ level: 10, status: 'signed', signature: 'sig/a/10' }]);
+  expect(await store.get(slot)).toEqual(expect.objectContaining({ level: 10, round: 0, signature: 'sig/a/10' }));
+  // the lock is free again and the watermark only goes up from here
+  const c = startWorker('once', base, '11', 'c', '1000');
+  await c.waitFor((l) => l.ready === true);
+  c.child.stdin.write('go\n');
+  expect(await c.exited).toBe(0);
+  expect(c.lines.slice(1)).toEqual([{ level: 11, status: 'signed', signature: 'sig/c/11' }]);
+  expect((await store.get(slot))!.level).toBe(11);
+}, 30_000);
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
