@@ -62,6 +62,10 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   if (config.server.jwt !== undefined) {
     throw new SignatoryError('config_invalid', `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`);
   }
+  if (config.policyHook !== undefined) {
+    // an operator who configured a hook expects it to gate every signature: never serve without it
+    throw new SignatoryError('config_invalid', `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`);
+  }
   for (const w of config.warnings) logger.warn(w);
   const deps = await buildDeps(config, {
     logger,

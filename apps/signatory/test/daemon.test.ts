@@ -96,6 +96,12 @@ describe('signatory serve (in process)', () => {
     expect(lines[0]).not.toContain('=abc');
   });
 
+  it('refuses a config with policy_hook rather than serve without the hook', async () => {
+    const { logger } = capture();
+    const cfg = parseConfig(yaml('policy_hook:\n  address: http://127.0.0.1:9/hook'), { env: {} });
+    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({ code: 'config_invalid', message: /policy_hook/ });
+  });
+
   it('refuses a config with server.jwt, naming the alternative', async () => {
     const { logger } = capture();
     const jwt = `  jwt:\n    users:\n      alice:\n        password: "Passw0rd!Passw0rd!"\n        secret: "Secr3t!Secr3t!Secr3t!Secr3t!Secr3t!"`;
