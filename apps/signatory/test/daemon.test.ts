@@ -11,6 +11,7 @@ import { createLogger } from '../src/logger';
 
 const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
 const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
+const TX = '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
 const MISSING = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';
 
 let dir: string;
@@ -70,6 +71,21 @@ describe('signatory serve (in process)', () => {
     expect([503, 'closed']).toContain(during);
     await stopping;
     await expect(fetch(`http://127.0.0.1:${d.main.port}/authorized_keys`)).rejects.toThrow();
+  });
+
+  it('logs the raw request at info only for a key with log_payloads: true', async () => {
+    const { lines, logger } = capture();
+    const y = yaml().replace(`  ${W}:\n`, `  ${W}:\n    allow: {generic: [transaction]}\n    log_payloads: true\n`);
+    const d = await serve(parseConfig(y, { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
+    const r = await fetch(`http://127.0.0.1:${d.main.port}/keys/${W}`, { method: 'POST', body: JSON.stringify(TX) });
+    await d.shutdown();
+    expect(r.status).toBe(200);
+    expect(lines.some((l) => l.includes('msg="About to sign raw bytes"') && l.includes(`raw=${TX}`))).toBe(true);
+    const quiet = capture();
+    const d2 = await serve(parseConfig(yaml().replace(`  ${W}:\n`, `  ${W}:\n    allow: {generic: [transaction]}\n`), { env: {} }), { logger: quiet.logger, openVault: awsKmsOpener(2000, () => undefined) });
+    expect((await fetch(`http://127.0.0.1:${d2.main.port}/keys/${W}`, { method: 'POST', body: JSON.stringify(TX) })).status).toBe(200);
+    await d2.shutdown();
+    expect(quiet.lines.some((l) => l.includes('About to sign raw bytes'))).toBe(false);
   });
 
   it('--no-list keeps the key lines out but still warns about missing keys', async () => {

@@ -9,6 +9,8 @@ export interface SignerLogger {
   warn(message: string, fields?: LogFields): unknown;
   info(message: string, fields?: LogFields): unknown;
   debug(message: string, fields?: LogFields): unknown;
+  /** winston has it; when present, lines below the level cost nothing (no hex of the request). */
+  isLevelEnabled?(level: string): boolean;
 }
 
 export const SILENT_LOGGER: SignerLogger = {

@@ -138,7 +138,10 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     }
     const kind = req.kind as RequestKind;
     const chainLabel = req.chainId ?? '';
-    logRequest(logPayloads.has(pkh) ? 'info' : 'debug', 'About to sign raw bytes', input, req, { vault: key.vault, raw: rawHex(bytes) });
+    const payloadLevel = logPayloads.has(pkh) ? 'info' : 'debug';
+    if (log.isLevelEnabled?.(payloadLevel) !== false) {
+      logRequest(payloadLevel, 'About to sign raw bytes', input, req, { vault: key.vault, raw: rawHex(bytes) });
+    }
     // 5. lock slot -> check watermark -> sign -> persist -> release
     const started = performance.now();
     let result;
