@@ -1,7 +1,7 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { b58Decode, b58Encode } from './base58';
 import { concatBytes } from './bytes';
-import { CURVE_OF_PK, CURVE_OF_PKH, CURVES, curveOfTag, ecdsaCurve, type Curve } from './curves';
+import { CURVE_OF_PK, CURVE_OF_PKH, CURVES, curveOfTag, ecdsaCurve, ED25519_SPKI_PREFIX, type Curve, type EcdsaCurve } from './curves';
 import { blake2b160 } from './hash';
 
 /** A Tezos public key: its curve and raw bytes (33-byte SEC1 compressed point for secp256k1 and P-256). */
@@ -81,11 +81,41 @@ export function parsePublicKeyHash(text: string): { curve: Curve; hash: Uint8Arr
 const SPKI_CURVE: Record<string, Curve> = { Ed25519: 'ed25519', secp256k1: 'secp256k1', 'P-256': 'p256' };
 
 /**
+ * The exact DER header of each curve's SPKI in its one canonical form (named-curve OID, BIT STRING
+ * of the raw key: 32 bytes for Ed25519, a 65-byte uncompressed point for ECDSA). A key whose DER is
+ * header + key of exactly that length is read without node:crypto's parser (a listing reads
+ * hundreds); anything else goes through the parser.
+ */
+const SPKI_HEADERS: readonly { curve: 'ed25519' | EcdsaCurve; header: Buffer; keyLength: number }[] = [
+  { curve: 'ed25519', header: ED25519_SPKI_PREFIX, keyLength: 32 },
+  { curve: 'p256', header: Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex'), keyLength: 65 },
+  { curve: 'secp256k1', header: Buffer.from('3056301006072a8648ce3d020106052b8104000a034200', 'hex'), keyLength: 65 },
+];
+
+function publicKeyFromCanonicalSpki(der: Uint8Array): PublicKey | undefined {
+  for (const { curve, header, keyLength } of SPKI_HEADERS) {
+    if (der.length !== header.length + keyLength || !header.equals(der.subarray(0, header.length))) continue;
+    const key = der.subarray(header.length);
+    if (curve === 'ed25519') return checkPublicKey(curve, key);
+    if (key[0] !== 0x04) return undefined; // let the parser say what it is
+    try {
+      ecdsaCurve(curve).Point.fromBytes(key).assertValidity(); // uncompressed: on-curve check, no square root
+    } catch {
+      throw new TypeError(`${curve} public key is not a point on the curve`);
+    }
+    return { curve, bytes: concatBytes(Uint8Array.of(0x02 | (key[64]! & 1)), key.slice(1, 33)) };
+  }
+  return undefined;
+}
+
+/**
  * A Tezos public key from a DER SubjectPublicKeyInfo (what KMS GetPublicKey returns) for
  * Ed25519, secp256k1 or P-256. node:crypto parses the DER and exports x/y as JWK; the EC point
  * is compressed to (02|y&1)‖x. Anything else (RSA, P-384, garbage) is a TypeError naming it.
  */
 export function publicKeyFromSpki(der: Uint8Array): PublicKey {
+  const canonical = publicKeyFromCanonicalSpki(der);
+  if (canonical !== undefined) return canonical;
   let jwk: JsonWebKey;
   try {
     jwk = createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }).export({ format: 'jwk' });

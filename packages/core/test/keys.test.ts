@@ -167,6 +167,12 @@ describe('public keys', () => {
     }
   });
 
+  it.each(['secp256k1', 'prime256v1'] as const)('refuses a %s SPKI whose point is off the curve', (namedCurve) => {
+    const spki = Buffer.from(generateKeyPairSync('ec', { namedCurve }).publicKey.export({ format: 'der', type: 'spki' }));
+    spki[spki.length - 1] = spki[spki.length - 1]! ^ 1; // y changed: no longer on the curve
+    expect(() => publicKeyFromSpki(spki)).toThrow(/not a point on the curve/);
+  });
+
   it('names the algorithm of an SPKI it cannot use', () => {
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' });
     expect(() => publicKeyFromSpki(rsa)).toThrow(/public key is RSA, not Ed25519, secp256k1 or P-256/);

@@ -33,7 +33,8 @@ export class AwsKmsKey implements KeyRef {
   readonly vault = 'AWSKMS';
   readonly pkh: string;
   readonly publicKey: string;
-  private readonly verify: DigestVerifier;
+  /** Built on first use: listing many keys never pays for verifiers it does not need. */
+  private verifier?: DigestVerifier;
   private readonly signing: (typeof SIGNING_BY_KEY_SPEC)[string];
 
   constructor(
@@ -50,7 +51,6 @@ export class AwsKmsKey implements KeyRef {
     this.signing = signing;
     this.pkh = pkhOf(key);
     this.publicKey = encodePublicKey(key);
-    this.verify = createDigestVerifier(key);
   }
 
   get curve() {
@@ -85,7 +85,8 @@ export class AwsKmsKey implements KeyRef {
         throw this.refused(`a malformed DER signature (${(e as Error).message})`);
       }
     }
-    if (!this.verify(digest, raw)) throw this.refused('a signature that does not verify against the key’s public key');
+    this.verifier ??= createDigestVerifier(this.key);
+    if (!this.verifier(digest, raw)) throw this.refused('a signature that does not verify against the key’s public key');
     return encodeSignature(curve, raw);
   }
 

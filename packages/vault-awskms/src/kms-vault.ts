@@ -1,4 +1,4 @@
-import { GetPublicKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KMSClientConfig } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KMSClientConfig, type ListKeysCommandOutput } from '@aws-sdk/client-kms';
 import { publicKeyFromSpki, SignatoryError, type Listed, type Vault } from '@signatory-ts/core';
 import { callWithRetry, type RetryOptions } from './call-with-retry';
 import { explainKmsFailure, KmsCallFailed, toSignatoryError, type KmsCallContext } from './kms-failure';
@@ -81,37 +81,59 @@ export class AwsKmsVault implements Vault {
     return callWithRetry({ ...context, region: this.opts.region, endpoint: this.opts.endpoint }, this.ctx.retry, run);
   }
 
-  /** Every key the vault can see, usable or not (with the reason), in ListKeys / configured order. */
+  /**
+   * Every key the vault can see, usable or not (with the reason), in ListKeys / configured order.
+   * Pipelined: ListAliases runs alongside ListKeys, the next ListKeys page is fetched while the
+   * current page's GetPublicKey calls run, and up to `listConcurrency` GetPublicKey calls are in
+   * flight at any time (a sliding window, not batches that wait for their slowest call).
+   */
   async *list(): AsyncIterable<Listed> {
-    const aliases = await this.aliasesByKey();
-    if (this.opts.keys !== undefined) {
-      const seen = new Set<string>();
-      for (const batch of chunks(this.opts.keys, this.concurrency())) {
-        for (const loaded of await Promise.all(batch.map((id) => this.load(id, aliases)))) {
-          const arn = loaded.result.ok ? loaded.result.key.id : loaded.id;
-          if (seen.has(arn)) continue;
-          seen.add(arn);
-          yield loaded.result;
-        }
+    const aliases = this.aliasesByKey();
+    const ids = this.opts.keys !== undefined ? this.opts.keys : this.listedKeyIds();
+    const limit = this.concurrency();
+    const window: Promise<Loaded>[] = [];
+    const seen = new Set<string>();
+    const source = (Symbol.asyncIterator in ids ? ids : toAsync(ids))[Symbol.asyncIterator]();
+    let exhausted = false;
+    for (;;) {
+      while (!exhausted && window.length < limit) {
+        const next = await source.next();
+        if (next.done === true) exhausted = true;
+        else window.push(this.load(next.value, aliases));
       }
-      return;
+      const head = window.shift();
+      if (head === undefined) return;
+      const loaded = await head;
+      const arn = loaded.result.ok ? loaded.result.key.id : loaded.id;
+      if (seen.has(arn)) continue; // a configured key named twice (id and alias)
+      seen.add(arn);
+      yield loaded.result;
     }
-    let marker: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.call({ operation: 'ListKeys' }, (abortSignal) =>
-          this.client.send(new ListKeysCommand({ Limit: this.opts.listPageSize ?? 100, ...(marker ? { Marker: marker } : {}) }), { abortSignal }),
-        );
-      } catch (e) {
-        throw e instanceof KmsCallFailed ? toSignatoryError(e) : e;
+  }
+
+  /** Key ids from ListKeys, page by page; the next page is requested as soon as one arrives. */
+  private async *listedKeyIds(): AsyncIterable<string> {
+    let next: Promise<ListKeysCommandOutput> | undefined = this.listKeysPage(undefined);
+    while (next !== undefined) {
+      const page: ListKeysCommandOutput = await next;
+      const marker = page.Truncated ? page.NextMarker : undefined;
+      next = marker !== undefined ? this.listKeysPage(marker) : undefined;
+      next?.catch(() => undefined); // awaited on the next turn; no unhandled rejection if the caller stops early
+      for (const k of page.Keys ?? []) {
+        const id = k.KeyArn ?? k.KeyId;
+        if (id !== undefined && id !== '') yield id;
       }
-      const ids = (page.Keys ?? []).map((k) => k.KeyArn ?? k.KeyId ?? '').filter((id) => id !== '');
-      for (const batch of chunks(ids, this.concurrency())) {
-        for (const loaded of await Promise.all(batch.map((id) => this.load(id, aliases)))) yield loaded.result;
-      }
-      marker = page.Truncated ? page.NextMarker : undefined;
-    } while (marker !== undefined);
+    }
+  }
+
+  private async listKeysPage(marker: string | undefined): Promise<ListKeysCommandOutput> {
+    try {
+      return await this.call({ operation: 'ListKeys' }, (abortSignal) =>
+        this.client.send(new ListKeysCommand({ Limit: this.opts.listPageSize ?? 100, ...(marker ? { Marker: marker } : {}) }), { abortSignal }),
+      );
+    } catch (e) {
+      throw e instanceof KmsCallFailed ? toSignatoryError(e) : e;
+    }
   }
 
   /**
@@ -121,7 +143,7 @@ export class AwsKmsVault implements Vault {
   async key(id: string): Promise<AwsKmsKey> {
     const known = this.cache.get(id) ?? [...this.cache.values()].find((k) => k.aliases.includes(id));
     if (known) return known;
-    const loaded = await this.load(id, new Map());
+    const loaded = await this.load(id, Promise.resolve(new Map()));
     if (!loaded.result.ok) throw new SignatoryError('key_not_found', `${id}: ${loaded.result.reason}`);
     return loaded.result.key as AwsKmsKey;
   }
@@ -149,7 +171,7 @@ export class AwsKmsVault implements Vault {
   }
 
   /** GetPublicKey and turn the answer into a key or a reason. Never throws. */
-  private async load(id: string, aliases: ReadonlyMap<string, readonly string[]>): Promise<Loaded> {
+  private async load(id: string, aliasesByArn: Promise<ReadonlyMap<string, readonly string[]>>): Promise<Loaded> {
     const cached = this.cache.get(id);
     if (cached) return { id, result: { ok: true, key: cached } };
     let r;
@@ -169,6 +191,12 @@ export class AwsKmsVault implements Vault {
     if (existing) {
       this.cache.set(id, existing);
       return { id: arn, result: { ok: true, key: existing } };
+    }
+    const aliases = await aliasesByArn;
+    const again = this.cache.get(arn); // another load of the same key finished meanwhile
+    if (again) {
+      this.cache.set(id, again);
+      return { id: arn, result: { ok: true, key: again } };
     }
     try {
       const names = [...(aliases.get(arn) ?? []), ...(id.startsWith('alias/') ? [id] : [])];
@@ -205,8 +233,6 @@ export class AwsKmsVault implements Vault {
   }
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {
+  yield* items;
 }
