@@ -24,9 +24,19 @@ const ADDRESS = process.env.SIGNATORY_ADDRESS || '127.0.0.1:6732';
 const UTILITY = process.env.SIGNATORY_UTILITY_ADDRESS || '127.0.0.1:9583';
 
 const children = [];
-function stopAll(code) {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 200).unref();
+let stopping = false;
+/** Stops signatory first (it finishes signatures in flight), then kms-local, then exits. */
+async function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of [...children].reverse()) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    }
+  }
+  process.exit(code);
 }
 
 function startKmsLocal() {
@@ -131,8 +141,9 @@ async function main() {
       );
     }
   });
-  signatory.once('exit', (code) => {
-    process.stderr.write(`signatory exited (${code})\n`);
+  signatory.once('exit', (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`signatory exited (${code ?? signal})\n`);
     stopAll(code ?? 1);
   });
   process.on('SIGINT', () => stopAll(0));

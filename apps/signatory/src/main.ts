@@ -22,16 +22,21 @@ async function runServe(flags: ServeFlags): Promise<void> {
     version: VERSION,
   });
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
-      logger.info(`Received ${signal}`);
+      // a terminal's Ctrl-C reaches the whole process group, and a supervisor may add its own SIGTERM:
+      // later signals must not cut the graceful shutdown short
+      logger.info(stopping ? `Received ${signal}; already shutting down` : `Received ${signal}`);
+      if (stopping) return;
+      stopping = true;
       daemon.shutdown().then(resolve, (e) => {
         logger.error(`Shutdown failed: ${(e as Error).message}`);
         process.exitCode = 1;
         resolve();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }
 
