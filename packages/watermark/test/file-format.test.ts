@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Decode, blake2b256, watermarkSlot } from '@signatory-ts/core';
@@ -104,17 +104,6 @@ describe('file store and Go Signatory files', () => {
     );
     expect(await store.get(watermarkSlot(CHAIN, PKH, 'attestation'))).toMatchObject({ level: 40 });
     expect(await store.get(watermarkSlot(CHAIN, PKH, 'preattestation'))).toMatchObject({ level: 41 });
-  });
-
-  it('takes over a lock left by a dead process once it is stale, and removes it afterwards', async () => {
-    const lock = `${file()}.lock`;
-    mkdirSync(lock, { recursive: true });
-    const old = new Date(Date.now() - 60_000);
-    utimesSync(lock, old, old);
-    expect(await store.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('1'), signature: 's1' })).toEqual({
-      status: 'committed',
-    });
-    expect(existsSync(lock)).toBe(false);
   });
 
   it('leaves no temporary files behind and creates the directory on first commit', async () => {

@@ -130,7 +130,7 @@ it('a process paused mid-commit keeps its lock: no other process commits a confl
   const store = new FileWatermarkStore({ baseDir: base });
   const slot = watermarkSlot(CHAIN, PKH, 'block');
   // A takes the lock, checks it, then blocks its event loop for 3 s right before the rename —
-  // longer than the 2 s staleness after which the old proper-lockfile store let others take over
+  // longer than the 2 s staleness after which the old lock (proper-lockfile) let others take over
   const a = startWorker('once', base, '10', 'a', '5000', '3000');
   // B1 wants a higher level with a short wait: it fails with the typed error naming A, nothing signed
   const b1 = startWorker('once', base, '11', 'b', '500');
