@@ -2,7 +2,7 @@
  * AwsKmsVault through the real @aws-sdk/client-kms against kms-local (child process, loopback).
  */
 import { createServer } from 'node:net';
-import { CreateAliasCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, ListKeysCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { isSignatoryError, type Listed } from '@signatory-ts/core';
 import { getPkhfromPk, verifySignature } from '@taquito/utils';
 import { AwsKmsVault, type AwsKmsVaultOptions } from '../src';
@@ -64,6 +64,9 @@ describe('list', () => {
     const ok = listed.flatMap((l) => (l.ok ? [l.key] : []));
     const bad = new Map(listed.flatMap((l) => (l.ok ? [] : [[l.id, l.reason] as const])));
     expect(listed).toHaveLength(12 + Object.keys(unusable).length); // 18 keys over 5 pages of 4
+    // pipelined (next page fetched early, a window of 3 calls in flight) yet in ListKeys order
+    const order = (await kms.client.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.map((k) => k.KeyArn);
+    expect(listed.map((l) => (l.ok ? l.key.id : l.id))).toEqual(order);
     for (const [type, keys] of Object.entries(usable)) {
       for (const { arn } of keys) {
         const k = ok.find((x) => x.id === arn);
