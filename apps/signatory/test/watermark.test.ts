@@ -120,3 +120,26 @@ describe('metrics after the run above', () => {
     expect(text).toMatch(/consensus_round_total\{address="tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK",operation_type="attestation",chain_id="Net[^"]+",round="1"\} 50/);
   });
 });
+
+describe('request deadline', () => {
+  it('answers 503 when the KMS is slower than the request deadline; an identical retry then gets the signature stored meanwhile', async () => {
+    const d = await startHarness({ yaml: YAML, keys: [{ secret: P_SK }], requestDeadlineMs: 300, kmsDeadlineMs: 3000 });
+    try {
+      const req = `"${consensus('attestation', 7, 0, 0, freshChain())}"`;
+      d.kms.faults.setLatency(600, 'Sign');
+      const slow = await d.post(P, req);
+      expect(slow.status).toBe(503);
+      expect(JSON.parse(slow.text)[0].msg).toMatch(/request not finished within 300 ms/);
+      await new Promise((r) => setTimeout(r, 800)); // the signing finishes and is persisted, unreleased
+      d.kms.faults.clear();
+      const retry = await d.post(P, req);
+      expect(retry.status).toBe(200);
+      expect(verifySignature(JSON.parse(req), P_PK, JSON.parse(retry.text).signature)).toBe(true);
+      expect(await d.deps.store.get({ chainId: chainName(JSON.parse(req).slice(2, 10)), pkh: P, kind: 'attestation' })).toMatchObject({
+        signature: JSON.parse(retry.text).signature,
+      });
+    } finally {
+      await d.close();
+    }
+  });
+});
