@@ -1,11 +1,12 @@
 import { verifySignature as taquitoVerify } from '@taquito/utils';
 import { b58Encode } from '../src/base58';
 import { concatBytes, fromHex, toHex } from '../src/bytes';
-import { bigIntToBytes, bytesToBigInt, CURVE_ORDER } from '../src/curves';
+import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, ecdsaCurve } from '../src/curves';
 import { DerError, derToCompact } from '../src/der';
 import { encodePublicKey } from '../src/public-key';
 import { parseSecretKey, secretKeyPublicKey, signWithSecretKey } from '../src/secret-key';
-import { encodeGenericSignature, encodeSignature, isHighS, normalizeLowS, parseSignature, verifySignature } from '../src/signature';
+import { createDigestVerifier, encodeGenericSignature, encodeSignature, isHighS, normalizeLowS, parseSignature, verifySignature } from '../src/signature';
+import { blake2b256 } from '../src/hash';
 
 const MSG = Uint8Array.of(0x03, 0xde, 0xad, 0xbe, 0xef);
 const SECP = parseSecretKey('spsk1XYsTqUsd7LaLs9a8qpmCvLVJeLEZEXkeAZS5dwcKgUZhv3cYw');
@@ -154,5 +155,66 @@ describe('verifySignature', () => {
     expect(parseSignature(b58Encode('BLsig', new Uint8Array(96))).curve).toBe('bls');
     expect(parseSignature(b58Encode('sig', raw)).curve).toBeUndefined();
     expect(() => parseSignature('edpkv45regue1bWtuHnCgLU8xWKLwa9qRqv4gimgJKro4LSc3C5VjV')).toThrow(/expected prefix/);
+  });
+});
+
+describe('createDigestVerifier (ECDSA with a cached table for the key point)', () => {
+  it.each([['secp256k1', SECP], ['p256', P256]] as const)(
+    '%s: agrees with noble verify on valid, high-S, tampered, foreign and out-of-range signatures',
+    (curve, sk) => {
+      const pk = secretKeyPublicKey(sk);
+      const verify = createDigestVerifier(pk);
+      const ec = ecdsaCurve(curve);
+      const n = CURVE_ORDER[curve];
+      const other = signWithSecretKey(MSG, curve === 'p256' ? SECP : P256).bytes;
+      const reference = (d: Uint8Array, sig: Uint8Array): boolean => {
+        try {
+          return ec.verify(sig, d, pk.bytes, { lowS: curve === 'secp256k1', prehash: false, format: 'compact' });
+        } catch {
+          return false; // noble throws on r or s out of range
+        }
+      };
+      let accepted = 0;
+      for (let i = 0; i < 24; i++) {
+        const msg = Uint8Array.of(0x03, i, i * 7, 0xff - i);
+        const d = blake2b256(msg);
+        const sig = signWithSecretKey(msg, sk).bytes;
+        const flipped = Uint8Array.from(sig);
+        flipped[i]! ^= 1 << i % 8;
+        const wrongDigest = Uint8Array.from(d);
+        wrongDigest[31 - i]! ^= 0x80;
+        const rPlusN = bytesToBigInt(sig.subarray(0, 32)) + n;
+        const candidates: [Uint8Array, Uint8Array][] = [
+          [d, sig],
+          [d, twin(curve, sig)],
+          [d, flipped],
+          [wrongDigest, sig],
+          [d, other],
+          [d, concatBytes(new Uint8Array(32), sig.subarray(32))],
+          [d, concatBytes(sig.subarray(0, 32), bigIntToBytes(n, 32))],
+          ...(rPlusN < 2n ** 256n ? [[d, concatBytes(bigIntToBytes(rPlusN, 32), sig.subarray(32))] as [Uint8Array, Uint8Array]] : []),
+        ];
+        for (const [digest, s] of candidates) {
+          const ours = verify(digest, s);
+          expect([toHex(digest), toHex(s), ours]).toEqual([toHex(digest), toHex(s), reference(digest, s)]);
+          if (ours) accepted++;
+        }
+        expect(verify(d, sig)).toBe(true);
+        expect(verify(d, twin(curve, sig))).toBe(curve === 'p256');
+      }
+      expect(accepted).toBe(curve === 'p256' ? 48 : 24);
+    },
+  );
+
+  it('accepts a digest whose integer is at or above the group order (reduced mod n, as SEC 1 says)', () => {
+    const pk = secretKeyPublicKey(P256);
+    const ec = ecdsaCurve('p256');
+    const priv = P256.bytes;
+    const verify = createDigestVerifier(pk);
+    for (const d of [new Uint8Array(32).fill(0xff), bigIntToBytes(CURVE_ORDER.p256, 32), bigIntToBytes(CURVE_ORDER.p256 + 5n, 32)]) {
+      const sig = ec.sign(d, priv, { prehash: false }).toBytes('compact');
+      expect(verify(d, sig)).toBe(true);
+      expect(verify(bigIntToBytes(bytesToBigInt(d) - 1n, 32), sig)).toBe(false);
+    }
   });
 });
