@@ -34,7 +34,7 @@ export const DECODE_ERROR_DESCRIPTIONS: Readonly<Record<DecodeErrorReason, strin
   unknown_magic: 'first byte is not a known watermark',
   not_a_sign_request: '0x04: the client-authentication prefix, never signed',
   unknown_tag: 'an operation, contract, key, entrypoint, Micheline or union tag we do not know',
-  tag_not_allowed: 'a known tag that cannot appear here (255 signature_prefix, consensus tags in 0x03, zk rollups)',
+  tag_not_allowed: 'a known tag that cannot appear here (255 signature_prefix, consensus tags in 0x03)',
   bad_option: 'an option presence byte other than 0x00 / 0xff',
   zarith_too_long: 'a Zarith number longer than its field allows',
   zarith_trailing_zero: 'a non-canonical Zarith number (last byte 0x00 after a continuation)',

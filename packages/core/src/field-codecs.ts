@@ -1,6 +1,6 @@
 import type { PrefixName } from './base58';
 import { B58 } from './b58';
-import { readLazyExpr, type Micheline } from './micheline';
+import { readLazyExpr, readMicheline, type Micheline } from './micheline';
 import type { Reader } from './reader';
 import { readMutez, readN, readZ, ZARITH_CAPPED_BYTES } from './zarith';
 
@@ -86,6 +86,17 @@ export const natCapped: FieldCodec = label((r) => readN(r, 'natural number', ZAR
 export const mutez: FieldCodec = label((r) => readMutez(r, 'mutez amount'), 'mutez: Zarith N (max 10 bytes, <= int64), decimal string');
 export const int: FieldCodec = label((r) => readZ(r, 'integer'), 'Zarith Z, decimal string');
 export const lazyExpr: FieldCodec = label((r) => readLazyExpr(r), 'dyn Micheline expression');
+/** A Micheline expression with no length prefix (it ends where its own encoding ends). */
+export const michelineExpr: FieldCodec = label((r) => readMicheline(r), 'Micheline expression (no length prefix)');
+
+/** A boolean: 0x00 false, 0xff true, anything else refused. */
+export const bool: FieldCodec = label((r) => {
+  const at = r.pos;
+  const b = r.u8('boolean');
+  if (b === 0xff) return true;
+  if (b === 0x00) return false;
+  return r.fail('bad_value', 'boolean 0x00 (false) or 0xff (true)', `got 0x${b.toString(16).padStart(2, '0')}`, at);
+}, 'boolean: 0x00 false, 0xff true');
 
 /** A positive natural number (ticket amounts). */
 export const positiveNat: FieldCodec = label((r) => {
@@ -106,6 +117,10 @@ export const dynList = (item: FieldCodec, what: string): FieldCodec =>
 /** A fixed-layout record. */
 export const record = (fields: readonly (readonly [string, FieldCodec])[]): FieldCodec =>
   label((r) => readFields(r, fields, {}), `{ ${fields.map(([n, c]) => `${n}: ${labelOf(c)}`).join('; ')} }`);
+
+/** An unnamed tuple, shown as a JSON array (as Octez prints tuples). */
+export const tuple = (items: readonly FieldCodec[]): FieldCodec =>
+  label((r) => items.map((c) => c(r) ?? null), `[${items.map(labelOf).join(', ')}]`);
 
 /** Reads `fields` in order into `into`, leaving out absent options. */
 export function readFields(

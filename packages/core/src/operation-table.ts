@@ -2,6 +2,7 @@ import { readBlockHeader } from './block';
 import { CONSENSUS_CONTENT_NAMES, CONSENSUS_TAGS, readConsensusContent } from './consensus';
 import {
   ballotVote,
+  bool,
   blsProof,
   contract,
   dynHex,
@@ -15,6 +16,7 @@ import {
   int31,
   label,
   lazyExpr,
+  michelineExpr,
   mutez,
   nat,
   natCapped,
@@ -28,6 +30,7 @@ import {
   readFields,
   record,
   trailingSignature,
+  tuple,
   u16,
   u8,
   union,
@@ -66,6 +69,35 @@ export const MANAGER_HEADER: FieldList = [
 
 const protocolHash = hash('P', 32, 'protocol hash');
 const rollup = hash('sr1', 20, 'smart rollup address');
+
+/**
+ * ZK rollups (Octez zk_rollup_*_repr.ml; layouts checked against the octez-codec dump of Seoul,
+ * unchanged in Ushuaia). A scalar is a BLS12-381 Fr element, 32 bytes; a state is dyn(list of
+ * scalars). The rollup address (20 bytes) and the ticket hash (32 bytes) are shown as hex.
+ */
+const zkScalar = rawHex(32, 'BLS12-381 scalar');
+const zkState = (what: string): FieldCodec => dynList(zkScalar, what);
+const zkRollup = rawHex(20, 'ZK rollup address');
+const circuitName = dynString('ZK rollup circuit name');
+/** One L2 operation: op_code, price { ticket hash, Z amount }, L1 destination, rollup, payload scalars. */
+const zkL2Operation = record([
+  ['op_code', int31],
+  ['price', record([['id', rawHex(32, 'ticket hash')], ['amount', int]])],
+  ['l1_dst', pkh],
+  ['rollup_id', zkRollup],
+  ['payload', zkState('ZK rollup operation payload')],
+]);
+/** The ticket an L2 operation carries: tag 0 none (null), tag 1 { contents, ty, ticketer }. */
+const zkTicket = label(
+  union(
+    {
+      0: label(() => null, 'none'),
+      1: record([['contents', michelineExpr], ['ty', michelineExpr], ['ticketer', contract]]),
+    },
+    'ZK rollup ticket',
+  ),
+  'ticket: 0x00 none (null), or 0x01 { contents: Micheline; ty: Micheline; ticketer: contract_id }',
+);
 
 /** An inlined consensus operation (denunciations): dyn(branch ‖ tag ‖ content ‖ signature). */
 const inlinedConsensus: FieldCodec = label(
@@ -298,9 +330,28 @@ export const USHUAIA_OPERATIONS: readonly OperationSpec[] = [
       ]),
     ],
   ]),
-  refuse(250, 'zk_rollup_origination', true, 'ZK rollups are disabled on mainnet; not decoded'),
-  refuse(251, 'zk_rollup_publish', true, 'ZK rollups are disabled on mainnet; not decoded'),
-  refuse(252, 'zk_rollup_update', true, 'ZK rollups are disabled on mainnet; not decoded'),
+  m(250, 'zk_rollup_origination', [
+    ['public_parameters', dynHex('ZK rollup public parameters')],
+    ['circuits_info', dynList(tuple([circuitName, enumeration(['public', 'private', 'fee'], 'ZK rollup circuit flag')]), 'ZK rollup circuits info')],
+    ['init_state', zkState('ZK rollup initial state')],
+    ['nb_ops', int31],
+  ], 'ZK rollups are disabled on mainnet'),
+  m(251, 'zk_rollup_publish', [
+    ['zk_rollup', zkRollup],
+    ['op', dynList(tuple([zkL2Operation, zkTicket]), 'ZK rollup operations')],
+  ], 'ZK rollups are disabled on mainnet'),
+  m(252, 'zk_rollup_update', [
+    ['zk_rollup', zkRollup],
+    [
+      'update',
+      record([
+        ['pending_pis', dynList(tuple([circuitName, record([['new_state', zkState('new state')], ['fee', zkScalar], ['exit_validity', bool]])]), 'pending public inputs')],
+        ['private_pis', dynList(tuple([circuitName, record([['new_state', zkState('new state')], ['fee', zkScalar]])]), 'private public inputs')],
+        ['fee_pi', record([['new_state', zkState('fee new state')]])],
+        ['proof', dynHex('ZK rollup proof')],
+      ]),
+    ],
+  ], 'ZK rollups are disabled on mainnet'),
   refuse(255, 'signature_prefix', false, 'only in signed, injected operations, never in a sign request'),
 ];
 

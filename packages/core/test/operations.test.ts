@@ -159,10 +159,9 @@ describe('operation list rules', () => {
     expect(reasonOf('03' + BRANCH + ballot + delegation)).toBe('bad_batch');
   });
   it('accepts a batch of manager operations', () => expect(generic(delegation + delegation + delegation).operations).toHaveLength(3));
-  it('refuses signature_prefix (255), consensus tags and ZK rollups in a 0x03 request', () => {
+  it('refuses signature_prefix (255) and consensus tags in a 0x03 request', () => {
     expect(reasonOf('03' + BRANCH + 'ff03' + rep('00', 32))).toBe('tag_not_allowed');
     for (const t of ['14', '15', '17', '28', '29']) expect(reasonOf('03' + BRANCH + t + rep('00', 42))).toBe('tag_not_allowed');
-    expect(reasonOf('03' + BRANCH + 'fa' + managerHeader())).toBe('tag_not_allowed');
   });
   it('refuses retired and unknown tags', () => {
     for (const t of ['07', '16', '96', 'fd']) expect(reasonOf('03' + BRANCH + t + rep('00', 40))).toBe('unknown_tag');
