@@ -16,17 +16,8 @@ const bs58check = require('bs58check').default ?? require('bs58check');
 const SEED = 0x5167a7;
 const OUT = path.join(__dirname, '..', 'test', 'vectors', 'taquito-operations.json');
 
-// mulberry32: small seeded PRNG, so the file is reproducible
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// seeded PRNG (mulberry32, shared with the property test), so the file is reproducible
+const { prng } = require('./mutate');
 const rand = prng(SEED);
 const int = (lo, hi) => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = (xs) => xs[int(0, xs.length - 1)];
