@@ -1,4 +1,5 @@
 import { GetPublicKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KMSClientConfig, type ListKeysCommandOutput } from '@aws-sdk/client-kms';
+import type { AwsKmsConfig } from '@signatory-ts/config';
 import { publicKeyFromSpki, SignatoryError, type Listed, type Vault } from '@signatory-ts/core';
 import { callWithRetry, type RetryOptions } from './call-with-retry';
 import { explainKmsFailure, KmsCallFailed, toSignatoryError, type KmsCallContext } from './kms-failure';
@@ -6,18 +7,10 @@ import { AwsKmsKey, type KmsSigningContext } from './kms-key';
 import { SIGNING_BY_KEY_SPEC, unusableKeySpec } from './key-spec';
 
 /**
- * `driver: awskms` settings (the config package hands over its validated `config` node, which has
- * this shape) plus tuning knobs with safe defaults.
+ * `driver: awskms` settings as the config package validated them, plus tuning knobs with safe
+ * defaults.
  */
-export interface AwsKmsVaultOptions {
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
-  readonly sessionToken?: string;
-  readonly region?: string;
-  /** KMS endpoint URL, e.g. a local KMS. */
-  readonly endpoint?: string;
-  /** Only these keys (key ids, key ARNs, `alias/...` or alias ARNs) instead of every key in the region. */
-  readonly keys?: readonly string[];
+export interface AwsKmsVaultOptions extends AwsKmsConfig {
   /** Time for one KMS operation including retries (ms). Default 5000. */
   readonly deadlineMs?: number;
   /** Per-attempt HTTP request timeout (ms). Default 3000. */
