@@ -1,7 +1,7 @@
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
 import { createSigner, type Signer, type SignerLogger } from '@signatory-ts/signer';
-import { FileWatermarkStore, MemoryWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
+import { FileWatermarkStore, MemoryWatermarkStore, type WatermarkIoObserver, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface DaemonDeps {
@@ -23,8 +23,9 @@ export interface BuildOptions {
 }
 
 /** The watermark store `watermark.driver` names (file by default, under base_dir). */
-export function openWatermarkStore(config: Config): WatermarkStore {
-  return config.watermark.driver === 'mem' ? new MemoryWatermarkStore() : new FileWatermarkStore({ baseDir: config.baseDir });
+export function openWatermarkStore(config: Config, onIo?: WatermarkIoObserver): WatermarkStore {
+  if (config.watermark.driver === 'mem') return new MemoryWatermarkStore();
+  return new FileWatermarkStore({ baseDir: config.baseDir, ...(onIo !== undefined ? { onIo } : {}) });
 }
 
 /** config -> vaults, watermark store, metrics and the signer (vaults listed once). */
@@ -35,9 +36,9 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     logger.info('Initializing vault', { vault: vc.driver, vault_name: name });
     vaults.push(await options.openVault(name, vc));
   }
-  const store = openWatermarkStore(config);
-  logger.info('Initializing watermark backend', { backend: store.name });
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
+  const store = openWatermarkStore(config, metrics.watermarkIo);
+  logger.info('Initializing watermark backend', { backend: store.name });
   const signer = await createSigner({
     vaults,
     policies: config.tezos,

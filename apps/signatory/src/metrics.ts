@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SignerEvents } from '@signatory-ts/signer';
+import type { WatermarkIoObserver } from '@signatory-ts/watermark';
 import { STATUS_BY_CODE } from './http-errors';
 
 /**
@@ -14,6 +15,8 @@ export interface Metrics {
   readonly authenticationFailures: Counter<'status' | 'auth_method' | 'client_ip'>;
   /** The signer's events, turned into series. */
   readonly events: SignerEvents;
+  /** The file watermark store's reads and writes, turned into the watermark_io_* series. */
+  readonly watermarkIo: WatermarkIoObserver;
 }
 
 export interface MetricsOptions {
@@ -24,6 +27,8 @@ export interface MetricsOptions {
 
 /** 1 ms ×2^k, k = 0..9: watermark_operation_duration_seconds. */
 const WATERMARK_BUCKETS = Array.from({ length: 10 }, (_, k) => 0.001 * 2 ** k);
+/** 0.1 ms ×2^k, k = 0..13: watermark_io_latency_seconds. */
+const WATERMARK_IO_BUCKETS = Array.from({ length: 14 }, (_, k) => 0.0001 * 2 ** k);
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
@@ -99,6 +104,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: WATERMARK_BUCKETS,
     ...reg,
   });
+  const watermarkIoOps = new Counter({
+    name: 'watermark_io_operations_total',
+    help: 'Watermark storage operations (file store: chain file read, write, create), by result.',
+    labelNames: ['backend', 'operation', 'table_name', 'result'] as const,
+    ...reg,
+  });
+  const watermarkIoLatency = new Histogram({
+    name: 'watermark_io_latency_seconds',
+    help: 'Watermark storage operation time (a write includes both fsyncs), seconds.',
+    labelNames: ['backend', 'operation', 'table_name'] as const,
+    buckets: WATERMARK_IO_BUCKETS,
+    ...reg,
+  });
+  const watermarkIoErrors = new Counter({
+    name: 'watermark_io_errors_total',
+    help: 'Failed watermark storage operations, by error type (errno code, corrupt, lock).',
+    labelNames: ['backend', 'error_type', 'table_name', 'operation'] as const,
+    ...reg,
+  });
   const buildInfo = new Gauge({
     name: 'signatory_build_info',
     help: 'Build information (always 1).',
@@ -131,5 +155,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       watermarkRejections.inc({ address: e.pkh, operation_type: e.requestKind, chain_id: e.chainId, reason: e.reason });
     },
   };
-  return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, events };
+  const watermarkIo: WatermarkIoObserver = ({ operation, seconds, error }) => {
+    const labels = { backend: 'file', operation, table_name: '' };
+    watermarkIoOps.inc({ ...labels, result: error === undefined ? 'success' : 'error' });
+    watermarkIoLatency.observe(labels, seconds);
+    if (error !== undefined) watermarkIoErrors.inc({ backend: 'file', error_type: error, table_name: '', operation });
+  };
+  return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, events, watermarkIo };
 }

@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -42,7 +42,7 @@ export class WatermarkLockError extends SignatoryError {
 const HOST = hostname();
 const BOOT_ID = (() => {
   try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   } catch {
     return undefined; // not Linux: a lock from before a reboot needs its pid to be dead (or an operator)
   }
@@ -76,8 +76,9 @@ function holderIsDead(r: LockRecord): boolean {
 
 export interface HeldLock {
   /** Throws unless the lock file still holds this lock's record. */
-  assertHeld(): Promise<void>;
-  release(): Promise<void>;
+  assertHeld(): void;
+  /** Removes the lock file, after checking that it is still this lock. */
+  release(): void;
 }
 
 type Attempt = { held: true } | { held: false; holder: LockRecord | undefined; problem?: string };
@@ -99,15 +100,15 @@ export class FileLock {
     const text = JSON.stringify(record);
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
-      const a = await this.attempt(text, record);
+      const a = this.attempt(text, record);
       if (a.held) break;
       if (Date.now() >= deadline) throw this.refusal(a);
       await sleep(5 + Math.random() * 10);
     }
-    const assertHeld = async () => {
+    const assertHeld = () => {
       let current: string;
       try {
-        current = await fs.readFile(this.lockFile, 'utf8');
+        current = fs.readFileSync(this.lockFile, 'utf8');
       } catch (e) {
         current = `(${(e as Error).message})`;
       }
@@ -117,23 +118,23 @@ export class FileLock {
     };
     return {
       assertHeld,
-      release: async () => {
-        await assertHeld();
-        await fs.unlink(this.lockFile);
+      release: () => {
+        assertHeld();
+        fs.unlinkSync(this.lockFile);
       },
     };
   }
 
   /** One try: take the lock if free, take it over if its holder is dead, else report the holder. */
-  private async attempt(text: string, record: LockRecord): Promise<Attempt> {
-    if (await this.create(this.lockFile, text)) return { held: true };
-    const holder = await this.readRecord(this.lockFile);
+  private attempt(text: string, record: LockRecord): Attempt {
+    if (this.create(this.lockFile, text)) return { held: true };
+    const holder = this.readRecord(this.lockFile);
     if (holder === 'gone') return { held: false, holder: undefined }; // released meanwhile: try again
     if (holder === undefined) return { held: false, holder, problem: 'exists but holds no lock record (empty or foreign)' };
     if (!holderIsDead(holder)) return { held: false, holder };
     // the holder is dead: remove its lock, serialized with every other process doing the same
-    if (!(await this.create(this.takeoverFile, JSON.stringify({ ...record, token: `${record.token}-takeover` })))) {
-      const taker = await this.readRecord(this.takeoverFile);
+    if (!this.create(this.takeoverFile, JSON.stringify({ ...record, token: `${record.token}-takeover` }))) {
+      const taker = this.readRecord(this.takeoverFile);
       if (taker !== 'gone' && (taker === undefined || holderIsDead(taker))) {
         return {
           held: false,
@@ -146,12 +147,12 @@ export class FileLock {
     try {
       // only the takeover holder removes a dead holder's lock, and a dead holder never releases it:
       // it is still the same lock file we looked at
-      const again = await this.readRecord(this.lockFile);
+      const again = this.readRecord(this.lockFile);
       if (again !== 'gone' && again !== undefined && again.token === holder.token && holderIsDead(again)) {
-        await fs.unlink(this.lockFile);
+        fs.unlinkSync(this.lockFile);
       }
     } finally {
-      await fs.unlink(this.takeoverFile);
+      fs.unlinkSync(this.takeoverFile);
     }
     return this.attempt(text, record);
   }
@@ -178,23 +179,23 @@ export class FileLock {
   }
 
   /** Creates `file` with `text` only if it does not exist; false when it does. Never half-written. */
-  private async create(file: string, text: string): Promise<boolean> {
+  private create(file: string, text: string): boolean {
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    await fs.writeFile(tmp, text, { mode: 0o640, flag: 'wx' });
+    fs.writeFileSync(tmp, text, { mode: 0o640, flag: 'wx' });
     try {
-      await fs.link(tmp, file);
+      fs.linkSync(tmp, file);
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw new WatermarkLockError(file, `cannot be created: ${(e as Error).message}`);
     } finally {
-      await fs.unlink(tmp);
+      fs.unlinkSync(tmp);
     }
   }
 
-  private async readRecord(file: string): Promise<LockRecord | undefined | 'gone'> {
+  private readRecord(file: string): LockRecord | undefined | 'gone' {
     try {
-      return parseRecord(await fs.readFile(file, 'utf8'));
+      return parseRecord(fs.readFileSync(file, 'utf8'));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       return undefined; // EISDIR (an older signer's lock directory) and the like: not ours to remove

@@ -54,3 +54,16 @@ export interface WatermarkStore {
   reset?(slot: Slot): Promise<boolean>;
   close?(): Promise<void>;
 }
+
+/**
+ * One storage operation of a store, for metrics (Go Signatory's `watermark_io_*`): `read` a
+ * stored record, `write` over an existing one, `create` a new one; `error` is set when it failed
+ * (an errno code such as `EACCES`, `corrupt` for an unreadable file, `lock` for a lost lock).
+ */
+export interface WatermarkIoEvent {
+  readonly operation: 'read' | 'write' | 'create';
+  readonly seconds: number;
+  readonly error?: string;
+}
+
+export type WatermarkIoObserver = (event: WatermarkIoEvent) => void;

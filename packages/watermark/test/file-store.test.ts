@@ -1,14 +1,85 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FileWatermarkStore } from '../src';
+import { b58Encode, watermarkSlot } from '@signatory-ts/core';
+import { FileWatermarkStore, WatermarkFileError, type WatermarkIoEvent } from '../src';
 import { describeWatermarkStore } from './store-conformance';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-describeWatermarkStore('FileWatermarkStore', async () => {
+const tempDir = () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'wm-'));
   dirs.push(dir);
-  return new FileWatermarkStore({ baseDir: dir });
+  return dir;
+};
+
+describeWatermarkStore('FileWatermarkStore', async () => new FileWatermarkStore({ baseDir: tempDir() }));
+
+const CHAIN = 'NetXo5iVw1vBoxM';
+const pkhs = Array.from({ length: 20 }, (_, i) => b58Encode('tz3', new Uint8Array(20).fill(i + 1)));
+const mark = (level: number, tag = 0) => ({ level, round: 0, digest: new Uint8Array(32).fill(tag), signature: `sig${level}/${tag}` });
+
+describe('FileWatermarkStore group commit and I/O events', () => {
+  let base: string;
+  let events: WatermarkIoEvent[];
+  let store: FileWatermarkStore;
+  beforeEach(() => {
+    base = tempDir();
+    events = [];
+    store = new FileWatermarkStore({ baseDir: base, onIo: (e) => events.push(e) });
+  });
+  const ops = () => events.map((e) => `${e.operation}${e.error === undefined ? '' : `:${e.error}`}`);
+
+  it('writes concurrent commits of many keys on one chain as one group, each with its own mark', async () => {
+    const results = await Promise.all(pkhs.map((pkh, i) => store.commit(watermarkSlot(CHAIN, pkh, 'attestation'), mark(100 + i))));
+    expect(results).toEqual(pkhs.map(() => ({ status: 'committed' })));
+    // the 20 commits arrived before the first write began: one lock, one read, one write for all
+    expect(ops()).toEqual(['read', 'create']);
+    const fresh = new FileWatermarkStore({ baseDir: base });
+    for (const [i, pkh] of pkhs.entries()) {
+      expect(await fresh.get(watermarkSlot(CHAIN, pkh, 'attestation'))).toMatchObject({ level: 100 + i, signature: `sig${100 + i}/0` });
+    }
+  });
+
+  it('compares commits of one group in arrival order: one of two conflicting marks wins, a replay gets the winner', async () => {
+    const slot = watermarkSlot(CHAIN, pkhs[0]!, 'block');
+    await store.commit(slot, mark(1));
+    const [a, b, c, d] = await Promise.all([
+      store.commit(slot, mark(5, 1)),
+      store.commit(slot, mark(5, 2)),
+      store.commit(slot, { ...mark(5, 1), signature: 'another signature' }),
+      store.commit(slot, mark(6, 3)),
+    ]);
+    expect(a).toEqual({ status: 'committed' });
+    expect(b).toMatchObject({ status: 'rejected', stored: { level: 5 } });
+    expect(c).toEqual({ status: 'replay', signature: 'sig5/1' });
+    expect(d).toEqual({ status: 'committed' });
+    expect(await store.get(slot)).toMatchObject({ level: 6, signature: 'sig6/3' });
+  });
+
+  it('reports each read and write, create for a new chain file, and error types for a corrupt or unreadable file', async () => {
+    const slot = watermarkSlot(CHAIN, pkhs[0]!, 'block');
+    await store.commit(slot, mark(1));
+    await store.commit(slot, mark(2));
+    await store.get(slot);
+    expect(ops()).toEqual(['read', 'create', 'read', 'write', 'read']);
+    expect(events.every((e) => e.seconds >= 0 && e.seconds < 5)).toBe(true);
+
+    const file = path.join(base, 'watermark_v2', `${CHAIN}.json`);
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.slice(0, 10));
+    events = [];
+    await expect(store.commit(slot, mark(3))).rejects.toBeInstanceOf(WatermarkFileError);
+    expect(ops()).toEqual(['read:corrupt']);
+
+    // a chain file that cannot be read at all: the errno code is the error type
+    const other = watermarkSlot('NetXdQprcVkpaWU', pkhs[0]!, 'block');
+    mkdirSync(store.fileFor(other));
+    events = [];
+    await expect(store.commit(other, mark(1))).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('EISDIR') });
+    expect(ops()).toEqual(['read:EISDIR']);
+
+    writeFileSync(file, good);
+    expect(await store.get(slot)).toMatchObject({ level: 2 });
+  });
 });
