@@ -3,6 +3,8 @@
 // latency), for a tz3 attestation stream (watermarked, file store, levels rising per worker on its own
 // chain) and a tz3 generic stream, against a floor measured in the same run: the same number of KMS
 // Sign calls (blake2b digest, DIGEST mode) made directly with the AWS SDK at the same concurrency.
+// The three streams run interleaved in rounds; it also prints the CPU each process spent per request
+// (from /proc), which tells where the time of a 2-core machine goes.
 // Goal: signatory adds <= 2 ms at p99 and keeps >= 70% of the floor's throughput.
 // Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
 // Usage: node bench/sign.js [requests=2000] [concurrency=8]
@@ -19,6 +21,7 @@ const { blake2b256, publicKeyFromSpki, pkhOf, fromHex } = require('../packages/c
 
 const N = Number(process.argv[2] ?? 2000);
 const C = Number(process.argv[3] ?? 8);
+const ROUND = 250; // requests per stream per round
 const LOG = process.env.SIGNATORY_LOG ?? 'warn';
 const ROOT = join(__dirname, '..');
 const CREDS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
@@ -62,24 +65,45 @@ function post(port, pkh, hex) {
   });
 }
 
-/** Runs `n` calls of `task(worker, i)` with `c` workers; returns throughput and latency percentiles. */
-async function measure(n, c, task) {
-  const lat = [];
+/** CPU seconds (user + system) a process has used so far; Linux /proc, else NaN. */
+function cpuSeconds(pid) {
+  try {
+    const f = require('node:fs').readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** One stream's running totals: latencies, seconds spent, CPU seconds per process. */
+function stream(name, task) {
+  return { name, task, lat: [], secs: 0, cpu: new Map() };
+}
+
+/** Runs `n` calls of `s.task(worker, i)` with `c` workers, adding latencies, time and CPU to `s`. */
+async function runChunk(s, n, c, procs) {
+  const cpu0 = procs.map(([, pid]) => cpuSeconds(pid));
   let next = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: c }, async (_, w) => {
       for (let i = next++; i < n; i = next++) {
-        const s = process.hrtime.bigint();
-        await task(w, i);
-        lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+        const t = process.hrtime.bigint();
+        await s.task(w, i);
+        s.lat.push(Number(process.hrtime.bigint() - t) / 1e6);
       }
     }),
   );
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  lat.sort((a, b) => a - b);
+  s.secs += Number(process.hrtime.bigint() - t0) / 1e9;
+  procs.forEach(([name, pid], i) => s.cpu.set(name, (s.cpu.get(name) ?? 0) + cpuSeconds(pid) - cpu0[i]));
+}
+
+/** Throughput, p50, p99 and CPU ms per request of a stream. */
+function summary(s) {
+  const lat = [...s.lat].sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { rps: n / secs, p50: q(0.5), p99: q(0.99) };
+  const cpu = [...s.cpu].map(([name, secs]) => `${name} ${((1000 * secs) / lat.length).toFixed(2)}`).join(', ');
+  return { rps: lat.length / s.secs, p50: q(0.5), p99: q(0.99), cpu };
 }
 
 const fmt = (r) => `${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms`;
@@ -113,19 +137,25 @@ async function main() {
     const floorCall = () => client.send(new SignCommand({ KeyId: keyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
     const levels = new Array(C).fill(0);
 
-    // warm up every path (connections, JIT)
-    await measure(200, C, () => floorCall());
-    await measure(200, C, () => post(port, pkh, TRANSACTION));
-    await measure(200, C, (w) => post(port, pkh, attestation(0x1000 + w, ++levels[w])));
+    const procs = [['bench client', process.pid], ['signatory', sig.pid], ['kms-local', kms.child.pid]];
+    const streams = [
+      stream('floor', () => floorCall()),
+      stream('generic', () => post(port, pkh, TRANSACTION)),
+      stream('attestation', (w) => post(port, pkh, attestation(0x1000 + w, ++levels[w]))),
+    ];
+    // warm up every path (connections, JIT), then interleave the three streams in rounds so that a
+    // change in the machine's load during the run weighs on all three alike
+    for (const s of streams) await runChunk(stream(s.name, s.task), 200, C, procs);
+    for (let done = 0; done < N; done += ROUND) {
+      for (const s of streams) await runChunk(s, Math.min(ROUND, N - done), C, procs);
+    }
+    const [floor, generic, att] = streams.map(summary);
 
-    const floor = await measure(N, C, () => floorCall());
-    const generic = await measure(N, C, () => post(port, pkh, TRANSACTION));
-    const att = await measure(N, C, (w) => post(port, pkh, attestation(0x1000 + w, ++levels[w])));
-
-    console.log(`sign bench: ${N} requests, concurrency ${C}, tz3 (P-256) key, kms-local without added latency, file watermark store, --log ${LOG}`);
+    console.log(`sign bench: ${N} requests per stream in rounds of ${ROUND}, concurrency ${C}, tz3 (P-256) key, kms-local without added latency, file watermark store, --log ${LOG}`);
     console.log(`floor       (SDK -> kms-local Sign)               ${fmt(floor)}`);
     console.log(`generic     (POST /keys -> signatory -> KMS) ${fmt(generic)}`);
     console.log(`attestation (POST /keys -> signatory -> KMS) ${fmt(att)}`);
+    console.log(`CPU ms per request  floor: ${floor.cpu}\n                    generic: ${generic.cpu}\n                    attestation: ${att.cpu}`);
     for (const [name, r] of [['generic', generic], ['attestation', att]]) {
       console.log(
         `${name.padEnd(11)} throughput ${((100 * r.rps) / floor.rps).toFixed(0)}% of floor (goal >= 70%), p99 added ${(r.p99 - floor.p99).toFixed(2)} ms (goal <= 2 ms), p50 added ${(r.p50 - floor.p50).toFixed(2)} ms`,

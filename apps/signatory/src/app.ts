@@ -10,7 +10,7 @@ export interface AppDeps {
   readonly logger: SignerLogger;
   /** Largest accepted request body, bytes (default 64 KiB; a 0x03 batch of 150 transactions is ~17 KiB of hex). */
   readonly bodyLimit?: number;
-  /** A sign request that has not finished after this many ms gets 503 (default 10 000). */
+  /** A sign request that has not finished after this many ms gets 500 (default 10 000). */
   readonly requestDeadlineMs?: number;
 }
 
@@ -76,6 +76,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   // access log (Signatory's "<METHOD> <path>" line)
   app.use((req, res, next) => {
+    if (logger.isLevelEnabled?.('info') === false) return next();
     const start = new Date();
     const t0 = performance.now();
     res.on('finish', () => {

@@ -11,7 +11,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   policy_denied: 403,
   key_not_found: 404,
   watermark_rejected: 409,
-  vault_unavailable: 503,
+  vault_unavailable: 500, // Go Signatory answers a KMS failure with 500; Octez clients treat both alike
   config_invalid: 500,
   internal: 500,
 };

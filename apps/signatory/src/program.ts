@@ -40,7 +40,7 @@ export function buildProgram(actions: ProgramActions): Command {
     .description('Run the signer')
     .option('--no-list', 'do not log the list of keys at start-up')
     .option('--kms-deadline-ms <ms>', 'time one KMS call may take, retries included', positiveInt, 5000)
-    .option('--request-deadline-ms <ms>', 'time one sign request may take before 503', positiveInt, 10000)
+    .option('--request-deadline-ms <ms>', 'time one sign request may take before it fails (500)', positiveInt, 10000)
     .action(async (_opts: object, command: Command) => {
       await actions.serve(command.optsWithGlobals<ServeFlags>());
     });

@@ -124,7 +124,7 @@ describe('crash and shutdown safety with real processes', () => {
     const down = await post(s.url, block(2, 0, 0, chain));
     const took = Date.now() - t0;
     await admin(null);
-    expect(down.status).toBe(503);
+    expect(down.status).toBe(500);
     expect(took).toBeLessThan(3000);
     expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved
     expect((await post(s.url, block(2, 0, 0, chain))).status).toBe(200);

@@ -92,11 +92,11 @@ describe('POST /keys/:pkh follows the status table of Go Signatory (signatory.md
     expect(r.text).toBe(failure('watermark validation failed'));
   });
 
-  it('a KMS Sign failure -> 503 with the reason, and the level stays free for the next try', async () => {
+  it('a KMS Sign failure -> 500 (as Go Signatory) with the reason, and the level stays free for the next try', async () => {
     h.kms.faults.failNext(50, 'DisabledException', { operations: ['Sign'] });
     const r = await h.post(W, `"${block(90, 0)}"`);
     h.kms.faults.clear();
-    expect(r.status).toBe(503);
+    expect(r.status).toBe(500);
     expect(JSON.parse(r.text)[0].msg).toMatch(/Disabled/);
     expect((await h.post(W, `"${block(90, 0)}"`)).status).toBe(200);
   });

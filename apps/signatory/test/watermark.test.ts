@@ -122,13 +122,13 @@ describe('metrics after the run above', () => {
 });
 
 describe('request deadline', () => {
-  it('answers 503 when the KMS is slower than the request deadline; an identical retry then gets the signature stored meanwhile', async () => {
+  it('answers 500 when the KMS is slower than the request deadline; an identical retry then gets the signature stored meanwhile', async () => {
     const d = await startHarness({ yaml: YAML, keys: [{ secret: P_SK }], requestDeadlineMs: 300, kmsDeadlineMs: 3000 });
     try {
       const req = `"${consensus('attestation', 7, 0, 0, freshChain())}"`;
       d.kms.faults.setLatency(600, 'Sign');
       const slow = await d.post(P, req);
-      expect(slow.status).toBe(503);
+      expect(slow.status).toBe(500);
       expect(JSON.parse(slow.text)[0].msg).toMatch(/request not finished within 300 ms/);
       await new Promise((r) => setTimeout(r, 800)); // the signing finishes and is persisted, unreleased
       d.kms.faults.clear();

@@ -67,6 +67,7 @@ function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boo
   const P = Point.fromBytes(publicKey); // on-curve, not infinity: checked once
   if (precompute) P.precompute(KEY_WINDOW);
   const n = CURVE_ORDER[curve];
+  const { Fp } = Point;
   return (digest, sig) => {
     if (sig.length !== 64 || digest.length !== 32) return false;
     const { r, s } = halves(sig);
@@ -79,7 +80,11 @@ function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boo
       const u1 = Fn.create(Fn.create(bytesToBigInt(digest)) * si);
       const u2 = Fn.create(r * si);
       const R = Point.BASE.multiplyUnsafe(u1).add(P.multiplyUnsafe(u2));
-      return !R.is0() && Fn.create(R.x) === r;
+      if (R.is0()) return false;
+      // R.x mod n == r without converting R to affine (a field inversion): x = X/Z, and x mod n is
+      // r exactly when x is r or r + n (the latter only possible when r + n < p)
+      if (Fp.eql(R.X, Fp.mul(r, R.Z))) return true;
+      return r + n < Fp.ORDER && Fp.eql(R.X, Fp.mul(r + n, R.Z));
     } catch {
       return false;
     }

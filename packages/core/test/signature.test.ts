@@ -206,6 +206,35 @@ describe('createDigestVerifier (ECDSA with a cached table for the key point)', (
     },
   );
 
+  it.each(['secp256k1', 'p256'] as const)(
+    '%s: accepts a signature whose point R has x >= n (r = x - n), as noble does, and refuses r = x',
+    (curve) => {
+      // Built backwards, as no random signature would ever hit it (x >= n has probability ~2^-128):
+      // pick a curve point R with x in [n, p), s = 1 and a digest e, then solve R = e·G + r·Q for Q.
+      const { Point } = ecdsaCurve(curve);
+      const { Fp, Fn } = Point;
+      const n = CURVE_ORDER[curve];
+      let R: InstanceType<typeof Point> | undefined;
+      for (let x = n + 1n; R === undefined; x++) {
+        try {
+          R = Point.fromBytes(concatBytes(Uint8Array.of(0x02), bigIntToBytes(x, 32)));
+        } catch {
+          // x^3 + ax + b is not a square: try the next x
+        }
+      }
+      expect(R.x >= n && R.x < Fp.ORDER).toBe(true);
+      const r = R.x - n;
+      const e = 0x1234567890abcdefn;
+      const Q = R.subtract(Point.BASE.multiply(e)).multiply(Fn.inv(r));
+      const pk = { curve, bytes: Q.toBytes(true) } as const;
+      const digest = bigIntToBytes(e, 32);
+      const sig = concatBytes(bigIntToBytes(r, 32), bigIntToBytes(1n, 32));
+      expect(ecdsaCurve(curve).verify(sig, digest, pk.bytes, { prehash: false, lowS: false, format: 'compact' })).toBe(true);
+      expect(createDigestVerifier(pk)(digest, sig)).toBe(true);
+      expect(createDigestVerifier(pk)(digest, concatBytes(bigIntToBytes(r + 1n, 32), bigIntToBytes(1n, 32)))).toBe(false);
+    },
+  );
+
   it('accepts a digest whose integer is at or above the group order (reduced mod n, as SEC 1 says)', () => {
     const pk = secretKeyPublicKey(P256);
     const ec = ecdsaCurve('p256');

@@ -88,6 +88,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   const inflight = new Set<Promise<unknown>>();
 
   function logRequest(level: 'error' | 'info' | 'debug', msg: string, input: SignInput, req: DecodedRequest | undefined, extra: LogFields = {}): void {
+    if (log.isLevelEnabled?.(level) === false) return; // a line nobody reads costs nothing
     const f: LogFields = { pkh: input.pkh };
     if (input.clientPkh !== undefined) f.client_pkh = input.clientPkh;
     if (req !== undefined) {
