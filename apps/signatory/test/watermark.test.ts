@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { b58Encode, fromHex, parseSecretKey, secretKeyPublicKey, encodePublicKey } from '@signatory-ts/core';
 import { verifySignature } from '@taquito/utils';
@@ -118,6 +118,19 @@ describe('metrics after the run above', () => {
     expect(text).toMatch(/sign_handler_request_duration_milliseconds_bucket\{le="10",address="tz3/);
     expect(text).toMatch(/watermark_operations_total\{result="rejected",backend="file",request_type="block"\}/);
     expect(text).toMatch(/consensus_round_total\{address="tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK",operation_type="attestation",chain_id="Net[^"]+",round="1"\} 50/);
+    // the file store's reads and writes: one create per chain file the run made, at least one read
+    // per request
+    const io = await byName('watermark_io_operations_total');
+    const ioCount = (operation: string) => io.find((v) => v.labels.operation === operation && v.labels.result === 'success')?.value ?? 0;
+    expect(io.every((v) => v.labels.backend === 'file' && v.labels.table_name === '')).toBe(true);
+    const chainFiles = (await readdir(path.join(h.baseDir, 'watermark_v2'))).filter((n) => n.endsWith('.json'));
+    expect(chainFiles.length).toBeGreaterThanOrEqual(2);
+    expect(ioCount('create')).toBe(chainFiles.length);
+    expect(ioCount('read')).toBeGreaterThanOrEqual(100);
+    expect(io.filter((v) => v.labels.result === 'error')).toEqual([]);
+    expect(text).toMatch(/watermark_io_latency_seconds_bucket\{le="0\.0001",backend="file",operation="create",table_name=""\}/);
+    expect(text).toContain(`watermark_io_latency_seconds_count{backend="file",operation="create",table_name=""} ${chainFiles.length}`);
+    expect(text).toContain('# TYPE watermark_io_errors_total counter');
   });
 });
 
