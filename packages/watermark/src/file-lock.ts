@@ -50,6 +50,18 @@ const BOOT_ID = (() => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const PROCESS_NONCE = randomBytes(8).toString('hex');
+let uniqueCounter = 0;
+
+/**
+ * A string no other call, in this process or any other, returns: pid, a random nonce drawn once
+ * per process (a recycled pid gets another), and a counter. For lock tokens and temporary file
+ * names; cheaper than random bytes on every commit.
+ */
+export function uniqueSuffix(): string {
+  return `${process.pid}.${PROCESS_NONCE}.${++uniqueCounter}`;
+}
+
 function parseRecord(text: string): LockRecord | undefined {
   try {
     const r = JSON.parse(text) as Partial<LockRecord>;
@@ -96,7 +108,7 @@ export class FileLock {
   }
 
   async acquire(): Promise<HeldLock> {
-    const record: LockRecord = { pid: process.pid, hostname: HOST, token: randomBytes(16).toString('hex'), ...(BOOT_ID ? { bootId: BOOT_ID } : {}) };
+    const record: LockRecord = { pid: process.pid, hostname: HOST, token: uniqueSuffix(), ...(BOOT_ID ? { bootId: BOOT_ID } : {}) };
     const text = JSON.stringify(record);
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
@@ -180,7 +192,7 @@ export class FileLock {
 
   /** Creates `file` with `text` only if it does not exist; false when it does. Never half-written. */
   private create(file: string, text: string): boolean {
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${uniqueSuffix()}.tmp`);
     fs.writeFileSync(tmp, text, { mode: 0o640, flag: 'wx' });
     try {
       fs.linkSync(tmp, file);

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { b58Decode, compareWatermark, SignatoryError, type Mark, type Slot } from '@signatory-ts/core';
@@ -14,7 +13,7 @@ import {
   type ChainMarks,
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
-import { FileLock, WatermarkLockError } from './file-lock';
+import { FileLock, uniqueSuffix, WatermarkLockError } from './file-lock';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 
 export interface FileWatermarkStoreOptions {
@@ -69,7 +68,9 @@ export class FileWatermarkStore implements WatermarkStore {
   private readonly onIo: WatermarkIoObserver | undefined;
   /** One writer per chain file in this process, so only other processes contend for the file lock. */
   private readonly fileLocks = new KeyedLock();
-  /** Commits waiting for the next group write of their chain file. */
+  /** Chain ids and key hashes already checked (base58 with its checksum is not free; a signer sees a few). */
+  private readonly checked = new Set<string>();
+    /** Commits waiting for the next group write of their chain file. */
   private readonly pending = new Map<string, Pending[]>();
 
   constructor(options: FileWatermarkStoreOptions) {
@@ -84,11 +85,15 @@ export class FileWatermarkStore implements WatermarkStore {
       ['chain id', slot.chainId, ['Net']],
       ['key hash', slot.pkh, ['tz1', 'tz2', 'tz3', 'tz4']],
     ] as const) {
+      const key = `${prefixes[0]}:${text}`;
+      if (this.checked.has(key)) continue;
       try {
         b58Decode(text, prefixes);
       } catch (e) {
         throw new SignatoryError('bad_request', `watermark slot: invalid ${what}: ${(e as Error).message}`);
       }
+      if (this.checked.size >= 4096) this.checked.clear();
+      this.checked.add(key);
     }
     return path.join(this.dir, `${slot.chainId}.json`);
   }
@@ -199,7 +204,7 @@ export class FileWatermarkStore implements WatermarkStore {
     const operation = exists ? 'write' : 'create';
     const t0 = performance.now();
     try {
-      const tmp = path.join(this.dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      const tmp = path.join(this.dir, `.${path.basename(file)}.${uniqueSuffix()}.tmp`);
       const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o640);
       try {
         try {
@@ -229,7 +234,11 @@ export class FileWatermarkStore implements WatermarkStore {
   }
 
   private observe(operation: 'read' | 'write' | 'create', t0: number, error?: string): void {
-    this.onIo?.({ operation, seconds: (performance.now() - t0) / 1000, ...(error === undefined ? {} : { error }) });
+    try {
+      this.onIo?.({ operation, seconds: (performance.now() - t0) / 1000, ...(error === undefined ? {} : { error }) });
+    } catch {
+      // a metrics observer must not turn a durable commit into a failure
+    }
   }
 
   /** Runs `fn` holding the cross-process lock on `file` (callers hold this process's lock on it). */
