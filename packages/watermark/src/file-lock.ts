@@ -1,16 +1,15 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import path from 'node:path';
 import { SignatoryError } from '@signatory-ts/core';
 
 /**
  * A cross-process lock for processes on ONE host, that is never taken from a live holder.
  *
- * The lock is the file `<target>.lock`, holding `{pid, hostname, token, bootId}`. It is taken by
- * writing that record to a temporary file and hard-linking it to the lock path: `link` fails with
- * EEXIST when the lock exists (like `open(O_CREAT|O_EXCL)`), and a lock file is never seen
- * half-written. A lock is taken over only when its hostname is this host's and its holder is dead
+ * The lock is `<target>.lock`, a symbolic link whose target is the record `{pid, hostname, token,
+ * bootId}` as JSON. `symlink` fails with EEXIST when the lock exists (like `open(O_CREAT|O_EXCL)`),
+ * and the record is part of the link, so a lock is never seen half-written. A regular file holding
+ * a record (what earlier versions wrote) is read the same way. A lock is taken over only when its hostname is this host's and its holder is dead
  * (`process.kill(pid, 0)` gives ESRCH, or it was taken before the last reboot). A live holder —
  * however long it is paused — keeps the lock; waiters give up after `timeoutMs` with a
  * WatermarkLockError, having changed nothing.
@@ -86,6 +85,16 @@ function holderIsDead(r: LockRecord): boolean {
   }
 }
 
+/** A lock's record: a symbolic link's target (what this signer makes), or a regular file's text (earlier versions). */
+function readLockText(file: string): string {
+  try {
+    return fs.readlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EINVAL') return fs.readFileSync(file, 'utf8'); // not a link
+    throw e;
+  }
+}
+
 export interface HeldLock {
   /** Throws unless the lock file still holds this lock's record. */
   assertHeld(): void;
@@ -120,7 +129,7 @@ export class FileLock {
     const assertHeld = () => {
       let current: string;
       try {
-        current = fs.readFileSync(this.lockFile, 'utf8');
+        current = readLockText(this.lockFile);
       } catch (e) {
         current = `(${(e as Error).message})`;
       }
@@ -190,24 +199,24 @@ export class FileLock {
     );
   }
 
-  /** Creates `file` with `text` only if it does not exist; false when it does. Never half-written. */
+  /**
+   * Creates `file` holding `text` only if it does not exist; false when it does. The lock is a
+   * symbolic link whose target is the record: one system call makes it, it is never seen
+   * half-written, and no temporary file is needed.
+   */
   private create(file: string, text: string): boolean {
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${uniqueSuffix()}.tmp`);
-    fs.writeFileSync(tmp, text, { mode: 0o640, flag: 'wx' });
     try {
-      fs.linkSync(tmp, file);
+      fs.symlinkSync(text, file);
       return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw new WatermarkLockError(file, `cannot be created: ${(e as Error).message}`);
-    } finally {
-      fs.unlinkSync(tmp);
     }
   }
 
   private readRecord(file: string): LockRecord | undefined | 'gone' {
     try {
-      return parseRecord(fs.readFileSync(file, 'utf8'));
+      return parseRecord(readLockText(file));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
       return undefined; // EISDIR (an older signer's lock directory) and the like: not ours to remove

@@ -30,6 +30,7 @@ export interface FileWatermarkStoreOptions {
 }
 
 const fsync = promisify(fs.fsync);
+const rename = promisify(fs.rename);
 
 interface Pending {
   readonly slot: Slot;
@@ -56,10 +57,10 @@ const CHAIN_FILE = /^Net[1-9A-HJ-NP-Za-km-z]+\.json$/;
  * - a missing file means "no marks yet"; an empty, truncated or malformed file is refused with a
  *   WatermarkFileError (never reset), so nothing is signed until an operator looks.
  *
- * The small file operations (read, open, write, rename, the lock's link and unlink) are
- * synchronous: on a local disk they take microseconds, less than a thread-pool round trip. The
- * two fsyncs, which wait for the disk, run on the thread pool, so the event loop keeps serving
- * other requests while a commit is flushed.
+ * The small file operations (read, open, write, the lock's symlink and unlink) are synchronous:
+ * on a local disk they take microseconds, less than a thread-pool round trip. The two fsyncs and
+ * the rename, which wait for the disk or its journal, run on the thread pool, so the event loop
+ * keeps serving other requests while a commit is flushed.
  */
 export class FileWatermarkStore implements WatermarkStore {
   readonly name = 'file';
@@ -215,7 +216,7 @@ export class FileWatermarkStore implements WatermarkStore {
         }
         // always true while the lock works as designed; a cheap last check before the commit point
         assertHeld();
-        fs.renameSync(tmp, file);
+        await rename(tmp, file); // a rename waits for the journal: off the event loop, like the fsyncs
       } catch (e) {
         fs.rmSync(tmp, { force: true });
         throw e;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { watermarkSlot } from '@signatory-ts/core';
@@ -29,6 +29,8 @@ const deadPid = (() => {
   return r.pid!;
 })();
 const record = (pid: number, host = hostname(), extra: object = {}) => JSON.stringify({ pid, hostname: host, token: 'theirs', ...extra });
+/** The lock is a symbolic link (dangling: its target is the record), which existsSync would not see. */
+const present = (p: string) => lstatSync(p, { throwIfNoEntry: false }) !== undefined;
 const store = () => new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 200 });
 
 async function refusal(p: Promise<unknown>): Promise<WatermarkLockError> {
@@ -52,7 +54,7 @@ it("a dead process's lock on this host is taken over, and released after the com
   writeFileSync(lock, record(deadPid));
   expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
   expect(await store().get(slot)).toEqual(expect.objectContaining({ level: 5 }));
-  expect(existsSync(lock)).toBe(false);
+  expect(present(lock)).toBe(false);
 });
 
 it('a lock from another host is never taken over, even with a pid dead here', async () => {
@@ -85,7 +87,7 @@ it('a lock file without a lock record (empty, or an older signer’s lock direct
   rmSync(lock);
   mkdirSync(lock);
   await refusal(store().commit(slot, mark(5)));
-  expect(existsSync(lock)).toBe(true);
+  expect(present(lock)).toBe(true);
   expect(existsSync(file)).toBe(false);
 });
 
@@ -95,7 +97,7 @@ it('a takeover left behind by a process that died mid-takeover is refused, namin
   const e = await refusal(store().commit(slot, mark(5)));
   expect(e.message).toContain(`${lock}.takeover`);
   expect(e.message).toContain('delete both files');
-  expect(existsSync(lock)).toBe(true);
+  expect(present(lock)).toBe(true);
   expect(existsSync(file)).toBe(false);
 });
 
@@ -104,5 +106,33 @@ it('commits in one process queue for the lock instead of refusing each other', a
   const results = await Promise.all([1, 2, 3, 4, 5].map((l) => s.commit(slot, mark(l))));
   expect(results).toEqual(Array(5).fill({ status: 'committed' }));
   expect((await s.get(slot))!.level).toBe(5);
-  expect(existsSync(lock)).toBe(false);
+  expect(present(lock)).toBe(false);
+});
+
+it('the lock is a symbolic link whose target is the holder record, there while the file is read and written', async () => {
+  const seen: string[] = [];
+  const s = new FileWatermarkStore({
+    baseDir: base,
+    onIo: () => {
+      if (lstatSync(lock).isSymbolicLink()) seen.push(readlinkSync(lock));
+    },
+  });
+  expect(await s.commit(slot, mark(5))).toEqual({ status: 'committed' });
+  expect(seen).toHaveLength(2); // the read and the create, both under the lock
+  for (const target of seen) expect(JSON.parse(target)).toMatchObject({ pid: process.pid, hostname: hostname() });
+  expect(present(lock)).toBe(false);
+});
+
+it("a dead process's symbolic-link lock is taken over too", async () => {
+  symlinkSync(record(deadPid), lock);
+  expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
+  expect(present(lock)).toBe(false);
+});
+
+it("a live process's symbolic-link lock is waited for and refused, never removed", async () => {
+  symlinkSync(record(process.pid), lock);
+  const e = await refusal(store().commit(slot, mark(5)));
+  expect(e.holder).toMatchObject({ pid: process.pid });
+  expect(readlinkSync(lock)).toBe(record(process.pid));
+  expect(existsSync(file)).toBe(false);
 });
