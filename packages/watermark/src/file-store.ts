@@ -111,8 +111,9 @@ export class FileWatermarkStore implements WatermarkStore {
       return new Promise((resolve, reject) => {
         const queue = this.pending.get(file);
         if (queue !== undefined) return queue.push({ slot, next, resolve, reject });
-        this.pending.set(file, [{ slot, next, resolve, reject }]);
-        void this.fileLocks.run(file, () => this.flush(file));
+        const group = [{ slot, next, resolve, reject }];
+        this.pending.set(file, group);
+        void this.fileLocks.run(file, () => this.flush(file, group));
       });
     } catch (e) {
       return Promise.reject(e);
@@ -120,9 +121,8 @@ export class FileWatermarkStore implements WatermarkStore {
   }
 
   /** Writes every commit queued for `file` so far as one group (runs holding this process's file lock). */
-  private async flush(file: string): Promise<void> {
-    const group = this.pending.get(file) ?? [];
-    this.pending.delete(file);
+  private async flush(file: string, group: Pending[]): Promise<void> {
+    if (this.pending.get(file) === group) this.pending.delete(file); // later commits start a new group
     try {
       const results = await this.crossProcessLocked(file, async (assertHeld) => {
         const { marks, exists } = this.read(file);
@@ -167,6 +167,8 @@ export class FileWatermarkStore implements WatermarkStore {
 
   async reset(slot: Slot): Promise<boolean> {
     const file = this.fileFor(slot);
+    // commits issued after this reset must not join a group queued before it (they would be undone)
+    this.pending.delete(file);
     return this.fileLocks.run(file, () =>
       this.crossProcessLocked(file, async (assertHeld) => {
         const { marks, exists } = this.read(file);

@@ -82,4 +82,18 @@ describe('FileWatermarkStore group commit and I/O events', () => {
     writeFileSync(file, good);
     expect(await store.get(slot)).toMatchObject({ level: 2 });
   });
+
+  it('a commit issued after reset() is not undone by that reset (found in review)', async () => {
+    const slot = watermarkSlot(CHAIN, pkhs[0]!, 'block');
+    const other = watermarkSlot(CHAIN, pkhs[1]!, 'block');
+    await store.commit(slot, mark(5, 1));
+    const a = store.commit(other, mark(1, 9)); // opens a group
+    const r = store.reset(slot); // queued behind it
+    const b = store.commit(slot, mark(6, 1)); // issued after the reset
+    expect(await a).toEqual({ status: 'committed' });
+    expect(await r).toBe(true);
+    expect(await b).toEqual({ status: 'committed' });
+    expect(await store.get(slot)).toMatchObject({ level: 6 });
+    expect((await store.commit(slot, mark(6, 2))).status).toBe('rejected');
+  });
 });
