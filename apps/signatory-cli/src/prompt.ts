@@ -33,8 +33,8 @@ export function promptHidden(question: string, input: NodeJS.ReadStream = proces
       }
       data.fill(0);
     };
+    input.setRawMode(true); // echo off before the question: a paste right after it is never echoed
     output.write(question);
-    input.setRawMode(true);
     input.resume();
     input.on('data', onData);
   });
