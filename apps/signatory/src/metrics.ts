@@ -159,7 +159,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     const labels = { backend: 'file', operation, table_name: '' };
     watermarkIoOps.inc({ ...labels, result: error === undefined ? 'success' : 'error' });
     watermarkIoLatency.observe(labels, seconds);
-    if (error !== undefined) watermarkIoErrors.inc({ backend: 'file', error_type: error, table_name: '', operation });
+    if (error !== undefined) watermarkIoErrors.inc({ ...labels, error_type: error });
   };
   return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, events, watermarkIo };
 }

@@ -9,10 +9,10 @@ import { SignatoryError } from '@signatory-ts/core';
  * The lock is `<target>.lock`, a symbolic link whose target is the record `{pid, hostname, token,
  * bootId}` as JSON. `symlink` fails with EEXIST when the lock exists (like `open(O_CREAT|O_EXCL)`),
  * and the record is part of the link, so a lock is never seen half-written. A regular file holding
- * a record (what earlier versions wrote) is read the same way. A lock is taken over only when its hostname is this host's and its holder is dead
- * (`process.kill(pid, 0)` gives ESRCH, or it was taken before the last reboot). A live holder —
- * however long it is paused — keeps the lock; waiters give up after `timeoutMs` with a
- * WatermarkLockError, having changed nothing.
+ * a record (what earlier versions wrote) is read the same way. A lock is taken over only when its
+ * hostname is this host's and its holder is dead (`process.kill(pid, 0)` gives ESRCH, or it was
+ * taken before the last reboot). A live holder — however long it is paused — keeps the lock;
+ * waiters give up after `timeoutMs` with a WatermarkLockError, having changed nothing.
  *
  * Taking over a dead holder's lock is itself serialized by `<target>.lock.takeover` (taken the same
  * way), so two waiters can never both remove a lock and one of them remove a live holder's. A

@@ -181,25 +181,18 @@ export class FileWatermarkStore implements WatermarkStore {
 
   private read(file: string): { marks: ChainMarks; exists: boolean } {
     const t0 = performance.now();
-    let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      const marks = parseChainMarks(fs.readFileSync(file, 'utf8'), file);
+      this.observe('read', t0);
+      return { marks, exists: true };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
         this.observe('read', t0);
         return { marks: {}, exists: false };
       }
       this.observe('read', t0, ioErrorType(e));
+      if (e instanceof WatermarkFileError) throw e;
       throw new SignatoryError('internal', `cannot read watermark file ${file}: ${(e as Error).message}`, { cause: e });
-    }
-    try {
-      const marks = parseChainMarks(text, file);
-      this.observe('read', t0);
-      return { marks, exists: true };
-    } catch (e) {
-      this.observe('read', t0, ioErrorType(e));
-      throw e;
     }
   }
 
