@@ -73,6 +73,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // gorilla/mux matches paths exactly: /KEYS/… and /keys/…/ are 404 there, so here too
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   // access log (Signatory's "<METHOD> <path>" line)
   app.use((req, res, next) => {

@@ -48,6 +48,7 @@ describe('POST /keys/:pkh follows the status table of Go Signatory (signatory.md
   const rows: { name: string; pkh: () => string; body: () => string; status: number; msg: string | RegExp }[] = [
     { name: 'bad pkh in the URL', pkh: () => 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvg', body: () => `"${TRANSACTION}"`, status: 400, msg: /invalid key hash in URL: .*checksum/i },
     { name: 'a pkh that is not a key hash at all', pkh: () => 'hello', body: () => `"${TRANSACTION}"`, status: 400, msg: /invalid key hash in URL/ },
+    { name: 'a 16 000-character pkh (refused by length, not base58-decoded)', pkh: () => 'tz1' + '1'.repeat(16_000), body: () => `"${TRANSACTION}"`, status: 400, msg: /invalid key hash in URL: .*\(16003 characters\) is too long for tz1, tz2, tz3, tz4/ },
     { name: 'empty body', pkh: () => W, body: () => '', status: 400, msg: /request body is not JSON/ },
     { name: 'body a raw byte', pkh: () => W, body: () => '\x03', status: 400, msg: /request body is not JSON/ },
     { name: 'body a JSON number', pkh: () => W, body: () => '3', status: 400, msg: 'request body must be a JSON string of hex, got number' },
@@ -124,6 +125,19 @@ describe('GET routes', () => {
     const r = await h.get('/authorized_keys');
     expect(r.status).toBe(200);
     expect(r.text).toBe('{}\n');
+  });
+  it('GET /keys/<16 000 characters> -> 400 refused by length (quadratic base58 decoding never runs)', async () => {
+    const r = await h.get(`/keys/${'z'.repeat(16_000)}`);
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text)[0].msg).toMatch(/\(16000 characters\) is too long/);
+  });
+  it('routes are case-sensitive and strict about a trailing slash, as Go Signatory (gorilla/mux): 404', async () => {
+    for (const p of [`/KEYS/${W}`, `/Keys/${W}`, `/keys/${W}/`, '/authorized_keys/', '/AUTHORIZED_KEYS']) {
+      const r = await h.get(p);
+      expect([p, r.status, r.text]).toEqual([p, 404, '404 page not found\n']);
+    }
+    expect((await fetch(`${h.url}/keys/${W}/`, { method: 'POST', body: `"${TRANSACTION}"` })).status).toBe(404);
+    expect((await h.get(`/keys/${W}`)).status).toBe(200);
   });
   it('unknown path -> Go text 404; known path, wrong method -> 405 with an empty body', async () => {
     const r = await h.get('/known_keys');

@@ -64,13 +64,27 @@ export function b58Encode(prefix: PrefixName, payload: Uint8Array): string {
 }
 
 /**
+ * The longest base58check text a prefix can produce: prefix, payload and the 4-byte checksum, at
+ * log(256)/log(58) characters a byte (a leading zero byte is one character, fewer than that).
+ */
+export function maxB58Length(prefix: PrefixName): number {
+  return Math.ceil(((prefixBytes[prefix].length + PREFIXES[prefix].length + 4) * Math.log(256)) / Math.log(58));
+}
+
+/**
  * Decodes a base58check string and checks it carries one of the expected prefixes with the
- * right payload length. Errors say which part was wrong: checksum, prefix or length.
+ * right payload length. Errors say which part was wrong: length, checksum, prefix or payload
+ * length. Text longer than any expected prefix can produce is refused before decoding: base58
+ * decoding is quadratic in the length, and this text often comes from the network.
  */
 export function b58Decode<P extends PrefixName>(
   text: string,
   expected: readonly P[],
 ): { prefix: P; payload: Uint8Array } {
+  const max = Math.max(...expected.map(maxB58Length));
+  if (text.length > max) {
+    throw new TypeError(`${JSON.stringify(text.slice(0, 40) + '…')} (${text.length} characters) is too long for ${expected.join(', ')}: at most ${max}`);
+  }
   let raw: Uint8Array;
   try {
     raw = bs58check.decode(text);
