@@ -3,7 +3,7 @@ import { SignatoryError } from '@signatory-ts/core';
 import type { SignerLogger } from '@signatory-ts/signer';
 import { createApp } from './app';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
-import { listen, type Listening } from './listen';
+import { defaultMaxConnections, listen, type Listening } from './listen';
 import { createUtilityApp } from './utility-app';
 
 export interface ServeOptions {
@@ -16,7 +16,16 @@ export interface ServeOptions {
   /** Time allowed for requests in flight at shutdown, ms (default 10 000, as Go Signatory). */
   readonly shutdownGraceMs?: number;
   readonly version?: string;
+  /** Connections the signing listener holds at once (default: from the open-files limit). */
+  readonly maxConnections?: number;
+  /** Connections one client address may hold on the signing listener (default 128). */
+  readonly maxClientConnections?: number;
+  /** Time a client has to send a whole request, ms (default 5000). */
+  readonly readTimeoutMs?: number;
 }
+
+/** The utility listener serves a scraper and a health checker: a few connections are plenty. */
+const UTILITY_CONNECTIONS = 32;
 
 export interface Daemon {
   readonly deps: DaemonDeps;
@@ -84,9 +93,24 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
   });
   const utilityApp = createUtilityApp({ registry: deps.metrics.registry, vaults: deps.vaults, shuttingDown: () => shuttingDown });
-  const main = await listen(app, config.server.address);
-  logger.info(`HTTP server is listening for connections on ${main.address}`);
-  const utility = await listen(utilityApp, config.server.utilityAddress);
+  const limits = {
+    maxConnections: options.maxConnections ?? defaultMaxConnections(UTILITY_CONNECTIONS),
+    maxClientConnections: options.maxClientConnections ?? 128,
+    readTimeoutMs: options.readTimeoutMs ?? 5000,
+    onError: (e: Error) => logger.error(`Listener error: ${e.message}`),
+  };
+  const main = await listen(app, config.server.address, { ...limits, setting: 'server.address' });
+  logger.info(`HTTP server is listening for connections on ${main.address}`, {
+    max_connections: limits.maxConnections,
+    max_client_connections: limits.maxClientConnections,
+    read_timeout_ms: limits.readTimeoutMs,
+  });
+  const utility = await listen(utilityApp, config.server.utilityAddress, {
+    ...limits,
+    setting: 'server.utility_address',
+    maxConnections: UTILITY_CONNECTIONS,
+    maxClientConnections: UTILITY_CONNECTIONS / 2,
+  });
   logger.info(`Utility HTTP server is listening for connections on ${utility.address}`);
 
   let stopping: Promise<void> | undefined;

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { RequestListener, ServerResponse } from 'node:http';
+import { SignatoryError } from '@signatory-ts/core';
 
 /** `host:port` (host empty = every interface, `[v6]` bracketed) -> what net.listen takes. */
 export function parseListenAddress(text: string): { host: string | undefined; port: number } {
@@ -20,30 +22,97 @@ export interface Listening {
   destroy(): void;
 }
 
+export interface ListenOptions {
+  /** The setting the address came from (`server.address`), named in errors. */
+  readonly setting?: string;
+  /** Most connections open at once; more are closed as they arrive. */
+  readonly maxConnections?: number;
+  /** Most connections one client address may hold open; more from it are closed as they arrive. */
+  readonly maxClientConnections?: number;
+  /**
+   * Time a client has to send a whole request, headers and body, ms. A connection that sends
+   * nothing, or a body that trickles, is answered 408 and closed after it. Handling time is not
+   * counted: the app bounds that with its own deadline.
+   */
+  readonly readTimeoutMs?: number;
+  /** Errors of the listening socket once bound (EMFILE on accept, …): reported here, never thrown. */
+  readonly onError?: (e: Error) => void;
+}
+
+/** The soft open-files limit of this process (Linux), or undefined where it cannot be read. */
+export function openFilesLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m === null || m[1] === 'unlimited' ? undefined : Number(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The connection cap of the signing listener: three quarters of the open-files limit less the
+ * utility listener's connections, so the KMS client's sockets, watermark files and logs always
+ * have descriptors left (an exhausted limit fails every consensus request, not just new clients).
+ */
+export function defaultMaxConnections(utilityConnections: number, limit = openFilesLimit()): number {
+  return Math.max(16, Math.floor((limit ?? 4096) * 0.75) - utilityConnections);
+}
+
+const LISTEN_ERRORS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the address is already in use: another process (another signatory?) listens there; stop it, or choose a free port',
+  EACCES: 'permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a port above 1023',
+  EADDRNOTAVAIL: 'no interface of this host has that address; use 127.0.0.1, 0.0.0.0 or one of its own addresses',
+  ENOTFOUND: 'the host name does not resolve; use an IP address',
+};
+
 /** Binds `handler` to `address` and resolves once listening. */
-export function listen(handler: RequestListener, address: string): Promise<Listening> {
+export function listen(handler: RequestListener, address: string, options: ListenOptions = {}): Promise<Listening> {
   const { host, port } = parseListenAddress(address);
   let closing = false;
   // once closing, every response tells the client to close its connection, so keep-alive sockets end with their request
   const open = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const readTimeout = options.readTimeoutMs ?? 5000;
+  // Node checks request timeouts on this interval (default 30 s): check often enough that the timeout holds
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, readTimeout) }, (req, res) => {
     if (closing) res.setHeader('connection', 'close');
     open.add(res);
     res.on('close', () => open.delete(res));
     handler(req, res);
   });
-  // no timeout on requests here: the app enforces its own request deadline
+  server.requestTimeout = readTimeout;
+  server.headersTimeout = readTimeout;
   // longer than clients keep idle sockets (Node's agent: 5 s), so a client never reuses a socket we just closed
   server.keepAliveTimeout = 65_000;
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
+  const perClient = options.maxClientConnections ?? Number.POSITIVE_INFINITY;
+  const byClient = new Map<string, number>();
   const sockets = new Set<Socket>();
   server.on('connection', (s) => {
+    const client = (s.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const held = byClient.get(client) ?? 0;
+    if (held >= perClient) {
+      s.destroy();
+      return;
+    }
+    byClient.set(client, held + 1);
     sockets.add(s);
-    s.on('close', () => sockets.delete(s));
+    s.on('close', () => {
+      sockets.delete(s);
+      const n = byClient.get(client)! - 1;
+      if (n === 0) byClient.delete(client);
+      else byClient.set(client, n);
+    });
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      const why = LISTEN_ERRORS[e.code ?? ''];
+      const where = options.setting !== undefined ? ` (${options.setting})` : '';
+      reject(why === undefined ? e : new SignatoryError('config_invalid', `cannot listen on ${address}${where}: ${why}`));
+    });
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
+      // an accept that fails (out of file descriptors) must not crash the signer: Node keeps listening
+      server.on('error', (e) => options.onError?.(e));
       const a = server.address() as AddressInfo;
       const shown = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
       resolve({

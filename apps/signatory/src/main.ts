@@ -19,6 +19,9 @@ async function runServe(flags: ServeFlags): Promise<void> {
     list: flags.list,
     signDeadlineMs: flags.kmsDeadlineMs,
     requestDeadlineMs: flags.requestDeadlineMs,
+    ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+    maxClientConnections: flags.maxClientConnections,
+    readTimeoutMs: flags.readTimeoutMs,
     version: VERSION,
   });
   await new Promise<void>((resolve) => {

@@ -12,6 +12,9 @@ export interface ServeFlags extends GlobalOptions {
   list: boolean;
   kmsDeadlineMs: number;
   requestDeadlineMs: number;
+  maxConnections?: number;
+  maxClientConnections: number;
+  readTimeoutMs: number;
 }
 
 export interface ProgramActions {
@@ -21,7 +24,7 @@ export interface ProgramActions {
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer (milliseconds)');
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
 };
 
@@ -41,6 +44,9 @@ export function buildProgram(actions: ProgramActions): Command {
     .option('--no-list', 'do not log the list of keys at start-up')
     .option('--kms-deadline-ms <ms>', 'time one KMS call may take, retries included', positiveInt, 5000)
     .option('--request-deadline-ms <ms>', 'time one sign request may take before it fails (500)', positiveInt, 10000)
+    .option('--max-connections <n>', 'connections the signing listener holds at once (default: 3/4 of the open-files limit)', positiveInt)
+    .option('--max-client-connections <n>', 'connections one client address may hold on the signing listener', positiveInt, 128)
+    .option('--read-timeout-ms <ms>', 'time a client has to send a whole request, headers and body (408 after)', positiveInt, 5000)
     .action(async (_opts: object, command: Command) => {
       await actions.serve(command.optsWithGlobals<ServeFlags>());
     });

@@ -22,8 +22,10 @@ export interface Proc {
   exited: Promise<number | null>;
 }
 
-export function run(args: string[], stream: 'stdout' | 'stderr'): Proc {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs node with `args` (under `wrap`, e.g. `['prlimit', '--nofile=1024:1024']`, when given). */
+export function run(args: string[], stream: 'stdout' | 'stderr', wrap: readonly string[] = []): Proc {
+  const [cmd, ...pre] = [...wrap, process.execPath];
+  const child = spawn(cmd!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
   const rl = readline.createInterface({ input: child[stream]! });
@@ -112,8 +114,8 @@ export async function writeConfig(file: string, o: { baseDir: string; kmsUrl: st
   );
 }
 
-export async function startSignatory(configFile: string, extra: string[] = []): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
-  const proc = run([SIGNATORY_BIN, 'serve', '-c', configFile, ...extra], 'stderr');
+export async function startSignatory(configFile: string, extra: string[] = [], wrap: readonly string[] = []): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
+  const proc = run([SIGNATORY_BIN, 'serve', '-c', configFile, ...extra], 'stderr', wrap);
   const m = await proc.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
   const u = await proc.waitFor(/Utility HTTP server is listening for connections on (\S+)"/);
   return { proc, url: `http://${m[1]}`, utilityUrl: `http://${u[1]}` };

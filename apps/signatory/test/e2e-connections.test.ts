@@ -1,0 +1,143 @@
+import { request } from 'node:http';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { consensus } from './payloads';
+import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+
+// Real processes on loopback: an attacker on 127.0.0.2 (or more addresses), a baker on 127.0.0.1.
+let dir: string;
+let kms: { proc: Proc; url: string };
+let keys: KmsKey[];
+let configFile: string;
+const started: Proc[] = [];
+const held: Socket[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'signatory-conn-'));
+  kms = await startKms(path.join(dir, 'kms'));
+  keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519']);
+  configFile = path.join(dir, 'signatory.yaml');
+  await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
+});
+afterEach(() => {
+  for (const s of held.splice(0)) s.destroy();
+});
+afterAll(async () => {
+  for (const p of started) await stop(p, 'SIGKILL');
+  await stop(kms.proc);
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function signatory(extra: string[] = [], wrap: string[] = []) {
+  const s = await startSignatory(configFile, extra, wrap);
+  started.push(s.proc);
+  return s;
+}
+
+/** A baker's attestation from 127.0.0.1 (node's http with its own source address, no keep-alive). */
+function attest(url: string, level: number, localAddress = '127.0.0.1'): Promise<{ status: number; text: string }> {
+  const body = JSON.stringify(consensus('attestation', level, 0));
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/keys/${keys[0]!.pkh}`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Opens `n` connections from `localAddress` that start a sign request and never finish its body; counts those the server closes. */
+function slowBodies(url: string, n: number, localAddress: string): { closed: () => number } {
+  const { hostname, port } = new URL(url);
+  let closed = 0;
+  for (let i = 0; i < n; i++) {
+    const s = connect({ host: hostname, port: Number(port), localAddress });
+    held.push(s);
+    s.on('error', () => undefined);
+    s.on('connect', () => s.write(`POST /keys/${keys[0]!.pkh} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"03`));
+    s.on('close', () => closed++);
+  }
+  return { closed: () => closed };
+}
+
+describe('connection limits (real daemon under an open-files limit of 1024)', () => {
+  it('one address holding 1000 slow bodies gets 128 connections; a baker on another address still signs', async () => {
+    const s = await signatory(['--read-timeout-ms', '600000'], ['prlimit', '--nofile=1024:1024']);
+    const line = await s.proc.waitFor(/HTTP server is listening/);
+    expect(line.input).toMatch(/max_client_connections=128\b/);
+    expect(line.input).toMatch(/max_connections=736\b/); // 3/4 of 1024, less the utility listener's 32
+    const attack = slowBodies(s.url, 1000, '127.0.0.2');
+    // the server closes every connection past the 128th from that address as it arrives
+    await waitUntil(() => attack.closed() >= 1000 - 128);
+    for (let level = 1; level <= 5; level++) {
+      const r = await attest(s.url, level);
+      expect([r.status, r.text]).toEqual([200, expect.stringMatching(/^\{"signature":"edsig/)]);
+    }
+    expect(attack.closed()).toBe(1000 - 128); // the attacker's 128 are still held: nothing else was dropped
+  });
+
+  it('many addresses together reach the total cap, and the daemon neither crashes nor stops serving once they leave', async () => {
+    const s = await signatory(['--read-timeout-ms', '600000', '--max-connections', '300'], ['prlimit', '--nofile=1024:1024']);
+    const attacks = ['127.0.0.3', '127.0.0.4', '127.0.0.5'].map((a) => slowBodies(s.url, 128, a));
+    await waitUntil(() => attacks.reduce((n, a) => n + a.closed(), 0) >= 3 * 128 - 300);
+    for (const sock of held.splice(0)) sock.destroy();
+    const r = await waitFor(async () => {
+      const a = await attest(s.url, 100).catch(() => undefined);
+      return a?.status === 200 ? a : undefined;
+    });
+    expect(r.text).toMatch(/^\{"signature":"edsig/);
+    expect(s.proc.child.exitCode).toBeNull();
+  });
+
+  it('a body that does not arrive within --read-timeout-ms is answered 408 and closed; so is a connection that sends nothing', async () => {
+    const s = await signatory(['--read-timeout-ms', '300']);
+    const { hostname, port } = new URL(s.url);
+    const answers = await Promise.all(
+      ['POST /keys/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"03', ''].map(
+        (start) =>
+          new Promise<string>((resolve) => {
+            const sock = connect({ host: hostname, port: Number(port) }, () => sock.write(start));
+            let got = '';
+            sock.on('data', (d) => (got += d));
+            sock.on('close', () => resolve(got));
+          }),
+      ),
+    );
+    expect(answers.map((a) => a.split('\r\n')[0])).toEqual(['HTTP/1.1 408 Request Timeout', 'HTTP/1.1 408 Request Timeout']);
+    expect((await attest(s.url, 200)).status).toBe(200);
+  });
+});
+
+describe('listen errors', () => {
+  it('an address in use: one line that names the address, the setting and the fix; no stack trace; exit 1', async () => {
+    const busy: Server = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as { port: number }).port;
+    const cfg = path.join(dir, 'busy.yaml');
+    await writeFile(cfg, (await readFile(configFile, 'utf8')).replace('address: 127.0.0.1:0', `address: 127.0.0.1:${port}`));
+    const p = run([SIGNATORY_BIN, 'serve', '-c', cfg], 'stderr');
+    expect(await p.exited).toBe(1);
+    busy.close();
+    expect(p.lines).toContain(
+      `signatory: cannot listen on 127.0.0.1:${port} (server.address): the address is already in use: another process (another signatory?) listens there; stop it, or choose a free port`,
+    );
+    expect(p.lines.filter((l) => /^\s+at |Error:/.test(l))).toEqual([]);
+  });
+});
+
+async function waitUntil(cond: () => boolean): Promise<void> {
+  await waitFor(async () => (cond() ? true : undefined));
+}
+
+/** Polls `probe` until it gives a value (jest's timeout bounds the wait). */
+async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
