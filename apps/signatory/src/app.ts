@@ -1,7 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { b58Decode, fromHex, SignatoryError } from '@signatory-ts/core';
 import { parseSigningVersion, type Signer, type SignerLogger } from '@signatory-ts/signer';
-import { errorBody, jsonBody, toHttpFailure } from './http-errors';
+import { AuthFailureLimit } from './auth-failures';
+import { errorBody, HttpError, jsonBody, toHttpFailure } from './http-errors';
 import type { Metrics } from './metrics';
 
 export interface AppDeps {
@@ -12,6 +13,8 @@ export interface AppDeps {
   readonly bodyLimit?: number;
   /** A sign request that has not finished after this many ms gets 500 (default 10 000). */
   readonly requestDeadlineMs?: number;
+  /** Failed authentications one client address may make per minute before it gets 429 (default 20). */
+  readonly maxAuthFailures?: number;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -105,6 +108,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
   };
 
+  const authFailures = new AuthFailureLimit(deps.maxAuthFailures ?? 20, 60_000);
+
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimit ?? 64 * 1024 });
 
   app
@@ -120,11 +125,18 @@ export function createApp(deps: AppDeps): express.Express {
         const version = parseSigningVersion(queryParam(req, 'version'));
         const bytes = parseSignBody(req.body as Buffer | undefined);
         let clientPkh: string | undefined;
+        const client = req.socket.remoteAddress ?? '';
         try {
+          const wait = signer.authorizedKeys === undefined ? 0 : authFailures.retryAfter(client);
+          if (wait > 0) {
+            res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+            throw new HttpError(429, `too many failed authentications from ${client} (${authFailures.limit} a minute); retry in ${Math.ceil(wait / 1000)} s`);
+          }
           clientPkh = signer.authenticate(pkh, bytes, queryParam(req, 'authentication'));
         } catch (e) {
           const f = toHttpFailure(e);
-          metrics.authenticationFailures.inc({ status: String(f.status), auth_method: 'authentication', client_ip: req.socket.remoteAddress ?? '' });
+          if (f.status !== 429) authFailures.fail(client);
+          metrics.authenticationFailures.inc({ status: String(f.status), auth_method: 'authentication', client_ip: client });
           throw e;
         }
         const { signature } = await withRequestDeadline(

@@ -22,6 +22,8 @@ export interface ServeOptions {
   readonly maxClientConnections?: number;
   /** Time a client has to send a whole request, ms (default 5000). */
   readonly readTimeoutMs?: number;
+  /** Failed authentications a client address may make per minute before it gets 429 (default 20). */
+  readonly maxAuthFailures?: number;
 }
 
 /** The utility listener serves a scraper and a health checker: a few connections are plenty. */
@@ -91,6 +93,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     metrics: deps.metrics,
     logger,
     ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
+    ...(options.maxAuthFailures !== undefined ? { maxAuthFailures: options.maxAuthFailures } : {}),
   });
   const utilityApp = createUtilityApp({ registry: deps.metrics.registry, vaults: deps.vaults, shuttingDown: () => shuttingDown });
   const limits = {

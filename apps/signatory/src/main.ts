@@ -22,6 +22,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
     maxClientConnections: flags.maxClientConnections,
     readTimeoutMs: flags.readTimeoutMs,
+    maxAuthFailures: flags.maxAuthFailures,
     version: VERSION,
   });
   await new Promise<void>((resolve) => {

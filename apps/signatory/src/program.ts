@@ -15,6 +15,7 @@ export interface ServeFlags extends GlobalOptions {
   maxConnections?: number;
   maxClientConnections: number;
   readTimeoutMs: number;
+  maxAuthFailures: number;
 }
 
 export interface ProgramActions {
@@ -46,6 +47,7 @@ export function buildProgram(actions: ProgramActions): Command {
     .option('--request-deadline-ms <ms>', 'time one sign request may take before it fails (500)', positiveInt, 10000)
     .option('--max-connections <n>', 'connections the signing listener holds at once (default: 3/4 of the open-files limit)', positiveInt)
     .option('--max-client-connections <n>', 'connections one client address may hold on the signing listener', positiveInt, 128)
+    .option('--max-auth-failures <n>', 'failed authentications a client address may make per minute before it gets 429', positiveInt, 20)
     .option('--read-timeout-ms <ms>', 'time a client has to send a whole request, headers and body (408 after)', positiveInt, 5000)
     .action(async (_opts: object, command: Command) => {
       await actions.serve(command.optsWithGlobals<ServeFlags>());

@@ -3,6 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { concatBytes, encodePublicKey, encodeSignature, fromHex, b58Decode, parseSecretKey, secretKeyPublicKey, signWithSecretKey } from '@signatory-ts/core';
 import { consensus } from './payloads';
 import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
@@ -37,10 +38,12 @@ async function signatory(extra: string[] = [], wrap: string[] = []) {
 }
 
 /** A baker's attestation from 127.0.0.1 (node's http with its own source address, no keep-alive). */
-function attest(url: string, level: number, localAddress = '127.0.0.1'): Promise<{ status: number; text: string }> {
-  const body = JSON.stringify(consensus('attestation', level, 0));
+function attest(url: string, level: number, localAddress = '127.0.0.1', authentication?: (hex: string) => string): Promise<{ status: number; text: string }> {
+  const hex = consensus('attestation', level, 0);
+  const body = JSON.stringify(hex);
+  const query = authentication !== undefined ? `?authentication=${authentication(hex)}` : '';
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/keys/${keys[0]!.pkh}`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+    const req = request(`${url}/keys/${keys[0]!.pkh}${query}`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
       let text = '';
       res.on('data', (d: Buffer) => (text += d));
       res.on('end', () => resolve({ status: res.statusCode!, text }));
@@ -109,6 +112,38 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
     );
     expect(answers.map((a) => a.split('\r\n')[0])).toEqual(['HTTP/1.1 408 Request Timeout', 'HTTP/1.1 408 Request Timeout']);
     expect((await attest(s.url, 200)).status).toBe(200);
+  });
+});
+
+describe('failed authentications are limited per client address (real daemon)', () => {
+  // two client keys: a P-256 one (ECDSA verification is the expensive kind) and the baker's ed25519 one
+  const CLIENT_SK = 'edsk3ZAm9nqEo7qNugo2wcmxWnbDe7oUUmHt5UJYDdqwucsaHTAsVQ';
+  const OTHER_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
+  const pk = (sk: string) => encodePublicKey(secretKeyPublicKey(parseSecretKey(sk)));
+  /** Octez's authenticated request: 0x04 0x01 ‖ tag ‖ 20-byte target hash ‖ request, signed by a client key. */
+  const authBy = (sk: string) => (hex: string) => {
+    const { payload } = b58Decode(keys[0]!.pkh, ['tz1']);
+    const s = signWithSecretKey(concatBytes(new Uint8Array([0x04, 0x01, 0x00]), payload, fromHex(hex)), parseSecretKey(sk));
+    return encodeSignature(s.curve, s.bytes);
+  };
+  /** A well-formed signature by the right kind of key over other bytes: costs a verification, verifies nothing. */
+  const bogus = () => authBy(CLIENT_SK)('00');
+
+  it('after 5 failures an address gets 429 before any verification, even with a valid signature; another address still signs', async () => {
+    const cfg = path.join(dir, 'auth.yaml');
+    await writeFile(cfg, (await readFile(configFile, 'utf8')).replace('server:\n', `server:\n  authorized_keys: [${pk(OTHER_SK)}, ${pk(CLIENT_SK)}]\n`));
+    const s = await startSignatory(cfg, ['--max-auth-failures', '5']);
+    started.push(s.proc);
+    const attacker: number[] = [];
+    for (let i = 0; i < 8; i++) attacker.push((await attest(s.url, 300 + i, '127.0.0.2', bogus)).status);
+    expect(attacker).toEqual([403, 403, 403, 403, 403, 429, 429, 429]);
+    const refused = await attest(s.url, 310, '127.0.0.2', authBy(CLIENT_SK));
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.text)[0].msg).toMatch(/^too many failed authentications from 127\.0\.0\.2 \(5 a minute\); retry in \d+ s$/);
+    const baker = await attest(s.url, 311, '127.0.0.1', authBy(CLIENT_SK));
+    expect([baker.status, baker.text]).toEqual([200, expect.stringMatching(/^\{"signature":"edsig/)]);
+    const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
+    expect(metrics).toMatch(/authentication_failure_total\{status="429",auth_method="authentication",client_ip="(::ffff:)?127\.0\.0\.2"\} 4/);
   });
 });
 
