@@ -102,6 +102,20 @@ describe('POST /keys/:pkh follows the status table of Go Signatory (signatory.md
     expect((await h.post(W, `"${block(90, 0)}"`)).status).toBe(200);
   });
 
+  it('logs a prefix and the length of a large refused request, not its whole hex (unlisted key, then undecodable)', async () => {
+    for (const [pkh, hex] of [
+      [STRANGER, 'ff'.repeat(30_000)],
+      [W, '03' + 'ee'.repeat(30_000)],
+    ] as const) {
+      const before = h.logs.length;
+      expect((await h.post(pkh, `"${hex}"`)).status).toBeGreaterThanOrEqual(400);
+      const lines = h.logs.slice(before).filter((l) => l.includes('raw='));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`raw="${hex.slice(0, 512)}…(${hex.length / 2} bytes)"`);
+      expect(lines[0]!.length).toBeLessThan(1000);
+    }
+  });
+
   it('rejects a body over the limit with 413 and says why', async () => {
     const r = await h.post(W, `"${'03'.repeat(40 * 1024)}"`);
     expect(r.status).toBe(413);

@@ -115,5 +115,12 @@ export async function guardedSignStage(
   return { ...r, slot };
 }
 
-/** Hex of the request for the `raw` log field (only computed when the line is logged). */
-export const rawHex = (bytes: Uint8Array): string => toHex(bytes);
+/** Bytes of a refused request shown in its log line: enough to recognise it, not 64 KiB per line. */
+const RAW_LOGGED = 256;
+
+/**
+ * The `raw` log field of a refused request: its hex, or for a longer one the hex of its first
+ * 256 bytes then `…` and its length, so garbage sent to any URL cannot write 128 KiB log lines.
+ */
+export const rawHex = (bytes: Uint8Array): string =>
+  bytes.length <= RAW_LOGGED ? toHex(bytes) : `${toHex(bytes.subarray(0, RAW_LOGGED))}…(${bytes.length} bytes)`;

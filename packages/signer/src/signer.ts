@@ -1,4 +1,4 @@
-import { SignatoryError, type KeyRef, type Vault, type RequestKind } from '@signatory-ts/core';
+import { SignatoryError, toHex, type KeyRef, type Vault, type RequestKind } from '@signatory-ts/core';
 import { buildPolicy, type KeyPolicy, type KeyPolicyInput } from '@signatory-ts/policy';
 import type { WatermarkStore } from '@signatory-ts/watermark';
 import { ClientAuth } from './client-auth';
@@ -141,7 +141,8 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const chainLabel = req.chainId ?? '';
     const payloadLevel = logPayloads.has(pkh) ? 'info' : 'debug';
     if (log.isLevelEnabled?.(payloadLevel) !== false) {
-      logRequest(payloadLevel, 'About to sign raw bytes', input, req, { vault: key.vault, raw: rawHex(bytes) });
+      // the whole request: the operator asked for payloads (log_payloads), and it passed decoding and policy
+      logRequest(payloadLevel, 'About to sign raw bytes', input, req, { vault: key.vault, raw: toHex(bytes) });
     }
     // 5. lock slot -> check watermark -> sign -> persist -> release
     const started = performance.now();
