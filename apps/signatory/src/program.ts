@@ -11,6 +11,8 @@ export interface ServeFlags extends GlobalOptions {
   /** false with --no-list */
   list: boolean;
   kmsDeadlineMs: number;
+  /** undefined: an attempt may use what the KMS deadline has left */
+  kmsAttemptTimeoutMs?: number;
   requestDeadlineMs: number;
   maxConnections?: number;
   maxClientConnections: number;
@@ -44,6 +46,11 @@ export function buildProgram(actions: ProgramActions): Command {
     .description('Run the signer')
     .option('--no-list', 'do not log the list of keys at start-up')
     .option('--kms-deadline-ms <ms>', 'time one KMS call may take, retries included', positiveInt, 5000)
+    .option(
+      '--kms-attempt-timeout-ms <ms>',
+      'time one KMS attempt may wait for an answer before it is aborted and retried within the deadline (default: what the deadline has left)',
+      positiveInt,
+    )
     .option('--request-deadline-ms <ms>', 'time one sign request may take before it fails (500)', positiveInt, 10000)
     .option('--max-connections <n>', 'connections the signing listener holds at once (default: 3/4 of the open-files limit)', positiveInt)
     .option('--max-client-connections <n>', 'connections one client address may hold on the signing listener', positiveInt, 128)
