@@ -63,7 +63,12 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
     }
   }
   for (const pkh of deps.config.tezos.keys()) {
-    if (!held.has(pkh)) logger.warn(`${pkh} is listed under tezos: but no vault holds it; requests for it get 404 until a vault does`, { pkh });
+    if (held.has(pkh)) continue;
+    if (snap.failed.length > 0) {
+      logger.warn(`${pkh} is listed under tezos: but no vault that answered holds it; requests for it get 500 naming the vault failure until the vault is listed again (retried with backoff)`, { pkh });
+    } else {
+      logger.warn(`${pkh} is listed under tezos: but no vault holds it; requests for it get 404 until a vault does`, { pkh });
+    }
   }
 }
 

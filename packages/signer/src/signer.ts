@@ -209,6 +209,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     },
     async close() {
       closing = true;
+      index.close();
       await Promise.allSettled([...inflight]);
       await Promise.allSettled(options.vaults.map((v) => v.close?.()));
       await store.close?.();

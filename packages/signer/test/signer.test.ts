@@ -1,5 +1,6 @@
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodePublicKey, fromHex, parseSecretKey, pkhOf, publicKeyFromSpki, secretKeyToPkcs8, SignatoryError, type Vault } from '@signatory-ts/core';
@@ -87,6 +88,49 @@ describe('KeyIndex', () => {
     now = 2000;
     const key = await index.get(pkh);
     expect(key.publicKey).toBe(encodePublicKey(publicKeyFromSpki(new Uint8Array(pub.PublicKey!))));
+  });
+});
+
+/** A loopback port nothing listens on (for now). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+/** Polls `check` (a store or index read) until it is true. */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('KeyIndex while a vault cannot list', () => {
+  it('answers vault_unavailable naming the problem (not key_not_found), re-lists in the background with backoff, and finds the key once KMS is up', async () => {
+    const port = await freePort();
+    const down = new AwsKmsVault({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', deadlineMs: 200 });
+    let lists = 0;
+    const index = new KeyIndex([{ name: down.name, list: () => (lists++, down.list()) }], { refreshIntervalMs: 60_000, retryBaseMs: 100 });
+    let late: KmsLocal | undefined;
+    try {
+      expect((await index.refresh()).failed).toHaveLength(1);
+      const errors = await Promise.all(Array.from({ length: 20 }, () => index.get(ED).then(() => undefined, (e: SignatoryError) => e)));
+      for (const e of errors) {
+        expect(e?.code).toBe('vault_unavailable');
+        expect(e?.message).toMatch(new RegExp(`^${ED} is in no vault that answered, and vault AWSKMS could not list its keys: .*127\\.0\\.0\\.1:${port}`));
+      }
+      expect(lists).toBeLessThanOrEqual(3); // a flood of lookups does not turn into a flood of listings
+      late = await startKmsLocal({ dir: path.join(dir, 'kms-late'), port });
+      await late.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(ED_SK))) });
+      await until(() => index.peek(ED) !== undefined); // no lookup needed: the background re-list found it
+      expect(index.snapshot.failed).toEqual([]);
+      expect((await index.get(ED)).pkh).toBe(ED);
+      expect(await code(index.get('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q'))).toBe('key_not_found'); // the vault answered: really not there
+    } finally {
+      index.close();
+      await down.close();
+      await late?.close();
+    }
   });
 });
 
