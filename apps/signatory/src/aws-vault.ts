@@ -4,6 +4,8 @@ import type { OpenVault } from './deps';
 export interface KmsTuning {
   /** Attempt timeout (ms); undefined: each attempt may use what the deadline has left. */
   readonly attemptTimeoutMs?: number;
+  /** Sockets the KMS client may open (default 50). */
+  readonly maxSockets?: number;
 }
 
 /**
@@ -16,6 +18,7 @@ export function awsKmsOpener(kmsDeadlineMs: number, log: (m: string) => void, tu
       ...vc.config,
       deadlineMs: kmsDeadlineMs,
       ...(tuning.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: tuning.attemptTimeoutMs } : {}),
+      ...(tuning.maxSockets !== undefined ? { maxSockets: tuning.maxSockets } : {}),
       log,
     });
 }

@@ -18,12 +18,20 @@ export interface ServeFlags extends GlobalOptions {
   maxClientConnections: number;
   readTimeoutMs: number;
   maxAuthFailures: number;
+  genericConcurrency: number;
+  genericQueue: number;
 }
 
 export interface ProgramActions {
   serve(flags: ServeFlags): Promise<void>;
   version(): void;
 }
+
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -56,6 +64,8 @@ export function buildProgram(actions: ProgramActions): Command {
     .option('--max-client-connections <n>', 'connections one client address may hold on the signing listener', positiveInt, 128)
     .option('--max-auth-failures <n>', 'failed authentications a client address may make per minute before it gets 429', positiveInt, 20)
     .option('--read-timeout-ms <ms>', 'time a client has to send a whole request, headers and body (408 after)', positiveInt, 5000)
+    .option('--generic-concurrency <n>', 'KMS Sign calls for generic and pack requests at once (block and consensus requests are never limited or queued behind them)', positiveInt, 16)
+    .option('--generic-queue <n>', 'generic and pack requests waiting for a KMS slot at most; more are answered 503 (busy, retry)', nonNegativeInt, 256)
     .action(async (_opts: object, command: Command) => {
       await actions.serve(command.optsWithGlobals<ServeFlags>());
     });
