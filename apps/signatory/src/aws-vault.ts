@@ -2,7 +2,7 @@ import { AwsKmsVault } from '@signatory-ts/vault-awskms';
 import type { OpenVault } from './deps';
 
 export interface KmsTuning {
-  /** Attempt timeout (ms); undefined: each attempt may use what the deadline has left. */
+  /** Attempt timeout (ms); undefined: what the deadline has left, at most 10 s (the vault default). */
   readonly attemptTimeoutMs?: number;
   /** Sockets the KMS client may open (default 50). */
   readonly maxSockets?: number;

@@ -15,8 +15,9 @@ export interface AwsKmsVaultOptions extends AwsKmsConfig {
   readonly deadlineMs?: number;
   /**
    * Longest one attempt may wait for KMS before it is aborted and retried (ms). Default: the time
-   * the deadline has left, so a KMS slower than any fixed cut but within the deadline still answers
-   * on the first attempt. Set it below the deadline to retry a hung connection early.
+   * the deadline has left, at most 10 s, so a KMS slower than any fixed cut but within the deadline
+   * still answers on the first attempt, and a hung connection under a long deadline (the CLI's 60 s)
+   * is retried. Set it lower to retry a hung connection earlier.
    */
   readonly attemptTimeoutMs?: number;
   /** TCP connect timeout (ms). Default 1000. */
@@ -32,6 +33,9 @@ export interface AwsKmsVaultOptions extends AwsKmsConfig {
   /** Notes that are not about one key (e.g. aliases could not be listed). Never secrets. */
   readonly log?: (message: string) => void;
 }
+
+/** The default attempt timeout's ceiling, for long deadlines (ms). */
+const MAX_DEFAULT_ATTEMPT_MS = 10_000;
 
 interface Loaded {
   readonly id: string;
@@ -75,7 +79,7 @@ export class AwsKmsVault implements Vault {
     this.client = new KMSClient(config);
     const retry: RetryOptions = {
       deadlineMs: options.deadlineMs ?? 5000,
-      ...(options.attemptTimeoutMs !== undefined ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
+      attemptTimeoutMs: options.attemptTimeoutMs ?? Math.min(options.deadlineMs ?? 5000, MAX_DEFAULT_ATTEMPT_MS),
       baseDelayMs: options.retryBaseDelayMs ?? 50,
       maxDelayMs: 1000,
     };
