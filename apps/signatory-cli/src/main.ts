@@ -12,6 +12,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   key_not_found: 5,
   watermark_rejected: 6,
   vault_unavailable: 7,
+  busy: 7, // the daemon's sign queue is full; the CLI never signs through it
   internal: 1,
 };
 

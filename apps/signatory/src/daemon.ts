@@ -12,6 +12,8 @@ export interface ServeOptions {
   /** false with --no-list: do not log the served keys at start-up. */
   readonly list?: boolean;
   readonly signDeadlineMs?: number;
+  /** Generic/pack requests' budget of vault calls; consensus requests never wait behind it. */
+  readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number };
   readonly requestDeadlineMs?: number;
   /** Time allowed for requests in flight at shutdown, ms (default 10 000, as Go Signatory). */
   readonly shutdownGraceMs?: number;
@@ -63,7 +65,12 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
     }
   }
   for (const pkh of deps.config.tezos.keys()) {
-    if (!held.has(pkh)) logger.warn(`${pkh} is listed under tezos: but no vault holds it; requests for it get 404 until a vault does`, { pkh });
+    if (held.has(pkh)) continue;
+    if (snap.failed.length > 0) {
+      logger.warn(`${pkh} is listed under tezos: but no vault that answered holds it; requests for it get 500 naming the vault failure until the vault is listed again (retried with backoff)`, { pkh });
+    } else {
+      logger.warn(`${pkh} is listed under tezos: but no vault holds it; requests for it get 404 until a vault does`, { pkh });
+    }
   }
 }
 
@@ -82,6 +89,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     logger,
     openVault: options.openVault,
     ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
+    ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
     ...(options.version !== undefined ? { version: options.version } : {}),
   });
   if (deps.signer.authorizedKeys !== undefined) logger.info(`Authorized keys: [${deps.signer.authorizedKeys.join(' ')}]`);

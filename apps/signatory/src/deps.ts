@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
 import { createSigner, type Signer, type SignerLogger } from '@signatory-ts/signer';
@@ -19,6 +20,8 @@ export interface BuildOptions {
   readonly logger: SignerLogger;
   readonly openVault: OpenVault;
   readonly signDeadlineMs?: number;
+  /** Generic/pack requests' budget of vault calls (signer default: 16 at once, 256 waiting). */
+  readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number };
   readonly version?: string;
 }
 
@@ -47,6 +50,17 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     logger,
     events: metrics.events,
     ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
+    ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
+  });
+  new Gauge({
+    name: 'generic_sign_lane_requests',
+    help: 'Generic and pack requests in the vault lane, by state: running (vault call in flight) or queued (waiting for a slot).',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    collect() {
+      this.set({ state: 'running' }, signer.genericLane.inFlight);
+      this.set({ state: 'queued' }, signer.genericLane.queued);
+    },
   });
   return { config, vaults, store, signer, metrics };
 }

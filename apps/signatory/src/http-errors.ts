@@ -12,6 +12,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   key_not_found: 404,
   watermark_rejected: 409,
   vault_unavailable: 500, // Go Signatory answers a KMS failure with 500; Octez clients treat both alike
+  busy: 503, // the generic lane's queue is full (packages/signer sign-lane.ts): nothing was signed, retry
   config_invalid: 500,
   internal: 500,
 };

@@ -9,15 +9,27 @@ import { buildProgram, type ServeFlags } from './program';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
 
+/** Time the signer's own deadline leaves the vault past --kms-deadline-ms to report its failure. */
+const SIGN_DEADLINE_GRACE_MS = 1000;
+
+/** KMS client sockets kept for everything but the generic lane (the AWS SDK's default pool size). */
+const CONSENSUS_SOCKETS = 50;
+
 /** config -> deps -> listen; SIGTERM/SIGINT -> graceful shutdown, exit 0. */
 async function runServe(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: flags.log, ...(flags.jsonLog ? { json: true } : {}) });
   const config = await loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
   const daemon = await serve(config, {
     logger,
-    openVault: awsKmsOpener(flags.kmsDeadlineMs, (m) => logger.warn(m)),
+    openVault: awsKmsOpener(flags.kmsDeadlineMs, (m) => logger.warn(m), {
+      ...(flags.kmsAttemptTimeoutMs !== undefined ? { attemptTimeoutMs: flags.kmsAttemptTimeoutMs } : {}),
+      // generic requests hold at most --generic-concurrency sockets: the SDK's usual 50 stay free for consensus and listing
+      maxSockets: CONSENSUS_SOCKETS + flags.genericConcurrency,
+    }),
+    genericLane: { concurrency: flags.genericConcurrency, maxQueued: flags.genericQueue },
     list: flags.list,
-    signDeadlineMs: flags.kmsDeadlineMs,
+    // the vault keeps the KMS deadline itself and says why it failed; the signer's deadline is a backstop behind it
+    signDeadlineMs: flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS,
     requestDeadlineMs: flags.requestDeadlineMs,
     ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
     maxClientConnections: flags.maxClientConnections,

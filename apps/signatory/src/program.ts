@@ -11,17 +11,27 @@ export interface ServeFlags extends GlobalOptions {
   /** false with --no-list */
   list: boolean;
   kmsDeadlineMs: number;
+  /** undefined: an attempt may use what the KMS deadline has left (at most 10 s) */
+  kmsAttemptTimeoutMs?: number;
   requestDeadlineMs: number;
   maxConnections?: number;
   maxClientConnections: number;
   readTimeoutMs: number;
   maxAuthFailures: number;
+  genericConcurrency: number;
+  genericQueue: number;
 }
 
 export interface ProgramActions {
   serve(flags: ServeFlags): Promise<void>;
   version(): void;
 }
+
+const nonNegativeInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
 
 const positiveInt = (v: string): number => {
   const n = Number(v);
@@ -44,11 +54,18 @@ export function buildProgram(actions: ProgramActions): Command {
     .description('Run the signer')
     .option('--no-list', 'do not log the list of keys at start-up')
     .option('--kms-deadline-ms <ms>', 'time one KMS call may take, retries included', positiveInt, 5000)
+    .option(
+      '--kms-attempt-timeout-ms <ms>',
+      'time one KMS attempt may wait for an answer before it is aborted and retried within the deadline (default: what the deadline has left, at most 10000)',
+      positiveInt,
+    )
     .option('--request-deadline-ms <ms>', 'time one sign request may take before it fails (500)', positiveInt, 10000)
     .option('--max-connections <n>', 'connections the signing listener holds at once (default: 3/4 of the open-files limit)', positiveInt)
     .option('--max-client-connections <n>', 'connections one client address may hold on the signing listener', positiveInt, 128)
     .option('--max-auth-failures <n>', 'failed authentications a client address may make per minute before it gets 429', positiveInt, 20)
     .option('--read-timeout-ms <ms>', 'time a client has to send a whole request, headers and body (408 after)', positiveInt, 5000)
+    .option('--generic-concurrency <n>', 'KMS Sign calls for generic and pack requests at once (block and consensus requests are never limited or queued behind them)', positiveInt, 16)
+    .option('--generic-queue <n>', 'generic and pack requests waiting for a KMS slot at most; more are answered 503 (busy, retry)', nonNegativeInt, 256)
     .action(async (_opts: object, command: Command) => {
       await actions.serve(command.optsWithGlobals<ServeFlags>());
     });

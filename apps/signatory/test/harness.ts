@@ -35,7 +35,13 @@ const SPEC_OF = { ed25519: 'ECC_NIST_EDWARDS25519', secp256k1: 'ECC_SECG_P256K1'
  * config parsed from YAML text, the app bound to 127.0.0.1 on a free port. `yaml` gets
  * `{{ENDPOINT}}` replaced with kms-local's URL and `{{BASE}}` with a fresh base_dir.
  */
-export async function startHarness(opts: { yaml: string; keys: readonly HarnessKey[]; kmsDeadlineMs?: number; requestDeadlineMs?: number }): Promise<Harness> {
+export async function startHarness(opts: {
+  yaml: string;
+  keys: readonly HarnessKey[];
+  kmsDeadlineMs?: number;
+  requestDeadlineMs?: number;
+  genericLane?: { concurrency?: number; maxQueued?: number };
+}): Promise<Harness> {
   const baseDir = await mkdtemp(path.join(tmpdir(), 'signatory-test-'));
   const kms = await startKmsLocal({ dir: path.join(baseDir, 'kms') });
   for (const k of opts.keys) {
@@ -56,7 +62,12 @@ export async function startHarness(opts: { yaml: string; keys: readonly HarnessK
     },
   });
   const logger = createLogger({ level: 'debug', stream });
-  const deps = await buildDeps(config, { logger, openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 3000, () => undefined), signDeadlineMs: opts.kmsDeadlineMs ?? 3000 });
+  const deps = await buildDeps(config, {
+    logger,
+    openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 3000, () => undefined),
+    signDeadlineMs: opts.kmsDeadlineMs ?? 3000,
+    ...(opts.genericLane !== undefined ? { genericLane: opts.genericLane } : {}),
+  });
   const app = createApp({ signer: deps.signer, metrics: deps.metrics, logger, ...(opts.requestDeadlineMs ? { requestDeadlineMs: opts.requestDeadlineMs } : {}) });
   const main: Listening = await listen(app, '127.0.0.1:0');
   const url = `http://127.0.0.1:${main.port}`;

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'key_not_found',
   'watermark_rejected',
   'vault_unavailable',
+  /** too many requests waiting for the vault: retry later (503) */
+  'busy',
   'config_invalid',
   'internal',
 ] as const;

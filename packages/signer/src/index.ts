@@ -3,5 +3,6 @@ export { KeyIndex, type IndexSnapshot, type SkippedKey, type VaultFailure, type 
 export { ClientAuth, authenticatedBytes } from './client-auth';
 export { parseSigningVersion, type SigningVersion } from './signing-version';
 export { withDeadline } from './deadline';
+export { SignLane, type SignLaneOptions } from './sign-lane';
 export { SILENT_LOGGER, type SignerLogger, type SignerEvents, type LogFields } from './signer-events';
 export { decodeStage, authorizeStage, guardedSignStage, opStats, keyTypeOf, type DecodedRequest } from './pipeline';

@@ -26,13 +26,21 @@ export interface KeyIndexOptions {
    * (about 5 per second) a client asking for a wrong pkh in a loop would starve the real keys.
    */
   readonly refreshIntervalMs?: number;
+  /**
+   * After a listing in which some vault failed, the vaults are listed again in the background after
+   * this many ms (default 500), doubling per failed listing up to refreshIntervalMs; a lookup of an
+   * unknown pkh may re-list at most this often meanwhile. A listing with no failure stops it.
+   */
+  readonly retryBaseMs?: number;
   readonly now?: () => number;
 }
 
 /**
  * pkh -> KeyRef, built by listing every vault once at start-up. The hot path is one Map lookup:
  * no GetPublicKey, no base58 per request. An unknown pkh triggers a re-list, single-flight and
- * throttled, so a key added to KMS while the signer runs is found without a restart.
+ * throttled, so a key added to KMS while the signer runs is found without a restart. While a vault's
+ * last listing failed (KMS down, wrong credentials), an unknown pkh is a vault failure (5xx), not
+ * "not found", and the vaults are re-listed with backoff until they answer.
  */
 export class KeyIndex {
   private keys = new Map<string, KeyRef>();
@@ -40,13 +48,19 @@ export class KeyIndex {
   private lastRefresh = Number.NEGATIVE_INFINITY;
   private inflight: Promise<IndexSnapshot> | undefined;
   private readonly interval: number;
+  private readonly retryBase: number;
   private readonly now: () => number;
+  /** Listings in a row in which some vault failed. */
+  private failedListings = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly vaults: readonly Vault[],
     options: KeyIndexOptions = {},
   ) {
     this.interval = options.refreshIntervalMs ?? 30_000;
+    this.retryBase = Math.min(options.retryBaseMs ?? 500, this.interval);
     this.now = options.now ?? Date.now;
   }
 
@@ -68,24 +82,34 @@ export class KeyIndex {
     return this.keys.get(pkh);
   }
 
+  /** Stops the background re-listing. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+  }
+
   /**
    * The key for `pkh`; re-lists the vaults if it is unknown and the last listing is older than the
-   * refresh interval. Throws key_not_found (Signatory's text) when no vault holds it, and
-   * vault_unavailable when the re-list found nothing and some vault failed to answer.
+   * refresh interval (the retry base while a vault's last listing failed). Throws key_not_found
+   * (Signatory's text) when no vault holds it, and vault_unavailable naming the vault's problem
+   * while some vault's last listing failed: the key may be in that vault.
    */
   async get(pkh: string): Promise<KeyRef> {
     const hit = this.keys.get(pkh);
     if (hit !== undefined) return hit;
-    if (this.inflight !== undefined || this.now() - this.lastRefresh >= this.interval) {
-      const snap = await this.refresh();
+    const wait = this.last.failed.length > 0 ? this.retryBase : this.interval;
+    if (this.inflight !== undefined || this.now() - this.lastRefresh >= wait) {
+      await this.refresh();
       const found = this.keys.get(pkh);
       if (found !== undefined) return found;
-      if (snap.failed.length > 0) {
-        throw new SignatoryError(
-          'vault_unavailable',
-          `${pkh} is in no vault that answered; vault listing failed: ${snap.failed.map((f) => `${f.vault}: ${f.error}`).join('; ')}`,
-        );
-      }
+    }
+    const failed = this.last.failed;
+    if (failed.length > 0) {
+      throw new SignatoryError(
+        'vault_unavailable',
+        `${pkh} is in no vault that answered, and ${failed.map((f) => `vault ${f.vault} could not list its keys: ${f.error}`).join('; ')}. ` +
+          'Fix the vault; it is listed again automatically',
+      );
     }
     throw new SignatoryError('key_not_found', 'this key not found in any vault');
   }
@@ -109,7 +133,23 @@ export class KeyIndex {
     snap.keys.push(...keys.values());
     this.keys = keys;
     this.last = snap;
+    this.scheduleRetry(snap.failed.length > 0);
     return snap;
+  }
+
+  /** After a failed listing: list again in the background, backing off up to the refresh interval. */
+  private scheduleRetry(failed: boolean): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (!failed) {
+      this.failedListings = 0;
+      return;
+    }
+    if (this.closed) return;
+    const delay = Math.min(this.interval, this.retryBase * 2 ** this.failedListings);
+    this.failedListings += 1;
+    this.retryTimer = setTimeout(() => void this.refresh(), delay);
+    this.retryTimer.unref();
   }
 }
 

@@ -5,6 +5,7 @@ import { ClientAuth } from './client-auth';
 import { withDeadline } from './deadline';
 import { KeyIndex, type IndexSnapshot } from './key-index';
 import { authorizeStage, decodeStage, guardedSignStage, isConsensus, keyTypeOf, opStats, rawHex, type DecodedRequest } from './pipeline';
+import { SignLane } from './sign-lane';
 import { SILENT_LOGGER, type LogFields, type SignerEvents, type SignerLogger } from './signer-events';
 import type { SigningVersion } from './signing-version';
 
@@ -24,6 +25,11 @@ export interface SignerOptions {
   readonly signDeadlineMs?: number;
   /** Minimum time between two vault re-listings caused by unknown pkhs, ms (default 30 000). */
   readonly refreshIntervalMs?: number;
+  /**
+   * Generic and pack requests' own budget of vault Sign calls (default 16 at once, 256 waiting;
+   * beyond that `busy`). Block, preattestation and attestation requests never wait behind it.
+   */
+  readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number };
 }
 
 export interface SignInput {
@@ -58,6 +64,8 @@ export interface Signer {
   isActive(pkh: string): boolean;
   /** Sign requests being processed now. */
   readonly inFlight: number;
+  /** The generic/pack lane's vault calls running and waiting now. */
+  readonly genericLane: { readonly inFlight: number; readonly queued: number };
   /** Refuses new requests, waits for the ones in flight (their watermarks persisted), closes vaults and store. */
   close(): Promise<void>;
 }
@@ -74,6 +82,10 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   const events = options.events ?? {};
   const store = options.watermarkStore;
   const deadline = options.signDeadlineMs ?? 5000;
+  const genericLane = new SignLane('generic', {
+    concurrency: options.genericLane?.concurrency ?? 16,
+    maxQueued: options.genericLane?.maxQueued ?? 256,
+  });
   const policies = new Map<string, KeyPolicy>();
   const logPayloads = new Set<string>();
   for (const [pkh, entry] of options.policies) {
@@ -148,7 +160,9 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const started = performance.now();
     let result;
     try {
-      result = await guardedSignStage(store, pkh, bytes, req, () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id})`));
+      const vaultSign = () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id})`);
+      // consensus requests call the vault at once; generic and pack requests take a slot of their lane
+      result = await guardedSignStage(store, pkh, bytes, req, isConsensus(kind) ? vaultSign : () => genericLane.run(vaultSign));
     } catch (e) {
       const code = e instanceof SignatoryError ? e.code : 'internal';
       events.signFailed?.({ vault: key.vault, code, chainId: chainLabel });
@@ -208,8 +222,10 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     get inFlight() {
       return inflight.size;
     },
+    genericLane,
     async close() {
       closing = true;
+      index.close();
       await Promise.allSettled([...inflight]);
       await Promise.allSettled(options.vaults.map((v) => v.close?.()));
       await store.close?.();

@@ -1,5 +1,6 @@
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodePublicKey, fromHex, parseSecretKey, pkhOf, publicKeyFromSpki, secretKeyToPkcs8, SignatoryError, type Vault } from '@signatory-ts/core';
@@ -16,6 +17,11 @@ const P = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
 // preattestation, level 34, round 4, chain NetXo5iVw1vBoxM (Go Signatory's C2)
 const C2 = '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
 const C2_OTHER = C2.slice(0, -2) + '45';
+/** C2 at another level (same chain, round 4). */
+const preattestationAt = (level: number) => C2.slice(0, 80) + level.toString(16).padStart(8, '0') + C2.slice(88);
+// a transaction by ED (forged with @taquito/local-forging, branch = genesis)
+const TRANSACTION =
+  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
 
 let dir: string;
 let kms: KmsLocal;
@@ -90,6 +96,49 @@ describe('KeyIndex', () => {
   });
 });
 
+/** A loopback port nothing listens on (for now). */
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
+/** Polls `check` (a store or index read) until it is true. */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe('KeyIndex while a vault cannot list', () => {
+  it('answers vault_unavailable naming the problem (not key_not_found), re-lists in the background with backoff, and finds the key once KMS is up', async () => {
+    const port = await freePort();
+    const down = new AwsKmsVault({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', deadlineMs: 200 });
+    let lists = 0;
+    const index = new KeyIndex([{ name: down.name, list: () => (lists++, down.list()) }], { refreshIntervalMs: 60_000, retryBaseMs: 100 });
+    let late: KmsLocal | undefined;
+    try {
+      expect((await index.refresh()).failed).toHaveLength(1);
+      const errors = await Promise.all(Array.from({ length: 20 }, () => index.get(ED).then(() => undefined, (e: SignatoryError) => e)));
+      for (const e of errors) {
+        expect(e?.code).toBe('vault_unavailable');
+        expect(e?.message).toMatch(new RegExp(`^${ED} is in no vault that answered, and vault AWSKMS could not list its keys: .*127\\.0\\.0\\.1:${port}`));
+      }
+      expect(lists).toBeLessThanOrEqual(3); // a flood of lookups does not turn into a flood of listings
+      late = await startKmsLocal({ dir: path.join(dir, 'kms-late'), port });
+      await late.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(ED_SK))) });
+      await until(() => index.peek(ED) !== undefined); // no lookup needed: the background re-list found it
+      expect(index.snapshot.failed).toEqual([]);
+      expect((await index.get(ED)).pkh).toBe(ED);
+      expect(await code(index.get('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q'))).toBe('key_not_found'); // the vault answered: really not there
+    } finally {
+      index.close();
+      await down.close();
+      await late?.close();
+    }
+  });
+});
+
 describe('createSigner pipeline', () => {
   it('refuses an unlisted pkh before decoding its bytes', async () => {
     const s = await signer();
@@ -135,5 +184,37 @@ describe('createSigner pipeline', () => {
     kms.faults.clear();
     expect((await pending).signature).toMatch(/^edsig/);
     expect(await store.get({ chainId: 'NetXo5iVw1vBoxM', pkh: ED, kind: 'preattestation' })).toMatchObject({ level: 34, round: 4 });
+  });
+});
+
+describe('generic lane', () => {
+  it('generic requests wait in their own bounded queue (full: busy) while a consensus request goes to the vault at once', async () => {
+    const s = await createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 5000, genericLane: { concurrency: 2, maxQueued: 2 } });
+    kms.faults.setLatency(300, 'Sign');
+    try {
+      const settled: string[] = [];
+      const generics = [0, 1, 2, 3].map((i) =>
+        s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) }).then(
+          () => settled.push(`generic ${i}`),
+          (e: Error) => settled.push(`generic ${i} failed: ${e.message}`),
+        ),
+      );
+      await until(() => s.genericLane.queued === 2);
+      expect(s.genericLane.inFlight).toBe(2);
+      // the queue is full: refused at once, nothing signed
+      await expect(s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) })).rejects.toMatchObject({ code: 'busy', message: expect.stringMatching(/^signer busy: 2 generic requests are being signed and 2 are waiting; retry later/) });
+      // a consensus request does not queue behind them
+      const consensus = await s.sign({ pkh: ED, bytes: fromHex(preattestationAt(1000)) });
+      expect(consensus.signature).toMatch(/^edsig/);
+      settled.push('consensus');
+      await Promise.all(generics);
+      expect(settled.indexOf('consensus')).toBeLessThan(settled.indexOf('generic 2'));
+      expect(settled.indexOf('consensus')).toBeLessThan(settled.indexOf('generic 3'));
+      expect(settled.filter((x) => x.includes('failed'))).toEqual([]);
+      expect(s.genericLane).toMatchObject({ inFlight: 0, queued: 0 });
+    } finally {
+      kms.faults.clear();
+      await s.close();
+    }
   });
 });

@@ -10,17 +10,26 @@ export interface KmsCallContext {
   readonly endpoint?: string;
 }
 
+/** How a call with retries ended, for messages. */
+export interface KmsCallTiming {
+  readonly attempts: number;
+  readonly elapsedMs: number;
+  /** The deadline ran out (or would have before the next retry). */
+  readonly timedOut: boolean;
+  readonly deadlineMs?: number;
+  /** Set when the last attempt got no answer at all and was aborted after this many ms. */
+  readonly noAnswerMs?: number;
+}
+
 /** A KMS call that failed for good: the last error, how many attempts, and whether time ran out. */
 export class KmsCallFailed extends Error {
   override readonly name = 'KmsCallFailed';
   constructor(
     readonly context: KmsCallContext,
     readonly lastError: unknown,
-    readonly attempts: number,
-    readonly elapsedMs: number,
-    readonly timedOut: boolean,
+    readonly timing: KmsCallTiming,
   ) {
-    super(explainKmsFailure(context, lastError, { attempts, elapsedMs, timedOut }), { cause: lastError });
+    super(explainKmsFailure(context, lastError, timing), { cause: lastError });
   }
 }
 
@@ -58,7 +67,7 @@ export function isRetryable(e: unknown): boolean {
  * One sentence per failure, saying what to fix. Never includes credentials. Used both as the
  * reason a key is skipped by `list` and in the SignatoryError a sign fails with.
  */
-export function explainKmsFailure(ctx: KmsCallContext, e: unknown, info?: { attempts: number; elapsedMs: number; timedOut: boolean }): string {
+export function explainKmsFailure(ctx: KmsCallContext, e: unknown, info?: KmsCallTiming): string {
   const err = e as AwsError;
   const name = errorName(e);
   const aws = err?.message ? ` (${name}: ${err.message})` : ` (${name})`;
@@ -95,8 +104,17 @@ export function explainKmsFailure(ctx: KmsCallContext, e: unknown, info?: { atte
       break;
   }
   if (/region is missing/i.test(err?.message ?? '')) return `no AWS region: set region in the vault config or AWS_REGION${aws}`;
+  const at = ctx.endpoint ? ` at ${ctx.endpoint}` : '';
+  if (info?.noAnswerMs !== undefined) {
+    const deadline = info.deadlineMs !== undefined ? `; deadline ${info.deadlineMs} ms` : '';
+    const what =
+      info.attempts > 1
+        ? `got no answer in ${info.attempts} attempts over ${info.elapsedMs} ms (the last one cut after ${info.noAnswerMs} ms${deadline})`
+        : `got no answer within ${info.noAnswerMs} ms${deadline ? ` (${deadline.slice(2)})` : ''}`;
+    return `KMS ${ctx.operation} ${what}${at}: KMS is slower than that or unreachable; if it is only slow, raise --kms-attempt-timeout-ms and --kms-deadline-ms, else check the endpoint, network and region`;
+  }
   if (info?.timedOut) {
-    return `KMS ${ctx.operation} did not succeed within ${info.elapsedMs} ms${tries ? ` (${info.attempts} attempts)` : ''}${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}: check the endpoint, network and region${aws}`;
+    return `KMS ${ctx.operation} did not succeed within ${info.elapsedMs} ms${tries ? ` (${info.attempts} attempts)` : ''}${at}: check the endpoint, network and region${aws}`;
   }
   if (isNetworkError(e)) {
     return `KMS endpoint ${ctx.endpoint ?? `for${region}`} is unreachable${tries}: check endpoint, region and network${aws}`;

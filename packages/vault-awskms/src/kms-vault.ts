@@ -13,12 +13,19 @@ import { SIGNING_BY_KEY_SPEC, unusableKeySpec } from './key-spec';
 export interface AwsKmsVaultOptions extends AwsKmsConfig {
   /** Time for one KMS operation including retries (ms). Default 5000. */
   readonly deadlineMs?: number;
-  /** Per-attempt HTTP request timeout (ms). Default 3000. */
-  readonly requestTimeoutMs?: number;
+  /**
+   * Longest one attempt may wait for KMS before it is aborted and retried (ms). Default: the time
+   * the deadline has left, at most 10 s, so a KMS slower than any fixed cut but within the deadline
+   * still answers on the first attempt, and a hung connection under a long deadline (the CLI's 60 s)
+   * is retried. Set it lower to retry a hung connection earlier.
+   */
+  readonly attemptTimeoutMs?: number;
   /** TCP connect timeout (ms). Default 1000. */
   readonly connectionTimeoutMs?: number;
   /** First retry backoff (ms), doubling up to 1000. Default 50. */
   readonly retryBaseDelayMs?: number;
+  /** Sockets the client may open to KMS (keep-alive pool; calls beyond it queue for a socket). Default 50. */
+  readonly maxSockets?: number;
   /** Parallel GetPublicKey calls while listing. Default 8. */
   readonly listConcurrency?: number;
   /** ListKeys / ListAliases page size. Default 100 (ListAliases at most 100). */
@@ -26,6 +33,9 @@ export interface AwsKmsVaultOptions extends AwsKmsConfig {
   /** Notes that are not about one key (e.g. aliases could not be listed). Never secrets. */
   readonly log?: (message: string) => void;
 }
+
+/** The default attempt timeout's ceiling, for long deadlines (ms). */
+const MAX_DEFAULT_ATTEMPT_MS = 10_000;
 
 interface Loaded {
   readonly id: string;
@@ -51,9 +61,10 @@ export class AwsKmsVault implements Vault {
     const config: KMSClientConfig = {
       maxAttempts: 1, // retries are ours, bounded by the deadline
       requestHandler: {
-        requestTimeout: options.requestTimeoutMs ?? 3000,
+        // no requestTimeout: every attempt is aborted by callWithRetry (attempt timeout / deadline)
         connectionTimeout: options.connectionTimeoutMs ?? 1000,
-        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 50 },
+        httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 50 },
       },
     };
     if (options.region !== undefined) config.region = options.region;
@@ -66,7 +77,12 @@ export class AwsKmsVault implements Vault {
       };
     }
     this.client = new KMSClient(config);
-    const retry: RetryOptions = { deadlineMs: options.deadlineMs ?? 5000, baseDelayMs: options.retryBaseDelayMs ?? 50, maxDelayMs: 1000 };
+    const retry: RetryOptions = {
+      deadlineMs: options.deadlineMs ?? 5000,
+      attemptTimeoutMs: options.attemptTimeoutMs ?? Math.min(options.deadlineMs ?? 5000, MAX_DEFAULT_ATTEMPT_MS),
+      baseDelayMs: options.retryBaseDelayMs ?? 50,
+      maxDelayMs: 1000,
+    };
     this.ctx = { client: this.client, retry, region: options.region, endpoint: options.endpoint };
   }
 

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Attestation latency under a flood of generic requests, through `signatory serve` -> `kms-local` with
+// 15 ms added to every KMS call. A baker's tz1 key sends attestations one after the other (levels
+// rising) and their p50/p99 are measured three ways: alone; while 200 connections flood the same
+// signer with allowed generic requests (another key, generic lane at its defaults); and the same flood
+// with the generic lane opened wide (--generic-concurrency 100000), which is close to having no lane.
+// BENCH_LANE=n adds a fourth run with --generic-concurrency n.
+// Goal: the flood moves attestation p99 by a small bound (one KMS round trip or so), not by seconds.
+// On one small machine kms-local shares the CPU with the flood, so its own latency grows with the
+// generic lane's width; a real KMS does not slow down for one client's 16 calls in flight.
+// Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
+// Usage: node bench/consensus-lane.js [attestations=300] [flood connections=200]
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const net = require('node:net');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const readline = require('node:readline');
+const http = require('node:http');
+const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
+const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
+
+const N = Number(process.argv[2] ?? 300);
+const FLOOD = Number(process.argv[3] ?? 200);
+const KMS_LATENCY_MS = 15;
+const ROOT = join(__dirname, '..');
+const CREDS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
+const TRANSACTION =
+  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
+
+const u32 = (n) => (n >>> 0).toString(16).padStart(8, '0');
+const attestation = (chain, level) => '13' + u32(chain) + '66'.repeat(32) + '15' + '0000' + u32(level) + u32(0) + '40'.repeat(32);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(args, stream, re) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child[stream === 'stdout' ? 'stderr' : 'stdout'].resume();
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child[stream] }).on('line', (l) => {
+      const m = re.exec(l);
+      if (m) resolve({ child, m });
+    });
+    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
+  });
+}
+
+function post(agent, port, pkh, hex) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify(hex);
+    const req = http.request({ host: '127.0.0.1', port, path: `/keys/${pkh}`, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function createKey(client) {
+  const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));
+  const pub = await client.send(new GetPublicKeyCommand({ KeyId: key.KeyMetadata.KeyId }));
+  return pkhOf(publicKeyFromSpki(new Uint8Array(pub.PublicKey)));
+}
+
+const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/** Starts a signer with `extra` flags, runs `N` attestations (with or without a flood) and stops it. */
+async function scenario(name, dir, kmsUrl, keys, extra, flood) {
+  const port = await freePort();
+  const utility = await freePort();
+  const config = join(dir, `${name}.yaml`);
+  writeFileSync(
+    config,
+    `base_dir: ${join(dir, name)}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\nvaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${kmsUrl}\n      region: us-east-1\n      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\ntezos:\n  ${keys.baker}:\n    allow: {attestation: }\n  ${keys.wallet}:\n    allow: {generic: [transaction]}\n`,
+  );
+  const child = spawn(process.execPath, [join(ROOT, 'apps/signatory/dist/main.js'), 'serve', '-c', config, '--log', 'error', ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let ready = false; !ready; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then((r) => r.ok, () => false);
+  }
+  const bakerAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const floodAgent = new http.Agent({ keepAlive: true, maxSockets: FLOOD });
+  let stop = false;
+  const statuses = new Map();
+  const t0 = process.hrtime.bigint();
+  const flooders = flood
+    ? Array.from({ length: FLOOD }, async () => {
+        while (!stop) {
+          const s = await post(floodAgent, port, keys.wallet, TRANSACTION).catch(() => 'error');
+          statuses.set(s, (statuses.get(s) ?? 0) + 1);
+        }
+      })
+    : [];
+  if (flood) await new Promise((r) => setTimeout(r, 1000)); // let the flood fill the queues
+  const lat = [];
+  for (let level = 1; level <= N; level++) {
+    const t = process.hrtime.bigint();
+    const s = await post(bakerAgent, port, keys.baker, attestation(0x2000, level));
+    if (s !== 200) throw new Error(`${name}: attestation at level ${level} answered ${s}`);
+    lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  stop = true;
+  await Promise.all(flooders);
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  bakerAgent.destroy();
+  floodAgent.destroy();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  lat.sort((a, b) => a - b);
+  const generic = statuses.get(200) ?? 0;
+  const others = [...statuses].filter(([s]) => s !== 200).map(([s, n]) => `${n}x ${s}`);
+  return { name, p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: lat[lat.length - 1], genericPerSec: generic / secs, others };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-lane-'));
+  let kms;
+  try {
+    kms = await start([join(ROOT, 'packages/kms-local/dist/main.js'), '--dir', join(dir, 'kms'), '--port', '0', '--latency-ms', String(KMS_LATENCY_MS)], 'stdout', /listening on (http:\/\/\S+)/);
+    const url = kms.m[1];
+    const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
+    const keys = { baker: await createKey(client), wallet: await createKey(client) };
+    client.destroy();
+    const results = [
+      await scenario('alone', dir, url, keys, [], false),
+      await scenario('flood', dir, url, keys, [], true),
+      await scenario('flood-no-lane', dir, url, keys, ['--generic-concurrency', '100000'], true),
+      ...(process.env.BENCH_LANE ? [await scenario(`flood-lane-${process.env.BENCH_LANE}`, dir, url, keys, ['--generic-concurrency', process.env.BENCH_LANE], true)] : []),
+    ];
+    console.log(`consensus lane bench: ${N} attestations one at a time (tz1 key), kms-local +${KMS_LATENCY_MS} ms per call, flood = ${FLOOD} connections of generic requests on another key`);
+    for (const r of results) {
+      const flood = r.name === 'alone' ? '' : `   generic ${r.genericPerSec.toFixed(0)}/s signed${r.others.length ? ` (also ${r.others.join(', ')})` : ''}`;
+      console.log(`${r.name.padEnd(14)} attestation p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   max ${r.max.toFixed(1).padStart(7)} ms${flood}`);
+    }
+  } finally {
+    kms?.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { SignatoryError } from '@signatory-ts/core';
+
+export interface SignLaneOptions {
+  /** Vault calls running at once; more wait in the queue. */
+  readonly concurrency: number;
+  /** Calls waiting at most; one more is refused with `busy` (503) instead of waiting. */
+  readonly maxQueued: number;
+}
+
+/**
+ * A concurrency budget for one class of vault calls: at most `concurrency` run at once, the rest
+ * wait in a bounded FIFO queue, and a call arriving to a full queue is refused at once. Generic and
+ * pack requests go through one; consensus requests do not, so a flood of generic traffic never puts
+ * a block or attestation in a queue.
+ */
+export class SignLane {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    /** For the refusal message, e.g. "generic". */
+    private readonly name: string,
+    private readonly options: SignLaneOptions,
+  ) {
+    if (!(options.concurrency >= 1) || !(options.maxQueued >= 0)) throw new RangeError(`${name} lane: concurrency must be >= 1 and maxQueued >= 0`);
+  }
+
+  /** Calls running now. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Calls waiting for a slot now. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Runs `call` when a slot is free; throws `busy` without running it when the queue is full. */
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.running < this.options.concurrency) {
+      this.running += 1;
+    } else {
+      if (this.waiting.length >= this.options.maxQueued) {
+        throw new SignatoryError(
+          'busy',
+          `signer busy: ${this.running} ${this.name} requests are being signed and ${this.waiting.length} are waiting; retry later (consensus requests are not affected)`,
+        );
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing call hands its slot over
+    }
+    try {
+      return await call();
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.running -= 1;
+    }
+  }
+}
