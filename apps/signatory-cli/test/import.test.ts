@@ -158,6 +158,46 @@ describe('signatory-cli import', () => {
       expect(await keyArns()).toEqual(before);
     });
 
+    describe('oversized input is refused without reading it all, and parsed in linear time', () => {
+      const TOO_LONG = /more than 64 KiB \(the limit: a secret key, PEM key or password is a few hundred bytes at most\); give the key alone/;
+
+      it('300 KB piped on stdin', async () => {
+        const before = await keyArns();
+        const r = await runCli(['import', '-c', config, '--vault', 'kms'], { input: 'edsk' + '1'.repeat(300_000) });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`stdin: ${TOO_LONG.source}`));
+        expect(await keyArns()).toEqual(before);
+      });
+
+      it('-f /dev/zero (it never ends)', async () => {
+        const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', '/dev/zero']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`-f /dev/zero: ${TOO_LONG.source}`));
+      });
+
+      it('-f of a 300 KB file', async () => {
+        const before = await keyArns();
+        const big = path.join(dir, 'big.pem');
+        writeFileSync(big, `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(300_000)}\n-----END PRIVATE KEY-----\n`);
+        const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', big]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`-f ${big}: ${TOO_LONG.source}`));
+        expect(await keyArns()).toEqual(before);
+      });
+
+      it('--password-file /dev/zero', async () => {
+        const r = await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', '/dev/zero', EDESK]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`--password-file /dev/zero: ${TOO_LONG.source}`));
+      });
+
+      it('a long single token under the bound is refused by its length, before base58 decoding', async () => {
+        const r = await runCli(['import', '-c', config, '--vault', 'kms'], { input: 'edsk' + '1'.repeat(60_000) });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('import: not a Tezos secret key: 60004 characters, where a secret key (edsk, spsk, p2sk, edesk, spesk, p2esk) has at most 98; give the key alone');
+      });
+    });
+
     it('an unknown vault name: clear error naming the vaults there are', async () => {
       const r = await runCli(['import', '-c', config, '--vault', 'nope', P2SK]);
       expect(r.code).toBe(2);

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { SignatoryError } from '@signatory-ts/core';
 import { importKey } from '@signatory-ts/vault-awskms';
+import { readFileBounded } from '../bounded-read';
 import { loadContext, vaultConfig, type GlobalOptions } from '../context';
 import { kmsClient } from '../kms-client';
 import { line } from '../key-record';
@@ -39,12 +39,9 @@ function vaultOptions(opts: readonly string[]): Record<string, string> {
 
 async function password(opts: ImportOptions, io: ImportIo): Promise<string> {
   if (opts.passwordFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(opts.passwordFile, 'utf8');
-    } catch (e) {
-      throw new SignatoryError('bad_request', `--password-file ${opts.passwordFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const bytes = await readFileBounded(opts.passwordFile, `--password-file ${opts.passwordFile}`);
+    const text = bytes.toString('utf8');
+    bytes.fill(0);
     return text.replace(/\r?\n$/, '');
   }
   const fromEnv = io.env.SIGNATORY_PASSWORD;
@@ -58,12 +55,7 @@ async function password(opts: ImportOptions, io: ImportIo): Promise<string> {
 async function readSecret(secret: string | undefined, opts: ImportOptions, io: ImportIo): Promise<SecretMaterial> {
   if (opts.from !== undefined) {
     if (secret !== undefined) throw new SignatoryError('bad_request', 'give the key either as an argument or with -f, not both');
-    let pem: Buffer;
-    try {
-      pem = await readFile(opts.from);
-    } catch (e) {
-      throw new SignatoryError('bad_request', `-f ${opts.from}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const pem = await readFileBounded(opts.from, `-f ${opts.from}`);
     try {
       return secretFromPem(pem);
     } finally {
