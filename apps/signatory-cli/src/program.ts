@@ -79,6 +79,7 @@ export function buildProgram(): Command {
     .option('--password-file <file>', 'file holding the password of an encrypted key (edesk/spesk/p2esk)')
     .option('-o, --opt <key:val>', 'vault option, e.g. name:<alias> (repeatable, or comma-separated)', collect)
     .option('--alias <alias>', 'KMS alias for the new key (same as -o name:<alias>)')
+    .option('--allow-duplicate', 'import even if the vault already holds a usable key with the same address')
     .addHelpText(
       'after',
       '\nThe secret key comes from the argument, else from stdin when it is piped, else from a prompt that does not echo.\n' +

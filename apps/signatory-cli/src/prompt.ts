@@ -1,4 +1,5 @@
 import { SignatoryError } from '@signatory-ts/core';
+import { readStreamBounded } from './bounded-read';
 
 /**
  * Asks on the terminal without echoing what is typed (for secret keys and passwords). The
@@ -40,13 +41,10 @@ export function promptHidden(question: string, input: NodeJS.ReadStream = proces
   });
 }
 
-/** All of stdin (a piped secret), with surrounding whitespace trimmed. */
+/** All of stdin (a piped secret), with surrounding whitespace trimmed; at most MAX_SECRET_INPUT bytes. */
 export async function readStdin(input: NodeJS.ReadableStream = process.stdin): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of input) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  const all = Buffer.concat(chunks);
+  const all = await readStreamBounded(input, 'stdin');
   const text = all.toString('utf8').trim();
   all.fill(0);
-  chunks.forEach((c) => c.fill(0));
   return text;
 }

@@ -48,11 +48,23 @@ export function secretFromPem(pem: Buffer): SecretMaterial {
 }
 
 /**
+ * The longest base58 secret key (edsk in its 64-byte form). Longer text is refused before it is
+ * decoded: base58 decoding takes time quadratic in the length.
+ */
+export const MAX_SECRET_KEY_CHARS = 98;
+
+/**
  * A base58 secret key (core's parseSecretKey: edsk both forms, spsk, p2sk, encrypted
  * edesk/spesk/p2esk). `password` is asked only for encrypted keys. BLS (tz4) keys are refused
  * first, before any password prompt: no KMS key can hold them.
  */
 export async function secretFromText(text: string, password: () => Promise<string>): Promise<SecretMaterial> {
+  if (text.length > MAX_SECRET_KEY_CHARS) {
+    throw new SignatoryError(
+      'bad_request',
+      `import: not a Tezos secret key: ${text.length} characters, where a secret key (edsk, spsk, p2sk, edesk, spesk, p2esk) has at most ${MAX_SECRET_KEY_CHARS}; give the key alone`,
+    );
+  }
   if (/^BLe?sk/.test(text)) {
     throw new SignatoryError('bad_request', 'import: a tz4 key (BLS12-381) cannot be held by AWS KMS, which has no BLS; the awskms vault takes tz1, tz2 and tz3 keys');
   }

@@ -73,6 +73,10 @@ export function runCli(args: string[], opts: { input?: string; env?: Record<stri
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    // The CLI may stop reading early (an oversized input is refused): EPIPE then is expected.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
     child.stdin.end(opts.input ?? '');
   });
 }

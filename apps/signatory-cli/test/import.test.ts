@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeKeyCommand, ListAliasesCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import { DescribeKeyCommand, DisableKeyCommand, ListAliasesCommand, ListKeysCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { b58Encode } from '@signatory-ts/core';
 import { InMemorySigner } from '@taquito/signer';
 import { runCli, startKms, tempDir, writeConfig, type KmsChild, type Run } from './harness';
@@ -77,9 +77,52 @@ describe('signatory-cli import', () => {
     expect(out.pkh).toBe('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q');
   });
 
-  it('imports the 98-character edsk form piped on stdin (the same key as the seed form)', async () => {
-    const out = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms'], { input: `${EDSK_64}\n` }), EDSK_64);
+  it('refuses a key the vault already holds, naming its ARN; --allow-duplicate imports it anyway (98-character edsk form of the seed above, on stdin)', async () => {
+    const before = await keyArns();
+    const refused = await runCli(['import', '-c', config, '--vault', 'kms'], { input: `${EDSK_64}\n` });
+    expect(refused.code).toBe(2);
+    const named = /already holds tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q as (arn:\S+); nothing was imported .*pass --allow-duplicate/.exec(refused.stderr)?.[1];
+    expect(before).toContain(named);
+    expect(await keyState(named!)).toBe('Enabled');
+    expect(refused.stderr).not.toContain(EDSK_64);
+    expect(await keyArns()).toEqual(before);
+
+    const r = await runCli(['import', '-c', config, '--vault', 'kms', '--allow-duplicate'], { input: `${EDSK_64}\n` });
+    const out = await expectImported(r, EDSK_64);
     expect(out.pkh).toBe('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q');
+    expect(out.arn).not.toBe(named);
+  });
+
+  it('a key the vault holds only in an unusable state (disabled, pending deletion) does not block a new import', async () => {
+    const pem = path.join(dir, 'again.pem');
+    writeFileSync(pem, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const first = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem]);
+    expect(first.code).toBe(0);
+    const arn = printed(first).arn;
+    await kms.client.send(new DisableKeyCommand({ KeyId: arn }));
+    const second = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem]);
+    expect(second.code).toBe(0);
+    expect(printed(second).pkh).toBe(printed(first).pkh);
+    await kms.client.send(new ScheduleKeyDeletionCommand({ KeyId: printed(second).arn, PendingWindowInDays: 7 }));
+    const third = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem]);
+    expect(third.code).toBe(0);
+    expect(await keyState(printed(third).arn)).toBe('Enabled');
+  });
+
+  it('a vault that cannot be listed stops the import (nothing is known about duplicates), unless --allow-duplicate', async () => {
+    const pem = path.join(dir, 'unlisted.pem');
+    writeFileSync(pem, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const before = await keyArns();
+    await kms.faults({ fail: { count: 100, errorType: 'AccessDeniedException', operations: ['ListKeys'] } });
+    const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/import: cannot check whether vault "kms" already holds tz3\w+: .*AccessDeniedException.*; nothing was imported \(fix the access, or pass --allow-duplicate to import without the check\)/);
+    await kms.clearFaults();
+    expect(await keyArns()).toEqual(before);
+    await kms.faults({ fail: { count: 100, errorType: 'AccessDeniedException', operations: ['ListKeys'] } });
+    const forced = await runCli(['import', '-c', config, '--vault', 'kms', '--allow-duplicate', '-f', pem]);
+    expect(forced.code).toBe(0);
+    expect(printed(forced).pkh).toMatch(/^tz3/);
   });
 
   it('imports spsk (tz2) and p2sk (tz3)', async () => {
@@ -158,6 +201,46 @@ describe('signatory-cli import', () => {
       expect(await keyArns()).toEqual(before);
     });
 
+    describe('oversized input is refused without reading it all, and parsed in linear time', () => {
+      const TOO_LONG = /more than 64 KiB \(the limit: a secret key, PEM key or password is a few hundred bytes at most\); give the key alone/;
+
+      it('300 KB piped on stdin', async () => {
+        const before = await keyArns();
+        const r = await runCli(['import', '-c', config, '--vault', 'kms'], { input: 'edsk' + '1'.repeat(300_000) });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`stdin: ${TOO_LONG.source}`));
+        expect(await keyArns()).toEqual(before);
+      });
+
+      it('-f /dev/zero (it never ends)', async () => {
+        const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', '/dev/zero']);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`-f /dev/zero: ${TOO_LONG.source}`));
+      });
+
+      it('-f of a 300 KB file', async () => {
+        const before = await keyArns();
+        const big = path.join(dir, 'big.pem');
+        writeFileSync(big, `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(300_000)}\n-----END PRIVATE KEY-----\n`);
+        const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', big]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`-f ${big}: ${TOO_LONG.source}`));
+        expect(await keyArns()).toEqual(before);
+      });
+
+      it('--password-file /dev/zero', async () => {
+        const r = await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', '/dev/zero', EDESK]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`--password-file /dev/zero: ${TOO_LONG.source}`));
+      });
+
+      it('a long single token under the bound is refused by its length, before base58 decoding', async () => {
+        const r = await runCli(['import', '-c', config, '--vault', 'kms'], { input: 'edsk' + '1'.repeat(60_000) });
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain('import: not a Tezos secret key: 60004 characters, where a secret key (edsk, spsk, p2sk, edesk, spesk, p2esk) has at most 98; give the key alone');
+      });
+    });
+
     it('an unknown vault name: clear error naming the vaults there are', async () => {
       const r = await runCli(['import', '-c', config, '--vault', 'nope', P2SK]);
       expect(r.code).toBe(2);
@@ -168,7 +251,7 @@ describe('signatory-cli import', () => {
     it('KMS failing at ImportKeyMaterial (past the retries): the half-made key is scheduled for deletion and the error says so', async () => {
       const before = new Set(await keyArns());
       await kms.faults({ fail: { count: 20, errorType: 'KMSInternalException', operations: ['ImportKeyMaterial'] } });
-      const r = await runCli(['import', '-c', config, '--vault', 'kms', SPSK]);
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', '--allow-duplicate', SPSK]);
       expect(r.code).toBe(7);
       expect(r.stderr).toMatch(/import failed: KMSInternalException/);
       const arn = /key (arn:\S+) is scheduled for deletion on \d{4}-\d\d-\d\d/.exec(r.stderr)?.[1];
@@ -180,7 +263,7 @@ describe('signatory-cli import', () => {
 
     it('a KMS error it will not retry (bad import token) also leaves the key pending deletion', async () => {
       await kms.faults({ fail: { count: 1, errorType: 'InvalidImportTokenException', operations: ['ImportKeyMaterial'] } });
-      const r = await runCli(['import', '-c', config, '--vault', 'kms', P2SK]);
+      const r = await runCli(['import', '-c', config, '--vault', 'kms', '--allow-duplicate', P2SK]);
       expect(r.code).toBe(7);
       const arn = /key (arn:\S+) is scheduled for deletion/.exec(r.stderr)?.[1];
       expect(await keyState(arn!)).toBe('PendingDeletion');
@@ -188,7 +271,7 @@ describe('signatory-cli import', () => {
 
     it('one transient KMS error is retried and the import succeeds', async () => {
       await kms.faults({ fail: { count: 1, errorType: 'KMSInternalException', operations: ['ImportKeyMaterial'] } });
-      await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', SPSK]), SPSK);
+      await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', '--allow-duplicate', SPSK]), SPSK);
     });
   });
 });

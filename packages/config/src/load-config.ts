@@ -126,6 +126,11 @@ function build(
     };
   }
 
+  const watermark = buildWatermark(broken(['watermark']) ? null : raw.watermark, errors);
+
+  // Last, and only when nothing else is wrong: after a typo such as `vault:` it would be noise.
+  if (errors.length === 0) checkSomethingToSign(raw, errors, warnings);
+
   return {
     file,
     baseDir: override ?? raw.base_dir ?? DEFAULT_BASE_DIR,
@@ -133,8 +138,35 @@ function build(
     vaults,
     tezos,
     ...(policyHook ? { policyHook } : {}),
-    watermark: buildWatermark(broken(['watermark']) ? null : raw.watermark, errors),
+    watermark,
   };
+}
+
+/**
+ * A signer with no vault can sign nothing, and one whose config is empty was almost certainly
+ * started with the wrong file: both are refused. Vaults without a `tezos:` key load with a warning
+ * (that is the state while a first key is being imported), since every signing request is then
+ * refused. Go Signatory starts silently in all three cases.
+ */
+function checkSomethingToSign(raw: RawConfig, errors: ConfigIssue[], warnings: ConfigIssue[]): void {
+  const none = (v: object | null | undefined) => v === undefined || v === null || Object.keys(v).length === 0;
+  const how = 'see docs/configuration.md';
+  if (Object.keys(raw).length === 0) {
+    errors.push({
+      path: [],
+      message: `the config is empty, so the signer would have no key to sign with: add a vault under "vaults:" and the keys it may sign with under "tezos:" (${how})`,
+    });
+  } else if (none(raw.vaults)) {
+    errors.push({
+      path: raw.vaults === undefined ? [] : ['vaults'],
+      message: `no vault is configured, so the signer would have no key to sign with: add one under "vaults:" (driver awskms; ${how})`,
+    });
+  } else if (none(raw.tezos)) {
+    warnings.push({
+      path: raw.tezos === undefined ? [] : ['tezos'],
+      message: `no key is listed under "tezos:", so every signing request will be refused: add the pkh of each key the signer may use, with its policy (${how})`,
+    });
+  }
 }
 
 function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): WatermarkConfig {

@@ -1,5 +1,6 @@
 import { CORE_SCHEMA, EVENT_ID, mergeTag, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_SINGLE_QUOTED, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
 import { ConfigError, type Position, type YamlPath } from './config-error';
+import { yamlReason } from './yaml-reason';
 
 /** A parsed YAML document plus where each path sits in the text, for error positions. */
 export interface YamlSource {
@@ -11,8 +12,9 @@ export interface YamlSource {
 /**
  * Parses one YAML document with js-yaml (YAML 1.2 core schema with merge keys; duplicate keys
  * are errors; at most 1000 aliases, against alias bombs).
- * A syntax error becomes a ConfigError `file:line:col: reason` without js-yaml's source snippet,
- * which could show a secret from the offending line. An empty file is an empty mapping.
+ * A syntax error becomes a ConfigError `file:line:col: invalid YAML: reason` that never quotes the
+ * file (no source snippet, no alias or tag name: see yamlReason), since the offending line may
+ * hold a secret. An empty file is an empty mapping.
  */
 export function parseYaml(text: string, file: string): YamlSource {
   let events: Event[];
@@ -21,11 +23,11 @@ export function parseYaml(text: string, file: string): YamlSource {
     events = parseEvents(text, { filename: file });
     docs = constructFromEvents(events, { source: text, filename: file, schema: SCHEMA, maxAliases: 1000 });
   } catch (e) {
-    if (e instanceof YAMLException) {
-      const at = e.mark === undefined ? '' : `:${e.mark.line + 1}:${e.mark.column + 1}`;
-      throw new ConfigError(file, [`${file}${at}: invalid YAML: ${e.reason}`]);
-    }
-    throw e;
+    // Neither js-yaml's message, its snippet nor the error itself (as a cause) is passed on: all
+    // of them can quote the file. Only the position and a wording that cannot (yamlReason).
+    const at = e instanceof YAMLException && e.mark !== undefined ? `:${e.mark.line + 1}:${e.mark.column + 1}` : '';
+    const reason = e instanceof YAMLException ? yamlReason(e.reason) : 'not valid YAML';
+    throw new ConfigError(file, [`${file}${at}: invalid YAML: ${reason}`]);
   }
   if (docs.length > 1) {
     throw new ConfigError(file, [`${file}: expected one YAML document, found ${docs.length} (remove the extra ---)`]);

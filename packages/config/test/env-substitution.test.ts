@@ -44,7 +44,7 @@ describe('${VAR} substitution', () => {
   });
 
   test('bare $VAR is expanded in base_dir only (Go Signatory compatibility)', () => {
-    const c = parseConfig('base_dir: $HOME/signatory\n', { env: { HOME: '/home/baker' } });
+    const c = parseConfig('base_dir: $HOME/signatory\nvaults: {kms: {driver: awskms}}\n', { env: { HOME: '/home/baker' } });
     expect(c.baseDir).toBe('/home/baker/signatory');
     expect(() => parseConfig('base_dir: $NOPE/x\n', { env: {} })).toThrow(
       'signatory.yaml:1:1: base_dir: environment variable NOPE is not set',
@@ -53,7 +53,7 @@ describe('${VAR} substitution', () => {
 
   test('a bare $ elsewhere stays literal, so passwords and secrets may contain $', () => {
     const c = parseConfig(
-      'server:\n  jwt:\n    users:\n      alice:\n        password: Pa$word-Very-Long-1\n        secret: S$cret!Zk3mQ9vR2wT7yU4aB8cD1eF5xx\n',
+      'server:\n  jwt:\n    users:\n      alice:\n        password: Pa$word-Very-Long-1\n        secret: S$cret!Zk3mQ9vR2wT7yU4aB8cD1eF5xx\nvaults: {kms: {driver: awskms}}\n',
       { env: { word: 'x', cret: 'y' } },
     );
     expect(c.server.jwt?.users.get('alice')).toMatchObject({

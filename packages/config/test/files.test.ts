@@ -25,7 +25,7 @@ async function messageOf(p: Promise<unknown>): Promise<string> {
 
 test('a config written to disk loads, and messages name that path', async () => {
   const file = join(dir, 'ok.yaml');
-  await writeFile(file, 'tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n', 'utf8');
+  await writeFile(file, 'vaults: {kms: {driver: awskms}}\ntezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n', 'utf8');
   const c = await loadConfig(file, { env: {} });
   expect(c.file).toBe(file);
   expect(c.tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')).toBeNull();

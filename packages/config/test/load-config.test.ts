@@ -4,29 +4,31 @@ import {
   DEFAULT_BASE_DIR,
   DEFAULT_SERVER_ADDRESS,
   DEFAULT_UTILITY_ADDRESS,
+  ConfigError,
   loadConfig,
   parseConfig,
 } from '@signatory-ts/config';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const env = {};
+/** A config must name a vault; this one goes last so the positions of the lines above stay. */
+const withVault = (yaml: string) => `${yaml}\nvaults: {kms: {driver: awskms}}\n`;
 
 describe('valid configs', () => {
-  test('an empty file gives every default and no keys', () => {
-    const c = parseConfig('', { env });
+  test('a vault alone gives every other default', () => {
+    const c = parseConfig(withVault(''), { env });
     expect(c.baseDir).toBe(DEFAULT_BASE_DIR);
     expect(c.server).toEqual({ address: '127.0.0.1:6732', utilityAddress: '127.0.0.1:9583' });
-    expect(c.vaults.size).toBe(0);
+    expect(c.vaults.size).toBe(1);
     expect(c.tezos.size).toBe(0);
     expect(c.watermark).toEqual({ driver: 'file' });
     expect(c.policyHook).toBeUndefined();
-    expect(c.warnings).toEqual([]);
   });
 
   test('listeners default to loopback, unlike Go Signatory', () => {
     expect(DEFAULT_SERVER_ADDRESS).toBe('127.0.0.1:6732');
     expect(DEFAULT_UTILITY_ADDRESS).toBe('127.0.0.1:9583');
-    expect(parseConfig('server:\n', { env }).server.address).toBe('127.0.0.1:6732');
+    expect(parseConfig(withVault('server:'), { env }).server.address).toBe('127.0.0.1:6732');
   });
 
   test('Go Signatory integration shape with an awskms vault loads, with warnings for its leftovers', async () => {
@@ -146,7 +148,7 @@ describe('valid configs', () => {
   });
 
   test('allow_proof_of_possession on a non-tz4 key loads with a warning', () => {
-    const c = parseConfig('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allow: {block: }\n    allow_proof_of_possession: true\n', { env });
+    const c = parseConfig(withVault('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allow: {block: }\n    allow_proof_of_possession: true'), { env });
     expect(c.warnings).toEqual([
       'signatory.yaml:4:5: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH.allow_proof_of_possession: has no effect: proofs of possession exist only for tz4 (BLS) keys',
     ]);
@@ -161,6 +163,7 @@ describe('valid configs', () => {
         '  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:',
         '    allow: {block: }',
         '    authorized_keys: [edpkud8oWEmsioAfxyFt45aP3tXncZGKQMJMg3aRwStxwLFNGfFKeu]',
+        'vaults: {kms: {driver: awskms}}',
       ].join('\n'),
       { env },
     );
@@ -170,7 +173,7 @@ describe('valid configs', () => {
   });
 
   test('legacy allowed_kinds without generic warns that it has no effect', () => {
-    const c = parseConfig('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allowed_operations: [block]\n    allowed_kinds: [transaction]\n', { env });
+    const c = parseConfig(withVault('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allowed_operations: [block]\n    allowed_kinds: [transaction]'), { env });
     expect(c.tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')).toMatchObject({
       allowedRequests: ['block'],
       allowedOperations: ['transaction'],
@@ -183,7 +186,7 @@ describe('valid configs', () => {
   });
 
   test('baseDirOverride replaces base_dir, and the file value is then not expanded', () => {
-    const c = parseConfig('base_dir: ${UNSET_DIR}/x\n', { env, baseDirOverride: '/override' });
+    const c = parseConfig(withVault('base_dir: ${UNSET_DIR}/x'), { env, baseDirOverride: '/override' });
     expect(c.baseDir).toBe('/override');
   });
 });
@@ -199,6 +202,7 @@ describe('YAML features', () => {
         '  tz1RmNmuNm9ygsA17RBzX38GJWG3Bex5U9UT:',
         '    <<: *baker',
         '    log_payloads: true',
+        'vaults: {kms: {driver: awskms}}',
       ].join('\n'),
       { env },
     );
@@ -232,5 +236,51 @@ test('a file saved with a byte-order mark and CRLF line endings loads, with righ
   expect(() => parseConfig(text, { env })).toThrow(
     'signatory.yaml:3:13: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH.allow.blok: unknown request kind "blok" (did you mean "block"?)',
   );
-  expect(parseConfig(text.replace('blok', 'block'), { env }).tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')?.allowedRequests).toEqual(['block']);
+  expect(parseConfig(withVault(text.replace('blok', 'block')), { env }).tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')?.allowedRequests).toEqual(['block']);
+});
+
+describe('a config that can sign nothing', () => {
+  const refused = (yaml: string) => () => parseConfig(yaml, { env });
+  const NO_VAULT = 'no vault is configured, so the signer would have no key to sign with: add one under "vaults:" (driver awskms; see docs/configuration.md)';
+
+  test.each([
+    ['an empty file', ''],
+    ['a file of comments', '# signatory.yaml\n\n# to do\n'],
+    ['an empty document', '---\n'],
+    ['a file holding null', '~\n'],
+  ])('%s is refused, saying what to add', (_what, yaml) => {
+    expect(refused(yaml)).toThrow(
+      /^signatory\.yaml(:1:1)?: the config is empty, so the signer would have no key to sign with: add a vault under "vaults:" and the keys it may sign with under "tezos:" \(see docs\/configuration\.md\)$/,
+    );
+  });
+
+  test('no vaults: key is refused', () => {
+    expect(refused('server:\n  address: 127.0.0.1:6732\ntezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n')).toThrow(
+      `signatory.yaml:1:1: ${NO_VAULT}`,
+    );
+  });
+
+  test.each([
+    ['empty', 'vaults:\n'],
+    ['an empty mapping', 'vaults: {}\n'],
+  ])('vaults: that is %s is refused', (_what, vaults) => {
+    expect(refused(`base_dir: /tmp/x\n${vaults}`)).toThrow(`signatory.yaml:2:1: vaults: ${NO_VAULT}`);
+  });
+
+  test('another problem is reported alone (a misspelt vaults: is not also reported as missing)', () => {
+    expect(refused('vault:\n  kms: {driver: awskms}\n')).toThrow(
+      new ConfigError('signatory.yaml', ['signatory.yaml:1:1: vault: unknown key "vault" (did you mean "vaults"?)']),
+    );
+  });
+
+  test.each([
+    ['no tezos: key', '', 'signatory.yaml:1:1'],
+    ['an empty tezos:', 'tezos:\n', 'signatory.yaml:2:1: tezos'],
+  ])('vaults with %s load, with a warning that every request will be refused', (_what, tezos, where) => {
+    const c = parseConfig(`vaults: {kms: {driver: awskms}}\n${tezos}`, { env });
+    expect(c.vaults.size).toBe(1);
+    expect(c.warnings).toEqual([
+      `${where}: no key is listed under "tezos:", so every signing request will be refused: add the pkh of each key the signer may use, with its policy (see docs/configuration.md)`,
+    ]);
+  });
 });

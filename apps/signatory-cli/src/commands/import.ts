@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { SignatoryError } from '@signatory-ts/core';
+import { isSignatoryError, SignatoryError } from '@signatory-ts/core';
 import { importKey } from '@signatory-ts/vault-awskms';
-import { loadContext, vaultConfig, type GlobalOptions } from '../context';
+import { readFileBounded } from '../bounded-read';
+import { loadContext, vaultConfig, type Context, type GlobalOptions } from '../context';
 import { kmsClient } from '../kms-client';
 import { line } from '../key-record';
 import type { Out } from '../output';
 import { promptHidden, readStdin } from '../prompt';
+import { openVault } from '../vaults';
 import { secretFromPem, secretFromText, type SecretMaterial } from '../secret-input';
 
 export interface ImportOptions extends GlobalOptions {
@@ -16,6 +17,8 @@ export interface ImportOptions extends GlobalOptions {
   /** `-o key:val[,key:val]`, repeatable; `name` is the KMS alias. */
   opt?: string[];
   alias?: string;
+  /** Import even when the vault already holds a usable key with the same address. */
+  allowDuplicate?: boolean;
 }
 
 export interface ImportIo {
@@ -39,12 +42,9 @@ function vaultOptions(opts: readonly string[]): Record<string, string> {
 
 async function password(opts: ImportOptions, io: ImportIo): Promise<string> {
   if (opts.passwordFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(opts.passwordFile, 'utf8');
-    } catch (e) {
-      throw new SignatoryError('bad_request', `--password-file ${opts.passwordFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const bytes = await readFileBounded(opts.passwordFile, `--password-file ${opts.passwordFile}`);
+    const text = bytes.toString('utf8');
+    bytes.fill(0);
     return text.replace(/\r?\n$/, '');
   }
   const fromEnv = io.env.SIGNATORY_PASSWORD;
@@ -58,12 +58,7 @@ async function password(opts: ImportOptions, io: ImportIo): Promise<string> {
 async function readSecret(secret: string | undefined, opts: ImportOptions, io: ImportIo): Promise<SecretMaterial> {
   if (opts.from !== undefined) {
     if (secret !== undefined) throw new SignatoryError('bad_request', 'give the key either as an argument or with -f, not both');
-    let pem: Buffer;
-    try {
-      pem = await readFile(opts.from);
-    } catch (e) {
-      throw new SignatoryError('bad_request', `-f ${opts.from}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+    const pem = await readFileBounded(opts.from, `-f ${opts.from}`);
     try {
       return secretFromPem(pem);
     } finally {
@@ -75,9 +70,40 @@ async function readSecret(secret: string | undefined, opts: ImportOptions, io: I
   return secretFromText(text.trim(), () => password(opts, io));
 }
 
+/** Listing is not on a consensus deadline: throttled GetPublicKey calls are retried this long. */
+const LIST_CALL_DEADLINE_MS = 60_000;
+
+/**
+ * Refuses to import a key the vault already holds (a usable key with the same address): KMS would
+ * make a second key for it without a word. Not knowing counts as holding it: a vault that cannot
+ * be listed stops the import too. --allow-duplicate skips the check.
+ */
+async function refuseDuplicate(ctx: Context, name: string, pkh: string): Promise<void> {
+  const vault = openVault(ctx.config.vaults.get(name)!, (m) => ctx.log.warn(m), { deadlineMs: LIST_CALL_DEADLINE_MS });
+  const held: string[] = [];
+  try {
+    for await (const listed of vault.list()) if (listed.ok && listed.key.pkh === pkh) held.push(listed.key.id);
+  } catch (e) {
+    throw new SignatoryError(
+      isSignatoryError(e) ? e.code : 'vault_unavailable',
+      `import: cannot check whether vault ${JSON.stringify(name)} already holds ${pkh}: ${(e as Error).message}; nothing was imported (fix the access, or pass --allow-duplicate to import without the check)`,
+      { cause: e },
+    );
+  } finally {
+    await vault.close?.();
+  }
+  if (held.length > 0) {
+    throw new SignatoryError(
+      'bad_request',
+      `import: vault ${JSON.stringify(name)} already holds ${pkh} as ${held.join(', ')}; nothing was imported (importing it again makes another KMS key for the same address: pass --allow-duplicate if that is what you want)`,
+    );
+  }
+}
+
 /**
  * `signatory-cli import --vault NAME [SECRET]`: decodes (and decrypts) the secret locally,
- * refuses key types the vault cannot hold before any KMS call, imports it into a new KMS key
+ * refuses key types the vault cannot hold before any KMS call, refuses a key the vault already
+ * holds (unless --allow-duplicate), imports it into a new KMS key
  * (see importKey), and prints the address, public key and key ARN. The decoded key bytes are
  * wiped as soon as the import is over, whatever its outcome.
  */
@@ -95,6 +121,7 @@ export async function importKeyCommand(
   const alias = opts.alias ?? named.name;
   const key = await readSecret(secret, opts, io);
   try {
+    if (opts.allowDuplicate !== true) await refuseDuplicate(ctx, opts.vault, key.pkh);
     ctx.log.info('Requesting import operation', { pkh: key.pkh, vault: opts.vault });
     const client = kmsClient(vault);
     try {
