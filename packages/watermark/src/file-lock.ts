@@ -139,13 +139,15 @@ function readLockText(file: string): string {
 }
 
 export interface HeldLock {
+  /** True when a dead holder's lock was taken over: whatever it was writing was left behind. */
+  readonly tookOver: boolean;
   /** Throws unless the lock file still holds this lock's record. */
   assertHeld(): void;
   /** Removes the lock file, after checking that it is still this lock. */
   release(): void;
 }
 
-type Attempt = { held: true } | { held: false; holder: LockRecord | undefined; problem?: string };
+type Attempt = { held: true; tookOver: boolean } | { held: false; holder: LockRecord | undefined; problem?: string };
 
 export class FileLock {
   readonly lockFile: string;
@@ -163,9 +165,13 @@ export class FileLock {
     const record: LockRecord = { pid: process.pid, hostname: HOST, token: uniqueSuffix(), ...(BOOT_ID ? { bootId: BOOT_ID } : {}), ...SELF };
     const text = JSON.stringify(record);
     const deadline = Date.now() + this.timeoutMs;
+    let tookOver: boolean;
     for (;;) {
       const a = this.attempt(text, record);
-      if (a.held) break;
+      if (a.held) {
+        tookOver = a.tookOver;
+        break;
+      }
       if (Date.now() >= deadline) throw this.refusal(a);
       await sleep(5 + Math.random() * 10);
     }
@@ -181,6 +187,7 @@ export class FileLock {
       }
     };
     return {
+      tookOver,
       assertHeld,
       release: () => {
         assertHeld();
@@ -191,7 +198,7 @@ export class FileLock {
 
   /** One try: take the lock if free, take it over if its holder is dead, else report the holder. */
   private attempt(text: string, record: LockRecord): Attempt {
-    if (this.create(this.lockFile, text)) return { held: true };
+    if (this.create(this.lockFile, text)) return { held: true, tookOver: false };
     const holder = this.readRecord(this.lockFile);
     if (holder === 'gone') return { held: false, holder: undefined }; // released meanwhile: try again
     if (holder === undefined) return { held: false, holder, problem: 'exists but holds no lock record (empty or foreign)' };
@@ -218,7 +225,8 @@ export class FileLock {
     } finally {
       fs.unlinkSync(this.takeoverFile);
     }
-    return this.attempt(text, record);
+    const next = this.attempt(text, record);
+    return next.held ? { held: true, tookOver: true } : next;
   }
 
   private refusal(a: Attempt & { held: false }): WatermarkLockError {

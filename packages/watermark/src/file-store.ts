@@ -71,8 +71,10 @@ export class FileWatermarkStore implements WatermarkStore {
   private readonly fileLocks = new KeyedLock();
   /** Chain ids and key hashes already checked (base58 with its checksum is not free; a signer sees a few). */
   private readonly checked = new Set<string>();
-    /** Commits waiting for the next group write of their chain file. */
+  /** Commits waiting for the next group write of their chain file. */
   private readonly pending = new Map<string, Pending[]>();
+  /** Chain files whose directory this store has cleared of dead writers' temporary files. */
+  private readonly swept = new Set<string>();
 
   constructor(options: FileWatermarkStoreOptions) {
     this.dir = path.join(options.baseDir, 'watermark_v2');
@@ -237,12 +239,32 @@ export class FileWatermarkStore implements WatermarkStore {
     }
   }
 
+  /**
+   * Removes the temporary files of `file` that writers killed mid-write left behind (`kill -9`).
+   * Runs holding `file`'s lock: a writer creates, renames or removes its temporary file only while
+   * it holds that lock, so every one found now belongs to a writer that died holding it — never
+   * to a live one. Done at this store's first commit on the file (leftovers from earlier runs) and
+   * whenever a dead holder's lock is taken over (a writer died just now). Best effort.
+   */
+  private removeDeadTemps(file: string): void {
+    const prefix = `.${path.basename(file)}.`;
+    try {
+      for (const name of fs.readdirSync(this.dir)) {
+        if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(this.dir, name), { force: true });
+      }
+      this.swept.add(file);
+    } catch {
+      // housekeeping: a leftover costs disk space, never a signature; tried again at the next commit
+    }
+  }
+
   /** Runs `fn` holding the cross-process lock on `file` (callers hold this process's lock on it). */
   private async crossProcessLocked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
     const lock = await new FileLock(file, this.lockTimeoutMs).acquire();
     let result: T;
     try {
+      if (lock.tookOver || !this.swept.has(file)) this.removeDeadTemps(file);
       result = await fn(lock.assertHeld);
     } catch (e) {
       try {
