@@ -2,7 +2,7 @@ import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
 import { createSigner, type Signer, type SignerLogger } from '@signatory-ts/signer';
-import { FileWatermarkStore, MemoryWatermarkStore, type WatermarkIoObserver, type WatermarkStore } from '@signatory-ts/watermark';
+import { checkBaseDir, FileWatermarkStore, MemoryWatermarkStore, type WatermarkIoObserver, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface DaemonDeps {
@@ -38,6 +38,10 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
   for (const [name, vc] of config.vaults) {
     logger.info('Initializing vault', { vault: vc.driver, vault_name: name });
     vaults.push(await options.openVault(name, vc));
+  }
+  if (config.watermark.driver !== 'mem') {
+    // a bad base_dir stops the start here, with one line saying what to fix, instead of failing every request
+    for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);
   }
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
   const store = openWatermarkStore(config, metrics.watermarkIo);

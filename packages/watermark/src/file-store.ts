@@ -14,6 +14,7 @@ import {
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
 import { FileLock, uniqueSuffix, WatermarkLockError } from './file-lock';
+import { probeWrite } from './base-dir';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 
 export interface FileWatermarkStoreOptions {
@@ -75,6 +76,9 @@ export class FileWatermarkStore implements WatermarkStore {
   private readonly pending = new Map<string, Pending[]>();
   /** Chain files whose directory this store has cleared of dead writers' temporary files. */
   private readonly swept = new Set<string>();
+  /** Chain files whose last commit, reset or read failed, with the error's message (see health()). */
+  private readonly failures = new Map<string, string>();
+  private checking: Promise<string | undefined> | undefined;
 
   constructor(options: FileWatermarkStoreOptions) {
     this.dir = path.join(options.baseDir, 'watermark_v2');
@@ -102,8 +106,14 @@ export class FileWatermarkStore implements WatermarkStore {
   }
 
   async get(slot: Slot): Promise<Mark | undefined> {
-    // a rename replaces the file whole, so a read without the lock sees the old or the new file
-    return readSlot(this.read(this.fileFor(slot)).marks, slot.pkh, slot.kind);
+    const file = this.fileFor(slot);
+    try {
+      // a rename replaces the file whole, so a read without the lock sees the old or the new file
+      return readSlot(this.read(file).marks, slot.pkh, slot.kind);
+    } catch (e) {
+      this.failures.set(file, (e as Error).message); // cleared by a commit or a re-check, not by a read
+      throw e;
+    }
   }
 
   commit(slot: Slot, next: SignedMark): Promise<CommitResult> {
@@ -126,25 +136,27 @@ export class FileWatermarkStore implements WatermarkStore {
   private async flush(file: string, group: Pending[]): Promise<void> {
     if (this.pending.get(file) === group) this.pending.delete(file); // later commits start a new group
     try {
-      const results = await this.crossProcessLocked(file, async (assertHeld) => {
-        const { marks, exists } = this.read(file);
-        let changed = false;
-        const out = group.map(({ slot, next }): CommitResult => {
-          const stored = readSlot(marks, slot.pkh, slot.kind);
-          switch (compareWatermark(stored, next)) {
-            case 'reject':
-              return { status: 'rejected', stored: stored! };
-            case 'replay':
-              return { status: 'replay', signature: stored!.signature! };
-            case 'advance':
-              writeSlot(marks, slot.pkh, slot.kind, next);
-              changed = true;
-              return { status: 'committed' };
-          }
-        });
-        if (changed) await this.write(file, formatChainMarks(marks), exists, assertHeld);
-        return out;
-      });
+      const results = await this.tracked(file, () =>
+        this.crossProcessLocked(file, async (assertHeld) => {
+          const { marks, exists } = this.read(file);
+          let changed = false;
+          const out = group.map(({ slot, next }): CommitResult => {
+            const stored = readSlot(marks, slot.pkh, slot.kind);
+            switch (compareWatermark(stored, next)) {
+              case 'reject':
+                return { status: 'rejected', stored: stored! };
+              case 'replay':
+                return { status: 'replay', signature: stored!.signature! };
+              case 'advance':
+                writeSlot(marks, slot.pkh, slot.kind, next);
+                changed = true;
+                return { status: 'committed' };
+            }
+          });
+          if (changed) await this.write(file, formatChainMarks(marks), exists, assertHeld);
+          return out;
+        }),
+      );
       group.forEach((p, i) => p.resolve(results[i]!));
     } catch (e) {
       for (const p of group) p.reject(e);
@@ -172,13 +184,54 @@ export class FileWatermarkStore implements WatermarkStore {
     // commits issued after this reset must not join a group queued before it (they would be undone)
     this.pending.delete(file);
     return this.fileLocks.run(file, () =>
-      this.crossProcessLocked(file, async (assertHeld) => {
-        const { marks, exists } = this.read(file);
-        if (!removeSlot(marks, slot.pkh, slot.kind)) return false;
-        await this.write(file, formatChainMarks(marks), exists, assertHeld);
-        return true;
-      }),
+      this.tracked(file, () =>
+        this.crossProcessLocked(file, async (assertHeld) => {
+          const { marks, exists } = this.read(file);
+          if (!removeSlot(marks, slot.pkh, slot.kind)) return false;
+          await this.write(file, formatChainMarks(marks), exists, assertHeld);
+          return true;
+        }),
+      ),
     );
+  }
+
+  /**
+   * Undefined while the store works; else why the last commit, reset or read of a chain file failed.
+   * A failure is re-checked on every call — that file's lock taken, the file read and parsed, a
+   * probe file written and fsynced in its directory, as a commit would — so the answer turns back
+   * to undefined as soon as commits would work again, even with no request coming (a signer
+   * drained by its load balancer on a failure must be able to come back). For /healthz.
+   */
+  health(): Promise<string | undefined> {
+    return (this.checking ??= this.recheck().finally(() => (this.checking = undefined)));
+  }
+
+  private async recheck(): Promise<string | undefined> {
+    for (const file of [...this.failures.keys()]) {
+      await this.fileLocks
+        .run(file, () =>
+          this.tracked(file, () =>
+            this.crossProcessLocked(file, async () => {
+              this.read(file);
+              await probeWrite(this.dir);
+            }),
+          ),
+        )
+        .catch(() => undefined); // recorded by tracked()
+    }
+    return this.failures.values().next().value;
+  }
+
+  /** Runs a storage operation on `file`, recording its failure or success for health(). */
+  private async tracked<T>(file: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      const r = await fn();
+      this.failures.delete(file);
+      return r;
+    } catch (e) {
+      this.failures.set(file, (e as Error).message);
+      throw e;
+    }
   }
 
   private read(file: string): { marks: ChainMarks; exists: boolean } {
