@@ -18,9 +18,9 @@ import { SignatoryError } from '@signatory-ts/core';
  * over only when its hostname is this host's and its holder is certainly dead:
  * - it was taken before the last reboot (another boot id);
  * - same PID namespace: no process has its pid any more, or the one that has started at another time;
- * - another PID namespace but this process's own pid: a previous run of this signer (a container
- *   restarted gets a new namespace and, as PID 1, the same pid). It is not this process's lock
- *   (only an acquire takes one, and this acquire has not), so nobody alive holds it;
+ * - another PID namespace but this process's own pid, and made before this process started: a
+ *   previous run of this signer (a container restarted gets a new namespace and, as PID 1, the same
+ *   pid), dead before this one started;
  * - a record without namespace and start time (earlier versions): its pid is dead here.
  * Any other record from another PID namespace cannot be checked from here (a shared volume): it
  * is refused, with a message saying what to check and how to clear it. A live holder — however
@@ -109,13 +109,16 @@ function parseRecord(text: string): LockRecord | undefined {
   return undefined;
 }
 
-/** `dead` only when the holder is certainly gone; `unknown` when it cannot be told from here. */
-function holderState(r: LockRecord): 'alive' | 'dead' | 'unknown' {
+/**
+ * `dead` only when the holder is certainly gone; `unknown` when it cannot be told from here. `file`
+ * is where the record was read (its time tells a previous run of this process from a live one).
+ */
+function holderState(r: LockRecord, file: string): 'alive' | 'dead' | 'unknown' {
   if (r.hostname !== HOST) return 'unknown';
   if (r.bootId !== undefined && BOOT_ID !== undefined && r.bootId !== BOOT_ID) return 'dead';
   if (r.pidNs !== undefined || r.startTime !== undefined) {
     if (SELF === undefined || r.pidNs === undefined || r.startTime === undefined) return 'unknown';
-    if (r.pidNs !== SELF.pidNs) return r.pid === process.pid ? 'dead' : 'unknown';
+    if (r.pidNs !== SELF.pidNs) return r.pid === process.pid && takenBeforeThisProcess(file) ? 'dead' : 'unknown';
     const start = readProc(() => startTimeOf(r.pid));
     if (start === undefined) return fs.existsSync(`/proc/${r.pid}`) ? 'alive' : 'dead';
     return start === r.startTime ? 'alive' : 'dead';
@@ -126,6 +129,18 @@ function holderState(r: LockRecord): 'alive' | 'dead' | 'unknown' {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH' ? 'dead' : 'alive'; // EPERM: alive, another user's
   }
+}
+
+/**
+ * True when `file` was made before this process started: a previous run of this process must have
+ * made it then, having died before this one started. A live signer with the same pid in another PID
+ * namespace (two containers, both PID 1 under one hostname, on one base_dir) takes its locks while
+ * this one runs, so its locks are newer: waited for, never taken over. A clock stepped back can only
+ * make a lock look newer (refused, never taken over wrongly), except by the size of the step.
+ */
+function takenBeforeThisProcess(file: string): boolean {
+  const st = fs.lstatSync(file, { throwIfNoEntry: false });
+  return st !== undefined && st.mtimeMs < performance.timeOrigin;
 }
 
 /** A lock's record: a symbolic link's target (what this signer makes), or a regular file's text (earlier versions). */
@@ -202,11 +217,11 @@ export class FileLock {
     const holder = this.readRecord(this.lockFile);
     if (holder === 'gone') return { held: false, holder: undefined }; // released meanwhile: try again
     if (holder === undefined) return { held: false, holder, problem: 'exists but holds no lock record (empty or foreign)' };
-    if (holderState(holder) !== 'dead') return { held: false, holder };
+    if (holderState(holder, this.lockFile) !== 'dead') return { held: false, holder };
     // the holder is dead: remove its lock, serialized with every other process doing the same
     if (!this.create(this.takeoverFile, JSON.stringify({ ...record, token: `${record.token}-takeover` }))) {
       const taker = this.readRecord(this.takeoverFile);
-      if (taker !== 'gone' && (taker === undefined || holderState(taker) === 'dead')) {
+      if (taker !== 'gone' && (taker === undefined || holderState(taker, this.takeoverFile) === 'dead')) {
         return {
           held: false,
           holder,
@@ -219,7 +234,7 @@ export class FileLock {
       // only the takeover holder removes a dead holder's lock, and a dead holder never releases it:
       // it is still the same lock file we looked at
       const again = this.readRecord(this.lockFile);
-      if (again !== 'gone' && again !== undefined && again.token === holder.token && holderState(again) === 'dead') {
+      if (again !== 'gone' && again !== undefined && again.token === holder.token && holderState(again, this.lockFile) === 'dead') {
         fs.unlinkSync(this.lockFile);
       }
     } finally {
@@ -242,7 +257,7 @@ export class FileLock {
         h,
       );
     }
-    if (holderState(h) === 'unknown') {
+    if (holderState(h, this.lockFile) === 'unknown') {
       return new WatermarkLockError(
         this.lockFile,
         `is held by process ${h.pid} of another PID namespace (${h.pidNs ?? 'unknown'}, this process: ${SELF?.pidNs ?? 'unknown'}), ` +

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { watermarkSlot } from '@signatory-ts/core';
@@ -66,10 +66,19 @@ it('the lock records the holder’s PID namespace and start time', async () => {
   expect(JSON.parse(seen[0]!)).toEqual(expect.objectContaining({ pid: process.pid, pidNs: self.pidNs, startTime: self.startTime }));
 });
 
-it('a record with this process’s pid from another PID namespace is a previous run of this signer: taken over', async () => {
+it('a record with this process’s pid from another PID namespace, made before this process started, is a previous run of this signer: taken over', async () => {
   symlinkSync(record({ pidNs: 'pid:[1]', startTime: '1' }), lock);
+  const before = new Date(performance.timeOrigin - 1000);
+  lutimesSync(lock, before, before);
   expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
   expect(existsSync(`${lock}`)).toBe(false);
+});
+
+it('a record with this process’s pid from another PID namespace, made while this process runs, is a live namesake: refused', async () => {
+  symlinkSync(record({ pidNs: 'pid:[1]', startTime: '1' }), lock);
+  const e = await refusal(store().commit(slot, mark(5)));
+  expect(e.message).toContain('of another PID namespace');
+  expect(readlinkSync(lock)).toBe(record({ pidNs: 'pid:[1]', startTime: '1' }));
 });
 
 it('a record with a live pid of this namespace but another start time is a recycled pid: taken over', async () => {
@@ -125,4 +134,24 @@ it('a live holder in this namespace (a real process, paused mid-commit) is never
   }
   // once it is gone, liveness still cannot be told from here (another namespace): still refused, never guessed
   await refusal(store().commit(slot, mark(11)));
+}, 60_000);
+
+(canUnshare ? it : it.skip)('two live signers that are both PID 1 in their namespaces never take over each other’s lock', async () => {
+  // B starts first; A, started after it, takes the lock and stays paused holding it
+  const b = startWorker(CONTAINER, 'once', base, '11', 'b', '500');
+  await b.waitFor((l) => l.ready === true);
+  const a = await holding(CONTAINER);
+  try {
+    const held = readlinkSync(lock);
+    expect(JSON.parse(held)).toEqual(expect.objectContaining({ pid: 1 }));
+    b.child.stdin.write('go\n');
+    const result = await b.waitFor((l) => l.level === 11);
+    expect(result).toEqual(expect.objectContaining({ error: 'WatermarkLockError', holder: expect.objectContaining({ pid: 1 }) }));
+    expect(result.message).toContain('of another PID namespace');
+    expect(readlinkSync(lock)).toBe(held);
+    expect(existsSync(path.join(base, 'watermark_v2', `${CHAIN}.json`))).toBe(false);
+  } finally {
+    await killContainer(a);
+    await b.exited;
+  }
 }, 60_000);
