@@ -111,7 +111,7 @@ export class FileWatermarkStore implements WatermarkStore {
       // a rename replaces the file whole, so a read without the lock sees the old or the new file
       return readSlot(this.read(file).marks, slot.pkh, slot.kind);
     } catch (e) {
-      this.failures.set(file, (e as Error).message); // cleared by a commit or a re-check, not by a read
+      this.failed(file, e); // cleared by a commit or a re-check, not by a read
       throw e;
     }
   }
@@ -229,9 +229,16 @@ export class FileWatermarkStore implements WatermarkStore {
       this.failures.delete(file);
       return r;
     } catch (e) {
-      this.failures.set(file, (e as Error).message);
+      this.failed(file, e);
       throw e;
     }
+  }
+
+  /** Records why `file` failed; a few chain files are enough to tell (clients choose chain ids). */
+  private failed(file: string, e: unknown): void {
+    this.failures.delete(file);
+    if (this.failures.size >= 16) this.failures.delete(this.failures.keys().next().value!);
+    this.failures.set(file, (e as Error).message);
   }
 
   private read(file: string): { marks: ChainMarks; exists: boolean } {
