@@ -34,14 +34,15 @@ export function openWatermarkStore(config: Config, onIo?: WatermarkIoObserver): 
 /** config -> vaults, watermark store, metrics and the signer (vaults listed once). */
 export async function buildDeps(config: Config, options: BuildOptions): Promise<DaemonDeps> {
   const { logger } = options;
+  if (config.watermark.driver !== 'mem') {
+    // a bad base_dir stops the start here, before any vault is opened, with one line saying what to fix,
+    // instead of failing every consensus request later
+    for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);
+  }
   const vaults: Vault[] = [];
   for (const [name, vc] of config.vaults) {
     logger.info('Initializing vault', { vault: vc.driver, vault_name: name });
     vaults.push(await options.openVault(name, vc));
-  }
-  if (config.watermark.driver !== 'mem') {
-    // a bad base_dir stops the start here, with one line saying what to fix, instead of failing every request
-    for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);
   }
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
   const store = openWatermarkStore(config, metrics.watermarkIo);
