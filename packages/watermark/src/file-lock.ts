@@ -17,7 +17,8 @@ import { SignatoryError } from '@signatory-ts/core';
  * namespace (`/proc/self/ns/pid`) and its start time (`/proc/<pid>/stat` field 22). A lock is taken
  * over only when its hostname is this host's and its holder is certainly dead:
  * - it was taken before the last reboot (another boot id);
- * - same PID namespace: no process has its pid any more, or the one that has started at another time;
+ * - same PID namespace: no process has its pid any more, or the one that has started at another time,
+ *   or it is a zombie (dead, not yet reaped by its parent);
  * - another PID namespace but this process's own pid, and made before this process started: a
  *   previous run of this signer (a container restarted gets a new namespace and, as PID 1, the same
  *   pid), dead before this one started;
@@ -67,18 +68,19 @@ function readProc<T>(read: () => T): T | undefined {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (after the parenthesized command name, which may hold spaces). */
-function startTimeOf(pid: number | 'self'): string {
+/** State (field 3) and start time (field 22) of /proc/<pid>/stat (after the command name, which may hold spaces). */
+function procStat(pid: number | 'self'): { state: string; startTime: string } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  if (start === undefined || !/^\d+$/.test(start)) throw new Error(`unexpected /proc/${pid}/stat`);
-  return start;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [state, startTime] = [fields[0], fields[19]];
+  if (state === undefined || startTime === undefined || !/^\d+$/.test(startTime)) throw new Error(`unexpected /proc/${pid}/stat`);
+  return { state, startTime };
 }
 
 /** This process's PID namespace and start time, if /proc shows this process's own namespace. */
 const SELF: { pidNs: string; startTime: string } | undefined = readProc(() => {
   if (fs.readlinkSync('/proc/self') !== String(process.pid)) return undefined;
-  return { pidNs: fs.readlinkSync('/proc/self/ns/pid'), startTime: startTimeOf('self') };
+  return { pidNs: fs.readlinkSync('/proc/self/ns/pid'), startTime: procStat('self').startTime };
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -119,9 +121,10 @@ function holderState(r: LockRecord, file: string): 'alive' | 'dead' | 'unknown' 
   if (r.pidNs !== undefined || r.startTime !== undefined) {
     if (SELF === undefined || r.pidNs === undefined || r.startTime === undefined) return 'unknown';
     if (r.pidNs !== SELF.pidNs) return r.pid === process.pid && takenBeforeThisProcess(file) ? 'dead' : 'unknown';
-    const start = readProc(() => startTimeOf(r.pid));
-    if (start === undefined) return fs.existsSync(`/proc/${r.pid}`) ? 'alive' : 'dead';
-    return start === r.startTime ? 'alive' : 'dead';
+    const stat = readProc(() => procStat(r.pid));
+    if (stat === undefined) return fs.existsSync(`/proc/${r.pid}`) ? 'alive' : 'dead';
+    // another start time: a recycled pid; a zombie (Z, X): dead, waiting for its parent to reap it
+    return stat.startTime === r.startTime && stat.state !== 'Z' && stat.state !== 'X' ? 'alive' : 'dead';
   }
   try {
     process.kill(r.pid, 0);

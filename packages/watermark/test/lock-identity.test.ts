@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, lutimesSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -155,3 +155,27 @@ it('a live holder in this namespace (a real process, paused mid-commit) is never
     await b.exited;
   }
 }, 60_000);
+
+it('a holder that died but is not reaped yet (a zombie: its parent does not wait) is dead: taken over', async () => {
+  // sh starts a child that exits at once, then becomes `sleep`, which never reaps it
+  const parent = spawn('sh', ['-c', 'sleep 0 & exec sleep 600'], { stdio: 'ignore' });
+  try {
+    const stat = (pid: number) => {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      return { state: fields[0], startTime: fields[19]! };
+    };
+    let zombie: number | undefined;
+    while (zombie === undefined) {
+      // wait for the child's exit, as /proc shows it
+      const pid = Number(readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim() || NaN);
+      if (Number.isInteger(pid) && stat(pid).state === 'Z') zombie = pid;
+      else await new Promise((r) => setImmediate(r));
+    }
+    const { startTime } = stat(zombie);
+    symlinkSync(record({ pid: zombie, pidNs: self.pidNs, startTime }), lock);
+    expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});
