@@ -69,7 +69,7 @@ export async function checkBaseDir(baseDir: string): Promise<string[]> {
   }
   const warnings = checkFileSystem(dir, existing);
   try {
-    fs.mkdirSync(wmDir, { recursive: true, mode: 0o750 });
+    makeDir(wmDir);
   } catch (e) {
     throw new BaseDirError(dir, `cannot create ${wmDir}: ${(e as Error).message}`);
   }
@@ -80,6 +80,27 @@ export async function checkBaseDir(baseDir: string): Promise<string[]> {
     throw new BaseDirError(dir, `cannot write in ${wmDir}: ${(e as Error).message}`);
   }
   return warnings;
+}
+
+/**
+ * `mkdir -p` with mode 0750. Not `fs.mkdirSync(dir, { recursive: true })`: that never returns when
+ * a parent exists but mkdir in it gives ENOENT (under /proc, Node 20), which hangs the signer.
+ */
+export function makeDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o750 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    makeDir(parent);
+    try {
+      fs.mkdirSync(dir, { mode: 0o750 });
+    } catch (again) {
+      if ((again as NodeJS.ErrnoException).code !== 'EEXIST') throw again;
+    }
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
 import { FileLock, uniqueSuffix, WatermarkLockError } from './file-lock';
-import { probeWrite } from './base-dir';
+import { makeDir, probeWrite } from './base-dir';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 
 export interface FileWatermarkStoreOptions {
@@ -320,7 +320,7 @@ export class FileWatermarkStore implements WatermarkStore {
 
   /** Runs `fn` holding the cross-process lock on `file` (callers hold this process's lock on it). */
   private async crossProcessLocked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+    makeDir(this.dir);
     const lock = await new FileLock(file, this.lockTimeoutMs).acquire();
     let result: T;
     try {

@@ -113,6 +113,17 @@ describe('file store and Go Signatory files', () => {
     expect(readdirSync(path.join(base, 'watermark_v2'))).toEqual([`${CHAIN}.json`]);
   });
 
+  it('a base_dir under /proc fails the commit with an error instead of hanging the process (recursive mkdir loops there)', async () => {
+    const proc = new FileWatermarkStore({ baseDir: '/proc/signatory-test' });
+    await expect(proc.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('x'), signature: 's' })).rejects.toThrow(/ENOENT/);
+  });
+
+  it('creates a missing base_dir, parents included', async () => {
+    const nested = new FileWatermarkStore({ baseDir: path.join(base, 'a', 'b') });
+    await nested.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('x'), signature: 's' });
+    expect(readdirSync(path.join(base, 'a', 'b', 'watermark_v2'))).toEqual([`${CHAIN}.json`]);
+  });
+
   it('refuses a chain id that is not a Net… base58 id (it would become a file name)', async () => {
     await expect(store.get({ chainId: '../evil', pkh: PKH, kind: 'block' })).rejects.toThrow(/invalid chain id/);
   });
