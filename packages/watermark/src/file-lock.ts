@@ -22,7 +22,8 @@ import { SignatoryError } from '@signatory-ts/core';
  * - another PID namespace but this process's own pid, and made before this process started: a
  *   previous run of this signer (a container restarted gets a new namespace and, as PID 1, the same
  *   pid), dead before this one started;
- * - a record without namespace and start time (earlier versions): its pid is dead here.
+ * - a record without namespace and start time (earlier versions): its pid is dead here, or it is
+ *   this process's own pid and the record was made before this process started.
  * Any other record from another PID namespace cannot be checked from here (a shared volume): it
  * is refused, with a message saying what to check and how to clear it. A live holder — however
  * long it is paused — keeps the lock; waiters give up after `timeoutMs` with a WatermarkLockError,
@@ -126,6 +127,10 @@ function holderState(r: LockRecord, file: string): 'alive' | 'dead' | 'unknown' 
     // another start time: a recycled pid; a zombie (Z, X): dead, waiting for its parent to reap it
     return stat.startTime === r.startTime && stat.state !== 'Z' && stat.state !== 'X' ? 'alive' : 'dead';
   }
+  // an earlier version's record: no namespace or start time. With this process's own pid, from before this process
+  // started, it is a previous run's (a PID 1 signer upgraded and restarted); a live process with this pid made it
+  // while this process runs
+  if (r.pid === process.pid) return takenBeforeThisProcess(file) ? 'dead' : 'alive';
   try {
     process.kill(r.pid, 0);
     return 'alive';

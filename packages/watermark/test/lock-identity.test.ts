@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lutimesSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lutimesSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { watermarkSlot } from '@signatory-ts/core';
@@ -79,6 +79,19 @@ it('a record with this process’s pid from another PID namespace, made while th
   const e = await refusal(store().commit(slot, mark(5)));
   expect(e.message).toContain('of another PID namespace');
   expect(readlinkSync(lock)).toBe(record({ pidNs: 'pid:[1]', startTime: '1' }));
+});
+
+it('an earlier version’s record (no namespace, no start time) with this process’s pid, made before this process started, is taken over', async () => {
+  const before = new Date(performance.timeOrigin - 1000);
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, hostname: hostname(), token: 'theirs' }));
+  utimesSync(lock, before, before);
+  expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
+  symlinkSync(JSON.stringify({ pid: process.pid, hostname: hostname(), token: 'theirs' }), lock);
+  lutimesSync(lock, before, before);
+  expect(await store().commit(slot, mark(6))).toEqual({ status: 'committed' });
+  // made while this process runs: a live process with this pid made it (waited for, refused)
+  symlinkSync(JSON.stringify({ pid: process.pid, hostname: hostname(), token: 'theirs' }), lock);
+  await refusal(store().commit(slot, mark(7)));
 });
 
 it('a record with a live pid of this namespace but another start time is a recycled pid: taken over', async () => {
