@@ -143,8 +143,9 @@ function holderState(r: LockRecord, file: string): 'alive' | 'dead' | 'unknown' 
  * True when `file` was made before this process started: a previous run of this process must have
  * made it then, having died before this one started. A live signer with the same pid in another PID
  * namespace (two containers, both PID 1 under one hostname, on one base_dir) takes its locks while
- * this one runs, so its locks are newer: waited for, never taken over. A clock stepped back can only
- * make a lock look newer (refused, never taken over wrongly), except by the size of the step.
+ * this one runs, so its locks are newer: waited for, never taken over. Wall-clock times: a clock
+ * stepped forward only makes locks look newer (refused); one stepped back by D, or a file system's
+ * coarse timestamps, make a namesake's lock taken within D (or a tick) of this start look older.
  */
 function takenBeforeThisProcess(file: string): boolean {
   const st = fs.lstatSync(file, { throwIfNoEntry: false });
