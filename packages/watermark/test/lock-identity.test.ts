@@ -189,6 +189,8 @@ it('a holder that died but is not reaped yet (a zombie: its parent does not wait
     symlinkSync(record({ pid: zombie, pidNs: self.pidNs, startTime }), lock);
     expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
   } finally {
+    const exited = new Promise((r) => parent.once('exit', r));
     parent.kill('SIGKILL');
+    await exited;
   }
 });
