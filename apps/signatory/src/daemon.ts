@@ -103,7 +103,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
     ...(options.maxAuthFailures !== undefined ? { maxAuthFailures: options.maxAuthFailures } : {}),
   });
-  const utilityApp = createUtilityApp({ registry: deps.metrics.registry, vaults: deps.vaults, shuttingDown: () => shuttingDown });
+  const utilityApp = createUtilityApp({ registry: deps.metrics.registry, vaults: deps.vaults, store: deps.store, shuttingDown: () => shuttingDown });
   const limits = {
     maxConnections: options.maxConnections ?? defaultMaxConnections(UTILITY_CONNECTIONS),
     maxClientConnections: options.maxClientConnections ?? 128,

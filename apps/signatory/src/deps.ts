@@ -2,7 +2,7 @@ import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
 import { createSigner, type Signer, type SignerLogger } from '@signatory-ts/signer';
-import { FileWatermarkStore, MemoryWatermarkStore, type WatermarkIoObserver, type WatermarkStore } from '@signatory-ts/watermark';
+import { checkBaseDir, FileWatermarkStore, MemoryWatermarkStore, type WatermarkIoObserver, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface DaemonDeps {
@@ -34,6 +34,11 @@ export function openWatermarkStore(config: Config, onIo?: WatermarkIoObserver): 
 /** config -> vaults, watermark store, metrics and the signer (vaults listed once). */
 export async function buildDeps(config: Config, options: BuildOptions): Promise<DaemonDeps> {
   const { logger } = options;
+  if (config.watermark.driver !== 'mem') {
+    // a bad base_dir stops the start here, before any vault is opened, with one line saying what to fix,
+    // instead of failing every consensus request later
+    for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);
+  }
   const vaults: Vault[] = [];
   for (const [name, vc] of config.vaults) {
     logger.info('Initializing vault', { vault: vc.driver, vault_name: name });

@@ -1,10 +1,13 @@
 import express, { type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Vault } from '@signatory-ts/core';
+import type { WatermarkStore } from '@signatory-ts/watermark';
 
 export interface UtilityDeps {
   readonly registry: Registry;
   readonly vaults: readonly Vault[];
+  /** Its health() (when it has one) is part of /healthz: a signer that cannot store a watermark cannot sign. */
+  readonly store?: Pick<WatermarkStore, 'health'>;
   /** True once shutdown has begun: /healthz then answers 503 so a load balancer drains us. */
   readonly shuttingDown: () => boolean;
   /** How long a vault has to answer the readiness check, ms (default 2000). */
@@ -33,7 +36,7 @@ export async function vaultsReady(vaults: readonly Vault[], timeoutMs: number): 
   return (await Promise.all(checks)).every(Boolean);
 }
 
-/** The utility listener: GET /metrics (Prometheus text) and GET /healthz. */
+/** The utility listener: GET /metrics (Prometheus text) and GET /healthz (vaults and watermark store). */
 export function createUtilityApp(deps: UtilityDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -50,8 +53,12 @@ export function createUtilityApp(deps: UtilityDeps): express.Express {
   });
   app.get('/healthz', async (_req: Request, res: Response) => {
     if (deps.shuttingDown()) return json(res, 503, { ready: false });
-    const ready = await vaultsReady(deps.vaults, deps.readyTimeoutMs ?? 2000);
-    json(res, ready && !deps.shuttingDown() ? 200 : 503, { ready: ready && !deps.shuttingDown() });
+    const [vaults, store] = await Promise.all([
+      vaultsReady(deps.vaults, deps.readyTimeoutMs ?? 2000),
+      deps.store?.health?.().catch((e: unknown) => (e as Error).message),
+    ]);
+    const ready = vaults && store === undefined && !deps.shuttingDown();
+    json(res, ready ? 200 : 503, { ready, ...(store === undefined ? {} : { watermark_store: store }) });
   });
   app.use((_req: Request, res: Response) => {
     res.status(404).type('text/plain; charset=utf-8').send('404 page not found\n');

@@ -14,6 +14,7 @@ import {
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
 import { FileLock, uniqueSuffix, WatermarkLockError } from './file-lock';
+import { makeDir, probeWrite } from './base-dir';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 
 export interface FileWatermarkStoreOptions {
@@ -71,8 +72,13 @@ export class FileWatermarkStore implements WatermarkStore {
   private readonly fileLocks = new KeyedLock();
   /** Chain ids and key hashes already checked (base58 with its checksum is not free; a signer sees a few). */
   private readonly checked = new Set<string>();
-    /** Commits waiting for the next group write of their chain file. */
+  /** Commits waiting for the next group write of their chain file. */
   private readonly pending = new Map<string, Pending[]>();
+  /** Chain files whose directory this store has cleared of dead writers' temporary files. */
+  private readonly swept = new Set<string>();
+  /** Chain files whose last commit, reset or read failed, with the error's message (see health()). */
+  private readonly failures = new Map<string, string>();
+  private checking: Promise<string | undefined> | undefined;
 
   constructor(options: FileWatermarkStoreOptions) {
     this.dir = path.join(options.baseDir, 'watermark_v2');
@@ -100,8 +106,14 @@ export class FileWatermarkStore implements WatermarkStore {
   }
 
   async get(slot: Slot): Promise<Mark | undefined> {
-    // a rename replaces the file whole, so a read without the lock sees the old or the new file
-    return readSlot(this.read(this.fileFor(slot)).marks, slot.pkh, slot.kind);
+    const file = this.fileFor(slot);
+    try {
+      // a rename replaces the file whole, so a read without the lock sees the old or the new file
+      return readSlot(this.read(file).marks, slot.pkh, slot.kind);
+    } catch (e) {
+      this.failed(file, e); // cleared by a commit or a re-check, not by a read
+      throw e;
+    }
   }
 
   commit(slot: Slot, next: SignedMark): Promise<CommitResult> {
@@ -124,25 +136,27 @@ export class FileWatermarkStore implements WatermarkStore {
   private async flush(file: string, group: Pending[]): Promise<void> {
     if (this.pending.get(file) === group) this.pending.delete(file); // later commits start a new group
     try {
-      const results = await this.crossProcessLocked(file, async (assertHeld) => {
-        const { marks, exists } = this.read(file);
-        let changed = false;
-        const out = group.map(({ slot, next }): CommitResult => {
-          const stored = readSlot(marks, slot.pkh, slot.kind);
-          switch (compareWatermark(stored, next)) {
-            case 'reject':
-              return { status: 'rejected', stored: stored! };
-            case 'replay':
-              return { status: 'replay', signature: stored!.signature! };
-            case 'advance':
-              writeSlot(marks, slot.pkh, slot.kind, next);
-              changed = true;
-              return { status: 'committed' };
-          }
-        });
-        if (changed) await this.write(file, formatChainMarks(marks), exists, assertHeld);
-        return out;
-      });
+      const results = await this.tracked(file, () =>
+        this.crossProcessLocked(file, async (assertHeld) => {
+          const { marks, exists } = this.read(file);
+          let changed = false;
+          const out = group.map(({ slot, next }): CommitResult => {
+            const stored = readSlot(marks, slot.pkh, slot.kind);
+            switch (compareWatermark(stored, next)) {
+              case 'reject':
+                return { status: 'rejected', stored: stored! };
+              case 'replay':
+                return { status: 'replay', signature: stored!.signature! };
+              case 'advance':
+                writeSlot(marks, slot.pkh, slot.kind, next);
+                changed = true;
+                return { status: 'committed' };
+            }
+          });
+          if (changed) await this.write(file, formatChainMarks(marks), exists, assertHeld);
+          return out;
+        }),
+      );
       group.forEach((p, i) => p.resolve(results[i]!));
     } catch (e) {
       for (const p of group) p.reject(e);
@@ -170,13 +184,61 @@ export class FileWatermarkStore implements WatermarkStore {
     // commits issued after this reset must not join a group queued before it (they would be undone)
     this.pending.delete(file);
     return this.fileLocks.run(file, () =>
-      this.crossProcessLocked(file, async (assertHeld) => {
-        const { marks, exists } = this.read(file);
-        if (!removeSlot(marks, slot.pkh, slot.kind)) return false;
-        await this.write(file, formatChainMarks(marks), exists, assertHeld);
-        return true;
-      }),
+      this.tracked(file, () =>
+        this.crossProcessLocked(file, async (assertHeld) => {
+          const { marks, exists } = this.read(file);
+          if (!removeSlot(marks, slot.pkh, slot.kind)) return false;
+          await this.write(file, formatChainMarks(marks), exists, assertHeld);
+          return true;
+        }),
+      ),
     );
+  }
+
+  /**
+   * Undefined while the store works; else why the last commit, reset or read of a chain file failed.
+   * A failure is re-checked on every call — that file's lock taken, the file read and parsed, a
+   * probe file written and fsynced in its directory, as a commit would — so the answer turns back
+   * to undefined as soon as commits would work again, even with no request coming (a signer
+   * drained by its load balancer on a failure must be able to come back). For /healthz.
+   */
+  health(): Promise<string | undefined> {
+    return (this.checking ??= this.recheck().finally(() => (this.checking = undefined)));
+  }
+
+  private async recheck(): Promise<string | undefined> {
+    for (const file of [...this.failures.keys()]) {
+      await this.fileLocks
+        .run(file, () =>
+          this.tracked(file, () =>
+            this.crossProcessLocked(file, async () => {
+              this.read(file);
+              await probeWrite(this.dir);
+            }),
+          ),
+        )
+        .catch(() => undefined); // recorded by tracked()
+    }
+    return this.failures.values().next().value;
+  }
+
+  /** Runs a storage operation on `file`, recording its failure or success for health(). */
+  private async tracked<T>(file: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      const r = await fn();
+      this.failures.delete(file);
+      return r;
+    } catch (e) {
+      this.failed(file, e);
+      throw e;
+    }
+  }
+
+  /** Records why `file` failed; a few chain files are enough to tell (clients choose chain ids). */
+  private failed(file: string, e: unknown): void {
+    this.failures.delete(file);
+    if (this.failures.size >= 16) this.failures.delete(this.failures.keys().next().value!);
+    this.failures.set(file, (e as Error).message);
   }
 
   private read(file: string): { marks: ChainMarks; exists: boolean } {
@@ -237,12 +299,32 @@ export class FileWatermarkStore implements WatermarkStore {
     }
   }
 
+  /**
+   * Removes the temporary files of `file` that writers killed mid-write left behind (`kill -9`).
+   * Runs holding `file`'s lock: a writer creates, renames or removes its temporary file only while
+   * it holds that lock, so every one found now belongs to a writer that died holding it — never
+   * to a live one. Done at this store's first commit on the file (leftovers from earlier runs) and
+   * whenever a dead holder's lock is taken over (a writer died just now). Best effort.
+   */
+  private removeDeadTemps(file: string): void {
+    const prefix = `.${path.basename(file)}.`;
+    try {
+      for (const name of fs.readdirSync(this.dir)) {
+        if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(this.dir, name), { force: true });
+      }
+      this.swept.add(file);
+    } catch {
+      // housekeeping: a leftover costs disk space, never a signature; tried again at the next commit
+    }
+  }
+
   /** Runs `fn` holding the cross-process lock on `file` (callers hold this process's lock on it). */
   private async crossProcessLocked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o750 });
+    makeDir(this.dir);
     const lock = await new FileLock(file, this.lockTimeoutMs).acquire();
     let result: T;
     try {
+      if (lock.tookOver || !this.swept.has(file)) this.removeDeadTemps(file);
       result = await fn(lock.assertHeld);
     } catch (e) {
       try {

@@ -5,3 +5,4 @@ export * from './memory-store';
 export * from './file-store';
 export { WatermarkFileError } from './watermark-file';
 export { WatermarkLockError } from './file-lock';
+export { BaseDirError, checkBaseDir } from './base-dir';

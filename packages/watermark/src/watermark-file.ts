@@ -1,4 +1,5 @@
 import { b58Decode, b58Encode, SignatoryError, type Mark, type WatermarkKind } from '@signatory-ts/core';
+import { findDuplicateKey } from './duplicate-keys';
 
 /**
  * The per-chain watermark file, in Go Signatory's `watermark_v2` layout so either signer can read
@@ -60,6 +61,11 @@ export function parseChainMarks(text: string, file: string): ChainMarks {
     throw new WatermarkFileError(file, text.length === 0 ? 'the file is empty' : `not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(data)) throw new WatermarkFileError(file, 'the top level must be an object of key hashes');
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    const where = duplicate.where === '' ? 'at the top level' : `in ${duplicate.where}`;
+    throw new WatermarkFileError(file, `key ${JSON.stringify(duplicate.key)} appears twice ${where} (which one holds the mark cannot be known)`);
+  }
   const out: ChainMarks = {};
   for (const [pkh, kinds] of Object.entries(data)) {
     if (pkh === '__proto__') throw new WatermarkFileError(file, 'unexpected key __proto__');

@@ -52,6 +52,8 @@ export interface WatermarkStore {
   list?(): AsyncIterable<[Slot, Mark]>;
   /** Removes the mark of one exact slot; true if there was one. The CLI demands --force. */
   reset?(slot: Slot): Promise<boolean>;
+  /** Undefined while the store works; else why it does not (for the daemon's /healthz). */
+  health?(): Promise<string | undefined>;
   close?(): Promise<void>;
 }
 

@@ -113,6 +113,17 @@ describe('file store and Go Signatory files', () => {
     expect(readdirSync(path.join(base, 'watermark_v2'))).toEqual([`${CHAIN}.json`]);
   });
 
+  it('a base_dir under /proc fails the commit with an error instead of hanging the process (recursive mkdir loops there)', async () => {
+    const proc = new FileWatermarkStore({ baseDir: '/proc/signatory-test' });
+    await expect(proc.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('x'), signature: 's' })).rejects.toThrow(/ENOENT/);
+  });
+
+  it('creates a missing base_dir, parents included', async () => {
+    const nested = new FileWatermarkStore({ baseDir: path.join(base, 'a', 'b') });
+    await nested.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('x'), signature: 's' });
+    expect(readdirSync(path.join(base, 'a', 'b', 'watermark_v2'))).toEqual([`${CHAIN}.json`]);
+  });
+
   it('refuses a chain id that is not a Net… base58 id (it would become a file name)', async () => {
     await expect(store.get({ chainId: '../evil', pkh: PKH, kind: 'block' })).rejects.toThrow(/invalid chain id/);
   });
@@ -134,6 +145,21 @@ describe('file store refuses damaged files and changes nothing', () => {
     ['a fractional level', `{"${PKH}": {"block": {"level": 1.5, "round": 0, "hash": null}}}`, /level: must be a non-negative integer/],
     ['a bad hash', `{"${PKH}": {"block": {"level": 1, "round": 0, "hash": "vh2QmrcNURnrNwT5HEJv6ZA8n2gfw1MzThoBHK7dgyJsjHmVJhvX"}}}`, /hash/],
     ['a non-string signature', `{"${PKH}": {"block": {"level": 1, "round": 0, "hash": null, "signature": 7}}}`, /signature: must be a string/],
+    [
+      'a slot written twice (a high mark, then a low one JSON.parse would keep)',
+      `{"${PKH}": {"block": {"level": 999, "round": 0, "hash": null}, "block": {"level": 1, "round": 0, "hash": null}}}`,
+      /key "block" appears twice in tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf/,
+    ],
+    [
+      'a key hash written twice',
+      `{"${PKH}": {"block": {"level": 999, "round": 0, "hash": null}}, "${PKH}": {"block": {"level": 1, "round": 0, "hash": null}}}`,
+      /key "tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf" appears twice at the top level/,
+    ],
+    [
+      'a level written twice, the second time escaped',
+      `{"${PKH}": {"block": {"level": 999, "round": 0, "hash": null, "\\u006cevel": 1}}}`,
+      /key "level" appears twice in tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf.block/,
+    ],
   ])('%s', async (_what, text, why) => {
     writeRaw(text);
     const slot = watermarkSlot(CHAIN, PKH, 'block');

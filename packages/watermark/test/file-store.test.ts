@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Encode, watermarkSlot } from '@signatory-ts/core';
@@ -95,5 +96,36 @@ describe('FileWatermarkStore group commit and I/O events', () => {
     expect(await b).toEqual({ status: 'committed' });
     expect(await store.get(slot)).toMatchObject({ level: 6 });
     expect((await store.commit(slot, mark(6, 2))).status).toBe('rejected');
+  });
+});
+
+describe('FileWatermarkStore health (for /healthz)', () => {
+  const slot = watermarkSlot(CHAIN, pkhs[0]!, 'block');
+  let base: string;
+  let file: string;
+  beforeEach(() => {
+    base = tempDir();
+    file = path.join(base, 'watermark_v2', `${CHAIN}.json`);
+  });
+
+  it('is fine until a read or commit fails, says why while it fails, and recovers on a re-check with no commit', async () => {
+    const store = new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 100 });
+    expect(await store.health()).toBeUndefined();
+    expect(await store.commit(slot, mark(1))).toEqual({ status: 'committed' });
+
+    writeFileSync(file, '{"x": ');
+    await expect(store.get(slot)).rejects.toBeInstanceOf(WatermarkFileError);
+    expect(await store.health()).toMatch(new RegExp(`watermark file ${file} is unreadable`));
+    expect(await store.health()).toMatch(/is unreadable/); // re-checked: still broken
+    writeFileSync(file, '{}');
+    expect(await store.health()).toBeUndefined();
+
+    // a lock held by a live process (this one, in an older record) for longer than the timeout
+    symlinkSync(JSON.stringify({ pid: process.pid, hostname: hostname(), token: 'theirs' }), `${file}.lock`);
+    await expect(store.commit(slot, mark(2))).rejects.toThrow(/cannot lock watermark file/);
+    expect(await store.health()).toMatch(/cannot lock watermark file/);
+    rmSync(`${file}.lock`);
+    expect(await store.health()).toBeUndefined();
+    expect(await store.commit(slot, mark(2))).toEqual({ status: 'committed' });
   });
 });
