@@ -9,12 +9,11 @@
 // Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
 // Usage: node bench/sign.js [requests=2000] [concurrency=8]
 'use strict';
+const { CREDS, KMS_LOCAL, SIGNATORY, TRANSACTION, attestation, freePort, start } = require('./processes');
 const { spawn } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const net = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const readline = require('node:readline');
 const http = require('node:http');
 const { KMSClient, CreateKeyCommand, GetPublicKeyCommand, SignCommand } = require('@aws-sdk/client-kms');
 const { blake2b256, publicKeyFromSpki, pkhOf, fromHex } = require('../packages/core/dist');
@@ -23,34 +22,6 @@ const N = Number(process.argv[2] ?? 2000);
 const C = Number(process.argv[3] ?? 8);
 const ROUND = 250; // requests per stream per round
 const LOG = process.env.SIGNATORY_LOG ?? 'warn';
-const ROOT = join(__dirname, '..');
-const CREDS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
-const TRANSACTION =
-  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
-
-const u32 = (n) => (n >>> 0).toString(16).padStart(8, '0');
-const attestation = (chain, level) => '13' + u32(chain) + '66'.repeat(32) + '15' + '0000' + u32(level) + u32(0) + '40'.repeat(32);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function start(args, stream, re) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child[stream === 'stdout' ? 'stderr' : 'stdout'].resume();
-  return new Promise((resolve, reject) => {
-    readline.createInterface({ input: child[stream] }).on('line', (l) => {
-      const m = re.exec(l);
-      if (m) resolve({ child, m });
-    });
-    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: C });
 function post(port, pkh, hex) {
@@ -112,7 +83,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-sign-'));
   const children = [];
   try {
-    const kms = await start([join(ROOT, 'packages/kms-local/dist/main.js'), '--dir', join(dir, 'kms'), '--port', '0'], 'stdout', /listening on (http:\/\/\S+)/);
+    const kms = await start([KMS_LOCAL, '--dir', join(dir, 'kms'), '--port', '0'], 'stdout', /listening on (http:\/\/\S+)/);
     children.push(kms.child);
     const url = kms.m[1];
     const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
@@ -126,7 +97,7 @@ async function main() {
       join(dir, 'signatory.yaml'),
       `base_dir: ${dir}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\nvaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${url}\n      region: us-east-1\n      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\ntezos:\n  ${pkh}:\n    allow: {attestation: , generic: [transaction]}\n`,
     );
-    const sig = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), join(ROOT, 'apps/signatory/dist/main.js'), 'serve', '-c', join(dir, 'signatory.yaml'), '--log', LOG], { stdio: ['ignore', 'ignore', 'ignore'] });
+    const sig = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), SIGNATORY, 'serve', '-c', join(dir, 'signatory.yaml'), '--log', LOG], { stdio: ['ignore', 'ignore', 'ignore'] });
     children.push(sig);
     for (let ready = false; !ready; ) {
       await new Promise((r) => setTimeout(r, 100));

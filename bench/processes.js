@@ -1,0 +1,42 @@
+// What the sign benches share: payloads, free ports, and starting a built binary until it logs a line.
+'use strict';
+const { spawn } = require('node:child_process');
+const net = require('node:net');
+const { join } = require('node:path');
+const readline = require('node:readline');
+
+const ROOT = join(__dirname, '..');
+const KMS_LOCAL = join(ROOT, 'packages/kms-local/dist/main.js');
+const SIGNATORY = join(ROOT, 'apps/signatory/dist/main.js');
+const CREDS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
+/** A forged transaction (magic 0x03), as the tests use. */
+const TRANSACTION =
+  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
+
+const u32 = (n) => (n >>> 0).toString(16).padStart(8, '0');
+/** A tz1/tz2/tz3 attestation (magic 0x13) on chain `chain` at `level`, round 0. */
+const attestation = (chain, level) => '13' + u32(chain) + '66'.repeat(32) + '15' + '0000' + u32(level) + u32(0) + '40'.repeat(32);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs node with `args`; resolves with the child and the match once a line of `stream` matches `re`. */
+function start(args, stream, re) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child[stream === 'stdout' ? 'stderr' : 'stdout'].resume();
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child[stream] }).on('line', (l) => {
+      const m = re.exec(l);
+      if (m) resolve({ child, m });
+    });
+    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
+  });
+}
+
+module.exports = { ROOT, KMS_LOCAL, SIGNATORY, CREDS, TRANSACTION, attestation, freePort, start };
