@@ -5,6 +5,11 @@ export interface SignLaneOptions {
   readonly concurrency: number;
   /** Calls waiting at most; one more is refused with `busy` (503) instead of waiting. */
   readonly maxQueued: number;
+  /**
+   * Longest wait for a slot, ms; a call still waiting then is refused with `busy` without running:
+   * its client has likely given up, and a KMS signature nobody receives is wasted quota.
+   */
+  readonly maxWaitMs: number;
 }
 
 /**
@@ -22,7 +27,9 @@ export class SignLane {
     private readonly name: string,
     private readonly options: SignLaneOptions,
   ) {
-    if (!(options.concurrency >= 1) || !(options.maxQueued >= 0)) throw new RangeError(`${name} lane: concurrency must be >= 1 and maxQueued >= 0`);
+    if (!(options.concurrency >= 1) || !(options.maxQueued >= 0) || !(options.maxWaitMs > 0)) {
+      throw new RangeError(`${name} lane: concurrency must be >= 1, maxQueued >= 0 and maxWaitMs > 0`);
+    }
   }
 
   /** Calls running now. */
@@ -46,7 +53,18 @@ export class SignLane {
           `signer busy: ${this.running} ${this.name} requests are being signed and ${this.waiting.length} are waiting; retry later (consensus requests are not affected)`,
         );
       }
-      await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing call hands its slot over
+      // the finishing call hands its slot over; a call that waited too long leaves the queue
+      await new Promise<void>((resolve, reject) => {
+        const handOver = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(handOver), 1);
+          reject(new SignatoryError('busy', `signer busy: waited ${this.options.maxWaitMs} ms for one of ${this.options.concurrency} ${this.name} slots; nothing was signed, retry later`));
+        }, this.options.maxWaitMs);
+        this.waiting.push(handOver);
+      });
     }
     try {
       return await call();

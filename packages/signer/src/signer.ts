@@ -26,10 +26,10 @@ export interface SignerOptions {
   /** Minimum time between two vault re-listings caused by unknown pkhs, ms (default 30 000). */
   readonly refreshIntervalMs?: number;
   /**
-   * Generic and pack requests' own budget of vault Sign calls (default 16 at once, 256 waiting;
-   * beyond that `busy`). Block, preattestation and attestation requests never wait behind it.
+   * Generic and pack requests' own budget of vault Sign calls (default 16 at once, 256 waiting
+   * for at most signDeadlineMs; beyond that `busy`). Block, preattestation and attestation requests never wait behind it.
    */
-  readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number };
+  readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number; readonly maxWaitMs?: number };
 }
 
 export interface SignInput {
@@ -85,6 +85,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   const genericLane = new SignLane('generic', {
     concurrency: options.genericLane?.concurrency ?? 16,
     maxQueued: options.genericLane?.maxQueued ?? 256,
+    maxWaitMs: options.genericLane?.maxWaitMs ?? deadline, // no longer than one vault call may take
   });
   const policies = new Map<string, KeyPolicy>();
   const logPayloads = new Set<string>();

@@ -188,6 +188,24 @@ describe('createSigner pipeline', () => {
 });
 
 describe('generic lane', () => {
+  it('a generic request that waits longer than maxWaitMs for a slot is refused busy without calling the vault', async () => {
+    const s = await createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 5000, genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 } });
+    kms.faults.setLatency(800, 'Sign');
+    try {
+      const first = s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) });
+      await until(() => s.genericLane.inFlight === 1);
+      await expect(s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) })).rejects.toMatchObject({
+        code: 'busy',
+        message: 'signer busy: waited 50 ms for one of 1 generic slots; nothing was signed, retry later',
+      });
+      expect(s.genericLane).toMatchObject({ inFlight: 1, queued: 0 });
+      expect((await first).signature).toMatch(/^edsig/);
+    } finally {
+      kms.faults.clear();
+      await s.close();
+    }
+  });
+
   it('generic requests wait in their own bounded queue (full: busy) while a consensus request goes to the vault at once', async () => {
     const s = await createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 5000, genericLane: { concurrency: 2, maxQueued: 2 } });
     kms.faults.setLatency(300, 'Sign');
