@@ -13,7 +13,7 @@ export interface AppDeps {
   readonly bodyLimit?: number;
   /** A sign request that has not finished after this many ms gets 500 (default 10 000). */
   readonly requestDeadlineMs?: number;
-  /** Failed authentications one client address may make per minute before it gets 429 (default 20). */
+  /** Signatures matching no authorized key one client address may send per minute before it gets 429 (default 20; 0: no limit). */
   readonly maxAuthFailures?: number;
 }
 
@@ -108,7 +108,8 @@ export function createApp(deps: AppDeps): express.Express {
     }
   };
 
-  const authFailures = new AuthFailureLimit(deps.maxAuthFailures ?? 20, 60_000);
+  const maxAuthFailures = deps.maxAuthFailures ?? 20;
+  const authFailures = maxAuthFailures > 0 ? new AuthFailureLimit(maxAuthFailures, 60_000) : undefined;
 
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimit ?? 64 * 1024 });
 
@@ -127,15 +128,16 @@ export function createApp(deps: AppDeps): express.Express {
         let clientPkh: string | undefined;
         const client = req.socket.remoteAddress ?? '';
         try {
-          const wait = signer.authorizedKeys === undefined ? 0 : authFailures.retryAfter(client);
+          const wait = signer.authorizedKeys === undefined ? 0 : (authFailures?.retryAfter(client) ?? 0);
           if (wait > 0) {
             res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
-            throw new HttpError(429, `too many failed authentications from ${client} (${authFailures.limit} a minute); retry in ${Math.ceil(wait / 1000)} s`);
+            throw new HttpError(429, `too many failed authentications from ${client} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`);
           }
           clientPkh = signer.authenticate(pkh, bytes, queryParam(req, 'authentication'));
         } catch (e) {
           const f = toHttpFailure(e);
-          if (f.status !== 429) authFailures.fail(client);
+          // only a signature that was verified and matched no key counts: a missing or unparseable one costs nothing
+          if (f.code === 'forbidden') authFailures?.fail(client);
           metrics.authenticationFailures.inc({ status: String(f.status), auth_method: 'authentication', client_ip: client });
           throw e;
         }

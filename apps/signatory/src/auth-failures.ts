@@ -11,7 +11,7 @@ export class AuthFailureLimit {
   private readonly windows = new Map<string, { start: number; failures: number }>();
 
   constructor(
-    readonly limit: number,
+    private readonly limit: number,
     readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {}

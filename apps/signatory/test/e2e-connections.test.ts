@@ -129,14 +129,16 @@ describe('failed authentications are limited per client address (real daemon)', 
   /** A well-formed signature by the right kind of key over other bytes: costs a verification, verifies nothing. */
   const bogus = () => authBy(CLIENT_SK)('00');
 
-  it('after 5 failures an address gets 429 before any verification, even with a valid signature; another address still signs', async () => {
+  it('after 5 signatures that match no key an address gets 429 before any verification, even with a valid signature; another address still signs', async () => {
     const cfg = path.join(dir, 'auth.yaml');
     await writeFile(cfg, (await readFile(configFile, 'utf8')).replace('server:\n', `server:\n  authorized_keys: [${pk(OTHER_SK)}, ${pk(CLIENT_SK)}]\n`));
     const s = await startSignatory(cfg, ['--max-auth-failures', '5']);
     started.push(s.proc);
     const attacker: number[] = [];
+    // a missing or unparseable signature costs no verification: it is answered, not counted
+    for (let i = 0; i < 6; i++) attacker.push((await attest(s.url, 290 + i, '127.0.0.2', i % 2 ? () => 'edsigNOPE' : undefined)).status);
     for (let i = 0; i < 8; i++) attacker.push((await attest(s.url, 300 + i, '127.0.0.2', bogus)).status);
-    expect(attacker).toEqual([403, 403, 403, 403, 403, 429, 429, 429]);
+    expect(attacker).toEqual([401, 400, 401, 400, 401, 400, 403, 403, 403, 403, 403, 429, 429, 429]);
     const refused = await attest(s.url, 310, '127.0.0.2', authBy(CLIENT_SK));
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.text)[0].msg).toMatch(/^too many failed authentications from 127\.0\.0\.2 \(5 a minute\); retry in \d+ s$/);
