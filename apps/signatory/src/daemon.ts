@@ -110,7 +110,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     readTimeoutMs: options.readTimeoutMs ?? 5000,
     onError: (e: Error) => logger.error(`Listener error: ${e.message}`),
   };
-  const main = await listen(app, config.server.address, { ...limits, setting: 'server.address' });
+  const refused = (listener: string) => (cap: string) => deps.metrics.connectionsRefused.inc({ listener, cap });
+  const main = await listen(app, config.server.address, { ...limits, setting: 'server.address', onRefused: refused('signing') });
   logger.info(`HTTP server is listening for connections on ${main.address}`, {
     max_connections: limits.maxConnections,
     max_client_connections: limits.maxClientConnections,
@@ -119,6 +120,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   const utility = await listen(utilityApp, config.server.utilityAddress, {
     ...limits,
     setting: 'server.utility_address',
+    onRefused: refused('utility'),
     maxConnections: UTILITY_CONNECTIONS,
     maxClientConnections: UTILITY_CONNECTIONS / 2,
   });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { RequestListener, ServerResponse } from 'node:http';
 import { SignatoryError } from '@signatory-ts/core';
+import { ConnectionLimits, type RefusedBy } from './connection-limits';
 
 /** `host:port` (host empty = every interface, `[v6]` bracketed) -> what net.listen takes. */
 export function parseListenAddress(text: string): { host: string | undefined; port: number } {
@@ -25,10 +26,12 @@ export interface Listening {
 export interface ListenOptions {
   /** The setting the address came from (`server.address`), named in errors. */
   readonly setting?: string;
-  /** Most connections open at once; more are closed as they arrive. */
+  /** Most connections open at once (ConnectionLimits: an idle one makes room first). */
   readonly maxConnections?: number;
-  /** Most connections one client address may hold open; more from it are closed as they arrive. */
+  /** Most connections one client address may hold open (likewise). */
   readonly maxClientConnections?: number;
+  /** A connection was closed on arrival: every one in the way of `by`'s cap was busy. */
+  readonly onRefused?: (by: RefusedBy) => void;
   /**
    * Time a client has to send a whole request, headers and body, ms. A connection that sends
    * nothing, or a body that trickles, is answered 408 and closed after it. Handling time is not
@@ -55,8 +58,11 @@ export function openFilesLimit(): number | undefined {
  * have descriptors left (an exhausted limit fails every consensus request, not just new clients).
  */
 export function defaultMaxConnections(utilityConnections: number, limit = openFilesLimit()): number {
-  return Math.max(16, Math.floor((limit ?? 4096) * 0.75) - utilityConnections);
+  return Math.max(16, Math.min(MAX_DEFAULT_CONNECTIONS, Math.floor((limit ?? 4096) * 0.75) - utilityConnections));
 }
+
+/** A ceiling for the default under a huge open-files limit (containers often have 1 048 576). */
+const MAX_DEFAULT_CONNECTIONS = 10_000;
 
 const LISTEN_ERRORS: Readonly<Record<string, string>> = {
   EADDRINUSE: 'the address is already in use: another process (another signatory?) listens there; stop it, or choose a free port',
@@ -72,37 +78,23 @@ export function listen(handler: RequestListener, address: string, options: Liste
   // once closing, every response tells the client to close its connection, so keep-alive sockets end with their request
   const open = new Set<ServerResponse>();
   const readTimeout = options.readTimeoutMs ?? 5000;
+  const limits = new ConnectionLimits(options.maxConnections ?? Number.POSITIVE_INFINITY, options.maxClientConnections ?? Number.POSITIVE_INFINITY, options.onRefused);
   // Node checks request timeouts on this interval (default 30 s): check often enough that the timeout holds
   const server = createServer({ connectionsCheckingInterval: Math.min(1000, readTimeout) }, (req, res) => {
     if (closing) res.setHeader('connection', 'close');
     open.add(res);
-    res.on('close', () => open.delete(res));
+    limits.requestStarted(req.socket);
+    res.on('close', () => {
+      open.delete(res);
+      limits.requestEnded(req.socket);
+    });
     handler(req, res);
   });
   server.requestTimeout = readTimeout;
   server.headersTimeout = readTimeout;
   // longer than clients keep idle sockets (Node's agent: 5 s), so a client never reuses a socket we just closed
   server.keepAliveTimeout = 65_000;
-  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
-  const perClient = options.maxClientConnections ?? Number.POSITIVE_INFINITY;
-  const byClient = new Map<string, number>();
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    const client = (s.remoteAddress ?? '').replace(/^::ffff:/, '');
-    const held = byClient.get(client) ?? 0;
-    if (held >= perClient) {
-      s.destroy();
-      return;
-    }
-    byClient.set(client, held + 1);
-    sockets.add(s);
-    s.on('close', () => {
-      sockets.delete(s);
-      const n = byClient.get(client)! - 1;
-      if (n === 0) byClient.delete(client);
-      else byClient.set(client, n);
-    });
-  });
+  server.on('connection', (s) => limits.admit(s));
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       const why = LISTEN_ERRORS[e.code ?? ''];
@@ -132,7 +124,7 @@ export function listen(handler: RequestListener, address: string, options: Liste
             server.closeIdleConnections();
           }),
         destroy: () => {
-          for (const s of sockets) s.destroy();
+          for (const s of limits.sockets) s.destroy();
         },
       });
     });

@@ -13,6 +13,8 @@ export interface Metrics {
   readonly signHandlerRequests: Counter<'address' | 'status'>;
   readonly signHandlerDuration: Histogram<'address' | 'status'>;
   readonly authenticationFailures: Counter<'status' | 'auth_method' | 'client_ip'>;
+  /** Connections closed on arrival by a listener's caps (not in Go Signatory). */
+  readonly connectionsRefused: Counter<'listener' | 'cap'>;
   /** The signer's events, turned into series. */
   readonly events: SignerEvents;
   /** The file watermark store's reads and writes, turned into the watermark_io_* series. */
@@ -83,6 +85,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'watermark_rejection_total',
     help: 'Requests refused by the high watermark.',
     labelNames: ['address', 'operation_type', 'chain_id', 'reason'] as const,
+    ...reg,
+  });
+  const connectionsRefused = new Counter({
+    name: 'http_connections_refused_total',
+    help: 'Connections closed on arrival because a cap was reached and every connection in the way was busy.',
+    labelNames: ['listener', 'cap'] as const,
     ...reg,
   });
   const authenticationFailures = new Counter({
@@ -161,5 +169,5 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     watermarkIoLatency.observe(labels, seconds);
     if (error !== undefined) watermarkIoErrors.inc({ ...labels, error_type: error });
   };
-  return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, events, watermarkIo };
+  return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, connectionsRefused, events, watermarkIo };
 }

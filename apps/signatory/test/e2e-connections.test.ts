@@ -81,6 +81,8 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
       expect([r.status, r.text]).toEqual([200, expect.stringMatching(/^\{"signature":"edsig/)]);
     }
     expect(attack.closed()).toBe(1000 - 128); // the attacker's 128 are still held: nothing else was dropped
+    const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
+    expect(metrics).toMatch(/http_connections_refused_total\{listener="signing",cap="client"\} [1-9]/);
   });
 
   it('many addresses together reach the total cap, and the daemon neither crashes nor stops serving once they leave', async () => {
@@ -94,6 +96,31 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
     });
     expect(r.text).toMatch(/^\{"signature":"edsig/);
     expect(s.proc.child.exitCode).toBeNull();
+  });
+
+  it('idle keep-alive connections make room: one address that left 128 open still gets served, and so does a baker when idle ones from other addresses fill the total', async () => {
+    const s = await signatory(['--max-connections', '300']);
+    // one request each, then the connection stays open (keep-alive), idle
+    const idle = (n: number, localAddress: string) =>
+      Promise.all(
+        Array.from({ length: n }, () => {
+          const { hostname, port } = new URL(s.url);
+          const sock = connect({ host: hostname, port: Number(port), localAddress });
+          held.push(sock);
+          sock.on('error', () => undefined);
+          sock.write('GET /authorized_keys HTTP/1.1\r\nHost: x\r\n\r\n');
+          return new Promise<void>((resolve) => sock.once('data', () => resolve()));
+        }),
+      );
+    await idle(128, '127.0.0.2');
+    const again = await attest(s.url, 150, '127.0.0.2');
+    expect(again.status).toBe(200);
+    await idle(100, '127.0.0.3');
+    await idle(100, '127.0.0.4');
+    const baker = await attest(s.url, 151, '127.0.0.1');
+    expect(baker.status).toBe(200);
+    const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
+    expect(metrics).not.toMatch(/http_connections_refused_total\{listener="signing"/); // made room, refused none
   });
 
   it('a body that does not arrive within --read-timeout-ms is answered 408 and closed; so is a connection that sends nothing', async () => {
