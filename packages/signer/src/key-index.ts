@@ -28,8 +28,8 @@ export interface KeyIndexOptions {
   readonly refreshIntervalMs?: number;
   /**
    * After a listing in which some vault failed, the vaults are listed again in the background after
-   * this many ms (default 500), doubling per failed listing up to refreshIntervalMs; a lookup of an
-   * unknown pkh may re-list at most this often meanwhile. A listing with no failure stops it.
+   * this many ms (default 500), doubling per failed listing up to 5 s. A listing with no failure
+   * stops it. Lookups of unknown pkhs still re-list at most once per refreshIntervalMs.
    */
   readonly retryBaseMs?: number;
   readonly now?: () => number;
@@ -90,15 +90,16 @@ export class KeyIndex {
 
   /**
    * The key for `pkh`; re-lists the vaults if it is unknown and the last listing is older than the
-   * refresh interval (the retry base while a vault's last listing failed). Throws key_not_found
+   * refresh interval. Throws key_not_found
    * (Signatory's text) when no vault holds it, and vault_unavailable naming the vault's problem
    * while some vault's last listing failed: the key may be in that vault.
    */
   async get(pkh: string): Promise<KeyRef> {
     const hit = this.keys.get(pkh);
     if (hit !== undefined) return hit;
-    const wait = this.last.failed.length > 0 ? this.retryBase : this.interval;
-    if (this.inflight !== undefined || this.now() - this.lastRefresh >= wait) {
+    // at most once per interval, also while a vault is failing (its recovery is the background retry's job):
+    // any client can ask for unknown pkhs, and each listing spends the KMS request quota Sign needs
+    if (this.inflight !== undefined || this.now() - this.lastRefresh >= this.interval) {
       await this.refresh();
       const found = this.keys.get(pkh);
       if (found !== undefined) return found;
@@ -137,7 +138,11 @@ export class KeyIndex {
     return snap;
   }
 
-  /** After a failed listing: list again in the background, backing off up to the refresh interval. */
+  /**
+   * After a failed listing: list again in the background, backing off up to 5 s (or the refresh
+   * interval if shorter): one listing per 5 s is a small share of the KMS quota, and a vault that
+   * comes back is served within seconds.
+   */
   private scheduleRetry(failed: boolean): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -146,12 +151,14 @@ export class KeyIndex {
       return;
     }
     if (this.closed) return;
-    const delay = Math.min(this.interval, this.retryBase * 2 ** this.failedListings);
+    const delay = Math.min(this.interval, MAX_RETRY_DELAY_MS, this.retryBase * 2 ** this.failedListings);
     this.failedListings += 1;
     this.retryTimer = setTimeout(() => void this.refresh(), delay);
     this.retryTimer.unref();
   }
 }
+
+const MAX_RETRY_DELAY_MS = 5000;
 
 async function listVault(v: Vault): Promise<{ keys: KeyRef[]; skipped: SkippedKey[] } | { error: string }> {
   const keys: KeyRef[] = [];
