@@ -1,6 +1,6 @@
 import type { Config } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
-import type { SignerLogger } from '@signatory-ts/signer';
+import type { SignerLogger, SignerOptions } from '@signatory-ts/signer';
 import { createApp } from './app';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, type Listening } from './listen';
@@ -13,7 +13,7 @@ export interface ServeOptions {
   readonly list?: boolean;
   readonly signDeadlineMs?: number;
   /** Generic/pack requests' budget of vault calls; consensus requests never wait behind it. */
-  readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number };
+  readonly genericLane?: SignerOptions['genericLane'];
   readonly requestDeadlineMs?: number;
   /** Time allowed for requests in flight at shutdown, ms (default 10 000, as Go Signatory). */
   readonly shutdownGraceMs?: number;

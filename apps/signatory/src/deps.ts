@@ -1,7 +1,7 @@
 import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
-import { createSigner, type Signer, type SignerLogger } from '@signatory-ts/signer';
+import { createSigner, type Signer, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
 import { checkBaseDir, FileWatermarkStore, MemoryWatermarkStore, type WatermarkIoObserver, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -21,7 +21,7 @@ export interface BuildOptions {
   readonly openVault: OpenVault;
   readonly signDeadlineMs?: number;
   /** Generic/pack requests' budget of vault calls (signer default: 16 at once, 256 waiting). */
-  readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number };
+  readonly genericLane?: SignerOptions['genericLane'];
   readonly version?: string;
 }
 

@@ -19,6 +19,7 @@ const CONSENSUS_SOCKETS = 50;
 async function runServe(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: flags.log, ...(flags.jsonLog ? { json: true } : {}) });
   const config = await loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  const signDeadlineMs = flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS;
   const daemon = await serve(config, {
     logger,
     openVault: awsKmsOpener(flags.kmsDeadlineMs, (m) => logger.warn(m), {
@@ -26,10 +27,11 @@ async function runServe(flags: ServeFlags): Promise<void> {
       // generic requests hold at most --generic-concurrency sockets: the SDK's usual 50 stay free for consensus and listing
       maxSockets: CONSENSUS_SOCKETS + flags.genericConcurrency,
     }),
-    genericLane: { concurrency: flags.genericConcurrency, maxQueued: flags.genericQueue },
+    // a generic request waits for a slot only as long as it can still be signed within the request deadline
+    genericLane: { concurrency: flags.genericConcurrency, maxQueued: flags.genericQueue, maxWaitMs: Math.max(100, flags.requestDeadlineMs - signDeadlineMs) },
     list: flags.list,
     // the vault keeps the KMS deadline itself and says why it failed; the signer's deadline is a backstop behind it
-    signDeadlineMs: flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS,
+    signDeadlineMs,
     requestDeadlineMs: flags.requestDeadlineMs,
     ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
     maxClientConnections: flags.maxClientConnections,
