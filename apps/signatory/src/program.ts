@@ -11,7 +11,7 @@ export interface ServeFlags extends GlobalOptions {
   /** false with --no-list */
   list: boolean;
   kmsDeadlineMs: number;
-  /** undefined: an attempt may use what the KMS deadline has left (at most 10 s) */
+  /** undefined: an attempt may use half the KMS deadline (at most 10 s) */
   kmsAttemptTimeoutMs?: number;
   requestDeadlineMs: number;
   maxConnections?: number;
@@ -56,7 +56,7 @@ export function buildProgram(actions: ProgramActions): Command {
     .option('--kms-deadline-ms <ms>', 'time one KMS call may take, retries included', positiveInt, 5000)
     .option(
       '--kms-attempt-timeout-ms <ms>',
-      'time one KMS attempt may wait for an answer before it is aborted and retried within the deadline (default: what the deadline has left, at most 10000)',
+      'time one KMS attempt may wait for an answer before it is aborted and retried within the deadline (default: half the deadline, at most 10000)',
       positiveInt,
     )
     .option('--request-deadline-ms <ms>', 'time one sign request may take before it fails (500)', positiveInt, 10000)

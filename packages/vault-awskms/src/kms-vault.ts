@@ -14,10 +14,10 @@ export interface AwsKmsVaultOptions extends AwsKmsConfig {
   /** Time for one KMS operation including retries (ms). Default 5000. */
   readonly deadlineMs?: number;
   /**
-   * Longest one attempt may wait for KMS before it is aborted and retried (ms). Default: the time
-   * the deadline has left, at most 10 s, so a KMS slower than any fixed cut but within the deadline
-   * still answers on the first attempt, and a hung connection under a long deadline (the CLI's 60 s)
-   * is retried. Set it lower to retry a hung connection earlier.
+   * Longest one attempt may wait for KMS before it is aborted and retried (ms). Default: half the
+   * deadline, at most 10 s: a KMS slower than any fixed cut still answers on the first attempt if
+   * the deadline is long enough (3.1 s under a 7 s deadline), and a hung keep-alive connection is
+   * retried on a new one within the deadline (2.5 s into the daemon's 5 s).
    */
   readonly attemptTimeoutMs?: number;
   /** TCP connect timeout (ms). Default 1000. */
@@ -79,7 +79,7 @@ export class AwsKmsVault implements Vault {
     this.client = new KMSClient(config);
     const retry: RetryOptions = {
       deadlineMs: options.deadlineMs ?? 5000,
-      attemptTimeoutMs: options.attemptTimeoutMs ?? Math.min(options.deadlineMs ?? 5000, MAX_DEFAULT_ATTEMPT_MS),
+      attemptTimeoutMs: options.attemptTimeoutMs ?? Math.min(Math.ceil((options.deadlineMs ?? 5000) / 2), MAX_DEFAULT_ATTEMPT_MS),
       baseDelayMs: options.retryBaseDelayMs ?? 50,
       maxDelayMs: 1000,
     };
