@@ -103,6 +103,7 @@ describe('signatory-cli import', () => {
     const second = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem]);
     expect(second.code).toBe(0);
     expect(printed(second).pkh).toBe(printed(first).pkh);
+    expect(second.stderr).toContain(`import: key ${arn} could not be checked for ${printed(first).pkh}:`); // named, not silent
     await kms.client.send(new ScheduleKeyDeletionCommand({ KeyId: printed(second).arn, PendingWindowInDays: 7 }));
     const third = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem]);
     expect(third.code).toBe(0);

@@ -76,13 +76,19 @@ const LIST_CALL_DEADLINE_MS = 60_000;
 /**
  * Refuses to import a key the vault already holds (a usable key with the same address): KMS would
  * make a second key for it without a word. Not knowing counts as holding it: a vault that cannot
- * be listed stops the import too. --allow-duplicate skips the check.
+ * be listed stops the import too. A single key that cannot be read (disabled, pending deletion,
+ * GetPublicKey denied) is named in a warning, not refused: accounts often hold such keys.
+ * --allow-duplicate skips the check.
  */
 async function refuseDuplicate(ctx: Context, name: string, pkh: string): Promise<void> {
   const vault = openVault(ctx.config.vaults.get(name)!, (m) => ctx.log.warn(m), { deadlineMs: LIST_CALL_DEADLINE_MS });
   const held: string[] = [];
   try {
-    for await (const listed of vault.list()) if (listed.ok && listed.key.pkh === pkh) held.push(listed.key.id);
+    for await (const listed of vault.list()) {
+      if (listed.ok && listed.key.pkh === pkh) held.push(listed.key.id);
+      // a key KMS would not show (disabled, pending deletion, denied, throttled) cannot be compared: say so
+      else if (!listed.ok) ctx.log.warn(`import: key ${listed.id} could not be checked for ${pkh}: ${listed.reason}`);
+    }
   } catch (e) {
     throw new SignatoryError(
       isSignatoryError(e) ? e.code : 'vault_unavailable',
