@@ -190,7 +190,7 @@ describe('createSigner pipeline', () => {
 describe('generic lane', () => {
   it('a generic request that waits longer than maxWaitMs for a slot is refused busy without calling the vault', async () => {
     const s = await createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 5000, genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 } });
-    kms.faults.setLatency(800, 'Sign');
+    kms.faults.setLatency(500, 'Sign');
     try {
       const first = s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) });
       await until(() => s.genericLane.inFlight === 1);
