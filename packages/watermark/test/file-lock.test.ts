@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { watermarkSlot } from '@signatory-ts/core';
 import { FileWatermarkStore, WatermarkLockError } from '../src';
 
@@ -139,5 +140,35 @@ it('a symbolic link where the lock file goes is refused, never followed', async 
   const e = await refusal(store().commit(slot, mark(5)));
   expect(e.message).toContain('is a symbolic link');
   expect(existsSync(path.join(base, 'elsewhere'))).toBe(false);
+  expect(existsSync(file)).toBe(false);
+});
+
+it('where file locks are unavailable, the start-up check and every commit fail saying so; nothing is written', async () => {
+  // a platform the binding has no build for, stood in for by a child process in which it fails to load
+  const script = `
+    require(${JSON.stringify(path.join(__dirname, 'fixtures', 'ts-register.js'))});
+    const Module = require('node:module');
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (request, ...rest) {
+      if (request === 'fs-native-extensions') throw new Error('no build for this platform');
+      return resolve.call(this, request, ...rest);
+    };
+    const { checkBaseDir, FileWatermarkStore, WatermarkLockError } = require('@signatory-ts/watermark');
+    const { watermarkSlot } = require('@signatory-ts/core');
+    (async () => {
+      const start = await checkBaseDir(process.argv[1]).then(() => 'started', (e) => e.constructor.name + ': ' + e.message);
+      const store = new FileWatermarkStore({ baseDir: process.argv[1] });
+      const mark = { level: 5, round: 0, digest: new Uint8Array(32), signature: 'sig5' };
+      const commit = await store.commit(watermarkSlot('${CHAIN}', '${PKH}', 'block'), mark).then(
+        (r) => JSON.stringify(r),
+        (e) => (e instanceof WatermarkLockError ? 'WatermarkLockError: ' : '') + e.message,
+      );
+      console.log(JSON.stringify({ start, commit }));
+    })();
+  `;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, base]);
+  const { start, commit } = JSON.parse(stdout) as { start: string; commit: string };
+  expect(start).toMatch(/^BaseDirError: base_dir .*: cannot lock files in .*watermark_v2: files cannot be locked here \(no build for this platform\)/);
+  expect(commit).toMatch(/^WatermarkLockError: cannot lock watermark file: .*ofd-lock cannot be locked \(no build for this platform\)\. base_dir must be on a local file system with working file locks/);
   expect(existsSync(file)).toBe(false);
 });
