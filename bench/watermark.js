@@ -3,7 +3,7 @@
  * Watermark store cost per signed consensus request, through signWithWatermark (lock, check,
  * sign, commit) with a no-op signer, so only the watermark work is measured:
  *   - memory store (baseline, measured in the same run);
- *   - file store, one slot (each commit: lock dir, read + parse, write temp, fsync, rename, fsync dir);
+ *   - file store, one slot (each commit: kernel lock, read + parse, write temp, fsync, rename, fsync dir);
  *   - file store, three slots of one baker (block, preattestation, attestation) in parallel, sharing
  *     one chain file, as a baker's requests arrive;
  *   - file store get() alone (the check step).

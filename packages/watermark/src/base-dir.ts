@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SignatoryError } from '@signatory-ts/core';
-import { uniqueSuffix } from './file-lock';
+import { probeLock, uniqueSuffix } from './file-lock';
 
 /**
  * `base_dir` is checked before the daemon starts, so a bad one stops it with one line saying what
@@ -78,6 +78,11 @@ export async function checkBaseDir(baseDir: string): Promise<string[]> {
     await probeWrite(wmDir);
   } catch (e) {
     throw new BaseDirError(dir, `cannot write in ${wmDir}: ${(e as Error).message}`);
+  }
+  try {
+    probeLock(wmDir); // the file store's cross-process lock needs working file locks
+  } catch (e) {
+    throw new BaseDirError(dir, `cannot lock files in ${wmDir}: ${(e as Error).message}`);
   }
   return warnings;
 }

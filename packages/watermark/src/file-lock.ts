@@ -1,49 +1,34 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SignatoryError } from '@signatory-ts/core';
+import { clearLegacyLocks } from './legacy-lock';
 
 /**
- * A cross-process lock for processes on ONE host, that is never taken from a live holder.
+ * A cross-process lock on a file, held by the kernel: an open-file-description lock (Linux
+ * `fcntl(F_OFD_SETLK)`; `flock` on macOS; through fs-native-extensions) on `<target>.ofd-lock`, a
+ * regular file that is never deleted. The kernel releases it when its holder closes the file or
+ * dies, however it dies (kill -9 included), and never while the holder lives, however long it is
+ * paused. So there is nothing to guess: no pid, PID namespace or start time is looked at, no lock
+ * is ever taken over, and none is ever left behind. It works across PID namespaces (containers)
+ * sharing a volume, on one host: one kernel. Two descriptors exclude each other even in one
+ * process, so two stores on one base_dir in one process wait for each other too.
  *
- * The lock is `<target>.lock`, a symbolic link whose target is the record `{pid, hostname, token,
- * bootId, pidNs, startTime}` as JSON. `symlink` fails with EEXIST when the lock exists (like
- * `open(O_CREAT|O_EXCL)`), and the record is part of the link, so a lock is never seen half-written.
- * A regular file holding a record, and records without `pidNs`/`startTime` (what earlier versions
- * wrote), are read too.
+ * The holder writes `{pid, hostname}` into the file after taking the lock, for the message of a
+ * waiter that gives up after `timeoutMs` (WatermarkLockError, nothing changed), and empties it when
+ * it releases the lock: a record found by the next holder means its predecessor died holding the
+ * lock (whatever it was writing was left behind).
  *
- * A pid alone does not name a process: pids are recycled, and a signer that is PID 1 in a
- * container is PID 1 again after a restart. So a holder is told apart by its pid, its PID
- * namespace (`/proc/self/ns/pid`) and its start time (`/proc/<pid>/stat` field 22). A lock is taken
- * over only when its hostname is this host's and its holder is certainly dead:
- * - it was taken before the last reboot (another boot id);
- * - same PID namespace: no process has its pid any more, or the one that has started at another time,
- *   or it is a zombie (dead, not yet reaped by its parent);
- * - another PID namespace but this process's own pid, and made before this process started: a
- *   previous run of this signer (a container restarted gets a new namespace and, as PID 1, the same
- *   pid), dead before this one started;
- * - a record without namespace and start time (earlier versions): its pid is dead here, or it is
- *   this process's own pid and the record was made before this process started.
- * Any other record from another PID namespace cannot be checked from here (a shared volume): it
- * is refused, with a message saying what to check and how to clear it. A live holder — however
- * long it is paused — keeps the lock; waiters give up after `timeoutMs` with a WatermarkLockError,
- * having changed nothing.
- *
- * Taking over a dead holder's lock is itself serialized by `<target>.lock.takeover` (taken the same
- * way), so two waiters can never both remove a lock and one of them remove a live holder's. A
- * process that dies in that few-microsecond step leaves the takeover file behind; the next waiter
- * refuses with a WatermarkLockError naming it rather than guess.
+ * Nothing but the kernel decides who holds the lock; the record and the path are checked only to
+ * catch what would defeat it: a lock file deleted or replaced (the holder then locks a file nobody
+ * else opens) is detected before the lock is used and before every commit's rename.
  */
 
-interface LockRecord {
+/** Who holds a lock, as its holder recorded it (the pid is one of its own PID namespace). */
+export interface LockHolder {
   pid: number;
   hostname: string;
-  token: string;
-  bootId?: string;
-  /** `pid:[<inode>]`, the holder's PID namespace (Linux). */
-  pidNs?: string;
-  /** The holder's start time, clock ticks after boot (`/proc/<pid>/stat` field 22). */
-  startTime?: string;
 }
 
 /** The watermark file's cross-process lock could not be taken. Nothing was signed or changed. */
@@ -51,38 +36,21 @@ export class WatermarkLockError extends SignatoryError {
   constructor(
     readonly lockFile: string,
     readonly problem: string,
-    readonly holder?: { pid: number; hostname: string },
+    readonly holder?: LockHolder,
   ) {
     super('internal', `cannot lock watermark file: ${lockFile} ${problem}. Nothing was signed`);
   }
 }
 
 const HOST = hostname();
-const BOOT_ID = readProc(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0; // undefined on Windows
 
-/** `undefined` where /proc cannot tell (not Linux; a /proc mounted for another PID namespace). */
-function readProc<T>(read: () => T): T | undefined {
-  try {
-    return read();
-  } catch {
-    return undefined;
-  }
+/** The kernel lock's binding, loaded on first use: a platform it does not run on fails commits and the start-up check, saying why. */
+let native: { tryLock(fd: number): boolean } | undefined;
+function tryKernelLock(fd: number): boolean {
+  native ??= require('fs-native-extensions') as { tryLock(fd: number): boolean };
+  return native.tryLock(fd);
 }
-
-/** State (field 3) and start time (field 22) of /proc/<pid>/stat (after the command name, which may hold spaces). */
-function procStat(pid: number | 'self'): { state: string; startTime: string } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [state, startTime] = [fields[0], fields[19]];
-  if (state === undefined || startTime === undefined || !/^\d+$/.test(startTime)) throw new Error(`unexpected /proc/${pid}/stat`);
-  return { state, startTime };
-}
-
-/** This process's PID namespace and start time, if /proc shows this process's own namespace. */
-const SELF: { pidNs: string; startTime: string } | undefined = readProc(() => {
-  if (fs.readlinkSync('/proc/self') !== String(process.pid)) return undefined;
-  return { pidNs: fs.readlinkSync('/proc/self/ns/pid'), startTime: procStat('self').startTime };
-});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,224 +59,150 @@ let uniqueCounter = 0;
 
 /**
  * A string no other call, in this process or any other, returns: pid, a random nonce drawn once
- * per process (a recycled pid gets another), and a counter. For lock tokens and temporary file
- * names; cheaper than random bytes on every commit.
+ * per process (a recycled pid gets another), and a counter. For temporary file names; cheaper than
+ * random bytes on every commit.
  */
 export function uniqueSuffix(): string {
   return `${process.pid}.${PROCESS_NONCE}.${++uniqueCounter}`;
 }
 
-function parseRecord(text: string): LockRecord | undefined {
-  try {
-    const r = JSON.parse(text) as Partial<LockRecord>;
-    if (Number.isSafeInteger(r.pid) && (r.pid as number) > 0 && typeof r.hostname === 'string' && typeof r.token === 'string') {
-      const out: LockRecord = { pid: r.pid!, hostname: r.hostname, token: r.token };
-      for (const k of ['bootId', 'pidNs', 'startTime'] as const) if (typeof r[k] === 'string') out[k] = r[k];
-      return out;
+export interface HeldLock {
+  /** True when the previous holder died holding the lock: whatever it was writing was left behind. */
+  readonly previousHolderDied: boolean;
+  /** Throws unless the lock file is still the one locked (it was not deleted or replaced). */
+  assertHeld(): void;
+  /** Empties the holder record and closes the file, which releases the lock. */
+  release(): void;
+}
+
+/** Why a try did not get the lock. */
+interface Busy {
+  readonly problem?: string;
+  readonly holder?: LockHolder;
+}
+
+export class FileLock {
+  readonly lockFile: string;
+
+  constructor(
+    private readonly target: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.lockFile = `${target}.ofd-lock`;
+  }
+
+  async acquire(): Promise<HeldLock> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      const a = this.attempt();
+      if ('release' in a) return a;
+      if (Date.now() >= deadline) throw this.refusal(a);
+      await sleep(5 + Math.random() * 10);
     }
+  }
+
+  /** One try, without waiting: the lock, or why not. */
+  private attempt(): HeldLock | Busy {
+    const file = this.lockFile;
+    let fd: number;
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | O_NOFOLLOW, 0o640);
+    } catch (e) {
+      const why = (e as NodeJS.ErrnoException).code === 'ELOOP' ? 'is a symbolic link, not a lock file: remove it' : `cannot be opened: ${(e as Error).message}`;
+      throw new WatermarkLockError(file, why);
+    }
+    let held: HeldLock | undefined;
+    try {
+      if (!lockOrThrow(fd, file)) return {};
+      const locked = fs.fstatSync(fd, { bigint: true });
+      if (!isFileAt(file, locked)) return {}; // deleted or replaced since it was opened: open it again
+      const legacy = clearLegacyLocks(this.target);
+      if (legacy.problem !== undefined) return legacy;
+      const previousHolderDied = locked.size > 0n || legacy.removed;
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, JSON.stringify({ pid: process.pid, hostname: HOST } satisfies LockHolder), 0);
+      const assertHeld = () => {
+        if (!isFileAt(file, locked)) {
+          throw new WatermarkLockError(file, 'was deleted or replaced while this process held its lock. Never delete lock files while a signer runs');
+        }
+      };
+      held = {
+        previousHolderDied,
+        assertHeld,
+        release: () => {
+          try {
+            fs.ftruncateSync(fd, 0);
+          } finally {
+            fs.closeSync(fd);
+          }
+        },
+      };
+      return held;
+    } finally {
+      if (held === undefined) fs.closeSync(fd);
+    }
+  }
+
+  private refusal(a: Busy): WatermarkLockError {
+    if (a.problem !== undefined) return new WatermarkLockError(this.lockFile, a.problem, a.holder);
+    const h = readHolder(this.lockFile);
+    const who = h === undefined ? 'another process' : `process ${h.pid} on ${h.hostname}`;
+    return new WatermarkLockError(
+      this.lockFile,
+      `has been held by ${who} for more than ${this.timeoutMs} ms. That process is alive (the kernel releases its lock ` +
+        `when it exits) and paused, stuck or busy: let it finish, or stop it${h === undefined ? '' : ` (kill ${h.pid}, a pid of its own PID namespace)`}`,
+      h,
+    );
+  }
+}
+
+/** The kernel lock on `fd`, or false when another open file holds it; a file system without locks is an error. */
+function lockOrThrow(fd: number, file: string): boolean {
+  try {
+    return tryKernelLock(fd);
+  } catch (e) {
+    throw new WatermarkLockError(file, `cannot be locked (${(e as Error).message}). base_dir must be on a local file system with working file locks`);
+  }
+}
+
+/** True when `file` is the file `locked` (fstat of the locked descriptor) describes. */
+function isFileAt(file: string, locked: fs.BigIntStats): boolean {
+  const now = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  return now !== undefined && now.ino === locked.ino && now.dev === locked.dev;
+}
+
+/** The record the lock's holder wrote, if any and readable. */
+function readHolder(file: string): LockHolder | undefined {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<LockHolder>;
+    if (Number.isSafeInteger(r.pid) && typeof r.hostname === 'string') return { pid: r.pid!, hostname: r.hostname };
   } catch {
-    // fall through
+    // empty (the holder has not written it yet), or not ours: the message names no process
   }
   return undefined;
 }
 
 /**
- * `dead` only when the holder is certainly gone; `unknown` when it cannot be told from here. `file`
- * is where the record was read (its time tells a previous run of this process from a live one).
+ * Checks that files in `dir` can be locked and that locks exclude each other: a probe file locked
+ * through one descriptor must be refused through another. Some network and FUSE file systems lack
+ * locks, or grant every one; on those the file store would not be safe for several processes.
+ * Throws an Error saying which.
  */
-function holderState(r: LockRecord, file: string): 'alive' | 'dead' | 'unknown' {
-  if (r.hostname !== HOST) return 'unknown';
-  if (r.bootId !== undefined && BOOT_ID !== undefined && r.bootId !== BOOT_ID) return 'dead';
-  if (r.pidNs !== undefined || r.startTime !== undefined) {
-    if (SELF === undefined || r.pidNs === undefined || r.startTime === undefined) return 'unknown';
-    if (r.pidNs !== SELF.pidNs) return r.pid === process.pid && takenBeforeThisProcess(file) ? 'dead' : 'unknown';
-    const stat = readProc(() => procStat(r.pid));
-    if (stat === undefined) return fs.existsSync(`/proc/${r.pid}`) ? 'alive' : 'dead';
-    // another start time: a recycled pid; a zombie (Z, X): dead, waiting for its parent to reap it
-    return stat.startTime === r.startTime && stat.state !== 'Z' && stat.state !== 'X' ? 'alive' : 'dead';
-  }
-  // an earlier version's record: no namespace or start time. With this process's own pid, from before this process
-  // started, it is a previous run's (a PID 1 signer upgraded and restarted); a live process with this pid made it
-  // while this process runs
-  if (r.pid === process.pid) return takenBeforeThisProcess(file) ? 'dead' : 'alive';
+export function probeLock(dir: string): void {
+  const probe = path.join(dir, `.probe.${uniqueSuffix()}.tmp`);
+  const fds = [fs.openSync(probe, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o640)];
   try {
-    process.kill(r.pid, 0);
-    return 'alive';
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH' ? 'dead' : 'alive'; // EPERM: alive, another user's
-  }
-}
-
-/**
- * True when `file` was made before this process started: a previous run of this process must have
- * made it then, having died before this one started. A live signer with the same pid in another PID
- * namespace (two containers, both PID 1 under one hostname, on one base_dir) takes its locks while
- * this one runs, so its locks are newer: waited for, never taken over. Wall-clock times: a clock
- * stepped forward only makes locks look newer (refused); one stepped back by D, or a file system's
- * coarse timestamps, make a namesake's lock taken within D (or a tick) of this start look older.
- */
-function takenBeforeThisProcess(file: string): boolean {
-  const st = fs.lstatSync(file, { throwIfNoEntry: false });
-  return st !== undefined && st.mtimeMs < performance.timeOrigin;
-}
-
-/** A lock's record: a symbolic link's target (what this signer makes), or a regular file's text (earlier versions). */
-function readLockText(file: string): string {
-  try {
-    return fs.readlinkSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EINVAL') return fs.readFileSync(file, 'utf8'); // not a link
-    throw e;
-  }
-}
-
-export interface HeldLock {
-  /** True when a dead holder's lock was taken over: whatever it was writing was left behind. */
-  readonly tookOver: boolean;
-  /** Throws unless the lock file still holds this lock's record. */
-  assertHeld(): void;
-  /** Removes the lock file, after checking that it is still this lock. */
-  release(): void;
-}
-
-type Attempt = { held: true; tookOver: boolean } | { held: false; holder: LockRecord | undefined; problem?: string };
-
-export class FileLock {
-  readonly lockFile: string;
-  private readonly takeoverFile: string;
-
-  constructor(
-    target: string,
-    private readonly timeoutMs: number,
-  ) {
-    this.lockFile = `${target}.lock`;
-    this.takeoverFile = `${target}.lock.takeover`;
-  }
-
-  async acquire(): Promise<HeldLock> {
-    const record: LockRecord = { pid: process.pid, hostname: HOST, token: uniqueSuffix(), ...(BOOT_ID ? { bootId: BOOT_ID } : {}), ...SELF };
-    const text = JSON.stringify(record);
-    const deadline = Date.now() + this.timeoutMs;
-    let tookOver: boolean;
-    for (;;) {
-      const a = this.attempt(text, record);
-      if (a.held) {
-        tookOver = a.tookOver;
-        break;
-      }
-      if (Date.now() >= deadline) throw this.refusal(a);
-      await sleep(5 + Math.random() * 10);
-    }
-    const assertHeld = () => {
-      let current: string;
-      try {
-        current = readLockText(this.lockFile);
-      } catch (e) {
-        current = `(${(e as Error).message})`;
-      }
-      if (parseRecord(current)?.token !== record.token) {
-        throw new WatermarkLockError(this.lockFile, `no longer holds this process's lock (found ${current.slice(0, 200)})`);
-      }
-    };
-    return {
-      tookOver,
-      assertHeld,
-      release: () => {
-        assertHeld();
-        fs.unlinkSync(this.lockFile);
-      },
-    };
-  }
-
-  /** One try: take the lock if free, take it over if its holder is dead, else report the holder. */
-  private attempt(text: string, record: LockRecord): Attempt {
-    if (this.create(this.lockFile, text)) return { held: true, tookOver: false };
-    const holder = this.readRecord(this.lockFile);
-    if (holder === 'gone') return { held: false, holder: undefined }; // released meanwhile: try again
-    if (holder === undefined) return { held: false, holder, problem: 'exists but holds no lock record (empty or foreign)' };
-    if (holderState(holder, this.lockFile) !== 'dead') return { held: false, holder };
-    // the holder is dead: remove its lock, serialized with every other process doing the same
-    if (!this.create(this.takeoverFile, JSON.stringify({ ...record, token: `${record.token}-takeover` }))) {
-      const taker = this.readRecord(this.takeoverFile);
-      if (taker !== 'gone' && (taker === undefined || holderState(taker, this.takeoverFile) === 'dead')) {
-        return {
-          held: false,
-          holder,
-          problem: `is held by dead process ${holder.pid}, and ${this.takeoverFile} was left by a process that died taking it over. Check that no signatory process is running, then delete both files`,
-        };
-      }
-      return { held: false, holder };
-    }
+    fds.push(fs.openSync(probe, fs.constants.O_RDWR));
+    let first: boolean;
     try {
-      // only the takeover holder removes a dead holder's lock, and a dead holder never releases it:
-      // it is still the same lock file we looked at
-      const again = this.readRecord(this.lockFile);
-      if (again !== 'gone' && again !== undefined && again.token === holder.token && holderState(again, this.lockFile) === 'dead') {
-        fs.unlinkSync(this.lockFile);
-      }
-    } finally {
-      fs.unlinkSync(this.takeoverFile);
-    }
-    const next = this.attempt(text, record);
-    return next.held ? { held: true, tookOver: true } : next;
-  }
-
-  private refusal(a: Attempt & { held: false }): WatermarkLockError {
-    const h = a.holder;
-    if (a.problem !== undefined || h === undefined) {
-      return new WatermarkLockError(this.lockFile, a.problem ?? `stayed busy for ${this.timeoutMs} ms`, h);
-    }
-    if (h.hostname !== HOST) {
-      return new WatermarkLockError(
-        this.lockFile,
-        `is held by process ${h.pid} on another host (${h.hostname}). The file watermark store is for processes on one ` +
-          'host; signers on several hosts need a shared store. If that process is gone, delete the lock file',
-        h,
-      );
-    }
-    if (holderState(h, this.lockFile) === 'unknown') {
-      return new WatermarkLockError(
-        this.lockFile,
-        `is held by process ${h.pid} of another PID namespace (${h.pidNs ?? 'unknown'}, this process: ${SELF?.pidNs ?? 'unknown'}), ` +
-          'whose liveness cannot be checked from here (a base_dir shared between containers?). Check that no other ' +
-          'signatory process using this base_dir is running (in other containers too), then delete the lock file',
-        h,
-      );
-    }
-    const own =
-      h.pid === process.pid
-        ? ` (This process's own pid: if that record was left by an earlier run of this signer, e.g. as PID 1 in a ` +
-          'container, and no other signatory uses this base_dir, delete the lock file.)'
-        : '';
-    return new WatermarkLockError(
-      this.lockFile,
-      `has been held by process ${h.pid} for more than ${this.timeoutMs} ms. That process is alive (paused, stuck or ` +
-        `busy): let it finish, or stop it (kill ${h.pid}); its lock is then taken over automatically${own}`,
-      h,
-    );
-  }
-
-  /**
-   * Creates `file` holding `text` only if it does not exist; false when it does. The lock is a
-   * symbolic link whose target is the record: one system call makes it, it is never seen
-   * half-written, and no temporary file is needed.
-   */
-  private create(file: string, text: string): boolean {
-    try {
-      fs.symlinkSync(text, file);
-      return true;
+      first = tryKernelLock(fds[0]!);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw new WatermarkLockError(file, `cannot be created: ${(e as Error).message}`);
+      throw new Error(`files cannot be locked here (${(e as Error).message})`);
     }
-  }
-
-  private readRecord(file: string): LockRecord | undefined | 'gone' {
-    try {
-      return parseRecord(readLockText(file));
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-      return undefined; // EISDIR (an older signer's lock directory) and the like: not ours to remove
-    }
+    if (!first) throw new Error('a new file could not be locked');
+    if (tryKernelLock(fds[1]!)) throw new Error('file locks do not exclude each other here (a network or FUSE file system?)');
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
+    fs.rmSync(probe, { force: true });
   }
 }

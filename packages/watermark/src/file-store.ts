@@ -23,7 +23,7 @@ export interface FileWatermarkStoreOptions {
   /**
    * How long a commit waits for another live process's lock on the chain file before it fails with
    * a WatermarkLockError (nothing signed). Default 5 000 ms. A commit holds the lock for one read,
-   * one write and two fsyncs; a live holder's lock is never taken over, however long it is paused.
+   * one write and two fsyncs; the kernel keeps a live holder's lock, however long it is paused.
    */
   readonly lockTimeoutMs?: number;
   /** Told of every chain file read and write, with its duration and error type (metrics). */
@@ -48,9 +48,9 @@ const CHAIN_FILE = /^Net[1-9A-HJ-NP-Za-km-z]+\.json$/;
  * - crash-safe: every change is written to a temporary file in the same directory, fsynced, renamed
  *   over the chain file, and the directory is fsynced; the file is always the old or the new whole;
  * - several processes on one base_dir, on ONE host: every commit and reset takes a cross-process
- *   lock on the chain file (FileLock: `<file>.lock` with the holder's pid, taken over only once
- *   that pid is dead), then RE-READS the file before comparing — there is no in-memory copy to go
- *   stale;
+ *   lock on the chain file (FileLock: a kernel lock on `<file>.ofd-lock`, released by the kernel
+ *   when its holder exits), then RE-READS the file before comparing — there is no in-memory copy
+ *   to go stale;
  * - group commit: commits for one chain file that arrive while it is being written wait and then
  *   go together: one lock, one read, each compared in arrival order, one write with two fsyncs. A
  *   baker's keys attest at the same moment, so they share the disk's flushes instead of queueing
@@ -58,7 +58,7 @@ const CHAIN_FILE = /^Net[1-9A-HJ-NP-Za-km-z]+\.json$/;
  * - a missing file means "no marks yet"; an empty, truncated or malformed file is refused with a
  *   WatermarkFileError (never reset), so nothing is signed until an operator looks.
  *
- * The small file operations (read, open, write, the lock's symlink and unlink) are synchronous:
+ * The small file operations (read, open, write, the lock's open, fcntl and close) are synchronous:
  * on a local disk they take microseconds, less than a thread-pool round trip. The two fsyncs and
  * the rename, which wait for the disk or its journal, run on the thread pool, so the event loop
  * keeps serving other requests while a commit is flushed.
@@ -304,7 +304,7 @@ export class FileWatermarkStore implements WatermarkStore {
    * Runs holding `file`'s lock: a writer creates, renames or removes its temporary file only while
    * it holds that lock, so every one found now belongs to a writer that died holding it — never
    * to a live one. Done at this store's first commit on the file (leftovers from earlier runs) and
-   * whenever a dead holder's lock is taken over (a writer died just now). Best effort.
+   * whenever the lock's previous holder died holding it (a writer died just now). Best effort.
    */
   private removeDeadTemps(file: string): void {
     const prefix = `.${path.basename(file)}.`;
@@ -324,7 +324,7 @@ export class FileWatermarkStore implements WatermarkStore {
     const lock = await new FileLock(file, this.lockTimeoutMs).acquire();
     let result: T;
     try {
-      if (lock.tookOver || !this.swept.has(file)) this.removeDeadTemps(file);
+      if (lock.previousHolderDied || !this.swept.has(file)) this.removeDeadTemps(file);
       result = await fn(lock.assertHeld);
     } catch (e) {
       try {

@@ -110,7 +110,7 @@ describe('file store and Go Signatory files', () => {
     for (let l = 1; l <= 5; l++) {
       await store.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: l, round: 0, digest: digest(`${l}`), signature: `s${l}` });
     }
-    expect(readdirSync(path.join(base, 'watermark_v2'))).toEqual([`${CHAIN}.json`]);
+    expect(readdirSync(path.join(base, 'watermark_v2')).sort()).toEqual([`${CHAIN}.json`, `${CHAIN}.json.ofd-lock`]); // the lock file stays
   });
 
   it('a base_dir under /proc fails the commit with an error instead of hanging the process (recursive mkdir loops there)', async () => {
@@ -121,7 +121,7 @@ describe('file store and Go Signatory files', () => {
   it('creates a missing base_dir, parents included', async () => {
     const nested = new FileWatermarkStore({ baseDir: path.join(base, 'a', 'b') });
     await nested.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('x'), signature: 's' });
-    expect(readdirSync(path.join(base, 'a', 'b', 'watermark_v2'))).toEqual([`${CHAIN}.json`]);
+    expect(readdirSync(path.join(base, 'a', 'b', 'watermark_v2')).sort()).toEqual([`${CHAIN}.json`, `${CHAIN}.json.ofd-lock`]);
   });
 
   it('refuses a chain id that is not a Net… base58 id (it would become a file name)', async () => {

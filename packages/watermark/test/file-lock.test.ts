@@ -1,12 +1,14 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { watermarkSlot } from '@signatory-ts/core';
 import { FileWatermarkStore, WatermarkLockError } from '../src';
 
-// The cross-process lock as other processes leave it: lock records written here stand for another
-// signer's. Live/dead holders are real pids (this process; a child that has exited).
+// The cross-process lock is a kernel lock on `<chain>.json.ofd-lock`. Another holder is stood in for
+// by a descriptor of this process (open-file-description locks exclude each other even in one
+// process) or by a real child process.
 
 const CHAIN = 'NetXo5iVw1vBoxM';
 const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
@@ -20,17 +22,11 @@ beforeEach(() => {
   base = mkdtempSync(path.join(tmpdir(), 'wm-lock-'));
   mkdirSync(path.join(base, 'watermark_v2'));
   file = path.join(base, 'watermark_v2', `${CHAIN}.json`);
-  lock = `${file}.lock`;
+  lock = `${file}.ofd-lock`;
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-const deadPid = (() => {
-  const r = spawnSync(process.execPath, ['-e', '']);
-  return r.pid!;
-})();
-const record = (pid: number, host = hostname(), extra: object = {}) => JSON.stringify({ pid, hostname: host, token: 'theirs', ...extra });
-/** The lock is a symbolic link (dangling: its target is the record), which existsSync would not see. */
-const present = (p: string) => lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+const { tryLock } = require('fs-native-extensions') as { tryLock(fd: number): boolean };
 const store = () => new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 200 });
 
 async function refusal(p: Promise<unknown>): Promise<WatermarkLockError> {
@@ -39,66 +35,63 @@ async function refusal(p: Promise<unknown>): Promise<WatermarkLockError> {
   return e as WatermarkLockError;
 }
 
-it('a lock held by a live process on this host is waited for, then refused naming its pid; nothing is written', async () => {
-  writeFileSync(lock, record(process.pid));
-  const e = await refusal(store().commit(slot, mark(5)));
-  expect(e.code).toBe('internal');
-  expect(e.holder).toEqual({ pid: process.pid, hostname: hostname(), token: 'theirs' });
-  expect(e.message).toContain(`held by process ${process.pid}`);
-  expect(e.message).toContain(`kill ${process.pid}`);
-  expect(existsSync(file)).toBe(false);
-  expect(readFileSync(lock, 'utf8')).toBe(record(process.pid));
-});
+/** Takes the kernel lock through a descriptor of its own, with `record` as the holder's. */
+function holdLock(record: string): number {
+  const fd = openSync(lock, 'a+');
+  expect(tryLock(fd)).toBe(true);
+  writeSync(fd, record, 0);
+  return fd;
+}
 
-it("a dead process's lock on this host is taken over, and released after the commit", async () => {
-  writeFileSync(lock, record(deadPid));
-  expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
-  expect(await store().get(slot)).toEqual(expect.objectContaining({ level: 5 }));
-  expect(present(lock)).toBe(false);
-});
-
-it('a lock from another host is never taken over, even with a pid dead here', async () => {
-  writeFileSync(lock, record(deadPid, 'other-host'));
-  const e = await refusal(store().commit(slot, mark(5)));
-  expect(e.message).toContain('process ' + deadPid + ' on another host (other-host)');
-  expect(e.message).toContain('shared store');
-  expect(readFileSync(lock, 'utf8')).toBe(record(deadPid, 'other-host'));
-  expect(existsSync(file)).toBe(false);
-});
-
-const bootId = (() => {
+it('a held lock is waited for, then refused naming the holder it records; nothing is written', async () => {
+  const fd = holdLock(JSON.stringify({ pid: 4242, hostname: 'signer-a' }));
   try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return undefined;
+    const e = await refusal(store().commit(slot, mark(5)));
+    expect(e.code).toBe('internal');
+    expect(e.holder).toEqual({ pid: 4242, hostname: 'signer-a' });
+    expect(e.message).toContain('held by process 4242 on signer-a for more than 200 ms');
+    expect(e.message).toContain('kill 4242');
+    expect(existsSync(file)).toBe(false);
+  } finally {
+    closeSync(fd);
   }
-})();
-(bootId ? it : it.skip)('a lock taken before the last reboot is taken over even if its pid is alive again', async () => {
-  writeFileSync(lock, record(process.pid, hostname(), { bootId: 'an-earlier-boot' }));
+  // closing the descriptor released it: the next commit goes through at once
   expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
-  writeFileSync(lock, record(process.pid, hostname(), { bootId }));
-  await refusal(store().commit(slot, mark(6)));
 });
 
-it('a lock file without a lock record (empty, or an older signer’s lock directory) is refused, never removed', async () => {
-  writeFileSync(lock, '');
-  expect((await refusal(store().commit(slot, mark(5)))).message).toContain('holds no lock record');
-  expect(readFileSync(lock, 'utf8')).toBe('');
-  rmSync(lock);
-  mkdirSync(lock);
+it('a holder that has not written its record yet is still waited for, and refused without a name', async () => {
+  const fd = holdLock('');
+  try {
+    const e = await refusal(store().commit(slot, mark(5)));
+    expect(e.holder).toBeUndefined();
+    expect(e.message).toContain('held by another process');
+  } finally {
+    closeSync(fd);
+  }
+});
+
+it('the kernel releases the lock of a process killed holding it; the next commit takes it at once', async () => {
+  const holder = spawn(
+    process.execPath,
+    ['-e', `const fd = require('fs').openSync(${JSON.stringify(lock)}, 'a+'); console.log(require('fs-native-extensions').tryLock(fd)); setInterval(() => {}, 1e6)`],
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: __dirname },
+  );
+  const exited = new Promise((r) => holder.once('exit', r));
+  expect(await new Promise((r) => holder.stdout.once('data', (d: Buffer) => r(d.toString().trim())))).toBe('true');
   await refusal(store().commit(slot, mark(5)));
-  expect(present(lock)).toBe(true);
-  expect(existsSync(file)).toBe(false);
+  holder.kill('SIGKILL');
+  await exited;
+  expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
 });
 
-it('a takeover left behind by a process that died mid-takeover is refused, naming both files', async () => {
-  writeFileSync(lock, record(deadPid));
-  writeFileSync(`${lock}.takeover`, record(deadPid));
-  const e = await refusal(store().commit(slot, mark(5)));
-  expect(e.message).toContain(`${lock}.takeover`);
-  expect(e.message).toContain('delete both files');
-  expect(present(lock)).toBe(true);
-  expect(existsSync(file)).toBe(false);
+it('the lock file stays, records this process while it holds the lock, and is emptied at release', async () => {
+  const seen: string[] = [];
+  const s = new FileWatermarkStore({ baseDir: base, onIo: () => seen.push(readFileSync(lock, 'utf8')) });
+  expect(await s.commit(slot, mark(5))).toEqual({ status: 'committed' });
+  expect(seen).toHaveLength(2); // the read and the create, both under the lock
+  for (const r of seen) expect(JSON.parse(r)).toEqual({ pid: process.pid, hostname: hostname() });
+  expect(lstatSync(lock).isFile()).toBe(true);
+  expect(readFileSync(lock, 'utf8')).toBe('');
 });
 
 it('commits in one process queue for the lock instead of refusing each other', async () => {
@@ -106,33 +99,76 @@ it('commits in one process queue for the lock instead of refusing each other', a
   const results = await Promise.all([1, 2, 3, 4, 5].map((l) => s.commit(slot, mark(l))));
   expect(results).toEqual(Array(5).fill({ status: 'committed' }));
   expect((await s.get(slot))!.level).toBe(5);
-  expect(present(lock)).toBe(false);
 });
 
-it('the lock is a symbolic link whose target is the holder record, there while the file is read and written', async () => {
-  const seen: string[] = [];
-  const s = new FileWatermarkStore({
+it('two stores on one base_dir in one process exclude each other (each has its own open file)', async () => {
+  const events: string[] = [];
+  let second: Promise<unknown> | undefined;
+  const b = new FileWatermarkStore({ baseDir: base, onIo: (io) => events.push(`b:${io.operation}`) });
+  const a = new FileWatermarkStore({
     baseDir: base,
-    onIo: () => {
-      if (lstatSync(lock).isSymbolicLink()) seen.push(readlinkSync(lock));
+    onIo: (io) => {
+      events.push(`a:${io.operation}`);
+      second ??= b.commit(slot, mark(6)); // while a holds the lock, before its write
     },
   });
-  expect(await s.commit(slot, mark(5))).toEqual({ status: 'committed' });
-  expect(seen).toHaveLength(2); // the read and the create, both under the lock
-  for (const target of seen) expect(JSON.parse(target)).toMatchObject({ pid: process.pid, hostname: hostname() });
-  expect(present(lock)).toBe(false);
+  expect(await a.commit(slot, mark(5))).toEqual({ status: 'committed' });
+  expect(await second).toEqual({ status: 'committed' });
+  expect(events).toEqual(['a:read', 'a:create', 'b:read', 'b:write']);
 });
 
-it("a dead process's symbolic-link lock is taken over too", async () => {
-  symlinkSync(record(deadPid), lock);
+it('a lock file deleted or replaced while held fails the commit before its rename: nothing changes', async () => {
   expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
-  expect(present(lock)).toBe(false);
+  const s = new FileWatermarkStore({
+    baseDir: base,
+    onIo: (io) => {
+      if (io.operation === 'read') {
+        // what a hand-run `rm`, or another tool writing the file anew, does
+        writeFileSync(`${lock}.new`, '');
+        renameSync(`${lock}.new`, lock);
+      }
+    },
+  });
+  const e = await refusal(s.commit(slot, mark(6)));
+  expect(e.message).toContain('was deleted or replaced while this process held its lock');
+  expect((await store().get(slot))!.level).toBe(5);
+  expect(await store().commit(slot, mark(6))).toEqual({ status: 'committed' }); // the new file is the lock from now on
 });
 
-it("a live process's symbolic-link lock is waited for and refused, never removed", async () => {
-  symlinkSync(record(process.pid), lock);
+it('a symbolic link where the lock file goes is refused, never followed', async () => {
+  symlinkSync(path.join(base, 'elsewhere'), lock);
   const e = await refusal(store().commit(slot, mark(5)));
-  expect(e.holder).toMatchObject({ pid: process.pid });
-  expect(readlinkSync(lock)).toBe(record(process.pid));
+  expect(e.message).toContain('is a symbolic link');
+  expect(existsSync(path.join(base, 'elsewhere'))).toBe(false);
+  expect(existsSync(file)).toBe(false);
+});
+
+it('where file locks are unavailable, the start-up check and every commit fail saying so; nothing is written', async () => {
+  // a platform the binding has no build for, stood in for by a child process in which it fails to load
+  const script = `
+    require(${JSON.stringify(path.join(__dirname, 'fixtures', 'ts-register.js'))});
+    const Module = require('node:module');
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (request, ...rest) {
+      if (request === 'fs-native-extensions') throw new Error('no build for this platform');
+      return resolve.call(this, request, ...rest);
+    };
+    const { checkBaseDir, FileWatermarkStore, WatermarkLockError } = require('@signatory-ts/watermark');
+    const { watermarkSlot } = require('@signatory-ts/core');
+    (async () => {
+      const start = await checkBaseDir(process.argv[1]).then(() => 'started', (e) => e.constructor.name + ': ' + e.message);
+      const store = new FileWatermarkStore({ baseDir: process.argv[1] });
+      const mark = { level: 5, round: 0, digest: new Uint8Array(32), signature: 'sig5' };
+      const commit = await store.commit(watermarkSlot('${CHAIN}', '${PKH}', 'block'), mark).then(
+        (r) => JSON.stringify(r),
+        (e) => (e instanceof WatermarkLockError ? 'WatermarkLockError: ' : '') + e.message,
+      );
+      console.log(JSON.stringify({ start, commit }));
+    })();
+  `;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, base]);
+  const { start, commit } = JSON.parse(stdout) as { start: string; commit: string };
+  expect(start).toMatch(/^BaseDirError: base_dir .*: cannot lock files in .*watermark_v2: files cannot be locked here \(no build for this platform\)/);
+  expect(commit).toMatch(/^WatermarkLockError: cannot lock watermark file: .*ofd-lock cannot be locked \(no build for this platform\)\. base_dir must be on a local file system with working file locks/);
   expect(existsSync(file)).toBe(false);
 });

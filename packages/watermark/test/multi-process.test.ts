@@ -117,7 +117,7 @@ it('kill -9 during a stream of commits leaves whole JSON and a watermark that ne
     expect(stored!.level).toBeGreaterThanOrEqual(floor);
     floor = stored!.level;
   }
-  // a restarted process (taking over the lock the killed one may have held: its pid is dead) carries on above the floor
+  // a restarted process (the kernel released the lock the killed one may have held) carries on above the floor
   const w = startWorker('stream', base, 'last');
   await w.waitFor((l) => typeof l.level === 'number');
   w.child.kill('SIGKILL');

@@ -26,7 +26,7 @@ afterEach(() => rmSync(base, { recursive: true, force: true }));
 
 const temps = () => readdirSync(dir).filter((n) => n.endsWith('.tmp')).sort();
 
-it("a writer SIGKILLed mid-write leaves a temporary file; the next commit takes its lock over and removes it", async () => {
+it("a writer SIGKILLed mid-write leaves a temporary file; the next commit finds its record in the lock file and removes it", async () => {
   const store = new FileWatermarkStore({ baseDir: base });
   expect(await store.commit(slot, mark(1))).toEqual({ status: 'committed' }); // this store has swept once already
   const w = startWorker([], 'once', base, '10', 'killed', '5000', '600000');
@@ -47,7 +47,7 @@ it("leftovers of earlier runs are removed at a store's first commit on their cha
   const others = [`.${OTHER_CHAIN}.json.${deadPid}.0123456789abcdef.4.tmp`, `${CHAIN}.json.bak`];
   for (const n of [...dead, ...others]) writeFileSync(path.join(dir, n), '{');
   expect(await new FileWatermarkStore({ baseDir: base }).commit(slot, mark(5))).toEqual({ status: 'committed' });
-  expect(readdirSync(dir).sort()).toEqual([`${CHAIN}.json`, ...others].sort());
+  expect(readdirSync(dir).sort()).toEqual([`${CHAIN}.json`, `${CHAIN}.json.ofd-lock`, ...others].sort());
 });
 
 it("a live writer's temporary file is never removed: a commit waiting for its lock gives up and leaves it", async () => {
