@@ -1,60 +1,15 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { watermarkSlot } from '@signatory-ts/core';
 import { FileWatermarkStore } from '../src';
+import { startWorker } from './fixtures/worker';
 
 // Real node processes sharing one base_dir, each with its own in-process slot locks: only the
 // file store's cross-process lock and its re-read under that lock keep them from double signing.
 
-const WORKER = path.join(__dirname, 'fixtures', 'commit-worker.js');
 const CHAIN = 'NetXo5iVw1vBoxM';
 const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-
-interface Worker {
-  child: ChildProcessWithoutNullStreams;
-  lines: Record<string, unknown>[];
-  waitFor(pred: (line: Record<string, unknown>) => boolean): Promise<void>;
-  exited: Promise<number | null>;
-}
-
-function startWorker(...args: string[]): Worker {
-  const child = spawn(process.execPath, [WORKER, ...args], { stdio: 'pipe' });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: [(l: Record<string, unknown>) => boolean, () => void][] = [];
-  let buf = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
-      buf = buf.slice(i + 1);
-      lines.push(line);
-      for (const w of [...waiters]) if (w[0](line)) waiters.splice(waiters.indexOf(w), 1), w[1]();
-    }
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code) => {
-      if (code !== 0 && code !== null) process.stderr.write(`worker ${args.join(' ')} failed:\n${stderr}`);
-      resolve(code);
-    }),
-  );
-  return {
-    child,
-    lines,
-    exited,
-    waitFor: (pred) =>
-      lines.some(pred)
-        ? Promise.resolve()
-        : new Promise<void>((resolve, reject) => {
-            waiters.push([pred, resolve]);
-            void exited.then(() => reject(new Error(`worker exited before the expected line; stderr:\n${stderr}`)));
-          }),
-  };
-}
 
 let base: string;
 beforeEach(() => (base = mkdtempSync(path.join(tmpdir(), 'wm-proc-'))));
@@ -62,7 +17,7 @@ afterEach(() => rmSync(base, { recursive: true, force: true }));
 
 it('three processes racing on the same slots never release two different signatures for one level and round', async () => {
   const LEVELS = 12;
-  const workers = [1, 2, 3].map((id) => startWorker('race', base, String(id), String(LEVELS)));
+  const workers = [1, 2, 3].map((id) => startWorker([], 'race', base, String(id), String(LEVELS)));
   await Promise.all(workers.map((w) => w.waitFor((l) => l.ready === true)));
   for (const w of workers) w.child.stdin.write('go\n');
   expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
@@ -103,7 +58,7 @@ it('kill -9 during a stream of commits leaves whole JSON and a watermark that ne
   const file = path.join(base, 'watermark_v2', `${CHAIN}.json`);
   let floor = 0;
   for (let round = 0; round < 3; round++) {
-    const w = startWorker('stream', base, String(round));
+    const w = startWorker([], 'stream', base, String(round));
     // let it commit a few levels, then kill it at an arbitrary point of its next commit
     await w.waitFor((l) => typeof l.level === 'number' && l.level >= floor + 5);
     await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 30)));
@@ -118,7 +73,7 @@ it('kill -9 during a stream of commits leaves whole JSON and a watermark that ne
     floor = stored!.level;
   }
   // a restarted process (the kernel released the lock the killed one may have held) carries on above the floor
-  const w = startWorker('stream', base, 'last');
+  const w = startWorker([], 'stream', base, 'last');
   await w.waitFor((l) => typeof l.level === 'number');
   w.child.kill('SIGKILL');
   await w.exited;
@@ -131,11 +86,11 @@ it('a process paused mid-commit keeps its lock: no other process commits a confl
   const slot = watermarkSlot(CHAIN, PKH, 'block');
   // A takes the lock, checks it, then blocks its event loop for 3 s right before the rename —
   // longer than the 2 s staleness after which the old lock (proper-lockfile) let others take over
-  const a = startWorker('once', base, '10', 'a', '5000', '3000');
+  const a = startWorker([], 'once', base, '10', 'a', '5000', '3000');
   // B1 wants a higher level with a short wait: it fails with the typed error naming A, nothing signed
-  const b1 = startWorker('once', base, '11', 'b', '500');
+  const b1 = startWorker([], 'once', base, '11', 'b', '500');
   // B2 wants A's level with different bytes and waits long enough: it proceeds only after A, and is refused
-  const b2 = startWorker('once', base, '10', 'b', '15000');
+  const b2 = startWorker([], 'once', base, '10', 'b', '15000');
   await Promise.all([a, b1, b2].map((w) => w.waitFor((l) => l.ready === true)));
   a.child.stdin.write('go\n');
   await a.waitFor((l) => l.pausing === true);
@@ -155,7 +110,7 @@ it('a process paused mid-commit keeps its lock: no other process commits a confl
   expect(released).toEqual([{ level: 10, status: 'signed', signature: 'sig/a/10' }]);
   expect(await store.get(slot)).toEqual(expect.objectContaining({ level: 10, round: 0, signature: 'sig/a/10' }));
   // the lock is free again and the watermark only goes up from here
-  const c = startWorker('once', base, '11', 'c', '1000');
+  const c = startWorker([], 'once', base, '11', 'c', '1000');
   await c.waitFor((l) => l.ready === true);
   c.child.stdin.write('go\n');
   expect(await c.exited).toBe(0);
