@@ -1,7 +1,6 @@
 import { loadConfig, type AwsKmsConfig, type Config } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
-import type winston from 'winston';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from '@signatory-ts/log';
 
 /** The program-level options every command sees. */
 export interface GlobalOptions {
@@ -13,12 +12,12 @@ export interface GlobalOptions {
 
 export interface Context {
   readonly config: Config;
-  readonly log: winston.Logger;
+  readonly log: Logger;
 }
 
 /** Logger plus validated config (its warnings logged), as every config-reading command starts. */
 export async function loadContext(opts: GlobalOptions): Promise<Context> {
-  const log = createLogger(opts);
+  const log = createLogger({ ...(opts.log !== undefined ? { level: opts.log } : {}), ...(opts.jsonLog ? { json: true } : {}) });
   const config = await loadConfig(opts.config, opts.baseDir !== undefined ? { baseDirOverride: opts.baseDir } : {});
   for (const w of config.warnings) log.warn(w);
   return { config, log };

@@ -3,7 +3,7 @@ import { loadConfig } from '@signatory-ts/config';
 import { isSignatoryError } from '@signatory-ts/core';
 import { awsKmsOpener } from './aws-vault';
 import { serve } from './daemon';
-import { createLogger } from './logger';
+import { createLogger } from '@signatory-ts/log';
 import { buildProgram, type ServeFlags } from './program';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -7,7 +7,7 @@ import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
 import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
 import { awsKmsOpener } from '../src/aws-vault';
 import { serve } from '../src/daemon';
-import { createLogger } from '../src/logger';
+import { createLogger } from '@signatory-ts/log';
 
 const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
 const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';

@@ -8,7 +8,7 @@ import { createApp } from '../src/app';
 import { awsKmsOpener } from '../src/aws-vault';
 import { buildDeps, type DaemonDeps } from '../src/deps';
 import { listen, type Listening } from '../src/listen';
-import { createLogger } from '../src/logger';
+import { createLogger } from '@signatory-ts/log';
 import { Writable } from 'node:stream';
 
 export interface HarnessKey {

@@ -1,4 +1,6 @@
 import winston from 'winston';
+
+export type Logger = winston.Logger;
 import { SignatoryError } from '@signatory-ts/core';
 
 /** Signatory's (logrus) levels, most severe first; `--log` takes one of these names. */
@@ -43,8 +45,10 @@ const json = winston.format.printf((info) => {
 });
 
 /**
- * The daemon's logger: logrus's text format (`time="…" level=info msg="…" key=value`) or, with
- * --json-log, one JSON object a line with the fields at the top level. Goes to stderr.
+ * The logger of the daemon and the CLI: logrus's text format (`time="…" level=info msg="…"
+ * key=value`, Go Signatory's) or, with --json-log, one JSON object a line with the fields at the top
+ * level. Goes to stderr (the CLI's stdout carries only command output). Fields named like a secret
+ * are written as `[redacted]`, whatever a caller passes by mistake.
  */
 export function createLogger(options: LoggerOptions = {}): winston.Logger {
   const level = options.level ?? 'info';
