@@ -49,6 +49,11 @@ async function storedBlock(chain: string): Promise<{ level: number; round: numbe
   }
 }
 
+/** Polls `cond` until it holds (jest's timeout bounds the wait). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+}
+
 describe('crash and shutdown safety with real processes', () => {
   it('kill -9 during a stream of block requests leaves an intact watermark that never goes down after restart', async () => {
     const chain = 'a0000001';
@@ -65,7 +70,7 @@ describe('crash and shutdown safety with real processes', () => {
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 1500));
+    await until(() => lastOk >= 20); // a stream under way, then killed mid-flight
     s.proc.child.kill('SIGKILL');
     await s.proc.exited;
     stopped = true;
@@ -102,9 +107,9 @@ describe('crash and shutdown safety with real processes', () => {
     const s = await signatory();
     await admin({ latencyByOperation: { Sign: 800 } });
     const pending = post(s.url, block(10, 0, 0, chain));
-    await new Promise((r) => setTimeout(r, 200));
+    await s.proc.waitFor(/msg="Requesting signing operation".*lvl=10\b/); // the request is in the pipeline, KMS answering slowly
     s.proc.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 50));
+    await s.proc.waitFor(/msg="Received SIGTERM"/);
     s.proc.child.kill('SIGINT'); // a second signal (Ctrl-C on the group) must not cut the drain short
     const r = await pending;
     const code = await s.proc.exited;
@@ -120,12 +125,10 @@ describe('crash and shutdown safety with real processes', () => {
     await admin({ throttle: { count: 2, operations: ['Sign'] } });
     expect((await post(s.url, block(1, 0, 0, chain))).status).toBe(200);
     await admin({ hang: { operations: ['Sign'] } });
-    const t0 = Date.now();
     const down = await post(s.url, block(2, 0, 0, chain));
-    const took = Date.now() - t0;
     await admin(null);
     expect(down.status).toBe(500);
-    expect(took).toBeLessThan(3000);
+    expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 1500 ms/); // gave up at the deadline
     expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved
     expect((await post(s.url, block(2, 0, 0, chain))).status).toBe(200);
     await stop(s.proc);

@@ -143,12 +143,14 @@ describe('request deadline', () => {
       const slow = await d.post(P, req);
       expect(slow.status).toBe(500);
       expect(JSON.parse(slow.text)[0].msg).toMatch(/request not finished within 300 ms/);
-      await new Promise((r) => setTimeout(r, 800)); // the signing finishes and is persisted, unreleased
+      const slot = { chainId: chainName(JSON.parse(req).slice(2, 10)), pkh: P, kind: 'attestation' as const };
+      // the signing goes on after the 500: wait until it is persisted (unreleased)
+      while ((await d.deps.store.get(slot))?.signature === undefined) await new Promise((r) => setTimeout(r, 20));
       d.kms.faults.clear();
       const retry = await d.post(P, req);
       expect(retry.status).toBe(200);
       expect(verifySignature(JSON.parse(req), P_PK, JSON.parse(retry.text).signature)).toBe(true);
-      expect(await d.deps.store.get({ chainId: chainName(JSON.parse(req).slice(2, 10)), pkh: P, kind: 'attestation' })).toMatchObject({
+      expect(await d.deps.store.get(slot)).toMatchObject({
         signature: JSON.parse(retry.text).signature,
       });
     } finally {
