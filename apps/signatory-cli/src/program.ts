@@ -38,7 +38,7 @@ export function buildProgram(): Command {
     .description('decode a sign request (hex bytes, magic byte included; read from stdin when absent)')
     .option('--json', 'print JSON (amounts as decimal strings, keys and hashes in base58)')
     .option('--key-type <type>', 'type of the signing key (tz1, tz2, tz3, tz4): refuse consensus tags it never sends')
-    .option('--protocol <name>', 'protocol tables for generic operations: ushuaia or tallinn', 'ushuaia')
+    .option('--protocol <name>', 'protocol tables for generic operations (default: the current protocol; an unknown name lists the known ones)')
     .action(async (hex: string | undefined, opts: { json?: boolean; keyType?: string; protocol?: string }) => {
       const { decode } = require('./commands/decode') as typeof DecodeCommand;
       await decode(hex, opts);

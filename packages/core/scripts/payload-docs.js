@@ -57,7 +57,7 @@ function renderPayloadDocs(core) {
   p();
   p('| Tag | Kind | Status | Fields after the tag |');
   p('|---|---|---|---|');
-  for (const s of core.OPERATION_TABLES.ushuaia) {
+  for (const s of core.OPERATION_TABLES[core.CURRENT_PROTOCOL]) {
     const fields = s.refused
       ? '—'
       : (s.manager ? s.fields.slice(core.MANAGER_HEADER.length) : s.fields).map(([n, c]) => `\`${n}\`: ${core.labelOf(c)}`).join('<br>') || '—';
@@ -73,18 +73,27 @@ function renderPayloadDocs(core) {
   p();
   p('### Protocol differences');
   p();
-  for (const proto of core.PROTOCOLS.filter((x) => x !== 'ushuaia')) {
-    const base = core.OPERATION_TABLES.ushuaia;
-    const other = core.OPERATION_TABLES[proto];
-    p(`${proto[0].toUpperCase()}${proto.slice(1)} differs from Ushuaia in:`);
-    base.forEach((s, i) => {
-      const o = other[i];
-      if (o === s) return;
-      const a = s.fields.map(([n]) => n);
-      const b = o.fields.map(([n]) => n);
-      p(`* \`${s.kind}\` (tag ${s.tag}): fields ${b.map((n) => `\`${n}\``).join(', ')}; Ushuaia adds ${a.filter((n) => !b.includes(n)).map((n) => `\`${n}\``).join(', ')}.`);
+  const title = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
+  const current = core.PROTOCOL_REGISTRY[core.CURRENT_PROTOCOL];
+  const Current = title(current.name);
+  for (const proto of core.PROTOCOLS.filter((x) => x !== core.CURRENT_PROTOCOL)) {
+    const other = core.PROTOCOL_REGISTRY[proto];
+    p(`${title(proto)} differs from ${Current} in:`);
+    for (let tag = 0; tag < 256; tag++) {
+      const s = current.byTag[tag];
+      const o = other.byTag[tag];
+      if (o === s) continue;
+      if (s === undefined) p(`* \`${o.kind}\` (tag ${tag}): ${title(proto)} only.`);
+      else if (o === undefined) p(`* \`${s.kind}\` (tag ${tag}): ${Current} only.`);
+      else {
+        const a = s.fields.map(([n]) => n);
+        const b = o.fields.map(([n]) => n);
+        p(`* \`${s.kind}\` (tag ${tag}): fields ${b.map((n) => `\`${n}\``).join(', ')}; ${Current} adds ${a.filter((n) => !b.includes(n)).map((n) => `\`${n}\``).join(', ')}.`);
+      }
+    }
+    current.keyTags.slice(other.keyTags.length).forEach((k, i) => {
+      p(`* key tag ${other.keyTags.length + i} (${k.name}, \`${k.pkh}\`/\`${k.pk}\`) exists from ${Current} only.`);
     });
-    p('* key tag 4 (ML-DSA-44, `tz5`/`mdpk`) exists from Ushuaia only.');
   }
   p();
   p('## Decode errors');

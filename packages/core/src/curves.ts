@@ -1,6 +1,7 @@
 import type { CurveFn } from '@noble/curves/abstract/weierstrass';
 import { p256 } from '@noble/curves/nist';
 import { secp256k1 } from '@noble/curves/secp256k1';
+import type { PrefixName } from './base58';
 
 /**
  * The signature curves Tezos uses, with the base58 prefixes of each form, the binary tag
@@ -19,6 +20,18 @@ export type EcdsaCurve = 'secp256k1' | 'p256';
 /** Curve of a public-key prefix / pkh prefix. */
 export const CURVE_OF_PK = { edpk: 'ed25519', sppk: 'secp256k1', p2pk: 'p256', BLpk: 'bls' } as const;
 export const CURVE_OF_PKH = { tz1: 'ed25519', tz2: 'secp256k1', tz3: 'p256', tz4: 'bls' } as const;
+
+/**
+ * The key types of Octez's `public_key_hash` / `public_key` encodings, by binary tag: the four curves,
+ * then ML-DSA-44 (tag 4, tz5/mdpk), which the codec decodes but nothing here signs with.
+ */
+export const KEY_TAGS: readonly { readonly name: string; readonly pkh: PrefixName; readonly pk: PrefixName; readonly pkLength: number }[] = [
+  ...Object.entries(CURVES)
+    .sort(([, a], [, b]) => a.tag - b.tag)
+    .map(([name, c]) => ({ name, pkh: c.pkh, pk: c.pk, pkLength: c.pkLength })),
+  { name: 'ML-DSA-44', pkh: 'tz5', pk: 'mdpk', pkLength: 1312 },
+];
+export type KeyTag = (typeof KEY_TAGS)[number];
 
 /** Curve of a binary tag (0 ed25519, 1 secp256k1, 2 P-256, 3 BLS); undefined for anything else. */
 export function curveOfTag(tag: number): Curve | undefined {

@@ -1,5 +1,6 @@
 import type { PrefixName } from './base58';
 import { B58 } from './b58';
+import { KEY_TAGS, type KeyTag } from './curves';
 import { readLazyExpr, readMicheline, type Micheline } from './micheline';
 import type { Reader } from './reader';
 import { readMutez, readN, readZ, ZARITH_CAPPED_BYTES } from './zarith';
@@ -24,22 +25,14 @@ export function labelOf(codec: FieldCodec): string {
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
-/** Key-type tags shared by public_key_hash and public_key. Tag 4 (ML-DSA-44) exists from Ushuaia. */
-const KEY_TAGS: readonly { pkh: PrefixName; pk: PrefixName; pkLength: number }[] = [
-  { pkh: 'tz1', pk: 'edpk', pkLength: 32 },
-  { pkh: 'tz2', pk: 'sppk', pkLength: 33 },
-  { pkh: 'tz3', pk: 'p2pk', pkLength: 33 },
-  { pkh: 'tz4', pk: 'BLpk', pkLength: 48 },
-  { pkh: 'tz5', pk: 'mdpk', pkLength: 1312 },
-];
-const keyTagCount = (r: Reader): number => (r.protocol === 'tallinn' ? 4 : 5);
-
-function keyTag(r: Reader, what: string): (typeof KEY_TAGS)[number] {
+/** The key type of a public_key_hash / public_key tag, among those the reader's protocol knows. */
+function keyTag(r: Reader, what: string): KeyTag {
   const at = r.pos;
   const tag = r.u8(`${what} key tag`);
-  const n = keyTagCount(r);
-  if (tag >= n) r.fail('unknown_tag', `${what} key tag 0..${n - 1} (${KEY_TAGS.slice(0, n).map((k) => k.pkh).join('/')})`, `got ${tag}`, at);
-  return KEY_TAGS[tag]!;
+  const known = r.protocol.keyTags;
+  const k = known[tag];
+  if (k === undefined) r.fail('unknown_tag', `${what} key tag 0..${known.length - 1} (${known.map((t) => t.pkh).join('/')})`, `got ${tag}`, at);
+  return k;
 }
 
 /** Raw fixed-size bytes shown in base58 under `prefix`. */
@@ -55,12 +48,13 @@ export function readPkh(r: Reader, what = 'public key hash'): B58 {
   const k = keyTag(r, what);
   return new B58(k.pkh, r.fixed(20, what));
 }
-export const pkh: FieldCodec = label((r) => readPkh(r), 'public_key_hash (tag + 20: tz1…tz5)');
+const keyTagsText = (f: (k: KeyTag) => string | number): string => KEY_TAGS.map(f).join('/');
+export const pkh: FieldCodec = label((r) => readPkh(r), `public_key_hash (tag + 20: ${KEY_TAGS[0]!.pkh}…${KEY_TAGS[KEY_TAGS.length - 1]!.pkh})`);
 
 export const publicKey: FieldCodec = label((r) => {
   const k = keyTag(r, 'public key');
   return new B58(k.pk, r.fixed(k.pkLength, 'public key'));
-}, 'public_key (tag + 32/33/33/48/1312 bytes: edpk/sppk/p2pk/BLpk/mdpk)');
+}, `public_key (tag + ${keyTagsText((k) => k.pkLength)} bytes: ${keyTagsText((k) => k.pk)})`);
 
 /** contract_id: 0x00 + pkh, or 0x01 + KT1 hash + one 0x00 padding byte. */
 export function readContract(r: Reader, what = 'contract', originatedOnly = false): B58 {

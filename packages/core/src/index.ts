@@ -12,6 +12,7 @@ export { ENTRYPOINTS, BALLOTS, labelOf, type FieldCodec } from './field-codecs';
 export * from './consensus';
 export * from './block';
 export * from './operation-table';
+export * from './protocols';
 export * from './operation';
 export * from './watermark-fields';
 export * from './sign-request';

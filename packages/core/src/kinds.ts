@@ -29,45 +29,9 @@ export type ConsensusKind = (typeof CONSENSUS_KINDS)[number];
 /** Default policy for a key listed with a null value (Signatory's order, not sorted). */
 export const DEFAULT_ALLOWED_REQUESTS: readonly RequestKind[] = ['block', 'preattestation', 'attestation'];
 
-/** Operation kinds that may appear in a generic (0x03) request, current protocol (Ushuaia, 025). */
-export const OPERATION_KINDS = [
-  'activate_account',
-  'attestations_aggregate',
-  'ballot',
-  'dal_entrapment_evidence',
-  'dal_publish_commitment',
-  'delegation',
-  'double_baking_evidence',
-  'double_consensus_operation_evidence',
-  'drain_delegate',
-  'failing_noop',
-  'increase_paid_storage',
-  'origination',
-  'preattestations_aggregate',
-  'proposals',
-  'register_global_constant',
-  'reveal',
-  'seed_nonce_revelation',
-  'set_deposits_limit',
-  'signature_prefix',
-  'smart_rollup_add_messages',
-  'smart_rollup_cement',
-  'smart_rollup_execute_outbox_message',
-  'smart_rollup_originate',
-  'smart_rollup_publish',
-  'smart_rollup_recover_bond',
-  'smart_rollup_refute',
-  'smart_rollup_timeout',
-  'transaction',
-  'transfer_ticket',
-  'update_companion_key',
-  'update_consensus_key',
-  'vdf_revelation',
-  'zk_rollup_origination',
-  'zk_rollup_publish',
-  'zk_rollup_update',
-] as const;
-export type OperationKind = (typeof OPERATION_KINDS)[number];
+/** Operation kinds that may appear in a generic (0x03) request: derived from the protocol registry. */
+export { OPERATION_KINDS } from './protocols';
+export type { OperationKind } from './operation-table';
 
 /**
  * Pseudo-operations: a transaction to the sender's own implicit account with one of these

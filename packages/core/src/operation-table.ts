@@ -36,19 +36,18 @@ import {
   union,
   type FieldCodec,
 } from './field-codecs';
-import type { OperationKind } from './kinds';
-import type { Protocol, Reader } from './reader';
+import type { Reader } from './reader';
 
 /**
- * The protocol table, as data: each generic-operation tag maps to its kind and the ordered list of
- * [field, codec] that make its body. `walkOperation` (operation.ts) reads any row. Tallinn is the
- * Ushuaia table with the rows in TALLINN_DIFF replaced; a new protocol is another diff.
+ * The operation table, as data: each generic-operation tag maps to its kind and the ordered list of
+ * [field, codec] that make its body. `walkOperation` (operation.ts) reads any row. The protocol
+ * registry (protocols.ts) builds each protocol's table from these rows.
  */
 export type FieldList = readonly (readonly [string, FieldCodec])[];
 
-export interface OperationSpec {
+export interface OperationSpec<K extends string = string> {
   readonly tag: number;
-  readonly kind: OperationKind;
+  readonly kind: K;
   /** Manager operations (tag >= 107) start with the manager header and may be batched. */
   readonly manager: boolean;
   readonly fields: FieldList;
@@ -218,21 +217,27 @@ const refutation = label(union(
   'refutation',
 ), 'u8 0 start { 2 × 32-byte commitment hashes } | 1 move { choice N; step: dissection or proof }');
 
-const m = (tag: number, kind: OperationKind, fields: FieldList, note?: string): OperationSpec => ({
+export const m = <K extends string>(tag: number, kind: K, fields: FieldList, note?: string): OperationSpec<K> => ({
   tag,
   kind,
   manager: true,
   fields: [...MANAGER_HEADER, ...fields],
   ...(note ? { note } : {}),
 });
-const n = (tag: number, kind: OperationKind, fields: FieldList, note?: string): OperationSpec => ({
+export const n = <K extends string>(tag: number, kind: K, fields: FieldList, note?: string): OperationSpec<K> => ({
   tag,
   kind,
   manager: false,
   fields,
   ...(note ? { note } : {}),
 });
-const refuse = (tag: number, kind: OperationKind, manager: boolean, refused: string): OperationSpec => ({ tag, kind, manager, fields: [], refused });
+const refuse = <K extends string>(tag: number, kind: K, manager: boolean, refused: string): OperationSpec<K> => ({
+  tag,
+  kind,
+  manager,
+  fields: [],
+  refused,
+});
 
 const DAL_ENTRAPMENT_SHARD: FieldList = [
   [
@@ -251,7 +256,7 @@ const DAL_ENTRAPMENT_SHARD: FieldList = [
 ];
 
 /** Ushuaia (025): every generic-operation tag. */
-export const USHUAIA_OPERATIONS: readonly OperationSpec[] = [
+export const USHUAIA_OPERATIONS = [
   n(1, 'seed_nonce_revelation', [['level', i32], ['nonce', rawHex(32, 'nonce')]]),
   n(2, 'double_consensus_operation_evidence', [['slot', u16], ['op1', inlinedConsensus], ['op2', inlinedConsensus]]),
   n(3, 'double_baking_evidence', [['bh1', signedBlockHeader], ['bh2', signedBlockHeader]]),
@@ -353,39 +358,18 @@ export const USHUAIA_OPERATIONS: readonly OperationSpec[] = [
     ],
   ], 'ZK rollups are disabled on mainnet'),
   refuse(255, 'signature_prefix', false, 'only in signed, injected operations, never in a sign request'),
-];
+] as const;
 
 /** Consensus tags that only come through 0x12 / 0x13; a 0x03 request carrying them is refused. */
 export const CONSENSUS_ONLY_TAGS: readonly number[] = [20, 21, 23, 40, 41];
 
-/** Tallinn (024) differs from Ushuaia only in dal_entrapment_evidence (no lag_index) and in key tag 4 (tz5), which the key codecs check. */
-export const TALLINN_DIFF: readonly OperationSpec[] = [
-  n(24, 'dal_entrapment_evidence', [
-    ['attestation', inlinedConsensus],
-    ['consensus_slot', u16],
-    ['slot_index', u8],
-    ...DAL_ENTRAPMENT_SHARD,
-  ]),
-];
+/** The operation kinds of the Ushuaia table (OPERATION_KINDS lists them; a new kind is a new row). */
+export type OperationKind = (typeof USHUAIA_OPERATIONS)[number]['kind'];
 
-function applyDiff(base: readonly OperationSpec[], diff: readonly OperationSpec[]): readonly OperationSpec[] {
-  const byTag = new Map(diff.map((d) => [d.tag, d]));
-  return base.map((s) => byTag.get(s.tag) ?? s);
-}
-
-export const OPERATION_TABLES: Readonly<Record<Protocol, readonly OperationSpec[]>> = {
-  ushuaia: USHUAIA_OPERATIONS,
-  tallinn: applyDiff(USHUAIA_OPERATIONS, TALLINN_DIFF),
-};
-
-/** Tag -> spec lookup arrays, one per protocol. */
-export const OPERATIONS_BY_TAG: Readonly<Record<Protocol, readonly (OperationSpec | undefined)[]>> = {
-  ushuaia: indexByTag(OPERATION_TABLES.ushuaia),
-  tallinn: indexByTag(OPERATION_TABLES.tallinn),
-};
-
-function indexByTag(table: readonly OperationSpec[]): (OperationSpec | undefined)[] {
-  const out: (OperationSpec | undefined)[] = new Array(256).fill(undefined);
-  for (const s of table) out[s.tag] = s;
-  return out;
-}
+/** Tallinn (024)'s dal_entrapment_evidence: Ushuaia's without `lag_index`. */
+export const TALLINN_DAL_ENTRAPMENT_EVIDENCE = n(24, 'dal_entrapment_evidence', [
+  ['attestation', inlinedConsensus],
+  ['consensus_slot', u16],
+  ['slot_index', u8],
+  ...DAL_ENTRAPMENT_SHARD,
+]);

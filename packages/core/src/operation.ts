@@ -1,7 +1,7 @@
 import { B58 } from './b58';
 import { readFields } from './field-codecs';
 import { PSEUDO_OPERATION_KINDS, type OperationKind, type PseudoOperationKind, type BallotVote } from './kinds';
-import { CONSENSUS_ONLY_TAGS, OPERATIONS_BY_TAG } from './operation-table';
+import { CONSENSUS_ONLY_TAGS } from './operation-table';
 import type { Reader } from './reader';
 
 /**
@@ -24,12 +24,12 @@ export interface GenericOperationBody {
 export function walkOperation(r: Reader): DecodedOperation {
   const at = r.pos;
   const tag = r.u8('operation tag');
-  const spec = OPERATIONS_BY_TAG[r.protocol][tag];
+  const spec = r.protocol.byTag[tag];
   if (spec === undefined) {
     if (CONSENSUS_ONLY_TAGS.includes(tag)) {
       r.fail('tag_not_allowed', 'a generic operation (consensus operations are signed under 0x12/0x13)', `got tag ${tag}`, at);
     }
-    r.fail('unknown_tag', `an operation tag known to ${r.protocol}`, `got tag ${tag}`, at);
+    r.fail('unknown_tag', `an operation tag known to ${r.protocol.name}`, `got tag ${tag}`, at);
   }
   if (spec.refused !== undefined) r.fail('tag_not_allowed', 'an operation a signer may sign', `${spec.kind} (tag ${tag}): ${spec.refused}`, at);
   return readFields(r, spec.fields, { kind: spec.kind }) as DecodedOperation;

@@ -1,8 +1,5 @@
 import { DecodeError } from './decode-error';
-
-/** Which protocol's tables to decode with. Ushuaia (025) is current; Tallinn (024) is its predecessor. */
-export type Protocol = 'ushuaia' | 'tallinn';
-export const PROTOCOLS: readonly Protocol[] = ['ushuaia', 'tallinn'];
+import { CURRENT_PROTOCOL, protocolTables, type Protocol, type ProtocolTables } from './protocols';
 
 /** Largest `dyn` length data-encoding allows (uint30). */
 const MAX_DYN = 0x3fffffff;
@@ -16,12 +13,15 @@ export class Reader {
   pos: number;
   end: number;
   depth = 0;
+  /** The tables generic operations and keys are decoded with. */
+  readonly protocol: ProtocolTables;
 
   constructor(
     readonly bytes: Uint8Array,
-    readonly protocol: Protocol = 'ushuaia',
+    protocol: Protocol | ProtocolTables = CURRENT_PROTOCOL,
     start = 0,
   ) {
+    this.protocol = protocolTables(protocol);
     this.pos = start;
     this.end = bytes.length;
   }

@@ -5,7 +5,8 @@ import { DecodeError } from './decode-error';
 import type { LegacyRequestKind, RequestKind } from './kinds';
 import { readMicheline, type Micheline } from './micheline';
 import { readGenericOperation, type DecodedOperation } from './operation';
-import { Reader, type Protocol } from './reader';
+import { CURRENT_PROTOCOL, type Protocol, type ProtocolTables } from './protocols';
+import { Reader } from './reader';
 
 /**
  * The sign-request codec: magic byte -> typed request. Strict: a request decodes only if every byte
@@ -62,8 +63,8 @@ export type SignRequest = BlockRequest | ConsensusRequest | GenericRequest | Pac
 export type SignRequestKind = RequestKind | LegacyRequestKind;
 
 export interface ParseOptions {
-  /** Protocol tables to decode generic operations with (default: Ushuaia). */
-  protocol?: Protocol;
+  /** Protocol tables to decode generic operations with (default: CURRENT_PROTOCOL), by name or resolved. */
+  protocol?: Protocol | ProtocolTables;
 }
 
 /** Magic bytes and what they are, for docs and error messages. */
@@ -113,7 +114,7 @@ function parseConsensus(r: Reader, magic: 0x12 | 0x13, keyType: SignerKeyType | 
  * Throws DecodeError (code bad_request) for anything malformed, unknown or never signable.
  */
 export function parseSignRequest(bytes: Uint8Array, signerKeyType?: SignerKeyType, options: ParseOptions = {}): SignRequest {
-  const r = new Reader(bytes, options.protocol ?? 'ushuaia');
+  const r = new Reader(bytes, options.protocol ?? CURRENT_PROTOCOL);
   const magic = r.u8('magic byte');
   let out: SignRequest;
   switch (magic) {

@@ -3,6 +3,7 @@ import { readBlockHeader } from './block';
 import { CONSENSUS_TAGS, checkKeyType, type SignerKeyType } from './consensus';
 import type { ConsensusKind } from './kinds';
 import { DecodeError } from './decode-error';
+import { CURRENT_PROTOCOL } from './protocols';
 import { Reader } from './reader';
 import { readZ } from './zarith';
 
@@ -25,15 +26,15 @@ export function readWatermarkFields(bytes: Uint8Array, signerKeyType?: SignerKey
   const magic = bytes[0];
   if (magic !== 0x11 && magic !== 0x12 && magic !== 0x13) return undefined;
   const n = bytes.length;
-  if (n < 5) new Reader(bytes, 'ushuaia', 1).need(4, 'chain id');
+  if (n < 5) new Reader(bytes, CURRENT_PROTOCOL, 1).need(4, 'chain id');
   const chainId = ((bytes[1]! << 24) | (bytes[2]! << 16) | (bytes[3]! << 8) | bytes[4]!) >>> 0;
   if (magic === 0x11) {
-    const r = new Reader(bytes, 'ushuaia', 5);
+    const r = new Reader(bytes, CURRENT_PROTOCOL, 5);
     const h = readBlockHeader(r, false);
     r.expectEnd();
     return { kind: 'block', magic, chainId, level: h.level, round: h.round };
   }
-  if (n < 38) new Reader(bytes, 'ushuaia', 5).need(33, 'branch and operation tag');
+  if (n < 38) new Reader(bytes, CURRENT_PROTOCOL, 5).need(33, 'branch and operation tag');
   const tag = bytes[37]!;
   const spec = CONSENSUS_TAGS[tag];
   if (spec === undefined || spec.magic !== magic) {
@@ -47,13 +48,13 @@ export function readWatermarkFields(bytes: Uint8Array, signerKeyType?: SignerKey
   const round = n >= o + 8 ? (bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]! : 0;
   if (round < 0) throw new DecodeError('bad_value', o + 4, 'round >= 0', `got ${round}`);
   if (spec.dal) {
-    const r = new Reader(bytes, 'ushuaia', 38);
+    const r = new Reader(bytes, CURRENT_PROTOCOL, 38);
     r.need(42, 'slot, level, round and block payload hash');
     r.pos = 80;
     readZ(r, 'DAL attestation');
     r.expectEnd();
   } else if (n !== spec.length) {
-    const r = new Reader(bytes, 'ushuaia', 38);
+    const r = new Reader(bytes, CURRENT_PROTOCOL, 38);
     if (n < spec.length) r.need(spec.length - 38, spec.slot ? 'slot, level, round and block payload hash' : 'level, round and block payload hash');
     r.pos = spec.length;
     r.expectEnd();

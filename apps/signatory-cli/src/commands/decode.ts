@@ -1,5 +1,6 @@
 import {
   B58,
+  CURRENT_PROTOCOL,
   fromHex,
   parseSignRequest,
   policyKind,
@@ -15,7 +16,7 @@ export interface DecodeOptions {
   json?: boolean;
   /** Type of the key that would sign: refuses consensus tags that key type never sends. */
   keyType?: string;
-  /** Protocol tables for generic operations (default ushuaia). */
+  /** Protocol tables for generic operations (default CURRENT_PROTOCOL). */
   protocol?: string;
 }
 
@@ -89,7 +90,7 @@ export async function decode(hex: string | undefined, options: DecodeOptions = {
   if (keyType !== undefined && !(KEY_TYPES as readonly string[]).includes(keyType)) {
     throw new SignatoryError('bad_request', `--key-type must be one of ${KEY_TYPES.join(', ')}, got ${JSON.stringify(keyType)}`);
   }
-  const protocol = options.protocol ?? 'ushuaia';
+  const protocol = options.protocol ?? CURRENT_PROTOCOL;
   if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
     throw new SignatoryError('bad_request', `--protocol must be one of ${PROTOCOLS.join(', ')}, got ${JSON.stringify(protocol)}`);
   }
