@@ -1,4 +1,5 @@
 import { B58 } from './b58';
+import { orList } from './decode-error';
 import type { Reader } from './reader';
 import { readZ } from './zarith';
 
@@ -42,13 +43,22 @@ export const CONSENSUS_CONTENT_NAMES: Readonly<Record<number, string>> = {
 
 export type SignerKeyType = 'tz1' | 'tz2' | 'tz3' | 'tz4';
 
+/** Consensus content tags: all of them, or those a condition picks, in ascending order. */
+export function consensusTags(pick: (spec: ConsensusTagSpec) => boolean = () => true): number[] {
+  return Object.values(CONSENSUS_TAGS)
+    .filter(pick)
+    .map((s) => s.tag);
+}
+const BLS_TAGS = orList(consensusTags((s) => s.bls));
+const NON_BLS_TAGS = orList(consensusTags((s) => !s.bls));
+
 /** Refuses a consensus tag the signing key's type never sends (tz4: 40/41; tz1-3: 20/21/23). */
 export function checkKeyType(r: Reader, spec: ConsensusTagSpec, keyType: SignerKeyType | undefined, at: number): void {
   if (keyType === undefined) return;
   if (spec.bls !== (keyType === 'tz4')) {
     r.fail(
       'key_type_mismatch',
-      keyType === 'tz4' ? 'consensus tag 40 or 41 (BLS mode) for a tz4 key' : `consensus tag 20, 21 or 23 for a ${keyType} key`,
+      keyType === 'tz4' ? `consensus tag ${BLS_TAGS} (BLS mode) for a tz4 key` : `consensus tag ${NON_BLS_TAGS} for a ${keyType} key`,
       `got tag ${spec.tag}`,
       at,
     );

@@ -66,3 +66,8 @@ export class DecodeError extends SignatoryError {
 export function isDecodeError(e: unknown): e is DecodeError {
   return e instanceof DecodeError;
 }
+
+/** "a, b or c": a list for error texts derived from the tables. */
+export function orList(items: readonly (string | number)[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}

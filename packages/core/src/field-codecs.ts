@@ -1,6 +1,8 @@
 import type { PrefixName } from './base58';
 import { B58 } from './b58';
 import { KEY_TAGS, type KeyTag } from './curves';
+import { orList } from './decode-error';
+import { BALLOT_VOTES } from './kinds';
 import { readLazyExpr, readMicheline, type Micheline } from './micheline';
 import type { Reader } from './reader';
 import { readMutez, readN, readZ, ZARITH_CAPPED_BYTES } from './zarith';
@@ -205,15 +207,14 @@ export const blsProof: FieldCodec = label((r) => {
   return new B58('BLsig', r.fixed(96, 'proof'));
 }, 'optional dyn 96-byte BLS signature (BLsig…)');
 
-/** Ballot vote byte. */
-export const BALLOTS = ['yay', 'nay', 'pass'] as const;
+/** Ballot vote byte: its value is the index in BALLOT_VOTES. */
 export const ballotVote: FieldCodec = label((r) => {
   const at = r.pos;
   const v = r.u8('ballot');
-  const name = BALLOTS[v];
-  if (name === undefined) r.fail('bad_value', 'ballot 0 (yay), 1 (nay) or 2 (pass)', `got ${v}`, at);
+  const name = BALLOT_VOTES[v];
+  if (name === undefined) r.fail('bad_value', `ballot ${orList(BALLOT_VOTES.map((b, i) => `${i} (${b})`))}`, `got ${v}`, at);
   return name;
-}, 'u8: 0 yay, 1 nay, 2 pass');
+}, `u8: ${BALLOT_VOTES.map((b, i) => `${i} ${b}`).join(', ')}`);
 
 /** A signature filling the rest of a region: 64 bytes (tz1-3) or 96 (BLS). */
 export const trailingSignature: FieldCodec = label((r) => {

@@ -8,7 +8,7 @@ export * from './decode-error';
 export * from './reader';
 export * from './zarith';
 export * from './micheline';
-export { ENTRYPOINTS, BALLOTS, labelOf, type FieldCodec } from './field-codecs';
+export { ENTRYPOINTS, labelOf, type FieldCodec } from './field-codecs';
 export * from './consensus';
 export * from './block';
 export * from './operation-table';

@@ -29,8 +29,7 @@ export type ConsensusKind = (typeof CONSENSUS_KINDS)[number];
 /** Default policy for a key listed with a null value (Signatory's order, not sorted). */
 export const DEFAULT_ALLOWED_REQUESTS: readonly RequestKind[] = ['block', 'preattestation', 'attestation'];
 
-/** Operation kinds that may appear in a generic (0x03) request: derived from the protocol registry. */
-export { OPERATION_KINDS } from './protocols';
+/** Operation kinds that may appear in a generic (0x03) request (OPERATION_KINDS, protocols.ts, lists them). */
 export type { OperationKind } from './operation-table';
 
 /**

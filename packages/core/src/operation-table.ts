@@ -1,5 +1,6 @@
 import { readBlockHeader } from './block';
-import { CONSENSUS_CONTENT_NAMES, CONSENSUS_TAGS, readConsensusContent } from './consensus';
+import { CONSENSUS_CONTENT_NAMES, CONSENSUS_TAGS, consensusTags, readConsensusContent } from './consensus';
+import { orList } from './decode-error';
 import {
   ballotVote,
   bool,
@@ -98,6 +99,9 @@ const zkTicket = label(
   'ticket: 0x00 none (null), or 0x01 { contents: Micheline; ty: Micheline; ticketer: contract_id }',
 );
 
+/** Tags an inlined consensus operation may carry: the consensus contents and the aggregates. */
+const INLINED_TAGS = Object.keys(CONSENSUS_CONTENT_NAMES).map(Number);
+
 /** An inlined consensus operation (denunciations): dyn(branch ‖ tag ‖ content ‖ signature). */
 const inlinedConsensus: FieldCodec = label(
   (r) =>
@@ -106,14 +110,14 @@ const inlinedConsensus: FieldCodec = label(
     const at = s.pos;
     const tag = s.u8('consensus operation tag');
     const kind = CONSENSUS_CONTENT_NAMES[tag];
-    if (kind === undefined) s.fail('unknown_tag', 'consensus operation tag 20, 21, 23, 30, 31, 40 or 41', `got ${tag}`, at);
+    if (kind === undefined) s.fail('unknown_tag', `consensus operation tag ${orList(INLINED_TAGS)}`, `got ${tag}`, at);
     const spec = CONSENSUS_TAGS[tag];
     const operations: Record<string, unknown> = { kind };
     if (spec !== undefined) Object.assign(operations, readConsensusContent(s, spec));
     else readFields(s, tag === 30 ? PREATTESTATIONS_AGGREGATE : ATTESTATIONS_AGGREGATE, operations);
     return { branch, operations, signature: trailingSignature(s) };
   }),
-  'dyn inlined consensus operation: branch, tag 20/21/23/30/31/40/41 and content, signature',
+  `dyn inlined consensus operation: branch, tag ${INLINED_TAGS.join('/')} and content, signature`,
 );
 
 /** A full signed block header (double baking evidence). */
@@ -361,7 +365,7 @@ export const USHUAIA_OPERATIONS = [
 ] as const;
 
 /** Consensus tags that only come through 0x12 / 0x13; a 0x03 request carrying them is refused. */
-export const CONSENSUS_ONLY_TAGS: readonly number[] = [20, 21, 23, 40, 41];
+export const CONSENSUS_ONLY_TAGS: readonly number[] = consensusTags();
 
 /** The operation kinds of the Ushuaia table (OPERATION_KINDS lists them; a new kind is a new row). */
 export type OperationKind = (typeof USHUAIA_OPERATIONS)[number]['kind'];

@@ -1,7 +1,7 @@
 import { B58 } from './b58';
 import { readBlockHeader, type BlockHeader } from './block';
-import { CONSENSUS_TAGS, checkKeyType, readConsensusContent, type SignerKeyType } from './consensus';
-import { DecodeError } from './decode-error';
+import { CONSENSUS_TAGS, checkKeyType, consensusTags, readConsensusContent, type SignerKeyType } from './consensus';
+import { DecodeError, orList } from './decode-error';
 import type { LegacyRequestKind, RequestKind } from './kinds';
 import { readMicheline, type Micheline } from './micheline';
 import { readGenericOperation, type DecodedOperation } from './operation';
@@ -80,6 +80,10 @@ export const MAGIC_BYTES: readonly { magic: number; kind: SignRequestKind | null
 ];
 
 const chainId = (r: Reader): B58 => new B58('Net', r.fixed(4, 'chain id'));
+const EXPECTED_TAGS = {
+  0x12: `preattestation tag ${orList(consensusTags((s) => s.magic === 0x12))}`,
+  0x13: `attestation tag ${orList(consensusTags((s) => s.magic === 0x13))}`,
+} as const;
 
 function parseConsensus(r: Reader, magic: 0x12 | 0x13, keyType: SignerKeyType | undefined): ConsensusRequest {
   const chain = chainId(r);
@@ -88,7 +92,7 @@ function parseConsensus(r: Reader, magic: 0x12 | 0x13, keyType: SignerKeyType | 
   const tag = r.u8('consensus operation tag');
   const spec = CONSENSUS_TAGS[tag];
   if (spec === undefined || spec.magic !== magic) {
-    r.fail('unknown_tag', magic === 0x12 ? 'preattestation tag 20 or 40' : 'attestation tag 21, 23 or 41', `got tag ${tag}`, at);
+    r.fail('unknown_tag', EXPECTED_TAGS[magic], `got tag ${tag}`, at);
   }
   checkKeyType(r, spec, keyType, at);
   const c = readConsensusContent(r, spec);
