@@ -1,4 +1,5 @@
 import { B58 } from './b58';
+import type { PkhPrefix } from './curves';
 import { orList } from './decode-error';
 import type { Reader } from './reader';
 import { readZ } from './zarith';
@@ -41,7 +42,8 @@ export const CONSENSUS_CONTENT_NAMES: Readonly<Record<number, string>> = {
   41: 'attestation',
 };
 
-export type SignerKeyType = 'tz1' | 'tz2' | 'tz3' | 'tz4';
+/** The type of a signing key: its pkh prefix, tz1..tz4. */
+export type SignerKeyType = PkhPrefix;
 
 /** Consensus content tags: all of them, or those a condition picks, in ascending order. */
 export function consensusTags(pick: (spec: ConsensusTagSpec) => boolean = () => true): number[] {

@@ -4,22 +4,39 @@ import { secp256k1 } from '@noble/curves/secp256k1';
 import type { PrefixName } from './base58';
 
 /**
- * The signature curves Tezos uses, with the base58 prefixes of each form, the binary tag
- * (Octez `Signature.Public_key` / `public_key_hash` encodings) and raw sizes.
+ * The signature curves Tezos uses, in binary-tag order, with the base58 prefixes of each form, the
+ * binary tag (Octez `Signature.Public_key` / `public_key_hash` encodings), raw sizes and the JWK
+ * `crv` name node:crypto gives the key (null: node:crypto has none). Every other curve map is derived.
  */
 export const CURVES = {
-  ed25519: { pkh: 'tz1', pk: 'edpk', sig: 'edsig', sk: 'edsk32', esk: 'edesk', tag: 0, pkLength: 32, sigLength: 64 },
-  secp256k1: { pkh: 'tz2', pk: 'sppk', sig: 'spsig1', sk: 'spsk', esk: 'spesk', tag: 1, pkLength: 33, sigLength: 64 },
-  p256: { pkh: 'tz3', pk: 'p2pk', sig: 'p2sig', sk: 'p2sk', esk: 'p2esk', tag: 2, pkLength: 33, sigLength: 64 },
-  bls: { pkh: 'tz4', pk: 'BLpk', sig: 'BLsig', sk: 'BLsk', esk: 'BLesk', tag: 3, pkLength: 48, sigLength: 96 },
+  ed25519: { pkh: 'tz1', pk: 'edpk', sig: 'edsig', sk: 'edsk32', esk: 'edesk', tag: 0, pkLength: 32, sigLength: 64, jwk: 'Ed25519' },
+  secp256k1: { pkh: 'tz2', pk: 'sppk', sig: 'spsig1', sk: 'spsk', esk: 'spesk', tag: 1, pkLength: 33, sigLength: 64, jwk: 'secp256k1' },
+  p256: { pkh: 'tz3', pk: 'p2pk', sig: 'p2sig', sk: 'p2sk', esk: 'p2esk', tag: 2, pkLength: 33, sigLength: 64, jwk: 'P-256' },
+  bls: { pkh: 'tz4', pk: 'BLpk', sig: 'BLsig', sk: 'BLsk', esk: 'BLesk', tag: 3, pkLength: 48, sigLength: 96, jwk: null },
 } as const;
 export type Curve = keyof typeof CURVES;
 /** The curves that sign with ECDSA: signatures are r‖s, 32 bytes each. */
 export type EcdsaCurve = 'secp256k1' | 'p256';
+/** Every curve, in tag order. */
+export const CURVE_NAMES = Object.keys(CURVES) as Curve[];
+
+type PrefixColumn = 'pkh' | 'pk' | 'sig' | 'sk' | 'esk';
+/** A prefix column of CURVES inverted: prefix -> curve. */
+export type CurveOf<F extends PrefixColumn> = { readonly [C in Curve as (typeof CURVES)[C][F]]: C };
+export function curveOf<F extends PrefixColumn>(column: F): CurveOf<F> {
+  return Object.fromEntries(CURVE_NAMES.map((c) => [CURVES[c][column], c])) as CurveOf<F>;
+}
+/** The prefixes of one column, in tag order (the list b58Decode takes). */
+export function prefixesOf<F extends PrefixColumn>(column: F): readonly (typeof CURVES)[Curve][F][] {
+  return CURVE_NAMES.map((c) => CURVES[c][column]);
+}
 
 /** Curve of a public-key prefix / pkh prefix. */
-export const CURVE_OF_PK = { edpk: 'ed25519', sppk: 'secp256k1', p2pk: 'p256', BLpk: 'bls' } as const;
-export const CURVE_OF_PKH = { tz1: 'ed25519', tz2: 'secp256k1', tz3: 'p256', tz4: 'bls' } as const;
+export const CURVE_OF_PK = curveOf('pk');
+export const CURVE_OF_PKH = curveOf('pkh');
+/** tz1..tz4, in tag order. */
+export const PKH_PREFIXES = prefixesOf('pkh');
+export type PkhPrefix = (typeof PKH_PREFIXES)[number];
 
 /**
  * The key types of Octez's `public_key_hash` / `public_key` encodings, by binary tag: the four curves,

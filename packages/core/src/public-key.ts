@@ -1,7 +1,8 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { b58Decode, b58Encode } from './base58';
 import { concatBytes } from './bytes';
-import { CURVE_OF_PK, CURVE_OF_PKH, CURVES, curveOfTag, ecdsaCurve, ED25519_SPKI_PREFIX, type Curve, type EcdsaCurve } from './curves';
+import { CURVE_NAMES, CURVE_OF_PK, CURVE_OF_PKH, CURVES, curveOfTag, ecdsaCurve, ED25519_SPKI_PREFIX, PKH_PREFIXES, prefixesOf, type Curve, type EcdsaCurve } from './curves';
+import { orList } from './decode-error';
 import { blake2b160 } from './hash';
 
 /** A Tezos public key: its curve and raw bytes (33-byte SEC1 compressed point for secp256k1 and P-256). */
@@ -31,12 +32,14 @@ export function checkPublicKey(curve: Curve, bytes: Uint8Array): PublicKey {
   return { curve, bytes: Uint8Array.from(bytes) };
 }
 
+const PK_PREFIXES = prefixesOf('pk');
+
 /**
  * Parses an edpk / sppk / p2pk / BLpk string; errors say which part (checksum, prefix, length,
  * point not on the curve) was wrong.
  */
 export function parsePublicKey(text: string): PublicKey {
-  const { prefix, payload } = b58Decode(text, ['edpk', 'sppk', 'p2pk', 'BLpk'] as const);
+  const { prefix, payload } = b58Decode(text, PK_PREFIXES);
   return checkPublicKey(CURVE_OF_PK[prefix], payload);
 }
 
@@ -74,11 +77,12 @@ export function pkhTagged(pk: PublicKey): Uint8Array {
 
 /** Parses tz1..tz4 into its curve and 20-byte hash. */
 export function parsePublicKeyHash(text: string): { curve: Curve; hash: Uint8Array } {
-  const { prefix, payload } = b58Decode(text, ['tz1', 'tz2', 'tz3', 'tz4'] as const);
+  const { prefix, payload } = b58Decode(text, PKH_PREFIXES);
   return { curve: CURVE_OF_PKH[prefix], hash: payload };
 }
 
-const SPKI_CURVE: Record<string, Curve> = { Ed25519: 'ed25519', secp256k1: 'secp256k1', 'P-256': 'p256' };
+/** Curve of a JWK `crv` name, for the curves node:crypto knows. */
+const SPKI_CURVE = new Map(CURVE_NAMES.flatMap((c) => (CURVES[c].jwk === null ? [] : [[CURVES[c].jwk as string, c] as const])));
 
 /**
  * The exact DER header of each curve's SPKI in its one canonical form (named-curve OID, BIT STRING
@@ -122,9 +126,9 @@ export function publicKeyFromSpki(der: Uint8Array): PublicKey {
   } catch (e) {
     throw new TypeError(`public key is not a DER SubjectPublicKeyInfo that can be read (${(e as Error).message})`);
   }
-  const curve = SPKI_CURVE[jwk.crv ?? ''];
+  const curve = SPKI_CURVE.get(jwk.crv ?? '');
   if (curve === undefined || jwk.x === undefined) {
-    throw new TypeError(`public key is ${jwk.kty ?? 'unknown'}${jwk.crv ? ` ${jwk.crv}` : ''}, not Ed25519, secp256k1 or P-256`);
+    throw new TypeError(`public key is ${jwk.kty ?? 'unknown'}${jwk.crv ? ` ${jwk.crv}` : ''}, not ${orList([...SPKI_CURVE.keys()])}`);
   }
   const x = Buffer.from(jwk.x, 'base64url');
   if (curve === 'ed25519') return checkPublicKey(curve, x);

@@ -2,7 +2,7 @@ import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto'
 import nacl from 'tweetnacl';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
 import { equalBytes } from './bytes';
-import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, ecdsaCurve } from './curves';
+import { bigIntToBytes, bytesToBigInt, CURVE_NAMES, CURVE_ORDER, CURVES, ecdsaCurve } from './curves';
 import { decryptSecret, encryptSecret } from './encrypted-key';
 import { SignatoryError } from './errors';
 import { blake2b256 } from './hash';
@@ -18,10 +18,13 @@ export interface SecretKey {
   readonly bytes: Uint8Array;
 }
 
-const PLAIN: Record<string, SecretKeyCurve> = { edsk32: 'ed25519', edsk64: 'ed25519', spsk: 'secp256k1', p2sk: 'p256' };
-const ENCRYPTED: Record<string, SecretKeyCurve> = { edesk: 'ed25519', spesk: 'secp256k1', p2esk: 'p256' };
-const ENCRYPTED_PREFIX: Record<SecretKeyCurve, PrefixName> = { ed25519: 'edesk', secp256k1: 'spesk', p256: 'p2esk' };
-const PLAIN_PREFIX: Record<SecretKeyCurve, PrefixName> = { ed25519: 'edsk32', secp256k1: 'spsk', p256: 'p2sk' };
+const SECRET_KEY_CURVES = CURVE_NAMES.filter((c): c is SecretKeyCurve => c !== 'bls');
+/** Plain prefix -> curve; ed25519 also has the 64-byte seed‖pk form, edsk64. */
+const PLAIN: Record<string, SecretKeyCurve> = Object.fromEntries(
+  SECRET_KEY_CURVES.flatMap((c) => [[CURVES[c].sk, c], ...(c === 'ed25519' ? [['edsk64', c]] : [])]),
+);
+const ENCRYPTED: Record<string, SecretKeyCurve> = Object.fromEntries(SECRET_KEY_CURVES.map((c) => [CURVES[c].esk, c]));
+const ENCRYPTED_PATTERN = new RegExp(`^(${CURVE_NAMES.map((c) => CURVES[c].esk).join('|')})`);
 
 /** Zero-fills every buffer given (secret material, once it is no longer needed). */
 export function wipe(...buffers: (Uint8Array | undefined)[]): void {
@@ -30,7 +33,7 @@ export function wipe(...buffers: (Uint8Array | undefined)[]): void {
 
 /** True for edesk / spesk / p2esk (and BLesk): the caller must supply a password. */
 export function isEncryptedSecretKey(text: string): boolean {
-  return /^(edesk|spesk|p2esk|BLesk)/.test(text.trim());
+  return ENCRYPTED_PATTERN.test(text.trim());
 }
 
 function checkScalar(curve: SecretKeyCurve, bytes: Uint8Array): void {
@@ -83,8 +86,8 @@ export function parseSecretKey(text: string, password?: string): SecretKey {
 
 /** edsk (32-byte seed form, as Octez prints it) / spsk / p2sk; or, with a password, edesk / spesk / p2esk. */
 export function encodeSecretKey(sk: SecretKey, password?: string): string {
-  if (password === undefined) return b58Encode(PLAIN_PREFIX[sk.curve], sk.bytes);
-  return b58Encode(ENCRYPTED_PREFIX[sk.curve], encryptSecret(sk.bytes, password));
+  if (password === undefined) return b58Encode(CURVES[sk.curve].sk, sk.bytes);
+  return b58Encode(CURVES[sk.curve].esk, encryptSecret(sk.bytes, password));
 }
 
 /** The public key of a secret key (compressed point for ECDSA). */

@@ -1,7 +1,7 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
 import { concatBytes } from './bytes';
-import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, CURVES, ecdsaCurve, ED25519_SPKI_PREFIX, type Curve, type EcdsaCurve } from './curves';
+import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, curveOf, CURVES, ecdsaCurve, ED25519_SPKI_PREFIX, prefixesOf, type Curve, type EcdsaCurve } from './curves';
 import { blake2b256 } from './hash';
 import { parsePublicKey, type PublicKey } from './public-key';
 
@@ -41,8 +41,8 @@ export function encodeGenericSignature(raw: Uint8Array): string {
   return b58Encode('sig', raw);
 }
 
-const SIG_PREFIXES = ['edsig', 'spsig1', 'p2sig', 'BLsig', 'sig'] as const satisfies readonly PrefixName[];
-const CURVE_OF_SIG = { edsig: 'ed25519', spsig1: 'secp256k1', p2sig: 'p256', BLsig: 'bls' } as const;
+const SIG_PREFIXES = [...prefixesOf('sig'), 'sig'] as const satisfies readonly PrefixName[];
+const CURVE_OF_SIG = curveOf('sig');
 
 /** Parses a base58 signature; `curve` is undefined for the generic `sig` form. */
 export function parseSignature(text: string): { curve?: Curve; bytes: Uint8Array } {
