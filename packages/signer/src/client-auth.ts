@@ -3,15 +3,17 @@ import {
   blake2b256,
   concatBytes,
   createDigestVerifier,
+  CURVE_OF_PKH,
+  CURVES,
   parsePublicKey,
   parseSignature,
+  PKH_PREFIXES,
   pkhOf,
   SignatoryError,
   type Curve,
   type DigestVerifier,
 } from '@signatory-ts/core';
 
-const PKH_TAG = { tz1: 0, tz2: 1, tz3: 2, tz4: 3 } as const;
 const AUTH_PREFIX = new Uint8Array([0x04, 0x01]);
 
 /**
@@ -20,8 +22,8 @@ const AUTH_PREFIX = new Uint8Array([0x04, 0x01]);
  * request bytes. The 0x01 is easy to miss.
  */
 export function authenticatedBytes(pkh: string, request: Uint8Array): Uint8Array {
-  const { prefix, payload } = b58Decode(pkh, ['tz1', 'tz2', 'tz3', 'tz4']);
-  return concatBytes(AUTH_PREFIX, new Uint8Array([PKH_TAG[prefix]]), payload, request);
+  const { prefix, payload } = b58Decode(pkh, PKH_PREFIXES);
+  return concatBytes(AUTH_PREFIX, new Uint8Array([CURVES[CURVE_OF_PKH[prefix]].tag]), payload, request);
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   blake2b256,
   chainIdToB58,
   CONSENSUS_KINDS,
+  CURVE_OF_PKH,
   parseSignRequest,
   policyKind,
   readWatermarkFields,
@@ -44,7 +45,7 @@ export function isConsensus(kind: string): kind is ConsensusKind {
 /** The key type a pkh's prefix names (tz1..tz4), for the decoder's tag check. */
 export function keyTypeOf(pkh: string): SignerKeyType | undefined {
   const p = pkh.slice(0, 3);
-  return p === 'tz1' || p === 'tz2' || p === 'tz3' || p === 'tz4' ? p : undefined;
+  return Object.hasOwn(CURVE_OF_PKH, p) ? (p as SignerKeyType) : undefined;
 }
 
 /**

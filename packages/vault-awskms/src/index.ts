@@ -4,5 +4,5 @@ export { generateKey, aliasName, finishOrDelete, CLEANUP_WINDOW_DAYS, type Creat
 export { importKey, WRAPPING_ALGORITHMS, type ImportKeyInput, type WrappingAlgorithm } from './import-key';
 export { AwsKmsVault, type AwsKmsVaultOptions } from './kms-vault';
 export { AwsKmsKey } from './kms-key';
-export { SIGNING_BY_KEY_SPEC, unusableKeySpec } from './key-spec';
+export { KMS_CURVES, SIGNING_BY_KEY_SPEC, unusableKeySpec, type KmsCurve } from './key-spec';
 export { KmsCallFailed, explainKmsFailure, isRetryable } from './kms-failure';

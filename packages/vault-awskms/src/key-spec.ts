@@ -1,18 +1,29 @@
-import type { MessageType, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
-import type { Curve } from '@signatory-ts/core';
+import type { KeySpec, MessageType, SigningAlgorithmSpec } from '@aws-sdk/client-kms';
+import { CURVES, orList, type Curve } from '@signatory-ts/core';
 
 /**
- * How each KMS key spec that can hold a Tezos key signs. Tezos signs the blake2b-256 digest of the
- * request: ECDSA keys take it as the DIGEST (KMS must not hash it again); Ed25519 keys sign it as
- * a RAW 32-byte message with pure Ed25519 (ED25519_PH_SHA_512 would give signatures Tezos rejects).
+ * The curves a KMS key can hold, with the KMS key spec that makes each and how it signs. Tezos signs
+ * the blake2b-256 digest of the request: ECDSA keys take it as the DIGEST (KMS must not hash it
+ * again); Ed25519 keys sign it as a RAW 32-byte message with pure Ed25519 (ED25519_PH_SHA_512 would
+ * give signatures Tezos rejects). BLS (tz4) has no KMS key spec.
  */
-export const SIGNING_BY_KEY_SPEC: Record<string, { curve: Curve; algorithm: SigningAlgorithmSpec; messageType: MessageType }> = {
-  ECC_NIST_EDWARDS25519: { curve: 'ed25519', algorithm: 'ED25519_SHA_512', messageType: 'RAW' },
-  ECC_SECG_P256K1: { curve: 'secp256k1', algorithm: 'ECDSA_SHA_256', messageType: 'DIGEST' },
-  ECC_NIST_P256: { curve: 'p256', algorithm: 'ECDSA_SHA_256', messageType: 'DIGEST' },
-};
+export const KMS_CURVES = {
+  ed25519: { keySpec: 'ECC_NIST_EDWARDS25519', algorithm: 'ED25519_SHA_512', messageType: 'RAW' },
+  secp256k1: { keySpec: 'ECC_SECG_P256K1', algorithm: 'ECDSA_SHA_256', messageType: 'DIGEST' },
+  p256: { keySpec: 'ECC_NIST_P256', algorithm: 'ECDSA_SHA_256', messageType: 'DIGEST' },
+} as const satisfies Partial<Record<Curve, { keySpec: KeySpec; algorithm: SigningAlgorithmSpec; messageType: MessageType }>>;
+export type KmsCurve = keyof typeof KMS_CURVES;
+const KMS_CURVE_NAMES = Object.keys(KMS_CURVES) as KmsCurve[];
 
-const USABLE = 'Tezos keys are ECC_NIST_EDWARDS25519 (tz1), ECC_SECG_P256K1 (tz2) or ECC_NIST_P256 (tz3)';
+/** How each KMS key spec that can hold a Tezos key signs, and its curve (derived from KMS_CURVES). */
+export const SIGNING_BY_KEY_SPEC: Record<string, { curve: Curve; algorithm: SigningAlgorithmSpec; messageType: MessageType }> = Object.fromEntries(
+  KMS_CURVE_NAMES.map((curve) => {
+    const { keySpec, algorithm, messageType } = KMS_CURVES[curve];
+    return [keySpec, { curve, algorithm, messageType }];
+  }),
+);
+
+const USABLE = `Tezos keys are ${orList(KMS_CURVE_NAMES.map((c) => `${KMS_CURVES[c].keySpec} (${CURVES[c].pkh})`))}`;
 
 /** Why a key of this spec cannot hold a Tezos key, in words for the operator. */
 export function unusableKeySpec(spec: string | undefined): string {

@@ -1,21 +1,20 @@
-import { encodePublicKey, pkhOf, type PublicKey } from '@signatory-ts/core';
+import { CURVES, encodePublicKey, pkhOf, type Curve, type PublicKey } from '@signatory-ts/core';
+import { KMS_CURVES, type KmsCurve } from './key-spec';
 
-type Curve = PublicKey['curve'];
+/** The Tezos key types a KMS key can be (tz1/tz2/tz3; tz4, BLS, has none). */
+export type KmsKeyType = (typeof CURVES)[KmsCurve]['pkh'];
+export type KmsKeySpec = (typeof KMS_CURVES)[KmsCurve]['keySpec'];
 
-/** The Tezos key types a KMS key can be, with the KMS KeySpec that makes each. tz4 (BLS) has none. */
-export const KEY_SPEC_BY_TYPE = {
-  tz1: 'ECC_NIST_EDWARDS25519',
-  tz2: 'ECC_SECG_P256K1',
-  tz3: 'ECC_NIST_P256',
-} as const;
-export type KmsKeyType = keyof typeof KEY_SPEC_BY_TYPE;
-export type KmsKeySpec = (typeof KEY_SPEC_BY_TYPE)[KmsKeyType];
+const isKmsCurve = (curve: Curve): curve is KmsCurve => Object.hasOwn(KMS_CURVES, curve);
 
-const TYPE_OF_CURVE: Partial<Record<Curve, KmsKeyType>> = { ed25519: 'tz1', secp256k1: 'tz2', p256: 'tz3' };
+/** The KMS KeySpec that makes each Tezos key type (derived from KMS_CURVES). */
+export const KEY_SPEC_BY_TYPE = Object.fromEntries(
+  (Object.keys(KMS_CURVES) as KmsCurve[]).map((c) => [CURVES[c].pkh, KMS_CURVES[c].keySpec]),
+) as Readonly<Record<KmsKeyType, KmsKeySpec>>;
 
 /** The Tezos key type (tz1/tz2/tz3) of a curve, undefined for curves KMS cannot hold (BLS). */
 export function kmsKeyType(curve: Curve): KmsKeyType | undefined {
-  return TYPE_OF_CURVE[curve];
+  return isKmsCurve(curve) ? CURVES[curve].pkh : undefined;
 }
 
 export interface TezosPublicKey {

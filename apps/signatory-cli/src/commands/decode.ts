@@ -5,6 +5,7 @@ import {
   parseSignRequest,
   policyKind,
   SignatoryError,
+  PKH_PREFIXES,
   PROTOCOLS,
   type Protocol,
   type SignRequest,
@@ -24,8 +25,6 @@ export interface DecodeIo {
   stdin: NodeJS.ReadableStream;
   stdout: { write(s: string): unknown };
 }
-
-const KEY_TYPES = ['tz1', 'tz2', 'tz3', 'tz4'] as const;
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -87,8 +86,8 @@ export function formatRequest(req: SignRequest): string {
  */
 export async function decode(hex: string | undefined, options: DecodeOptions = {}, io: DecodeIo = { stdin: process.stdin, stdout: process.stdout }): Promise<void> {
   const keyType = options.keyType;
-  if (keyType !== undefined && !(KEY_TYPES as readonly string[]).includes(keyType)) {
-    throw new SignatoryError('bad_request', `--key-type must be one of ${KEY_TYPES.join(', ')}, got ${JSON.stringify(keyType)}`);
+  if (keyType !== undefined && !(PKH_PREFIXES as readonly string[]).includes(keyType)) {
+    throw new SignatoryError('bad_request', `--key-type must be one of ${PKH_PREFIXES.join(', ')}, got ${JSON.stringify(keyType)}`);
   }
   const protocol = options.protocol ?? CURRENT_PROTOCOL;
   if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
