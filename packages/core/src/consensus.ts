@@ -31,15 +31,11 @@ export const CONSENSUS_TAGS: Readonly<Record<number, ConsensusTagSpec>> = {
   41: { tag: 41, kind: 'attestation', magic: 0x13, slot: false, dal: false, bls: true, length: 78 },
 };
 
-/** Tezos JSON name of each consensus content tag (used inside denunciations). */
+/** Tezos JSON name of each consensus content tag (used inside denunciations): CONSENSUS_TAGS and the aggregates. */
 export const CONSENSUS_CONTENT_NAMES: Readonly<Record<number, string>> = {
-  20: 'preattestation',
-  21: 'attestation',
-  23: 'attestation_with_dal',
+  ...Object.fromEntries(Object.values(CONSENSUS_TAGS).map((s) => [s.tag, s.kind])),
   30: 'preattestations_aggregate',
   31: 'attestations_aggregate',
-  40: 'preattestation',
-  41: 'attestation',
 };
 
 /** The type of a signing key: its pkh prefix, tz1..tz4. */
