@@ -1,28 +1,24 @@
-import { b58Decode, b58Encode, blake2b160, type PrefixName } from '@signatory-ts/core';
+import { b58Decode, orList, PKH_PREFIXES, prefixesOf, publicKeyHash, type PrefixName } from '@signatory-ts/core';
 
-/** Public key prefix → the pkh prefix of its hash. */
-const KEY_TO_PKH = { edpk: 'tz1', sppk: 'tz2', p2pk: 'tz3', BLpk: 'tz4' } as const;
-export const PUBLIC_KEY_PREFIXES = Object.keys(KEY_TO_PKH) as (keyof typeof KEY_TO_PKH)[];
-export const PKH_PREFIXES = ['tz1', 'tz2', 'tz3', 'tz4'] as const;
+export const PUBLIC_KEY_PREFIXES = prefixesOf('pk');
+export { PKH_PREFIXES };
 
 /** Undefined when `text` is a tz1-tz4 address, else what is wrong with it (with the fix if one is likely). */
 export function pkhProblem(text: string): string | undefined {
   if (decodes(text, PKH_PREFIXES)) return undefined;
-  const pk = tryDecode(text, PUBLIC_KEY_PREFIXES);
-  if (pk !== undefined) {
-    const pkh = b58Encode(KEY_TO_PKH[pk.prefix], blake2b160(pk.payload));
-    return `${JSON.stringify(text)} is a public key, not a public key hash (write its hash ${pkh})`;
+  if (decodes(text, PUBLIC_KEY_PREFIXES)) {
+    return `${JSON.stringify(text)} is a public key, not a public key hash (write its hash ${publicKeyHash(text)})`;
   }
-  return `${JSON.stringify(text)} is not a public key hash (expected tz1, tz2, tz3 or tz4 with a valid checksum)`;
+  return `${JSON.stringify(text)} is not a public key hash (expected ${orList(PKH_PREFIXES)} with a valid checksum)`;
 }
 
 /** Undefined when `text` is an edpk/sppk/p2pk/BLpk public key, else what is wrong with it. */
 export function publicKeyProblem(text: string): string | undefined {
   if (decodes(text, PUBLIC_KEY_PREFIXES)) return undefined;
   if (decodes(text, PKH_PREFIXES)) {
-    return `${JSON.stringify(text)} is a public key hash; authorized_keys takes public keys (edpk, sppk, p2pk or BLpk)`;
+    return `${JSON.stringify(text)} is a public key hash; authorized_keys takes public keys (${orList(PUBLIC_KEY_PREFIXES)})`;
   }
-  return `${JSON.stringify(text)} is not a public key (expected edpk, sppk, p2pk or BLpk with a valid checksum)`;
+  return `${JSON.stringify(text)} is not a public key (expected ${orList(PUBLIC_KEY_PREFIXES)} with a valid checksum)`;
 }
 
 /** Undefined when `text` is a chain id (Net…), else what is wrong with it. */
