@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { b58Decode, fromHex, SignatoryError } from '@signatory-ts/core';
+import { b58Decode, fromHex, PKH_PREFIXES, SignatoryError } from '@signatory-ts/core';
 import { parseSigningVersion, type Signer, type SignerLogger } from '@signatory-ts/signer';
 import { AuthFailureLimit } from './auth-failures';
 import { errorBody, HttpError, jsonBody, toHttpFailure } from './http-errors';
@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
   const checkPkh = (pkh: string): void => {
     if (signer.isActive(pkh)) return;
     try {
-      b58Decode(pkh, ['tz1', 'tz2', 'tz3', 'tz4']);
+      b58Decode(pkh, PKH_PREFIXES);
     } catch (e) {
       throw new SignatoryError('bad_request', `invalid key hash in URL: ${(e as Error).message}`);
     }

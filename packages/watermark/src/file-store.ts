@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { b58Decode, compareWatermark, SignatoryError, type Mark, type Slot } from '@signatory-ts/core';
+import { b58Decode, compareWatermark, PKH_PREFIXES, SignatoryError, type Mark, type Slot } from '@signatory-ts/core';
 import {
   formatChainMarks,
   parseChainMarks,
@@ -90,7 +90,7 @@ export class FileWatermarkStore implements WatermarkStore {
   fileFor(slot: Slot): string {
     for (const [what, text, prefixes] of [
       ['chain id', slot.chainId, ['Net']],
-      ['key hash', slot.pkh, ['tz1', 'tz2', 'tz3', 'tz4']],
+      ['key hash', slot.pkh, PKH_PREFIXES],
     ] as const) {
       const key = `${prefixes[0]}:${text}`;
       if (this.checked.has(key)) continue;

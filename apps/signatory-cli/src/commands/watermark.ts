@@ -1,4 +1,4 @@
-import { b58Decode, CONSENSUS_KINDS, SignatoryError, watermarkKind, type ConsensusKind, type Mark, type Slot } from '@signatory-ts/core';
+import { b58Decode, CONSENSUS_KINDS, PKH_PREFIXES, SignatoryError, watermarkKind, type ConsensusKind, type Mark, type Slot } from '@signatory-ts/core';
 import { FileWatermarkStore } from '@signatory-ts/watermark';
 import { loadContext, type Context, type GlobalOptions } from '../context';
 import type { Out } from '../output';
@@ -62,7 +62,7 @@ export async function watermarkReset(opts: ResetOptions, out: Out = process.stdo
     throw new SignatoryError('bad_request', `--kind must be one of ${CONSENSUS_KINDS.join(', ')}, got ${JSON.stringify(opts.kind)}`);
   }
   try {
-    b58Decode(opts.pkh, ['tz1', 'tz2', 'tz3', 'tz4']);
+    b58Decode(opts.pkh, PKH_PREFIXES);
   } catch (e) {
     throw new SignatoryError('bad_request', `--pkh: ${(e as Error).message}`);
   }
