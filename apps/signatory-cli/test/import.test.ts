@@ -292,6 +292,10 @@ describe('signatory-cli generate', () => {
     const r = await runCli(['generate', '-c', config, '--vault', 'kms', '--type', 'tz4']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no BLS12-381');
+    // a name every object has (not an own key of the type table) is no key type either
+    const proto = await runCli(['generate', '-c', config, '--vault', 'kms', '--type', 'constructor']);
+    expect(proto.code).toBe(2);
+    expect(proto.stderr).toContain('--type must be tz1, tz2 or tz3, got "constructor"');
     expect(await keyArns()).toEqual(before);
   });
 });

@@ -1,4 +1,4 @@
-import { SignatoryError } from '@signatory-ts/core';
+import { orList, SignatoryError } from '@signatory-ts/core';
 import { generateKey, KEY_SPEC_BY_TYPE, type KmsKeyType } from '@signatory-ts/vault-awskms';
 import { loadContext, vaultConfig, type GlobalOptions } from '../context';
 import { line } from '../key-record';
@@ -16,9 +16,9 @@ export interface GenerateOptions extends GlobalOptions {
  * the matching spec; prints its address, public key and ARN, then the `tezos:` YAML to paste.
  */
 export async function generate(opts: GenerateOptions, out: Out = process.stdout): Promise<void> {
-  if (!(opts.type in KEY_SPEC_BY_TYPE)) {
+  if (!Object.hasOwn(KEY_SPEC_BY_TYPE, opts.type)) {
     const why = opts.type === 'tz4' || opts.type === 'bls' ? ' (AWS KMS has no BLS12-381, so no tz4 keys)' : '';
-    throw new SignatoryError('bad_request', `--type must be tz1, tz2 or tz3, got ${JSON.stringify(opts.type)}${why}`);
+    throw new SignatoryError('bad_request', `--type must be ${orList(Object.keys(KEY_SPEC_BY_TYPE))}, got ${JSON.stringify(opts.type)}${why}`);
   }
   const ctx = await loadContext(opts);
   const client = kmsClient(vaultConfig(ctx.config, opts.vault, 'generate'));
