@@ -11,6 +11,7 @@ import {
   type GenericRequest,
   type ProtocolTables,
 } from '@signatory-ts/core';
+import { ProtocolsHash } from '@taquito/local-forging';
 import { BRANCH, managerHeader, pkh, u16, u8 } from './hex-builder';
 
 const ushuaia = PROTOCOL_REGISTRY.ushuaia;
@@ -48,6 +49,11 @@ describe('the protocol registry', () => {
     expect(PROTOCOLS).toEqual(['ushuaia', 'tallinn']);
     expect(OPERATION_TABLES.ushuaia).toEqual(USHUAIA_OPERATIONS);
     expect(PROTOCOL_REGISTRY.tallinn.keyTags.map((k) => k.pkh)).toEqual(['tz1', 'tz2', 'tz3', 'tz4']);
+  });
+
+  it('names each protocol by a prefix of its hash (Taquito as the oracle)', () => {
+    expect(ProtocolsHash.PsUshuai9.startsWith(PROTOCOL_REGISTRY.ushuaia.hashPrefix)).toBe(true);
+    expect(ProtocolsHash.PtTALLiNt.startsWith(PROTOCOL_REGISTRY.tallinn.hashPrefix)).toBe(true);
   });
 
   it('decodes with a protocol made from a diff alone: the added tag', () => {
