@@ -115,7 +115,14 @@ export const OPERATIONS_BY_TAG = byProtocol((p) => p.byTag);
 /** Operation kinds that may appear in a generic (0x03) request under the current protocol, sorted. */
 export const OPERATION_KINDS = [...new Set(PROTOCOL_REGISTRY[CURRENT_PROTOCOL].operations.map((s) => s.kind))].sort() as readonly OperationKind[];
 
-/** The tables of a protocol given by name, or already resolved (a protocol defined outside the registry). */
+/**
+ * The tables of a protocol given by name, or already resolved (a protocol defined outside the
+ * registry). A name the registry does not have is a TypeError listing the ones it has.
+ */
 export function protocolTables(protocol: Protocol | ProtocolTables = CURRENT_PROTOCOL): ProtocolTables {
-  return typeof protocol === 'string' ? PROTOCOL_REGISTRY[protocol] : protocol;
+  if (typeof protocol !== 'string') return protocol;
+  if (!Object.hasOwn(PROTOCOL_REGISTRY, protocol)) {
+    throw new TypeError(`unknown protocol ${JSON.stringify(protocol)}: one of ${PROTOCOLS.join(', ')}`);
+  }
+  return PROTOCOL_REGISTRY[protocol];
 }

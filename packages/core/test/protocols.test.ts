@@ -82,6 +82,14 @@ describe('the protocol registry', () => {
     expect(String(decode(reveal(pkh(3)), ushuaia).operations[0]!.source)).toMatch(/^tz4/);
   });
 
+  it('refuses a protocol name it does not have, own keys only', () => {
+    for (const name of ['nairobi', 'constructor', 'toString']) {
+      expect(() => parseSignRequest(fromHex('03' + BRANCH + '6e' + managerHeader() + '00'), undefined, { protocol: name as 'ushuaia' })).toThrow(
+        `unknown protocol ${JSON.stringify(name)}: one of ushuaia, tallinn`,
+      );
+    }
+  });
+
   it('refuses a diff that does not fit its base', () => {
     const row = (tag: number) => ({ tag, kind: 'x', manager: false, fields: [] });
     const def = (operations: object, keyTags = ['tz1']) => () =>
