@@ -219,6 +219,20 @@ describe('Sign, Verify and GetPublicKey', () => {
     expect(high).toBeLessThan(n);
   });
 
+  it('verifies a high-S DER signature and refuses the same signature as 64 bytes r‖s (Verify takes DER only)', async () => {
+    const meta = await createKey('ECC_SECG_P256K1');
+    const message = digest('high-S verify');
+    t.server.faults.setHighS('always');
+    const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    t.server.faults.setHighS('random');
+    const der = Buffer.from(out.Signature!);
+    const verify = (Signature: Uint8Array) =>
+      t.kms.send(new VerifyCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ECDSA_SHA_256' }));
+    expect((await verify(der)).SignatureValid).toBe(true);
+    const compact = secp256k1.Signature.fromBytes(der, 'der').toBytes('compact');
+    await expect(verify(compact)).rejects.toBeInstanceOf(KMSInvalidSignatureException);
+  });
+
   it('signs RAW messages with Ed25519 into 64 bytes that node:crypto verifies against the 44-byte SPKI', async () => {
     const meta = await createKey('ECC_NIST_EDWARDS25519');
     expect(meta.SigningAlgorithms).toEqual(['ED25519_SHA_512', 'ED25519_PH_SHA_512']);
