@@ -24,7 +24,7 @@ export interface ServeOptions {
   readonly maxClientConnections?: number;
   /** Time a client has to send a whole request, ms (default 5000). */
   readonly readTimeoutMs?: number;
-  /** Failed authentications a client address may make per minute before it gets 429 (default 20). */
+  /** Signatures matching no authorized key a client address may send per minute before it gets 429 (default 20; 0: no limit). */
   readonly maxAuthFailures?: number;
 }
 

@@ -73,15 +73,3 @@ export function ecdsaCurve(curve: EcdsaCurve): CurveFn {
 /** DER prefixes that wrap a raw Ed25519 key for node:crypto (RFC 8410). */
 export const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 export const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-
-/** Big-endian unsigned bytes -> bigint. */
-export function bytesToBigInt(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt('0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'));
-}
-
-/** bigint -> big-endian, left-padded to `length` bytes; throws if it does not fit. */
-export function bigIntToBytes(value: bigint, length: number): Uint8Array {
-  const hex = value.toString(16).padStart(length * 2, '0');
-  if (value < 0n || hex.length > length * 2) throw new RangeError(`value does not fit in ${length} bytes`);
-  return new Uint8Array(Buffer.from(hex, 'hex'));
-}

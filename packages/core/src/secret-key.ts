@@ -1,8 +1,9 @@
 import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils';
 import nacl from 'tweetnacl';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
 import { equalBytes } from './bytes';
-import { bigIntToBytes, bytesToBigInt, CURVE_NAMES, CURVE_ORDER, CURVES, ecdsaCurve } from './curves';
+import { CURVE_NAMES, CURVE_ORDER, CURVES, ecdsaCurve } from './curves';
 import { decryptSecret, encryptSecret } from './encrypted-key';
 import { SignatoryError } from './errors';
 import { blake2b256 } from './hash';
@@ -39,7 +40,7 @@ export function isEncryptedSecretKey(text: string): boolean {
 function checkScalar(curve: SecretKeyCurve, bytes: Uint8Array): void {
   if (bytes.length !== 32) throw new SignatoryError('bad_request', `${curve} secret key must be 32 bytes, got ${bytes.length}`);
   if (curve === 'ed25519') return;
-  const d = bytesToBigInt(bytes);
+  const d = bytesToNumberBE(bytes);
   if (d === 0n || d >= CURVE_ORDER[curve]) {
     throw new SignatoryError('bad_request', `${curve} secret key is not a valid scalar (zero or not below the group order)`);
   }
@@ -104,8 +105,8 @@ function jwkOf(sk: SecretKey, pk: PublicKey): import('node:crypto').JsonWebKey {
     kty: 'EC',
     crv: sk.curve === 'p256' ? 'P-256' : 'secp256k1',
     d: b64(sk.bytes),
-    x: b64(bigIntToBytes(point.x, 32)),
-    y: b64(bigIntToBytes(point.y, 32)),
+    x: b64(numberToBytesBE(point.x, 32)),
+    y: b64(numberToBytesBE(point.y, 32)),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { bytesToNumberBE } from '@noble/curves/utils';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
-import { concatBytes } from './bytes';
-import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, curveOf, CURVES, ecdsaCurve, ED25519_SPKI_PREFIX, prefixesOf, type Curve, type EcdsaCurve } from './curves';
+import { curveOf, CURVES, ecdsaCurve, ED25519_SPKI_PREFIX, prefixesOf, type Curve, type EcdsaCurve } from './curves';
 import { blake2b256 } from './hash';
 import { parsePublicKey, type PublicKey } from './public-key';
 
@@ -13,22 +13,21 @@ export interface Signature {
   readonly bytes: Uint8Array;
 }
 
-function halves(compact: Uint8Array): { r: bigint; s: bigint } {
+/** r‖s as noble's signature; throws for another length than 64 or r, s outside 1..n−1. */
+function ecdsaSignature(compact: Uint8Array, curve: EcdsaCurve) {
   if (compact.length !== 64) throw new TypeError(`ECDSA signature must be 64 bytes r‖s, got ${compact.length}`);
-  return { r: bytesToBigInt(compact.subarray(0, 32)), s: bytesToBigInt(compact.subarray(32)) };
+  return ecdsaCurve(curve).Signature.fromBytes(compact, 'compact');
 }
 
 /** True when s > n/2 (a "high-S" signature, which libsecp256k1, and so Octez, rejects for tz2). */
 export function isHighS(compact: Uint8Array, curve: EcdsaCurve): boolean {
-  return halves(compact).s > CURVE_ORDER[curve] >> 1n;
+  return ecdsaSignature(compact, curve).hasHighS();
 }
 
 /** Returns r‖s with s replaced by n − s when s is high; low-S input is returned unchanged. */
 export function normalizeLowS(compact: Uint8Array, curve: EcdsaCurve): Uint8Array {
-  const { s } = halves(compact);
-  const n = CURVE_ORDER[curve];
-  if (s <= n >> 1n) return compact;
-  return concatBytes(compact.subarray(0, 32), bigIntToBytes(n - s, 32));
+  const sig = ecdsaSignature(compact, curve);
+  return sig.hasHighS() ? sig.normalizeS().toBytes('compact') : compact;
 }
 
 /** The curve-specific base58 form (edsig / spsig1 / p2sig / BLsig), as Octez and Signatory return. */
@@ -66,18 +65,19 @@ function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boo
   const Fn = Point.Fn;
   const P = Point.fromBytes(publicKey); // on-curve, not infinity: checked once
   if (precompute) P.precompute(KEY_WINDOW);
-  const n = CURVE_ORDER[curve];
+  const n = Fn.ORDER;
   const { Fp } = Point;
   return (digest, sig) => {
     if (sig.length !== 64 || digest.length !== 32) return false;
-    const { r, s } = halves(sig);
+    const r = bytesToNumberBE(sig.subarray(0, 32));
+    const s = bytesToNumberBE(sig.subarray(32));
     if (r === 0n || s === 0n || r >= n || s >= n) return false;
     if (curve === 'secp256k1' && s > n >> 1n) return false;
     // SEC 1 v2 §4.1.4, as noble's own `verify` (which takes only encoded keys, so cannot use the
     // cached table): 256-bit digest and order, so the digest is the integer e mod n.
     try {
       const si = Fn.inv(s);
-      const u1 = Fn.create(Fn.create(bytesToBigInt(digest)) * si);
+      const u1 = Fn.create(Fn.create(bytesToNumberBE(digest)) * si);
       const u2 = Fn.create(r * si);
       const R = Point.BASE.multiplyUnsafe(u1).add(P.multiplyUnsafe(u2));
       if (R.is0()) return false;

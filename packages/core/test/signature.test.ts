@@ -1,7 +1,8 @@
 import { verifySignature as taquitoVerify } from '@taquito/utils';
 import { b58Encode } from '../src/base58';
 import { concatBytes, fromHex, toHex } from '../src/bytes';
-import { bigIntToBytes, bytesToBigInt, CURVE_ORDER, ecdsaCurve } from '../src/curves';
+import { bytesToNumberBE as bytesToBigInt, numberToBytesBE as bigIntToBytes } from '@noble/curves/utils';
+import { CURVE_ORDER, ecdsaCurve } from '../src/curves';
 import { DerError, derToCompact } from '../src/der';
 import { encodePublicKey } from '../src/public-key';
 import { parseSecretKey, secretKeyPublicKey, signWithSecretKey } from '../src/secret-key';

@@ -7,7 +7,7 @@ export type KeyUsage = 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT' | 'GENERATE_VERIFY_MAC'
 export interface KeySpecInfo {
   family: KeyFamily;
   usage: KeyUsage;
-  /** elliptic curve name (ecdsa) */
+  /** @noble/curves curve (ecdsa) */
   ellipticCurve?: 'p256' | 'secp256k1';
   /** OpenSSL curve name as Node reports it in asymmetricKeyDetails.namedCurve (ecdsa) */
   nodeCurve?: 'prime256v1' | 'secp256k1';

@@ -1,12 +1,13 @@
-import { createHash, createPublicKey, randomBytes, sign, verify, constants, type KeyObject } from 'node:crypto';
-import { ec as EC } from 'elliptic';
+import { createHash, createPublicKey, sign, verify, constants, type KeyObject } from 'node:crypto';
+import { p256 } from '@noble/curves/nist';
+import { secp256k1 } from '@noble/curves/secp256k1';
 import { KmsError } from './errors';
 import { keySpecInfo, type KeySpec } from './keySpecs';
 
 /** `random`: S as the nonce gives it (high about half the time, like real KMS); `always`: S forced above n/2. */
 export type HighSMode = 'random' | 'always';
 
-const CURVES = { p256: new EC('p256'), secp256k1: new EC('secp256k1') };
+const CURVES = { p256, secp256k1 };
 
 const RSA_HASH: Record<string, string> = { SHA_256: 'sha256', SHA_384: 'sha384', SHA_512: 'sha512' };
 
@@ -47,17 +48,15 @@ function checkAlgorithm(keySpec: KeySpec, algorithm: string, messageType: string
   }
 }
 
-function ellipticKey(key: KeyObject, keySpec: KeySpec): EC.KeyPair {
-  const curve = CURVES[keySpecInfo(keySpec).ellipticCurve!];
-  if (key.type === 'private') {
-    const d = key.export({ format: 'jwk' }).d!;
-    return curve.keyFromPrivate(Buffer.from(d, 'base64url'));
-  }
+function ecdsaCurve(keySpec: KeySpec) {
+  return CURVES[keySpecInfo(keySpec).ellipticCurve!];
+}
+
+/** The raw key noble takes: the 32-byte scalar of a private key, the uncompressed point (04‖x‖y) of a public one. */
+function rawKey(key: KeyObject): Uint8Array {
   const jwk = key.export({ format: 'jwk' });
-  return curve.keyFromPublic({
-    x: Buffer.from(jwk.x!, 'base64url').toString('hex'),
-    y: Buffer.from(jwk.y!, 'base64url').toString('hex'),
-  });
+  if (key.type === 'private') return Buffer.from(jwk.d!, 'base64url');
+  return Buffer.concat([Buffer.of(0x04), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
 }
 
 function ecdsaDigest(messageType: string, message: Buffer): Buffer {
@@ -85,12 +84,12 @@ export function signMessage(input: SignInput, highS: HighSMode): Buffer {
   const info = keySpecInfo(keySpec);
   switch (info.family) {
     case 'ecdsa': {
-      const pair = ellipticKey(key, keySpec);
-      // `pers` mixes fresh randomness into elliptic's nonce generator: k is random, not RFC 6979.
-      const sig = pair.sign(ecdsaDigest(messageType, message), { pers: randomBytes(32), canonical: false });
-      const n = pair.ec.n!;
-      if (highS === 'always' && sig.s.lte(n.shrn(1))) sig.s = n.sub(sig.s);
-      return Buffer.from(sig.toDER());
+      const curve = ecdsaCurve(keySpec);
+      // extraEntropy mixes fresh randomness into the nonce (k is not the bare RFC 6979 one); lowS: false keeps
+      // S as the nonce gives it, high about half the time, like real KMS.
+      const sig = curve.sign(ecdsaDigest(messageType, message), rawKey(key), { prehash: false, lowS: false, extraEntropy: true });
+      const out = highS === 'always' && !sig.hasHighS() ? new curve.Signature(sig.r, curve.Point.Fn.neg(sig.s)) : sig;
+      return Buffer.from(out.toBytes('der'));
     }
     case 'ed25519':
       if (algorithm === 'ED25519_PH_SHA_512') {
@@ -117,7 +116,8 @@ export function verifyMessage(input: SignInput, signature: Buffer): boolean {
   switch (keySpecInfo(keySpec).family) {
     case 'ecdsa':
       try {
-        return ellipticKey(publicKey, keySpec).verify(ecdsaDigest(messageType, message), signature);
+        const digest = ecdsaDigest(messageType, message);
+        return ecdsaCurve(keySpec).verify(signature, digest, rawKey(publicKey), { prehash: false, lowS: false, format: 'der' });
       } catch {
         return false;
       }

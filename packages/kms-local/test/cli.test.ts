@@ -2,9 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { CreateKeyCommand, ListKeysCommand, SignCommand } from '@aws-sdk/client-kms';
-import BN from 'bn.js';
-import { ec as EC } from 'elliptic';
-import { derSignature } from './der';
+import { secp256k1 } from '@noble/curves/secp256k1';
 import { client, removeDir, tempDir, TEST_CREDENTIALS } from './harness';
 
 const PACKAGE = join(__dirname, '..');
@@ -55,7 +53,7 @@ describe('kms-local command', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(120);
     const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
     const out = await kms.send(new SignCommand({ KeyId: key.KeyId, Message: createHash('sha256').update('x').digest(), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
-    expect(new BN(derSignature(out.Signature!).s).gt(new EC('secp256k1').n!.shrn(1))).toBe(true);
+    expect(secp256k1.Signature.fromBytes(out.Signature!, 'der').hasHighS()).toBe(true);
     await fetch(`${first.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ throttle: { count: 1 } }) });
     await expect(kms.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException' });
     kms.destroy();

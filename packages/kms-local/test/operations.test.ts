@@ -26,13 +26,13 @@ import {
   VerifyCommand,
   type KeySpec,
 } from '@aws-sdk/client-kms';
-import BN from 'bn.js';
+import { secp256k1 } from '@noble/curves/secp256k1';
 import { ec as EC } from 'elliptic';
-import { derSignature } from './der';
 import { client, start, type Started } from './harness';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
+/** elliptic, not the noble that kms-local signs with: signatures are checked by an independent implementation. */
 function ellipticPublic(spki: Uint8Array, curve: 'p256' | 'secp256k1') {
   const jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({ format: 'jwk' });
   return new EC(curve).keyFromPublic({
@@ -208,18 +208,29 @@ describe('Sign, Verify and GetPublicKey', () => {
 
   it('leaves S un-normalised: over many signatures some S are above n/2 and some below', async () => {
     const meta = await createKey('ECC_SECG_P256K1');
-    const curve = new EC('secp256k1');
-    const half = curve.n!.shrn(1);
     let high = 0;
     const n = 24;
     for (let i = 0; i < n; i++) {
       const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: digest(`m${i}`), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
-      const { s } = derSignature(out.Signature!);
-      if (new BN(s).gt(half)) high++;
+      if (secp256k1.Signature.fromBytes(out.Signature!, 'der').hasHighS()) high++;
     }
     // P(all 24 on one side) = 2^-23
     expect(high).toBeGreaterThan(0);
     expect(high).toBeLessThan(n);
+  });
+
+  it('verifies a high-S DER signature and refuses the same signature as 64 bytes r‖s (Verify takes DER only)', async () => {
+    const meta = await createKey('ECC_SECG_P256K1');
+    const message = digest('high-S verify');
+    t.server.faults.setHighS('always');
+    const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    t.server.faults.setHighS('random');
+    const der = Buffer.from(out.Signature!);
+    const verify = (Signature: Uint8Array) =>
+      t.kms.send(new VerifyCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ECDSA_SHA_256' }));
+    expect((await verify(der)).SignatureValid).toBe(true);
+    const compact = secp256k1.Signature.fromBytes(der, 'der').toBytes('compact');
+    await expect(verify(compact)).rejects.toBeInstanceOf(KMSInvalidSignatureException);
   });
 
   it('signs RAW messages with Ed25519 into 64 bytes that node:crypto verifies against the 44-byte SPKI', async () => {
