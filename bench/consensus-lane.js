@@ -11,7 +11,7 @@
 // Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
 // Usage: node bench/consensus-lane.js [attestations=300] [flood connections=200]
 'use strict';
-const { CREDS, KMS_LOCAL, SIGNATORY, TRANSACTION, attestation, freePort, start } = require('./processes');
+const { CREDS, SIGNATORY, TRANSACTION, attestation, freePort } = require('./processes');
 const { spawn } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -19,6 +19,7 @@ const { join } = require('node:path');
 const http = require('node:http');
 const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
 const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
+const { spawnKmsLocal } = require('../packages/kms-local/dist');
 
 const N = Number(process.argv[2] ?? 300);
 const FLOOD = Number(process.argv[3] ?? 200);
@@ -96,8 +97,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-lane-'));
   let kms;
   try {
-    kms = await start([KMS_LOCAL, '--dir', join(dir, 'kms'), '--port', '0', '--latency-ms', String(KMS_LATENCY_MS)], 'stdout', /listening on (http:\/\/\S+)/);
-    const url = kms.m[1];
+    kms = await spawnKmsLocal({ dir: join(dir, 'kms'), args: ['--latency-ms', String(KMS_LATENCY_MS)] });
+    const url = kms.url;
     const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
     const keys = { baker: await createKey(client), wallet: await createKey(client) };
     client.destroy();
@@ -113,8 +114,7 @@ async function main() {
       console.log(`${r.name.padEnd(14)} attestation p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   max ${r.max.toFixed(1).padStart(7)} ms${flood}`);
     }
   } finally {
-    kms?.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    await kms?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

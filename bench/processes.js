@@ -1,12 +1,9 @@
-// What the sign benches share: payloads, free ports, and starting a built binary until it logs a line.
+// What the sign benches share: payloads and free ports (kms-local is started with its spawnKmsLocal).
 'use strict';
-const { spawn } = require('node:child_process');
 const net = require('node:net');
 const { join } = require('node:path');
-const readline = require('node:readline');
 
 const ROOT = join(__dirname, '..');
-const KMS_LOCAL = join(ROOT, 'packages/kms-local/dist/main.js');
 const SIGNATORY = join(ROOT, 'apps/signatory/dist/main.js');
 const CREDS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
 /** A forged transaction (magic 0x03), as the tests use. */
@@ -32,17 +29,4 @@ function freePort() {
   });
 }
 
-/** Runs node with `args`; resolves with the child and the match once a line of `stream` matches `re`. */
-function start(args, stream, re) {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  child[stream === 'stdout' ? 'stderr' : 'stdout'].resume();
-  return new Promise((resolve, reject) => {
-    readline.createInterface({ input: child[stream] }).on('line', (l) => {
-      const m = re.exec(l);
-      if (m) resolve({ child, m });
-    });
-    child.once('exit', (c) => reject(new Error(`${args[0]} exited ${c}`)));
-  });
-}
-
-module.exports = { ROOT, KMS_LOCAL, SIGNATORY, CREDS, TRANSACTION, attestation, block, freePort, start };
+module.exports = { ROOT, SIGNATORY, CREDS, TRANSACTION, attestation, block, freePort };

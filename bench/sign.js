@@ -19,13 +19,15 @@
 'use strict';
 const { parseArgs } = require('node:util');
 const { spawn } = require('node:child_process');
+const { once } = require('node:events');
 const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const http = require('node:http');
 const { KMSClient, CreateKeyCommand, GetPublicKeyCommand, SignCommand } = require('@aws-sdk/client-kms');
 const { blake2b256, publicKeyFromSpki, pkhOf, fromHex } = require('../packages/core/dist');
-const { CREDS, KMS_LOCAL, SIGNATORY, TRANSACTION, attestation, block, freePort, start } = require('./processes');
+const { spawnKmsLocal } = require('../packages/kms-local/dist');
+const { CREDS, SIGNATORY, TRANSACTION, attestation, block, freePort } = require('./processes');
 
 const { values: opt } = parseArgs({
   options: {
@@ -97,11 +99,11 @@ function summary(s) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-sign-'));
-  const children = [];
+  let kms;
+  let sig;
   try {
-    const kms = await start([KMS_LOCAL, '--dir', join(dir, 'kms'), '--port', '0', '--latency-ms', String(KMS_LATENCY)], 'stdout', /listening on (http:\/\/\S+)/);
-    children.push(kms.child);
-    const url = kms.m[1];
+    kms = await spawnKmsLocal({ dir: join(dir, 'kms'), args: ['--latency-ms', String(KMS_LATENCY)] });
+    const url = kms.url;
     const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
     const keys = [];
     for (let i = 0; i < KEYS; i++) {
@@ -116,15 +118,14 @@ async function main() {
       join(dir, 'signatory.yaml'),
       `base_dir: ${dir}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\nvaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${url}\n      region: us-east-1\n      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\ntezos:\n${tezos}`,
     );
-    const sig = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), SIGNATORY, 'serve', '-c', join(dir, 'signatory.yaml'), '--log', LOG], { stdio: ['ignore', 'ignore', 'inherit'] });
-    children.push(sig);
+    sig = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), SIGNATORY, 'serve', '-c', join(dir, 'signatory.yaml'), '--log', LOG], { stdio: ['ignore', 'ignore', 'inherit'] });
     for (let ready = false; !ready; ) {
       await new Promise((r) => setTimeout(r, 100));
       ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then((r) => r.ok, () => false);
     }
 
     const digest = blake2b256(fromHex(TRANSACTION));
-    const procs = [['client', process.pid], ['signatory', sig.pid], ['kms-local', kms.child.pid]];
+    const procs = [['client', process.pid], ['signatory', sig.pid], ['kms-local', kms.pid]];
     const levels = new Map();
     const next = (k) => levels.set(k, (levels.get(k) ?? 0) + 1).get(k);
     const key = (w) => keys[w % keys.length].pkh;
@@ -158,8 +159,12 @@ async function main() {
     client.destroy();
   } finally {
     agent.destroy();
-    for (const c of children.reverse()) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    if (sig && sig.exitCode === null && sig.signalCode === null) {
+      const gone = once(sig, 'exit');
+      sig.kill('SIGTERM');
+      await gone;
+    }
+    await kms?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -9,6 +9,7 @@ const path = require('node:path');
 const readline = require('node:readline');
 const { KMSClient, CreateKeyCommand, CreateAliasCommand, ListAliasesCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
 const { publicKeyFromSpki, pkhOf, encodePublicKey } = require('@signatory-ts/core');
+const { spawnKmsLocal } = require('@signatory-ts/kms-local');
 
 const root = path.resolve(__dirname, '..');
 const state = path.join(root, '.state');
@@ -23,35 +24,20 @@ const REGION = 'us-east-1';
 const ADDRESS = process.env.SIGNATORY_ADDRESS || '127.0.0.1:6732';
 const UTILITY = process.env.SIGNATORY_UTILITY_ADDRESS || '127.0.0.1:9583';
 
-const children = [];
+let signatory;
+let kmsLocal;
 let stopping = false;
 /** Stops signatory first (it finishes signatures in flight), then kms-local, then exits. */
 async function stopAll(code) {
   if (stopping) return;
   stopping = true;
-  for (const c of [...children].reverse()) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await gone;
-    }
+  if (signatory && signatory.exitCode === null && signatory.signalCode === null) {
+    const gone = new Promise((r) => signatory.once('exit', r));
+    signatory.kill('SIGTERM');
+    await gone;
   }
+  if (kmsLocal) await kmsLocal.stop(); // its key store in ./.state/kms is kept
   process.exit(code);
-}
-
-function startKmsLocal() {
-  const child = spawn(process.execPath, [require.resolve('@signatory-ts/kms-local/dist/main.js'), '--dir', path.join(state, 'kms'), '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const rl = readline.createInterface({ input: child.stdout });
-    rl.on('line', (line) => {
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`kms-local exited (${code}) before listening`)));
-  });
 }
 
 async function ensureKeys(kms) {
@@ -108,17 +94,17 @@ function writeConfig(file, kmsUrl, keys) {
 
 async function main() {
   fs.mkdirSync(state, { recursive: true, mode: 0o700 });
-  const kmsUrl = await startKmsLocal();
+  kmsLocal = await spawnKmsLocal({ dir: path.join(state, 'kms') });
+  const kmsUrl = kmsLocal.url;
   const kms = new KMSClient({ endpoint: kmsUrl, region: REGION, credentials: DUMMY });
   const keys = await ensureKeys(kms);
   kms.destroy();
   const configFile = path.join(state, 'signatory.yaml');
   writeConfig(configFile, kmsUrl, keys);
 
-  const signatory = spawn(process.execPath, [require.resolve('@signatory-ts/signatory/dist/main.js'), 'serve', '-c', configFile, ...process.argv.slice(2)], {
+  signatory = spawn(process.execPath, [require.resolve('@signatory-ts/signatory/dist/main.js'), 'serve', '-c', configFile, ...process.argv.slice(2)], {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
-  children.push(signatory);
   let announced = false;
   readline.createInterface({ input: signatory.stderr }).on('line', (line) => {
     process.stderr.write(line + '\n');

@@ -1,3 +1,4 @@
+import { GLOBAL_OPTIONS } from '@signatory-ts/config';
 import { Command } from 'commander';
 import type * as DecodeCommand from './commands/decode';
 import type * as ListCommand from './commands/list';
@@ -27,11 +28,8 @@ function collect(value: string, previous: string[] = []): string[] {
 export function buildProgram(): Command {
   const program = new Command('signatory-cli')
     .description('Signatory TS operator CLI')
-    .option('-c, --config <file>', 'configuration file', '/etc/signatory.yaml')
-    .option('--base-dir <dir>', 'base directory (overrides base_dir in the config)')
-    .option('--log <level>', 'log level: error, warn, info, debug, trace', 'info')
-    .option('--json-log', 'log as JSON lines')
     .showHelpAfterError();
+  for (const [flags, description, defaultValue] of GLOBAL_OPTIONS) program.option(flags, description, defaultValue);
 
   program
     .command('decode [hex]')

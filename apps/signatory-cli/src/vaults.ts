@@ -1,6 +1,6 @@
 import type { VaultConfig } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
-import { AwsKmsVault } from '@signatory-ts/vault-awskms';
+import { AwsKmsVault, type KmsClientOptions } from '@signatory-ts/vault-awskms';
 
 export interface OpenVaultOptions {
   /** Parallel public-key reads while listing. */
@@ -13,3 +13,10 @@ export interface OpenVaultOptions {
 export function openVault(config: VaultConfig, log: (message: string) => void, options: OpenVaultOptions = {}): Vault {
   return new AwsKmsVault({ ...config.config, ...options, log });
 }
+
+/**
+ * The KMS client settings for generate and import: the SDK's standard retries with a few more
+ * attempts, since import and listing run into KMS's low per-second quotas
+ * (GetParametersForImport 0.25/s, GetPublicKey 5/s).
+ */
+export const KEY_MANAGEMENT_CLIENT: KmsClientOptions = { maxAttempts: 5 };

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { b58Decode, fromHex, PKH_PREFIXES, SignatoryError } from '@signatory-ts/core';
-import { parseSigningVersion, type Signer, type SignerLogger } from '@signatory-ts/signer';
+import { parseSigningVersion, withDeadline, type Signer, type SignerLogger } from '@signatory-ts/signer';
 import { AuthFailureLimit } from './auth-failures';
 import { errorBody, HttpError, jsonBody, toHttpFailure } from './http-errors';
 import type { Metrics } from './metrics';
@@ -141,9 +141,10 @@ export function createApp(deps: AppDeps): express.Express {
           metrics.authenticationFailures.inc({ status: String(f.status), auth_method: 'authentication', client_ip: client });
           throw e;
         }
-        const { signature } = await withRequestDeadline(
+        const { signature } = await withDeadline(
           signer.sign({ pkh, bytes, version, ...(clientPkh !== undefined ? { clientPkh } : {}) }),
           deadline,
+          `request not finished within ${deadline} ms; nothing was released (an identical retry gets the stored signature if it was signed)`,
         );
         sendJson(res, 200, { signature });
       } catch (e) {
@@ -185,16 +186,5 @@ export function createApp(deps: AppDeps): express.Express {
     sendError(res, f.status, f.message);
   });
   return app;
-}
-
-function withRequestDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SignatoryError('vault_unavailable', `request not finished within ${ms} ms; nothing was released (an identical retry gets the stored signature if it was signed)`)),
-      ms,
-    );
-  });
-  return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }
 

@@ -1,3 +1,4 @@
+import { GLOBAL_OPTIONS } from '@signatory-ts/config';
 import { Command, InvalidArgumentError } from 'commander';
 
 export interface GlobalOptions {
@@ -43,11 +44,8 @@ const positiveInt = (v: string): number => {
 export function buildProgram(actions: ProgramActions): Command {
   const program = new Command('signatory')
     .description('Tezos remote signer (Signatory-compatible HTTP API) backed by AWS KMS')
-    .option('-c, --config <file>', 'configuration file', '/etc/signatory.yaml')
-    .option('--base-dir <dir>', 'base directory (overrides base_dir in the config)')
-    .option('--log <level>', 'log level: error, warn, info, debug, trace', 'info')
-    .option('--json-log', 'log as JSON lines')
     .showHelpAfterError();
+  for (const [flags, description, defaultValue] of GLOBAL_OPTIONS) program.option(flags, description, defaultValue);
 
   program
     .command('serve', { isDefault: true })

@@ -44,7 +44,7 @@ afterAll(() => h.close());
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-describe('POST /keys/:pkh follows the status table of Go Signatory (signatory.md §1.3)', () => {
+describe('POST /keys/:pkh follows the status table in docs/api.md (Go Signatory statuses)', () => {
   const rows: { name: string; pkh: () => string; body: () => string; status: number; msg: string | RegExp }[] = [
     { name: 'bad pkh in the URL', pkh: () => 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvg', body: () => `"${TRANSACTION}"`, status: 400, msg: /invalid key hash in URL: .*checksum/i },
     { name: 'a pkh that is not a key hash at all', pkh: () => 'hello', body: () => `"${TRANSACTION}"`, status: 400, msg: /invalid key hash in URL/ },

@@ -12,18 +12,22 @@ export interface SpawnKmsLocalOptions {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** More CLI flags, e.g. ['--latency-ms', '20']. */
   readonly args?: readonly string[];
+  /** Key store directory, kept by stop(). Default: a fresh temp directory that stop() removes. */
+  readonly dir?: string;
 }
 
-/** A kms-local child process on a free loopback port, its key store in a fresh temp directory. */
+/** A kms-local child process on a free loopback port (unless `args` name one), its key store in `dir`. */
 export interface SpawnedKmsLocal {
   readonly url: string;
   readonly dir: string;
+  /** The child's process id (for CPU accounting in benches). */
+  readonly pid: number;
   /** POST /__admin/faults. */
   faults(spec: FaultSpec): Promise<void>;
   /** DELETE /__admin/faults. */
   clearFaults(): Promise<void>;
   setKeyEnabled(keyId: string, enabled: boolean): Promise<void>;
-  /** SIGTERM, wait for exit, remove the directory. */
+  /** SIGTERM, wait for exit, remove the directory (unless the caller gave it). */
   stop(): Promise<void>;
 }
 
@@ -32,7 +36,10 @@ export interface SpawnedKmsLocal {
  * child process, waits for its "listening on <url>" line and drives it through the admin endpoint.
  */
 export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise<SpawnedKmsLocal> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kms-local-'));
+  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'kms-local-'));
+  const removeDir = () => {
+    if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+  };
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '' };
   if (options.credentials) {
     env.KMS_LOCAL_ACCESS_KEY_ID = options.credentials.accessKeyId;
@@ -46,16 +53,19 @@ export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise
   try {
     url = await new Promise<string>((resolve, reject) => {
       let text = '';
-      child.stdout!.on('data', (d: Buffer) => {
+      const onData = (d: Buffer) => {
         text += d.toString();
         const m = /listening on (http:\/\/\S+)/.exec(text);
-        if (m) resolve(m[1]!);
-      });
+        if (!m) return;
+        child.stdout!.off('data', onData).resume(); // later output is drained, not kept
+        resolve(m[1]!);
+      };
+      child.stdout!.on('data', onData);
       child.on('error', reject);
       child.on('exit', (code) => reject(new Error(`kms-local (${MAIN}) exited with ${code} before listening`)));
     });
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw e;
   }
   const admin = async (method: string, p: string, body?: object) => {
@@ -65,6 +75,7 @@ export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise
   return {
     url,
     dir,
+    pid: child.pid!,
     faults: (spec) => admin('POST', '/__admin/faults', spec),
     clearFaults: () => admin('DELETE', '/__admin/faults'),
     setKeyEnabled: (keyId, enabled) => admin('POST', `/__admin/keys/${encodeURIComponent(keyId)}/${enabled ? 'enable' : 'disable'}`),
@@ -74,7 +85,7 @@ export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }

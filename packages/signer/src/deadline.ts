@@ -1,14 +1,15 @@
 import { SignatoryError } from '@signatory-ts/core';
 
 /**
- * Runs `call` with a deadline. On expiry the promise rejects with vault_unavailable; a late answer
- * from the vault is dropped (its signature is never released, and nothing was persisted for it).
+ * Runs `call` with a deadline. On expiry the promise rejects with vault_unavailable and `message`;
+ * a late answer is dropped (a signature in it is never released, and nothing was persisted for it).
+ * Used for one vault call (the signer) and for a whole request (the daemon).
  */
-export function withDeadline<T>(call: Promise<T>, ms: number, what: string): Promise<T> {
+export function withDeadline<T>(call: Promise<T>, ms: number, message: string): Promise<T> {
   if (!(ms > 0) || !Number.isFinite(ms)) return call;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SignatoryError('vault_unavailable', `${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new SignatoryError('vault_unavailable', message)), ms);
     timer.unref();
   });
   return Promise.race([call, expired]).finally(() => clearTimeout(timer));

@@ -161,7 +161,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const started = performance.now();
     let result;
     try {
-      const vaultSign = () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id})`);
+      const vaultSign = () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
       // consensus requests call the vault at once; generic and pack requests take a slot of their lane
       result = await guardedSignStage(store, pkh, bytes, req, isConsensus(kind) ? vaultSign : () => genericLane.run(vaultSign));
     } catch (e) {

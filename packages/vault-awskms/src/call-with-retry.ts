@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isRetryable, KmsCallFailed, type KmsCallContext } from './kms-failure';
 
 export interface RetryOptions {
@@ -12,8 +13,6 @@ export interface RetryOptions {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs `attempt` until it succeeds, fails with an error that retrying cannot fix, or the deadline

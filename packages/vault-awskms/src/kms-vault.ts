@@ -1,7 +1,8 @@
-import { GetPublicKeyCommand, KMSClient, ListAliasesCommand, ListKeysCommand, type KMSClientConfig, type ListKeysCommandOutput } from '@aws-sdk/client-kms';
+import { GetPublicKeyCommand, ListAliasesCommand, ListKeysCommand, type KMSClient, type ListKeysCommandOutput } from '@aws-sdk/client-kms';
 import type { AwsKmsConfig } from '@signatory-ts/config';
 import { publicKeyFromSpki, SignatoryError, type Listed, type Vault } from '@signatory-ts/core';
 import { callWithRetry, type RetryOptions } from './call-with-retry';
+import { createKmsClient } from './create-kms-client';
 import { explainKmsFailure, KmsCallFailed, toSignatoryError, type KmsCallContext } from './kms-failure';
 import { AwsKmsKey, type KmsSigningContext } from './kms-key';
 import { SIGNING_BY_KEY_SPEC, unusableKeySpec } from './key-spec';
@@ -58,25 +59,10 @@ export class AwsKmsVault implements Vault {
 
   constructor(options: AwsKmsVaultOptions = {}) {
     this.opts = options;
-    const config: KMSClientConfig = {
-      maxAttempts: 1, // retries are ours, bounded by the deadline
-      requestHandler: {
-        // no requestTimeout: every attempt is aborted by callWithRetry (attempt timeout / deadline)
-        connectionTimeout: options.connectionTimeoutMs ?? 1000,
-        httpAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 50 },
-        httpsAgent: { keepAlive: true, maxSockets: options.maxSockets ?? 50 },
-      },
-    };
-    if (options.region !== undefined) config.region = options.region;
-    if (options.endpoint !== undefined) config.endpoint = options.endpoint;
-    if (options.accessKeyId !== undefined && options.secretAccessKey !== undefined) {
-      config.credentials = {
-        accessKeyId: options.accessKeyId,
-        secretAccessKey: options.secretAccessKey,
-        ...(options.sessionToken !== undefined ? { sessionToken: options.sessionToken } : {}),
-      };
-    }
-    this.client = new KMSClient(config);
+    this.client = createKmsClient(options, {
+      ...(options.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
+      ...(options.maxSockets !== undefined ? { maxSockets: options.maxSockets } : {}),
+    });
     const retry: RetryOptions = {
       deadlineMs: options.deadlineMs ?? 5000,
       attemptTimeoutMs: options.attemptTimeoutMs ?? Math.min(Math.ceil((options.deadlineMs ?? 5000) / 2), MAX_DEFAULT_ATTEMPT_MS),

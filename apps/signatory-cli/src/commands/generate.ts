@@ -1,9 +1,9 @@
 import { orList, SignatoryError } from '@signatory-ts/core';
-import { generateKey, KEY_SPEC_BY_TYPE, type KmsKeyType } from '@signatory-ts/vault-awskms';
+import { createKmsClient, generateKey, KEY_SPEC_BY_TYPE, type KmsKeyType } from '@signatory-ts/vault-awskms';
 import { loadContext, vaultConfig, type GlobalOptions } from '../context';
 import { line } from '../key-record';
-import { kmsClient } from '../kms-client';
 import type { Out } from '../output';
+import { KEY_MANAGEMENT_CLIENT } from '../vaults';
 
 export interface GenerateOptions extends GlobalOptions {
   vault: string;
@@ -21,7 +21,7 @@ export async function generate(opts: GenerateOptions, out: Out = process.stdout)
     throw new SignatoryError('bad_request', `--type must be ${orList(Object.keys(KEY_SPEC_BY_TYPE))}, got ${JSON.stringify(opts.type)}${why}`);
   }
   const ctx = await loadContext(opts);
-  const client = kmsClient(vaultConfig(ctx.config, opts.vault, 'generate'));
+  const client = createKmsClient(vaultConfig(ctx.config, opts.vault, 'generate'), KEY_MANAGEMENT_CLIENT);
   try {
     const made = await generateKey(
       client,

@@ -1,12 +1,11 @@
 import { isSignatoryError, SignatoryError } from '@signatory-ts/core';
-import { importKey } from '@signatory-ts/vault-awskms';
+import { createKmsClient, importKey } from '@signatory-ts/vault-awskms';
 import { readFileBounded } from '../bounded-read';
 import { loadContext, vaultConfig, type Context, type GlobalOptions } from '../context';
-import { kmsClient } from '../kms-client';
 import { line } from '../key-record';
 import type { Out } from '../output';
 import { promptHidden, readStdin } from '../prompt';
-import { openVault } from '../vaults';
+import { KEY_MANAGEMENT_CLIENT, openVault } from '../vaults';
 import { secretFromPem, secretFromText, type SecretMaterial } from '../secret-input';
 
 export interface ImportOptions extends GlobalOptions {
@@ -129,7 +128,7 @@ export async function importKeyCommand(
   try {
     if (opts.allowDuplicate !== true) await refuseDuplicate(ctx, opts.vault, key.pkh);
     ctx.log.info('Requesting import operation', { pkh: key.pkh, vault: opts.vault });
-    const client = kmsClient(vault);
+    const client = createKmsClient(vault, KEY_MANAGEMENT_CLIENT);
     try {
       const made = await importKey(
         client,
