@@ -1,6 +1,6 @@
 import { loadConfig, type AwsKmsConfig, type Config } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
-import { createLogger, type Logger } from '@signatory-ts/log';
+import { createLogger, logProcessWarnings, type Logger } from '@signatory-ts/log';
 
 /** The program-level options every command sees. */
 export interface GlobalOptions {
@@ -18,6 +18,7 @@ export interface Context {
 /** Logger plus validated config (its warnings logged), as every config-reading command starts. */
 export async function loadContext(opts: GlobalOptions): Promise<Context> {
   const log = createLogger({ ...(opts.log !== undefined ? { level: opts.log } : {}), ...(opts.jsonLog ? { json: true } : {}) });
+  logProcessWarnings(log);
   const config = await loadConfig(opts.config, opts.baseDir !== undefined ? { baseDirOverride: opts.baseDir } : {});
   for (const w of config.warnings) log.warn(w);
   return { config, log };

@@ -3,7 +3,7 @@ import { loadConfig } from '@signatory-ts/config';
 import { isSignatoryError } from '@signatory-ts/core';
 import { awsKmsOpener } from './aws-vault';
 import { serve } from './daemon';
-import { createLogger } from '@signatory-ts/log';
+import { createLogger, logProcessWarnings } from '@signatory-ts/log';
 import { buildProgram, type ServeFlags } from './program';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -18,6 +18,7 @@ const CONSENSUS_SOCKETS = 50;
 /** config -> deps -> listen; SIGTERM/SIGINT -> graceful shutdown, exit 0. */
 async function runServe(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: flags.log, ...(flags.jsonLog ? { json: true } : {}) });
+  logProcessWarnings(logger);
   const config = await loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
   const signDeadlineMs = flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS;
   const daemon = await serve(config, {

@@ -1,1 +1,1 @@
-export { createLogger, LOG_LEVELS, type Logger, type LoggerOptions, type LogLevel } from './logger';
+export { createLogger, logProcessWarnings, LOG_LEVELS, type Logger, type LoggerOptions, type LogLevel } from './logger';

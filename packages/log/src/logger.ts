@@ -62,3 +62,16 @@ export function createLogger(options: LoggerOptions = {}): winston.Logger {
     transports: [new winston.transports.Stream({ stream: options.stream ?? process.stderr })],
   });
 }
+
+/**
+ * Process warnings (Node's deprecations, the AWS SDK's Node version notice, …) as one log line each
+ * through `logger`, instead of Node's multi-line text on stderr, which breaks `--json-log` output for
+ * log shippers. Node's own printer is removed: call once, at start-up.
+ */
+export function logProcessWarnings(logger: winston.Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error) => {
+    const text = w.message.replace(/\s+/g, ' ').trim();
+    logger.warn(text.startsWith(`${w.name}:`) || w.name === 'Warning' ? text : `${w.name}: ${text}`);
+  });
+}

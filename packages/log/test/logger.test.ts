@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { createLogger } from '../src';
 
 function capture(json = false, level = 'debug') {
@@ -43,5 +45,23 @@ describe('createLogger', () => {
     log.debug('quieter');
     expect(lines).toEqual([]);
     expect(() => createLogger({ level: 'verbose' })).toThrow('--log must be one of error, warn, info, debug, trace, got "verbose"');
+  });
+});
+
+describe('logProcessWarnings', () => {
+  // a real process: jest gives each test file a process object of its own, whose warnings never reach Node's
+  it("turns a process warning (the AWS SDK's multi-line Node version notice) into one log line, and Node prints nothing", () => {
+    const dist = path.join(__dirname, '..', 'dist');
+    const script = `const { createLogger, logProcessWarnings } = require(${JSON.stringify(dist)});
+      logProcessWarnings(createLogger({ json: true }));
+      process.emitWarning('NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\\nversions published after the first week of January 2027\\nwill require node >=22.');`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stderr.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'warning',
+      msg: 'NodeVersionSupportWarning: The AWS SDK for JavaScript (v3) versions published after the first week of January 2027 will require node >=22.',
+    });
   });
 });
