@@ -76,6 +76,7 @@ export class FileWatermarkStore implements WatermarkStore {
   private readonly pending = new Map<string, Pending[]>();
   /** Chain files whose directory this store has cleared of dead writers' temporary files. */
   private readonly swept = new Set<string>();
+  private dirMade = false;
   /** Chain files whose last commit, reset or read failed, with the error's message (see health()). */
   private readonly failures = new Map<string, string>();
   private checking: Promise<string | undefined> | undefined;
@@ -323,7 +324,12 @@ export class FileWatermarkStore implements WatermarkStore {
 
   /** Runs `fn` holding the cross-process lock on `file` (callers hold this process's lock on it). */
   private async crossProcessLocked<T>(file: string, fn: (assertHeld: () => void) => Promise<T>): Promise<T> {
-    makeDir(this.dir);
+    // made once, not on every commit: a directory removed later fails commits instead of coming back
+    // empty, which would silently forget every mark
+    if (!this.dirMade) {
+      makeDir(this.dir);
+      this.dirMade = true;
+    }
     const lock = await new FileLock(file, this.lockTimeoutMs).acquire();
     let result: T;
     try {
