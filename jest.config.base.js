@@ -7,9 +7,7 @@ module.exports = function jestConfig(dir) {
   return {
     rootDir: dir,
     testEnvironment: 'node',
-    roots: ['<rootDir>/src', '<rootDir>/test'].filter((p) =>
-      require('node:fs').existsSync(p.replace('<rootDir>', dir)),
-    ),
+    roots: ['<rootDir>/src', '<rootDir>/test'].filter((p) => require('node:fs').existsSync(p.replace('<rootDir>', dir))),
     testMatch: ['**/*.test.ts'],
     transform: {
       '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],

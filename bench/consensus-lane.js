@@ -28,10 +28,20 @@ const KMS_LATENCY_MS = 15;
 function post(agent, port, pkh, hex) {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(hex);
-    const req = http.request({ host: '127.0.0.1', port, path: `/keys/${pkh}`, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/keys/${pkh}`,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -54,10 +64,15 @@ async function scenario(name, dir, kmsUrl, keys, extra, flood) {
     config,
     `base_dir: ${join(dir, name)}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\nvaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${kmsUrl}\n      region: us-east-1\n      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\ntezos:\n  ${keys.baker}:\n    allow: {attestation: }\n  ${keys.wallet}:\n    allow: {generic: [transaction]}\n`,
   );
-  const child = spawn(process.execPath, [SIGNATORY, 'serve', '-c', config, '--log', 'error', ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let ready = false; !ready; ) {
+  const child = spawn(process.execPath, [SIGNATORY, 'serve', '-c', config, '--log', 'error', ...extra], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let ready = false; !ready;) {
     await new Promise((r) => setTimeout(r, 100));
-    ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then((r) => r.ok, () => false);
+    ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
   }
   const bakerAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const floodAgent = new http.Agent({ keepAlive: true, maxSockets: FLOOD });
@@ -106,12 +121,21 @@ async function main() {
       await scenario('alone', dir, url, keys, [], false),
       await scenario('flood', dir, url, keys, [], true),
       await scenario('flood-no-lane', dir, url, keys, ['--generic-concurrency', '100000'], true),
-      ...(process.env.BENCH_LANE ? [await scenario(`flood-lane-${process.env.BENCH_LANE}`, dir, url, keys, ['--generic-concurrency', process.env.BENCH_LANE], true)] : []),
+      ...(process.env.BENCH_LANE
+        ? [await scenario(`flood-lane-${process.env.BENCH_LANE}`, dir, url, keys, ['--generic-concurrency', process.env.BENCH_LANE], true)]
+        : []),
     ];
-    console.log(`consensus lane bench: ${N} attestations one at a time (tz1 key), kms-local +${KMS_LATENCY_MS} ms per call, flood = ${FLOOD} connections of generic requests on another key`);
+    console.log(
+      `consensus lane bench: ${N} attestations one at a time (tz1 key), kms-local +${KMS_LATENCY_MS} ms per call, flood = ${FLOOD} connections of generic requests on another key`,
+    );
     for (const r of results) {
-      const flood = r.name === 'alone' ? '' : `   generic ${r.genericPerSec.toFixed(0)}/s signed${r.others.length ? ` (also ${r.others.join(', ')})` : ''}`;
-      console.log(`${r.name.padEnd(14)} attestation p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   max ${r.max.toFixed(1).padStart(7)} ms${flood}`);
+      const flood =
+        r.name === 'alone'
+          ? ''
+          : `   generic ${r.genericPerSec.toFixed(0)}/s signed${r.others.length ? ` (also ${r.others.join(', ')})` : ''}`;
+      console.log(
+        `${r.name.padEnd(14)} attestation p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   max ${r.max.toFixed(1).padStart(7)} ms${flood}`,
+      );
     }
   } finally {
     await kms?.stop();

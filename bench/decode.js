@@ -25,11 +25,17 @@ const generic = vectors.filter((v) => v.hex.startsWith('03'));
 const oneOp = generic.filter((v) => v.taquito.contents.length === 1 && v.taquito.contents[0].kind === 'transaction').slice(0, 20);
 // 3-op and 100-op batches are assembled from the forged single manager operations (same branch)
 const managerBodies = generic
-  .filter((v) => v.taquito.contents.length === 1 && v.taquito.contents[0].kind !== 'failing_noop' && !['ballot', 'proposals', 'activate_account', 'seed_nonce_revelation', 'drain_delegate'].includes(v.taquito.contents[0].kind))
+  .filter(
+    (v) =>
+      v.taquito.contents.length === 1 &&
+      v.taquito.contents[0].kind !== 'failing_noop' &&
+      !['ballot', 'proposals', 'activate_account', 'seed_nonce_revelation', 'drain_delegate'].includes(v.taquito.contents[0].kind),
+  )
   // Taquito reads a BLS proof and a rollup whitelist only at the very end of the input
   .filter((v) => !v.taquito.contents[0].proof && !v.taquito.contents[0].whitelist)
   .map((v) => v.hex.slice(66));
-const batch = (n, offset) => '03' + generic[0].hex.slice(2, 66) + Array.from({ length: n }, (_, i) => managerBodies[(offset + i) % managerBodies.length]).join('');
+const batch = (n, offset) =>
+  '03' + generic[0].hex.slice(2, 66) + Array.from({ length: n }, (_, i) => managerBodies[(offset + i) % managerBodies.length]).join('');
 const threeOp = Array.from({ length: 20 }, (_, i) => batch(3, i * 3));
 const hundredOp = Array.from({ length: 4 }, (_, i) => batch(100, i * 7));
 // Taquito reads only tags 21 and 23 (no preattestation, no BLS mode): compare on those,
@@ -91,7 +97,9 @@ for (const [, hexes] of sets) {
 }
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-console.log(`Decoder throughput, ${SECONDS}s per measure (best of ${ROUNDS} interleaved rounds), Node ${process.version}, ${require('node:os').cpus().length} CPUs`);
+console.log(
+  `Decoder throughput, ${SECONDS}s per measure (best of ${ROUNDS} interleaved rounds), Node ${process.version}, ${require('node:os').cpus().length} CPUs`,
+);
 const cols = ['set', 'ours req/s', 'Taquito req/s', 'ours/Taquito', 'ours ops/s', 'ours+JSON req/s', '(ours+JSON)/Taquito'];
 const widths = [27, 11, 13, 12, 11, 15, 19];
 const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ');
@@ -110,4 +118,6 @@ for (const [name, hexes, opsPer] of sets) {
 }
 const cbytes = allConsensus.map((h) => core.fromHex(h));
 const fast = measure((b) => core.readWatermarkFields(b), cbytes);
-console.log(`consensus fixed-offset path (readWatermarkFields, ${allConsensus.length} requests incl. 0x12 and BLS mode): ${fmt(fast).trim()} requests/s (goal >= 500,000)`);
+console.log(
+  `consensus fixed-offset path (readWatermarkFields, ${allConsensus.length} requests incl. 0x12 and BLS mode): ${fmt(fast).trim()} requests/s (goal >= 500,000)`,
+);

@@ -32,7 +32,12 @@ async function time(fn) {
 (async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kms-local-bench-'));
   const server = await startKmsLocal({ dir });
-  const kms = new KMSClient({ endpoint: server.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' } });
+  const kms = new KMSClient({
+    endpoint: server.url,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
+  });
   try {
     const key = async (KeySpec) => (await kms.send(new CreateKeyCommand({ KeySpec, KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata.KeyId;
     const p256 = await key('ECC_NIST_P256');
@@ -42,13 +47,30 @@ async function time(fn) {
     const base = await time(() => kms.send(new DescribeKeyCommand({ KeyId: p256 })));
     const rows = [
       ['DescribeKey (baseline)', base],
-      ['Sign ECC_NIST_P256', await time((i) => kms.send(new SignCommand({ KeyId: p256, Message: digest(i), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })))],
-      ['Sign ECC_SECG_P256K1', await time((i) => kms.send(new SignCommand({ KeyId: k1, Message: digest(i), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })))],
-      ['Sign ECC_NIST_EDWARDS25519', await time((i) => kms.send(new SignCommand({ KeyId: ed, Message: digest(i), MessageType: 'RAW', SigningAlgorithm: 'ED25519_SHA_512' })))],
+      [
+        'Sign ECC_NIST_P256',
+        await time((i) =>
+          kms.send(new SignCommand({ KeyId: p256, Message: digest(i), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
+        ),
+      ],
+      [
+        'Sign ECC_SECG_P256K1',
+        await time((i) =>
+          kms.send(new SignCommand({ KeyId: k1, Message: digest(i), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
+        ),
+      ],
+      [
+        'Sign ECC_NIST_EDWARDS25519',
+        await time((i) =>
+          kms.send(new SignCommand({ KeyId: ed, Message: digest(i), MessageType: 'RAW', SigningAlgorithm: 'ED25519_SHA_512' })),
+        ),
+      ],
     ];
     console.log(`kms-local, ${N} calls each, node ${process.version}`);
     for (const [name, s] of rows) {
-      console.log(`${name.padEnd(28)} median ${s.median.toFixed(2).padStart(7)} ms  p95 ${s.p95.toFixed(2).padStart(7)} ms  x${(s.median / base.median).toFixed(2)} baseline`);
+      console.log(
+        `${name.padEnd(28)} median ${s.median.toFixed(2).padStart(7)} ms  p95 ${s.p95.toFixed(2).padStart(7)} ms  x${(s.median / base.median).toFixed(2)} baseline`,
+      );
     }
   } finally {
     kms.destroy();

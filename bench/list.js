@@ -80,7 +80,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(`serial baseline (ListKeys + GetPublicKey one at a time, SDK in-process): ${serial.ms.toFixed(0)} ms`);
     console.log(`signatory-cli list (child process, median of 3, runs ${cli.map((x) => x.toFixed(0)).join('/')} ms): ${c.toFixed(0)} ms`);
     console.log(`kms-local (this process) CPU per CLI run: ${serverCpuMs.toFixed(0)} ms`);
-    console.log(`ratio serial / cli: ${(serial.ms / c).toFixed(1)}x   goal: < 1000 ms and >= 5x -> ${c < 1000 && serial.ms / c >= 5 ? 'met' : 'NOT met'}`);
+    console.log(
+      `ratio serial / cli: ${(serial.ms / c).toFixed(1)}x   goal: < 1000 ms and >= 5x -> ${c < 1000 && serial.ms / c >= 5 ? 'met' : 'NOT met'}`,
+    );
   } finally {
     kms.destroy();
     await server.close();

@@ -16,8 +16,24 @@ const attestation = (chain, level) => '13' + u32(chain) + '66'.repeat(32) + '15'
 /** A block header (magic 0x11) on chain `chain` at `level`, round 0 (the layout of apps/signatory/test/payloads.ts). */
 const block = (chain, level) => {
   const fitness = '00000001' + '02' + '00000004' + u32(level) + '00000000' + '00000004' + 'ffffffff' + '00000004' + u32(0);
-  return '11' + u32(chain) + u32(level) + '01' + '11'.repeat(32) + '0000000065000000' + '04' + '22'.repeat(32) +
-    u32(fitness.length / 2) + fitness + '33'.repeat(32) + '40'.repeat(32) + u32(0) + '55'.repeat(8) + '00' + '00';
+  return (
+    '11' +
+    u32(chain) +
+    u32(level) +
+    '01' +
+    '11'.repeat(32) +
+    '0000000065000000' +
+    '04' +
+    '22'.repeat(32) +
+    u32(fitness.length / 2) +
+    fitness +
+    '33'.repeat(32) +
+    '40'.repeat(32) +
+    u32(0) +
+    '55'.repeat(8) +
+    '00' +
+    '00'
+  );
 };
 
 function freePort() {

@@ -48,10 +48,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRE
 function post(port, pkh, hex) {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify(hex);
-    const req = http.request({ host: '127.0.0.1', port, path: `/keys/${pkh}`, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/keys/${pkh}`,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -94,7 +104,13 @@ async function runChunk(s, n, c, procs) {
 function summary(s) {
   const lat = [...s.lat].sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
-  return { name: s.name, rps: lat.length / s.secs, p50: q(0.5), p99: q(0.99), cpu: new Map([...s.cpu].map(([k, v]) => [k, (1000 * v) / lat.length])) };
+  return {
+    name: s.name,
+    rps: lat.length / s.secs,
+    p50: q(0.5),
+    p99: q(0.99),
+    cpu: new Map([...s.cpu].map(([k, v]) => [k, (1000 * v) / lat.length])),
+  };
 }
 
 async function main() {
@@ -118,21 +134,44 @@ async function main() {
       join(dir, 'signatory.yaml'),
       `base_dir: ${dir}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\nvaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${url}\n      region: us-east-1\n      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\ntezos:\n${tezos}`,
     );
-    sig = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), SIGNATORY, 'serve', '-c', join(dir, 'signatory.yaml'), '--log', LOG], { stdio: ['ignore', 'ignore', 'inherit'] });
-    for (let ready = false; !ready; ) {
+    sig = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []),
+        SIGNATORY,
+        'serve',
+        '-c',
+        join(dir, 'signatory.yaml'),
+        '--log',
+        LOG,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    for (let ready = false; !ready;) {
       await new Promise((r) => setTimeout(r, 100));
-      ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then((r) => r.ok, () => false);
+      ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
     }
 
     const digest = blake2b256(fromHex(TRANSACTION));
-    const procs = [['client', process.pid], ['signatory', sig.pid], ['kms-local', kms.pid]];
+    const procs = [
+      ['client', process.pid],
+      ['signatory', sig.pid],
+      ['kms-local', kms.pid],
+    ];
     const levels = new Map();
     const next = (k) => levels.set(k, (levels.get(k) ?? 0) + 1).get(k);
     const key = (w) => keys[w % keys.length].pkh;
     const rows = [];
     for (const c of CONCURRENCY) {
       const streams = [
-        stream('floor', (w) => client.send(new SignCommand({ KeyId: keys[w % keys.length].id, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))),
+        stream('floor', (w) =>
+          client.send(
+            new SignCommand({ KeyId: keys[w % keys.length].id, Message: digest, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+          ),
+        ),
         stream('generic', (w) => post(port, key(w), TRANSACTION)),
         stream('attestation', (w) => post(port, key(w), attestation(0x10000 * c + w, next(`a${c}.${w}`)))),
         stream('block', (w) => post(port, key(w), block(0x20000 * c + w, next(`b${c}.${w}`)))),
@@ -144,7 +183,9 @@ async function main() {
       rows.push({ c, floor, rest });
     }
 
-    console.log(`sign bench: ${N} requests per stream and concurrency, rounds of ${ROUND}, ${KEYS} tz3 (P-256) keys, kms-local +${KMS_LATENCY} ms per call, file watermark store, --log ${LOG}`);
+    console.log(
+      `sign bench: ${N} requests per stream and concurrency, rounds of ${ROUND}, ${KEYS} tz3 (P-256) keys, kms-local +${KMS_LATENCY} ms per call, file watermark store, --log ${LOG}`,
+    );
     console.log('stream       conc   req/s  of floor   p50 ms   p99 ms  added p50  added p99   CPU ms/req: signatory  kms-local  client');
     const f = (x, w = 8, d = 2) => x.toFixed(d).padStart(w);
     for (const { c, floor, rest } of rows) {

@@ -49,7 +49,14 @@ for (const curve of ['secp256k1', 'p256', 'ed25519']) {
     const key = ec.keyFromPublic(Array.from(pk.bytes));
     const base = rate((n) => {
       const s = sigs[n % 16];
-      if (!ec.verify(Array.from(digests[n % 16]), { r: Buffer.from(s.subarray(0, 32)).toString('hex'), s: Buffer.from(s.subarray(32)).toString('hex') }, key)) throw new Error('bad');
+      if (
+        !ec.verify(
+          Array.from(digests[n % 16]),
+          { r: Buffer.from(s.subarray(0, 32)).toString('hex'), s: Buffer.from(s.subarray(32)).toString('hex') },
+          key,
+        )
+      )
+        throw new Error('bad');
     });
     line += `; elliptic ${base.toFixed(0)}/s, ratio x${(ours / base).toFixed(2)}`;
   }

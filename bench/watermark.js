@@ -16,7 +16,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { blake2b256, watermarkSlot } = require(path.join(__dirname, '..', 'packages', 'core', 'dist'));
-const { FileWatermarkStore, MemoryWatermarkStore, signWithWatermark } = require(path.join(__dirname, '..', 'packages', 'watermark', 'dist'));
+const { FileWatermarkStore, MemoryWatermarkStore, signWithWatermark } = require(
+  path.join(__dirname, '..', 'packages', 'watermark', 'dist'),
+);
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const base = process.argv[3] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-wm-'));
@@ -67,7 +69,13 @@ async function measureGet(store) {
   console.log(`base_dir ${base}, ${SECONDS}s per measure, node ${process.version}`);
   console.log('store'.padEnd(34), 'signed/s'.padStart(10), 'vs memory'.padStart(10), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8));
   for (const r of rows) {
-    console.log(r.name.padEnd(34), r.perSecond.toFixed(0).padStart(10), `${(r.perSecond / baseline).toFixed(4)}x`.padStart(10), String(r.p50).padStart(8), String(r.p99).padStart(8));
+    console.log(
+      r.name.padEnd(34),
+      r.perSecond.toFixed(0).padStart(10),
+      `${(r.perSecond / baseline).toFixed(4)}x`.padStart(10),
+      String(r.p50).padStart(8),
+      String(r.p99).padStart(8),
+    );
   }
   if (process.argv[3] === undefined) fs.rmSync(base, { recursive: true, force: true });
 })().catch((e) => {

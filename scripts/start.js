@@ -48,7 +48,9 @@ async function ensureKeys(kms) {
   for (const k of KEYS) {
     let keyId = aliases.get(k.alias);
     if (!keyId) {
-      const created = await kms.send(new CreateKeyCommand({ KeySpec: k.spec, KeyUsage: 'SIGN_VERIFY', Description: 'signatory-ts npm start' }));
+      const created = await kms.send(
+        new CreateKeyCommand({ KeySpec: k.spec, KeyUsage: 'SIGN_VERIFY', Description: 'signatory-ts npm start' }),
+      );
       keyId = created.KeyMetadata.KeyId;
       await kms.send(new CreateAliasCommand({ AliasName: k.alias, TargetKeyId: keyId }));
     }
@@ -102,9 +104,13 @@ async function main() {
   const configFile = path.join(state, 'signatory.yaml');
   writeConfig(configFile, kmsUrl, keys);
 
-  signatory = spawn(process.execPath, [require.resolve('@signatory-ts/signatory/dist/main.js'), 'serve', '-c', configFile, ...process.argv.slice(2)], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
+  signatory = spawn(
+    process.execPath,
+    [require.resolve('@signatory-ts/signatory/dist/main.js'), 'serve', '-c', configFile, ...process.argv.slice(2)],
+    {
+      stdio: ['ignore', 'inherit', 'pipe'],
+    },
+  );
   let announced = false;
   readline.createInterface({ input: signatory.stderr }).on('line', (line) => {
     process.stderr.write(line + '\n');

@@ -27,7 +27,10 @@ export interface PolicyView {
  * Joins a key with its policy. `undefined`: not in `tezos:` (inactive). `null`: listed with no
  * value, so the default policy, printed in Signatory's (unsorted) order.
  */
-export function keyRecord(key: { pkh: string; publicKey: string; id: string; vault: string }, policy: PolicyView | null | undefined): KeyRecord {
+export function keyRecord(
+  key: { pkh: string; publicKey: string; id: string; vault: string },
+  policy: PolicyView | null | undefined,
+): KeyRecord {
   const base = { pkh: key.pkh, publicKey: key.publicKey, reference: key.id, vault: key.vault };
   if (policy === undefined) return { ...base, active: false };
   const p = policy ?? { allowedRequests: DEFAULT_ALLOWED_REQUESTS, allowedOperations: [], allowProofOfPossession: false };

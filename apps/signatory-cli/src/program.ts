@@ -26,9 +26,7 @@ function collect(value: string, previous: string[] = []): string[] {
  * loaded lazily, so `signatory-cli decode` never loads the AWS SDK.
  */
 export function buildProgram(): Command {
-  const program = new Command('signatory-cli')
-    .description('Signatory TS operator CLI')
-    .showHelpAfterError();
+  const program = new Command('signatory-cli').description('Signatory TS operator CLI').showHelpAfterError();
   for (const [flags, description, defaultValue] of GLOBAL_OPTIONS) program.option(flags, description, defaultValue);
 
   program
@@ -36,7 +34,10 @@ export function buildProgram(): Command {
     .description('decode a sign request (hex bytes, magic byte included; read from stdin when absent)')
     .option('--json', 'print JSON (amounts as decimal strings, keys and hashes in base58)')
     .option('--key-type <type>', 'type of the signing key (tz1, tz2, tz3, tz4): refuse consensus tags it never sends')
-    .option('--protocol <name>', 'protocol tables for generic operations (default: the current protocol; an unknown name lists the known ones)')
+    .option(
+      '--protocol <name>',
+      'protocol tables for generic operations (default: the current protocol; an unknown name lists the known ones)',
+    )
     .action(async (hex: string | undefined, opts: { json?: boolean; keyType?: string; protocol?: string }) => {
       const { decode } = require('./commands/decode') as typeof DecodeCommand;
       await decode(hex, opts);

@@ -5,9 +5,15 @@ import { readStreamBounded } from './bounded-read';
  * Asks on the terminal without echoing what is typed (for secret keys and passwords). The
  * question goes to stderr; the answer is read from stdin in raw mode. Ctrl-C or Ctrl-D aborts.
  */
-export function promptHidden(question: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
+export function promptHidden(
+  question: string,
+  input: NodeJS.ReadStream = process.stdin,
+  output: NodeJS.WriteStream = process.stderr,
+): Promise<string> {
   if (!input.isTTY) {
-    return Promise.reject(new SignatoryError('bad_request', `${question.replace(/:\s*$/, '')}: stdin is not a terminal, so there is nobody to ask`));
+    return Promise.reject(
+      new SignatoryError('bad_request', `${question.replace(/:\s*$/, '')}: stdin is not a terminal, so there is nobody to ask`),
+    );
   }
   return new Promise((resolve, reject) => {
     const chars: string[] = [];

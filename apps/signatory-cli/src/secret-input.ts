@@ -66,7 +66,10 @@ export async function secretFromText(text: string, password: () => Promise<strin
     );
   }
   if (/^BLe?sk/.test(text)) {
-    throw new SignatoryError('bad_request', 'import: a tz4 key (BLS12-381) cannot be held by AWS KMS, which has no BLS; the awskms vault takes tz1, tz2 and tz3 keys');
+    throw new SignatoryError(
+      'bad_request',
+      'import: a tz4 key (BLS12-381) cannot be held by AWS KMS, which has no BLS; the awskms vault takes tz1, tz2 and tz3 keys',
+    );
   }
   const sk = parseSecretKey(text, isEncryptedSecretKey(text) ? await password() : undefined);
   try {

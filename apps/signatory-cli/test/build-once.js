@@ -8,7 +8,14 @@ module.exports = function buildOnce() {
   const root = path.resolve(__dirname, '..', '..', '..');
   execFileSync(
     path.join(root, 'node_modules', '.bin', 'turbo'),
-    ['run', 'build', '--filter=@signatory-ts/signatory-cli...', '--filter=@signatory-ts/kms-local', '--filter=@signatory-ts/signatory', '--output-logs=errors-only'],
+    [
+      'run',
+      'build',
+      '--filter=@signatory-ts/signatory-cli...',
+      '--filter=@signatory-ts/kms-local',
+      '--filter=@signatory-ts/signatory',
+      '--output-logs=errors-only',
+    ],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' }, timeout: 300000 },
   );
 };

@@ -93,7 +93,8 @@ describe.each(YAML_ERRORS)('a YAML error never quotes the file: %s', (what, yaml
 });
 
 describe('a config that can sign nothing', () => {
-  const EMPTY = /the config is empty, so the signer would have no key to sign with: add a vault under "vaults:" and the keys it may sign with under "tezos:"/;
+  const EMPTY =
+    /the config is empty, so the signer would have no key to sign with: add a vault under "vaults:" and the keys it may sign with under "tezos:"/;
   const NO_VAULT = /no vault is configured, so the signer would have no key to sign with: add one under "vaults:"/;
 
   it.each([

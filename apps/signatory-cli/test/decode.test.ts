@@ -9,7 +9,8 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'apps', 'signatory-cli', 'dist', 'main.js');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
-const C2 = '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
+const C2 =
+  '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
 const E3 =
   '03a60703a9567bf69ec66b368c3d8562eba4cbf29278c2c10447a684e3aa1436856c00a0c7a9b0bcd6a48ee0c13094327f215ba2adeaa7d40dabc1af25e36fde02c096b10201f525eabd8b0eeace1494233ea0230d2c9ad6619b00ffff0b66756c66696c6c5f61736b0000000907070088f0f6010306';
 const E4 = '137a06a7700e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a829' + '00000533' + '00000000' + '00'.repeat(32);
@@ -47,8 +48,17 @@ describe('signatory-cli decode', () => {
     const r = run(['decode', '--json', E3]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j).toMatchObject({ kind: 'generic', branch: 'BLyQHMFeNzZEKHmKgfD9imcowLm8hc4aUo16QtYZcS5yvx7RFqQ', policyKinds: ['transaction'] });
-    expect(j.operations[0]).toMatchObject({ kind: 'transaction', source: 'tz1aJ9zdWaAmV3d4dkDpZ8fU5P9eo1hyGfMW', fee: '1748', amount: '5000000' });
+    expect(j).toMatchObject({
+      kind: 'generic',
+      branch: 'BLyQHMFeNzZEKHmKgfD9imcowLm8hc4aUo16QtYZcS5yvx7RFqQ',
+      policyKinds: ['transaction'],
+    });
+    expect(j.operations[0]).toMatchObject({
+      kind: 'transaction',
+      source: 'tz1aJ9zdWaAmV3d4dkDpZ8fU5P9eo1hyGfMW',
+      fee: '1748',
+      amount: '5000000',
+    });
   });
 
   it('gives level and round for a tz4 BLS-mode attestation in JSON', () => {

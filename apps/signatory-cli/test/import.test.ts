@@ -6,7 +6,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DescribeKeyCommand, DisableKeyCommand, ListAliasesCommand, ListKeysCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import {
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  ListAliasesCommand,
+  ListKeysCommand,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import { b58Encode } from '@signatory-ts/core';
 import { InMemorySigner } from '@taquito/signer';
 import { runCli, startKms, tempDir, writeConfig, type KmsChild, type Run } from './harness';
@@ -81,7 +87,9 @@ describe('signatory-cli import', () => {
     const before = await keyArns();
     const refused = await runCli(['import', '-c', config, '--vault', 'kms'], { input: `${EDSK_64}\n` });
     expect(refused.code).toBe(2);
-    const named = /already holds tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q as (arn:\S+); nothing was imported .*pass --allow-duplicate/.exec(refused.stderr)?.[1];
+    const named = /already holds tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q as (arn:\S+); nothing was imported .*pass --allow-duplicate/.exec(
+      refused.stderr,
+    )?.[1];
     expect(before).toContain(named);
     expect(await keyState(named!)).toBe('Enabled');
     expect(refused.stderr).not.toContain(EDSK_64);
@@ -117,7 +125,9 @@ describe('signatory-cli import', () => {
     await kms.faults({ fail: { count: 100, errorType: 'AccessDeniedException', operations: ['ListKeys'] } });
     const r = await runCli(['import', '-c', config, '--vault', 'kms', '-f', pem]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/import: cannot check whether vault "kms" already holds tz3\w+: .*AccessDeniedException.*; nothing was imported \(fix the access, or pass --allow-duplicate to import without the check\)/);
+    expect(r.stderr).toMatch(
+      /import: cannot check whether vault "kms" already holds tz3\w+: .*AccessDeniedException.*; nothing was imported \(fix the access, or pass --allow-duplicate to import without the check\)/,
+    );
     await kms.clearFaults();
     expect(await keyArns()).toEqual(before);
     await kms.faults({ fail: { count: 100, errorType: 'AccessDeniedException', operations: ['ListKeys'] } });
@@ -137,8 +147,16 @@ describe('signatory-cli import', () => {
     const pwFile = path.join(dir, 'password');
     writeFileSync(pwFile, 'qqq\n', { mode: 0o600 });
     await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile, EDESK]), EDESK, 'qqq');
-    await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'qqq' } }), SPESK, 'qqq');
-    const p2 = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile], { input: P2ESK }), P2ESK, 'qqq');
+    await expectImported(
+      await runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'qqq' } }),
+      SPESK,
+      'qqq',
+    );
+    const p2 = await expectImported(
+      await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile], { input: P2ESK }),
+      P2ESK,
+      'qqq',
+    );
     expect(p2.publicKey).toBe('p2pk68Ky2h9UZZ4jUYws8mU8Cazhu4H1LdK22wD8HgDPRSvsJPBDtJ7');
   });
 
@@ -203,7 +221,8 @@ describe('signatory-cli import', () => {
     });
 
     describe('oversized input is refused without reading it all, and parsed in linear time', () => {
-      const TOO_LONG = /more than 64 KiB \(the limit: a secret key, PEM key or password is a few hundred bytes at most\); give the key alone/;
+      const TOO_LONG =
+        /more than 64 KiB \(the limit: a secret key, PEM key or password is a few hundred bytes at most\); give the key alone/;
 
       it('300 KB piped on stdin', async () => {
         const before = await keyArns();
@@ -238,7 +257,9 @@ describe('signatory-cli import', () => {
       it('a long single token under the bound is refused by its length, before base58 decoding', async () => {
         const r = await runCli(['import', '-c', config, '--vault', 'kms'], { input: 'edsk' + '1'.repeat(60_000) });
         expect(r.code).toBe(2);
-        expect(r.stderr).toContain('import: not a Tezos secret key: 60004 characters, where a secret key (edsk, spsk, p2sk, edesk, spesk, p2esk) has at most 98; give the key alone');
+        expect(r.stderr).toContain(
+          'import: not a Tezos secret key: 60004 characters, where a secret key (edsk, spsk, p2sk, edesk, spesk, p2esk) has at most 98; give the key alone',
+        );
       });
     });
 

@@ -6,25 +6,15 @@
 import { SignCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { b58Encode, blake2b256 } from '@signatory-ts/core';
 import { verifySignature } from '@taquito/utils';
+import { p256 } from '@noble/curves/nist';
+import { secp256k1 } from '@noble/curves/secp256k1';
 
-const N_SECP256K1 = BigInt('0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141');
-
-/** DER SEQUENCE{INTEGER r, INTEGER s} -> r‖s (32 bytes each), S made low for secp256k1. */
-function rawEcdsa(der: Uint8Array, lowS: boolean): Uint8Array {
-  const ints: bigint[] = [];
-  let i = 2;
-  for (let n = 0; n < 2; n++) {
-    const len = der[i + 1]!;
-    ints.push(BigInt('0x' + Buffer.from(der.subarray(i + 2, i + 2 + len)).toString('hex')));
-    i += 2 + len;
-  }
-  let [r, s] = ints as [bigint, bigint];
-  if (lowS && s > N_SECP256K1 / 2n) s = N_SECP256K1 - s;
-  const hex32 = (x: bigint) => x.toString(16).padStart(64, '0');
-  return Buffer.from(hex32(r) + hex32(s), 'hex');
-}
-
-export async function kmsSignatureVerifies(client: KMSClient, keyId: string, publicKey: string, payload = '03' + 'ab'.repeat(40)): Promise<boolean> {
+export async function kmsSignatureVerifies(
+  client: KMSClient,
+  keyId: string,
+  publicKey: string,
+  payload = '03' + 'ab'.repeat(40),
+): Promise<boolean> {
   const digest = blake2b256(Buffer.from(payload, 'hex'));
   const ed = publicKey.startsWith('edpk');
   const r = await client.send(
@@ -38,7 +28,7 @@ export async function kmsSignatureVerifies(client: KMSClient, keyId: string, pub
   const sig = ed
     ? b58Encode('edsig', der)
     : publicKey.startsWith('sppk')
-      ? b58Encode('spsig1', rawEcdsa(der, true))
-      : b58Encode('p2sig', rawEcdsa(der, false));
+      ? b58Encode('spsig1', secp256k1.Signature.fromDER(der).normalizeS().toBytes('compact'))
+      : b58Encode('p2sig', p256.Signature.fromDER(der).toBytes('compact'));
   return verifySignature(payload, publicKey, sig);
 }

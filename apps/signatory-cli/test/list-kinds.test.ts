@@ -22,7 +22,15 @@ describe('signatory-cli list-requests / list-ops', () => {
     });
     expect(ops).toEqual([...ops].sort());
     expect(ops).toHaveLength(39);
-    for (const k of ['transaction', 'stake', 'unstake', 'finalize_unstake', 'set_delegate_parameters', 'attestations_aggregate', 'ballot']) {
+    for (const k of [
+      'transaction',
+      'stake',
+      'unstake',
+      'finalize_unstake',
+      'set_delegate_parameters',
+      'attestations_aggregate',
+      'ballot',
+    ]) {
       expect(ops).toContain(k);
     }
     expect(ops).not.toContain('attestation');

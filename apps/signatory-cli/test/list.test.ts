@@ -4,7 +4,7 @@
  * vault holds, more keys than one ListKeys page, and --json.
  */
 import { rmSync } from 'node:fs';
-import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DisableKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { importKey } from '@signatory-ts/vault-awskms';
 import { InMemorySigner } from '@taquito/signer';
 import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';

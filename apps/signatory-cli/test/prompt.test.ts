@@ -40,10 +40,13 @@ function onTerminal(args: string[], answers: [RegExp, string][]): Promise<{ code
 
 (hasScript ? it : it.skip)('asks for the secret key and its password without echoing either', async () => {
   const config = writeConfig(dir, { url: kms.url });
-  const r = await onTerminal(['import', '-c', config, '--vault', 'kms'], [
-    [/Enter the secret key: $/, P2ESK],
-    [/Enter the password: $/, 'qqq'],
-  ]);
+  const r = await onTerminal(
+    ['import', '-c', config, '--vault', 'kms'],
+    [
+      [/Enter the secret key: $/, P2ESK],
+      [/Enter the password: $/, 'qqq'],
+    ],
+  );
   expect(r.code).toBe(0);
   expect(r.output).toMatch(/Public Key:\s+p2pk68Ky2h9UZZ4jUYws8mU8Cazhu4H1LdK22wD8HgDPRSvsJPBDtJ7/);
   expect(r.output).not.toContain(P2ESK);

@@ -16,7 +16,12 @@ beforeEach(async () => {
   dir = tempDir('cli-wm-');
   config = writeConfig(dir, { url: 'http://127.0.0.1:9' });
   store = new FileWatermarkStore({ baseDir: path.join(dir, 'base') });
-  const mark = (level: number, round: number) => ({ level, round, digest: blake2b256(Buffer.from(`${level}/${round}`)), signature: 'p2sigtest' });
+  const mark = (level: number, round: number) => ({
+    level,
+    round,
+    digest: blake2b256(Buffer.from(`${level}/${round}`)),
+    signature: 'p2sigtest',
+  });
   await store.commit({ chainId: CHAIN, pkh: PKH, kind: 'block' }, mark(1200, 0));
   await store.commit({ chainId: CHAIN, pkh: PKH, kind: 'attestation' }, mark(1201, 2));
   await store.commit({ chainId: CHAIN, pkh: PKH2, kind: 'preattestation' }, mark(99, 1));
@@ -27,7 +32,10 @@ describe('signatory-cli watermark', () => {
   it('show prints every slot with chain, pkh, kind, level and round', async () => {
     const r = await runCli(['watermark', 'show', '-c', config]);
     expect(r.code).toBe(0);
-    const rows = r.stdout.trim().split('\n').map((l) => l.split(/\s+/));
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
     expect(rows[0]).toEqual(['CHAIN', 'PKH', 'KIND', 'LEVEL', 'ROUND']);
     expect(rows.slice(1).sort()).toEqual(
       [
@@ -70,7 +78,19 @@ describe('signatory-cli watermark', () => {
   });
 
   it('attestation_with_dal resets the shared attestation slot', async () => {
-    const r = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'attestation_with_dal', '--force']);
+    const r = await runCli([
+      'watermark',
+      'reset',
+      '-c',
+      config,
+      '--chain',
+      CHAIN,
+      '--pkh',
+      PKH,
+      '--kind',
+      'attestation_with_dal',
+      '--force',
+    ]);
     expect(r.code).toBe(0);
     expect(await store.get({ chainId: CHAIN, pkh: PKH, kind: 'attestation' })).toBeUndefined();
   });

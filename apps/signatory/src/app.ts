@@ -55,7 +55,10 @@ export function parseSignBody(raw: Buffer | undefined): Uint8Array {
     throw new SignatoryError('bad_request', `request body is not JSON (${(e as Error).message}); send a JSON string of hex, e.g. "03ab…"`);
   }
   if (typeof value !== 'string') {
-    throw new SignatoryError('bad_request', `request body must be a JSON string of hex, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new SignatoryError(
+      'bad_request',
+      `request body must be a JSON string of hex, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   if (value.length === 0) throw new SignatoryError('bad_request', 'request body is an empty string: nothing to sign');
   try {
@@ -131,7 +134,10 @@ export function createApp(deps: AppDeps): express.Express {
           const wait = signer.authorizedKeys === undefined ? 0 : (authFailures?.retryAfter(client) ?? 0);
           if (wait > 0) {
             res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
-            throw new HttpError(429, `too many failed authentications from ${client} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`);
+            throw new HttpError(
+              429,
+              `too many failed authentications from ${client} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
+            );
           }
           clientPkh = signer.authenticate(pkh, bytes, queryParam(req, 'authentication'));
         } catch (e) {
@@ -187,4 +193,3 @@ export function createApp(deps: AppDeps): express.Express {
   });
   return app;
 }
-

@@ -34,7 +34,11 @@ export class ConnectionLimits {
     const client = clientOf(s);
     const mine = this.byClient.get(client);
     const refusedBy: RefusedBy | undefined =
-      mine !== undefined && mine.size >= this.perClient && !this.closeIdle(mine) ? 'client' : this.all.size >= this.max && !this.closeIdle() ? 'total' : undefined;
+      mine !== undefined && mine.size >= this.perClient && !this.closeIdle(mine)
+        ? 'client'
+        : this.all.size >= this.max && !this.closeIdle()
+          ? 'total'
+          : undefined;
     if (refusedBy !== undefined) {
       s.destroy();
       this.onRefused?.(refusedBy);

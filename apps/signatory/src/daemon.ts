@@ -60,14 +60,22 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
         reference: k.id,
         vault: k.vault,
         active,
-        ...(active ? { allowed_requests: entry ? entry.allowedRequests : ['block', 'preattestation', 'attestation'], allowed_operations: entry ? entry.allowedOperations : [] } : {}),
+        ...(active
+          ? {
+              allowed_requests: entry ? entry.allowedRequests : ['block', 'preattestation', 'attestation'],
+              allowed_operations: entry ? entry.allowedOperations : [],
+            }
+          : {}),
       });
     }
   }
   for (const pkh of deps.config.tezos.keys()) {
     if (held.has(pkh)) continue;
     if (snap.failed.length > 0) {
-      logger.warn(`${pkh} is listed under tezos: but no vault that answered holds it; requests for it get 500 naming the vault failure until the vault is listed again (retried with backoff)`, { pkh });
+      logger.warn(
+        `${pkh} is listed under tezos: but no vault that answered holds it; requests for it get 500 naming the vault failure until the vault is listed again (retried with backoff)`,
+        { pkh },
+      );
     } else {
       logger.warn(`${pkh} is listed under tezos: but no vault holds it; requests for it get 404 until a vault does`, { pkh });
     }
@@ -78,11 +86,17 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
 export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
   const { logger } = options;
   if (config.server.jwt !== undefined) {
-    throw new SignatoryError('config_invalid', `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`);
+    throw new SignatoryError(
+      'config_invalid',
+      `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`,
+    );
   }
   if (config.policyHook !== undefined) {
     // an operator who configured a hook expects it to gate every signature: never serve without it
-    throw new SignatoryError('config_invalid', `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`);
+    throw new SignatoryError(
+      'config_invalid',
+      `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`,
+    );
   }
   for (const w of config.warnings) logger.warn(w);
   const deps = await buildDeps(config, {
@@ -103,7 +117,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
     ...(options.maxAuthFailures !== undefined ? { maxAuthFailures: options.maxAuthFailures } : {}),
   });
-  const utilityApp = createUtilityApp({ registry: deps.metrics.registry, vaults: deps.vaults, store: deps.store, shuttingDown: () => shuttingDown });
+  const utilityApp = createUtilityApp({
+    registry: deps.metrics.registry,
+    vaults: deps.vaults,
+    store: deps.store,
+    shuttingDown: () => shuttingDown,
+  });
   const limits = {
     maxConnections: options.maxConnections ?? defaultMaxConnections(UTILITY_CONNECTIONS),
     maxClientConnections: options.maxClientConnections ?? 128,

@@ -2,7 +2,13 @@ import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
 import { createSigner, type Signer, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
-import { checkBaseDir, FileWatermarkStore, MemoryWatermarkStore, type WatermarkIoObserver, type WatermarkStore } from '@signatory-ts/watermark';
+import {
+  checkBaseDir,
+  FileWatermarkStore,
+  MemoryWatermarkStore,
+  type WatermarkIoObserver,
+  type WatermarkStore,
+} from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface DaemonDeps {

@@ -40,7 +40,10 @@ export function toHttpFailure(e: unknown): HttpFailure {
   if (e instanceof HttpError) return { status: e.status, message: e.message };
   const bodyParser = e as { type?: string; status?: number; message?: string; limit?: number };
   if (bodyParser?.type === 'entity.too.large') {
-    return { status: 413, message: `request body larger than ${bodyParser.limit} bytes: a sign request is a JSON string of hex, far below this limit` };
+    return {
+      status: 413,
+      message: `request body larger than ${bodyParser.limit} bytes: a sign request is a JSON string of hex, far below this limit`,
+    };
   }
   if (typeof bodyParser?.status === 'number' && bodyParser.status >= 400 && bodyParser.status < 500) {
     return { status: bodyParser.status, message: bodyParser.message ?? 'bad request' };

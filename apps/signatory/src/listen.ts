@@ -78,7 +78,11 @@ export function listen(handler: RequestListener, address: string, options: Liste
   // once closing, every response tells the client to close its connection, so keep-alive sockets end with their request
   const open = new Set<ServerResponse>();
   const readTimeout = options.readTimeoutMs ?? 5000;
-  const limits = new ConnectionLimits(options.maxConnections ?? Number.POSITIVE_INFINITY, options.maxClientConnections ?? Number.POSITIVE_INFINITY, options.onRefused);
+  const limits = new ConnectionLimits(
+    options.maxConnections ?? Number.POSITIVE_INFINITY,
+    options.maxClientConnections ?? Number.POSITIVE_INFINITY,
+    options.onRefused,
+  );
   // Node checks request timeouts on this interval (default 30 s): check often enough that the timeout holds
   const server = createServer({ connectionsCheckingInterval: Math.min(1000, readTimeout) }, (req, res) => {
     if (closing) res.setHeader('connection', 'close');

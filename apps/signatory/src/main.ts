@@ -29,7 +29,11 @@ async function runServe(flags: ServeFlags): Promise<void> {
       maxSockets: CONSENSUS_SOCKETS + flags.genericConcurrency,
     }),
     // a generic request waits for a slot only as long as it can still be signed within the request deadline
-    genericLane: { concurrency: flags.genericConcurrency, maxQueued: flags.genericQueue, maxWaitMs: Math.max(100, flags.requestDeadlineMs - signDeadlineMs) },
+    genericLane: {
+      concurrency: flags.genericConcurrency,
+      maxQueued: flags.genericQueue,
+      maxWaitMs: Math.max(100, flags.requestDeadlineMs - signDeadlineMs),
+    },
     list: flags.list,
     // the vault keeps the KMS deadline itself and says why it failed; the signer's deadline is a backstop behind it
     signDeadlineMs,

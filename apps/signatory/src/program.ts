@@ -60,10 +60,25 @@ export function buildProgram(actions: ProgramActions): Command {
     .option('--request-deadline-ms <ms>', 'time one sign request may take before it fails (500)', positiveInt, 10000)
     .option('--max-connections <n>', 'connections the signing listener holds at once (default: 3/4 of the open-files limit)', positiveInt)
     .option('--max-client-connections <n>', 'connections one client address may hold on the signing listener', positiveInt, 128)
-    .option('--max-auth-failures <n>', 'signatures matching no authorized key a client address may send per minute before it gets 429 (0: no limit)', nonNegativeInt, 20)
+    .option(
+      '--max-auth-failures <n>',
+      'signatures matching no authorized key a client address may send per minute before it gets 429 (0: no limit)',
+      nonNegativeInt,
+      20,
+    )
     .option('--read-timeout-ms <ms>', 'time a client has to send a whole request, headers and body (408 after)', positiveInt, 5000)
-    .option('--generic-concurrency <n>', 'KMS Sign calls for generic and pack requests at once (block and consensus requests are never limited or queued behind them)', positiveInt, 16)
-    .option('--generic-queue <n>', 'generic and pack requests waiting for a KMS slot at most; more are answered 503 (busy, retry)', nonNegativeInt, 256)
+    .option(
+      '--generic-concurrency <n>',
+      'KMS Sign calls for generic and pack requests at once (block and consensus requests are never limited or queued behind them)',
+      positiveInt,
+      16,
+    )
+    .option(
+      '--generic-queue <n>',
+      'generic and pack requests waiting for a KMS slot at most; more are answered 503 (busy, retry)',
+      nonNegativeInt,
+      256,
+    )
     .action(async (_opts: object, command: Command) => {
       await actions.serve(command.optsWithGlobals<ServeFlags>());
     });

@@ -41,7 +41,11 @@ export function createUtilityApp(deps: UtilityDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const json = (res: Response, status: number, v: unknown) => res.status(status).type('application/json; charset=utf-8').send(JSON.stringify(v) + '\n');
+  const json = (res: Response, status: number, v: unknown) =>
+    res
+      .status(status)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(v) + '\n');
 
   app.get('/metrics', async (_req: Request, res: Response) => {
     try {

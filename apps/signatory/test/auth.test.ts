@@ -1,4 +1,13 @@
-import { b58Decode, concatBytes, fromHex, parseSecretKey, encodeSignature, signWithSecretKey, encodePublicKey, secretKeyPublicKey } from '@signatory-ts/core';
+import {
+  b58Decode,
+  concatBytes,
+  fromHex,
+  parseSecretKey,
+  encodeSignature,
+  signWithSecretKey,
+  encodePublicKey,
+  secretKeyPublicKey,
+} from '@signatory-ts/core';
 import { C2, TRANSACTION } from './payloads';
 import { failure, startHarness, VAULT_YAML, type Harness } from './harness';
 
@@ -49,7 +58,9 @@ afterAll(() => h.close());
 describe('client authentication (?authentication=, server.authorized_keys)', () => {
   it('builds the byte layout Octez and Go Signatory sign (matches the vector derived from their source)', () => {
     expect(Buffer.from(authBytes(W, C2)).toString('hex').startsWith('040100749c7e9fd828c941420cdbbe8b51e3a66a15afca12b3d79f99')).toBe(true);
-    expect(authFor(CLIENT_SK, W, C2)).toBe('edsigtoZDA6Dogc61wegLsvtqDH13QKLK6sKAcn5kNgE2LiXNT1Gzgh79QGZEXUqcaHGsYBHRGQmTTtqJzREShkfwhj1k7JZ7ua');
+    expect(authFor(CLIENT_SK, W, C2)).toBe(
+      'edsigtoZDA6Dogc61wegLsvtqDH13QKLK6sKAcn5kNgE2LiXNT1Gzgh79QGZEXUqcaHGsYBHRGQmTTtqJzREShkfwhj1k7JZ7ua',
+    );
   });
 
   it('a valid signature by an authorized key -> 200', async () => {
@@ -77,7 +88,9 @@ describe('client authentication (?authentication=, server.authorized_keys)', () 
   it('a 16 000-character authentication -> 400 refused by its length before any base58 decoding', async () => {
     const r = await h.post(W, `"${TRANSACTION}"`, { authentication: 'edsig' + 'z'.repeat(16_000) });
     expect(r.status).toBe(400);
-    expect(JSON.parse(r.text)[0].msg).toMatch(/^authentication: .*\(16005 characters\) is too long for edsig, spsig1, p2sig, BLsig, sig: at most 143$/);
+    expect(JSON.parse(r.text)[0].msg).toMatch(
+      /^authentication: .*\(16005 characters\) is too long for edsig, spsig1, p2sig, BLsig, sig: at most 143$/,
+    );
   });
 
   it('a signature by a key not in server.authorized_keys -> 403 invalid authentication signature', async () => {

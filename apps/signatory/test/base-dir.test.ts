@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
@@ -48,13 +48,19 @@ describe('base_dir is checked at start', () => {
     ]);
   }, 30_000);
 
-  it.each(['/proc/signatory-test', '/sys/signatory-test', '/dev/signatory-test'])('base_dir %s (a kernel pseudo file system) is refused, nothing created', async (baseDir) => {
-    const { code, stderr } = await refusedStart(baseDir);
-    expect(code).toBe(1);
-    expect(stderr).toHaveLength(1);
-    expect(stderr[0]).toMatch(new RegExp(`^signatory: base_dir ${baseDir}: /\\w+ is under /\\w+, a kernel pseudo file system\\. Set base_dir`));
-    await expect(readdir(baseDir)).rejects.toThrow(/ENOENT/);
-  }, 30_000);
+  it.each(['/proc/signatory-test', '/sys/signatory-test', '/dev/signatory-test'])(
+    'base_dir %s (a kernel pseudo file system) is refused, nothing created',
+    async (baseDir) => {
+      const { code, stderr } = await refusedStart(baseDir);
+      expect(code).toBe(1);
+      expect(stderr).toHaveLength(1);
+      expect(stderr[0]).toMatch(
+        new RegExp(`^signatory: base_dir ${baseDir}: /\\w+ is under /\\w+, a kernel pseudo file system\\. Set base_dir`),
+      );
+      await expect(readdir(baseDir)).rejects.toThrow(/ENOENT/);
+    },
+    30_000,
+  );
 
   it('a missing base_dir is created', async () => {
     const baseDir = path.join(dir, 'new', 'nested');
@@ -76,7 +82,13 @@ describe('/healthz reflects the watermark store', () => {
       return { status: r.status, body: (await r.json()) as { ready: boolean; watermark_store?: string } };
     };
     const sign = async (level: number) =>
-      (await fetch(`${s.url}/keys/${keys[0]!.pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(block(level, 0, 0, CHAIN_HEX)) })).status;
+      (
+        await fetch(`${s.url}/keys/${keys[0]!.pkh}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(block(level, 0, 0, CHAIN_HEX)),
+        })
+      ).status;
     const wm = path.join(baseDir, 'watermark_v2');
     const chainFile = path.join(wm, `${b58Encode('Net', fromHex(CHAIN_HEX))}.json`);
 

@@ -11,7 +11,8 @@ import { createLogger } from '@signatory-ts/log';
 
 const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
 const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const TX = '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
+const TX =
+  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
 const MISSING = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';
 
 let dir: string;
@@ -57,7 +58,12 @@ describe('signatory serve (in process)', () => {
     const { lines, logger } = capture();
     const d = await serve(parseConfig(yaml(), { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
     const util = `http://127.0.0.1:${d.utility.port}`;
-    expect(lines.some((l) => l.includes(`msg="Key ${W}"`) && l.includes('vault=AWSKMS') && l.includes('allowed_requests="[block preattestation attestation]"'))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.includes(`msg="Key ${W}"`) && l.includes('vault=AWSKMS') && l.includes('allowed_requests="[block preattestation attestation]"'),
+      ),
+    ).toBe(true);
     expect(lines.some((l) => l.includes('level=warning') && l.includes(MISSING))).toBe(true);
     expect(lines.some((l) => /msg="HTTP server is listening for connections on 127\.0\.0\.1:\d+"/.test(l))).toBe(true);
     expect(lines.join('\n')).not.toContain('very-secret-value');
@@ -67,7 +73,10 @@ describe('signatory serve (in process)', () => {
     expect(m).toContain('signatory_build_info');
     expect(m).toContain('process_cpu_user_seconds_total');
     const stopping = d.shutdown();
-    const during = await fetch(`${util}/healthz`).then((r) => r.status, () => 'closed');
+    const during = await fetch(`${util}/healthz`).then(
+      (r) => r.status,
+      () => 'closed',
+    );
     expect([503, 'closed']).toContain(during);
     await stopping;
     await expect(fetch(`http://127.0.0.1:${d.main.port}/authorized_keys`)).rejects.toThrow();
@@ -82,7 +91,10 @@ describe('signatory serve (in process)', () => {
     expect(r.status).toBe(200);
     expect(lines.some((l) => l.includes('msg="About to sign raw bytes"') && l.includes(`raw=${TX}`))).toBe(true);
     const quiet = capture();
-    const d2 = await serve(parseConfig(yaml().replace(`  ${W}:\n`, `  ${W}:\n    allow: {generic: [transaction]}\n`), { env: {} }), { logger: quiet.logger, openVault: awsKmsOpener(2000, () => undefined) });
+    const d2 = await serve(parseConfig(yaml().replace(`  ${W}:\n`, `  ${W}:\n    allow: {generic: [transaction]}\n`), { env: {} }), {
+      logger: quiet.logger,
+      openVault: awsKmsOpener(2000, () => undefined),
+    });
     expect((await fetch(`http://127.0.0.1:${d2.main.port}/keys/${W}`, { method: 'POST', body: JSON.stringify(TX) })).status).toBe(200);
     await d2.shutdown();
     expect(quiet.lines.some((l) => l.includes('About to sign raw bytes'))).toBe(false);
@@ -115,7 +127,10 @@ describe('signatory serve (in process)', () => {
   it('refuses a config with policy_hook rather than serve without the hook', async () => {
     const { logger } = capture();
     const cfg = parseConfig(yaml('policy_hook:\n  address: http://127.0.0.1:9/hook'), { env: {} });
-    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({ code: 'config_invalid', message: /policy_hook/ });
+    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: /policy_hook/,
+    });
   });
 
   it('refuses a config with server.jwt, naming the alternative', async () => {
@@ -125,7 +140,7 @@ describe('signatory serve (in process)', () => {
     try {
       cfg = parseConfig(yaml(jwt), { env: {} });
     } catch {
-      throw new Error("config refused the jwt block; this test needs a valid one")
+      throw new Error('config refused the jwt block; this test needs a valid one');
     }
     await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({ code: 'config_invalid' });
   });

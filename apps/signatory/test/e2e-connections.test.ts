@@ -3,7 +3,16 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { concatBytes, encodePublicKey, encodeSignature, fromHex, b58Decode, parseSecretKey, secretKeyPublicKey, signWithSecretKey } from '@signatory-ts/core';
+import {
+  concatBytes,
+  encodePublicKey,
+  encodeSignature,
+  fromHex,
+  b58Decode,
+  parseSecretKey,
+  secretKeyPublicKey,
+  signWithSecretKey,
+} from '@signatory-ts/core';
 import { consensus } from './payloads';
 import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
@@ -38,16 +47,25 @@ async function signatory(extra: string[] = [], wrap: string[] = []) {
 }
 
 /** A baker's attestation from 127.0.0.1 (node's http with its own source address, no keep-alive). */
-function attest(url: string, level: number, localAddress = '127.0.0.1', authentication?: (hex: string) => string): Promise<{ status: number; text: string }> {
+function attest(
+  url: string,
+  level: number,
+  localAddress = '127.0.0.1',
+  authentication?: (hex: string) => string,
+): Promise<{ status: number; text: string }> {
   const hex = consensus('attestation', level, 0);
   const body = JSON.stringify(hex);
   const query = authentication !== undefined ? `?authentication=${authentication(hex)}` : '';
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/keys/${keys[0]!.pkh}${query}`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
+    const req = request(
+      `${url}/keys/${keys[0]!.pkh}${query}`,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -158,7 +176,10 @@ describe('failed authentications are limited per client address (real daemon)', 
 
   it('after 5 signatures that match no key an address gets 429 before any verification, even with a valid signature; another address still signs', async () => {
     const cfg = path.join(dir, 'auth.yaml');
-    await writeFile(cfg, (await readFile(configFile, 'utf8')).replace('server:\n', `server:\n  authorized_keys: [${pk(OTHER_SK)}, ${pk(CLIENT_SK)}]\n`));
+    await writeFile(
+      cfg,
+      (await readFile(configFile, 'utf8')).replace('server:\n', `server:\n  authorized_keys: [${pk(OTHER_SK)}, ${pk(CLIENT_SK)}]\n`),
+    );
     const s = await startSignatory(cfg, ['--max-auth-failures', '5']);
     started.push(s.proc);
     const attacker: number[] = [];
@@ -172,7 +193,9 @@ describe('failed authentications are limited per client address (real daemon)', 
     const baker = await attest(s.url, 311, '127.0.0.1', authBy(CLIENT_SK));
     expect([baker.status, baker.text]).toEqual([200, expect.stringMatching(/^\{"signature":"edsig/)]);
     const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
-    expect(metrics).toMatch(/authentication_failure_total\{status="429",auth_method="authentication",client_ip="(::ffff:)?127\.0\.0\.2"\} 4/);
+    expect(metrics).toMatch(
+      /authentication_failure_total\{status="429",auth_method="authentication",client_ip="(::ffff:)?127\.0\.0\.2"\} 4/,
+    );
   });
 });
 

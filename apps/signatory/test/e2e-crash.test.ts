@@ -32,11 +32,18 @@ async function signatory(extra: string[] = []) {
 }
 
 const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(hex),
+  });
   return { status: r.status, text: await r.text() };
 };
 const admin = (body: unknown) =>
-  fetch(`${kms.url}/__admin/faults`, { method: body === null ? 'DELETE' : 'POST', ...(body === null ? {} : { body: JSON.stringify(body) }) });
+  fetch(`${kms.url}/__admin/faults`, {
+    method: body === null ? 'DELETE' : 'POST',
+    ...(body === null ? {} : { body: JSON.stringify(body) }),
+  });
 
 /** The block mark stored for our key on `chain`, read from the watermark file. */
 async function storedBlock(chain: string): Promise<{ level: number; round: number } | undefined> {

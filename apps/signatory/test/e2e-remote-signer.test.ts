@@ -33,7 +33,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function client(pkh: string, publicKey: string, count: number): Promise<{ publicKey: string; signed: number; verified: number; prefixes: Record<string, number>; errors: string[] }> {
+function client(
+  pkh: string,
+  publicKey: string,
+  count: number,
+): Promise<{ publicKey: string; signed: number; verified: number; prefixes: Record<string, number>; errors: string[] }> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [CLIENT, `${url}/`, pkh, publicKey, String(count)], { timeout: 120_000 }, (err, stdout) => {
       if (err) return reject(new Error(`${err.message}\n${stdout}`));

@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(hex),
+  });
   return { status: r.status, text: await r.text() };
 };
 

@@ -33,7 +33,9 @@ describe('generic lane over HTTP', () => {
 
       const busy = await h.post(W, `"${TRANSACTION}"`);
       expect(busy.status).toBe(503);
-      expect(busy.text).toBe(failure('signer busy: 1 generic requests are being signed and 1 are waiting; retry later (consensus requests are not affected)'));
+      expect(busy.text).toBe(
+        failure('signer busy: 1 generic requests are being signed and 1 are waiting; retry later (consensus requests are not affected)'),
+      );
 
       const att = await h.post(W, JSON.stringify(consensus('attestation', 5, 0)));
       expect(att.status).toBe(200);

@@ -68,7 +68,12 @@ export async function startHarness(opts: {
     signDeadlineMs: opts.kmsDeadlineMs ?? 3000,
     ...(opts.genericLane !== undefined ? { genericLane: opts.genericLane } : {}),
   });
-  const app = createApp({ signer: deps.signer, metrics: deps.metrics, logger, ...(opts.requestDeadlineMs ? { requestDeadlineMs: opts.requestDeadlineMs } : {}) });
+  const app = createApp({
+    signer: deps.signer,
+    metrics: deps.metrics,
+    logger,
+    ...(opts.requestDeadlineMs ? { requestDeadlineMs: opts.requestDeadlineMs } : {}),
+  });
   const main: Listening = await listen(app, '127.0.0.1:0');
   const url = `http://127.0.0.1:${main.port}`;
   const call = async (p: string, init?: RequestInit) => {

@@ -77,7 +77,10 @@ export interface KmsKey {
   readonly publicKey: string;
 }
 
-export async function createKeys(url: string, specs: readonly ('ECC_NIST_EDWARDS25519' | 'ECC_SECG_P256K1' | 'ECC_NIST_P256')[]): Promise<KmsKey[]> {
+export async function createKeys(
+  url: string,
+  specs: readonly ('ECC_NIST_EDWARDS25519' | 'ECC_SECG_P256K1' | 'ECC_NIST_P256')[],
+): Promise<KmsKey[]> {
   const kms = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS });
   const out: KmsKey[] = [];
   for (const spec of specs) {
@@ -90,7 +93,10 @@ export async function createKeys(url: string, specs: readonly ('ECC_NIST_EDWARDS
   return out;
 }
 
-export async function writeConfig(file: string, o: { baseDir: string; kmsUrl: string; keys: readonly KmsKey[]; allow?: string }): Promise<void> {
+export async function writeConfig(
+  file: string,
+  o: { baseDir: string; kmsUrl: string; keys: readonly KmsKey[]; allow?: string },
+): Promise<void> {
   const allow = o.allow ?? '{block: , preattestation: , attestation: , generic: [transaction, reveal, delegation]}';
   await writeFile(
     file,
@@ -114,7 +120,11 @@ export async function writeConfig(file: string, o: { baseDir: string; kmsUrl: st
   );
 }
 
-export async function startSignatory(configFile: string, extra: string[] = [], wrap: readonly string[] = []): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
+export async function startSignatory(
+  configFile: string,
+  extra: string[] = [],
+  wrap: readonly string[] = [],
+): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
   const proc = run([SIGNATORY_BIN, 'serve', '-c', configFile, ...extra], 'stderr', wrap);
   const m = await proc.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
   const u = await proc.waitFor(/Utility HTTP server is listening for connections on (\S+)"/);

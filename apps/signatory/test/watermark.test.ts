@@ -69,7 +69,12 @@ describe("Go Signatory's watermark scenarios (watermark_test.go) give the same s
     const at = (kind: 'block' | 'preattestation' | 'attestation', level: number, round: number) =>
       kind === 'block' ? block(level, round, 0, c) : consensus(kind, level, round, 0, c);
     expect(await statuses(W, [at('block', 33, 2), at('preattestation', 33, 2), at('attestation', 33, 2)])).toEqual([200, 200, 200]);
-    expect(await statuses(W, order.map((k) => at(k, 34, 4)))).toEqual([200, 200, 200]);
+    expect(
+      await statuses(
+        W,
+        order.map((k) => at(k, 34, 4)),
+      ),
+    ).toEqual([200, 200, 200]);
     const file = JSON.parse(await readFile(path.join(h.baseDir, 'watermark_v2', `${chainName(c)}.json`), 'utf8'));
     expect(Object.keys(file[W]).sort()).toEqual(['attestation', 'block', 'preattestation']);
     for (const k of ['attestation', 'block', 'preattestation']) expect(file[W][k]).toMatchObject({ level: 34, round: 4 });
@@ -117,7 +122,9 @@ describe('metrics after the run above', () => {
     const text = await reg.metrics();
     expect(text).toMatch(/sign_handler_request_duration_milliseconds_bucket\{le="10",address="tz3/);
     expect(text).toMatch(/watermark_operations_total\{result="rejected",backend="file",request_type="block"\}/);
-    expect(text).toMatch(/consensus_round_total\{address="tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK",operation_type="attestation",chain_id="Net[^"]+",round="1"\} 50/);
+    expect(text).toMatch(
+      /consensus_round_total\{address="tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK",operation_type="attestation",chain_id="Net[^"]+",round="1"\} 50/,
+    );
     // the file store's reads and writes: one create per chain file the run made, at least one read
     // per request
     const io = await byName('watermark_io_operations_total');

@@ -12,11 +12,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * An unset variable is an issue naming the variable and the path; a value is never echoed,
  * since it may be a secret.
  */
-export function substituteEnv(
-  tree: unknown,
-  env: Env,
-  bareDollar: (path: YamlPath) => boolean,
-): { value: unknown; issues: ConfigIssue[] } {
+export function substituteEnv(tree: unknown, env: Env, bareDollar: (path: YamlPath) => boolean): { value: unknown; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const visit = (node: unknown, path: (string | number)[]): unknown => {
     if (typeof node === 'string') return expand(node, env, bareDollar(path), path, issues);

@@ -1,11 +1,4 @@
-import {
-  BALLOT_VOTES,
-  KIND_ALIASES,
-  OPERATION_KINDS,
-  PSEUDO_OPERATION_KINDS,
-  REQUEST_KINDS,
-  type RequestKind,
-} from '@signatory-ts/core';
+import { BALLOT_VOTES, KIND_ALIASES, OPERATION_KINDS, PSEUDO_OPERATION_KINDS, REQUEST_KINDS, type RequestKind } from '@signatory-ts/core';
 import type { ConfigIssue, YamlPath } from './config-error';
 import { didYouMean } from './suggest';
 import { chainIdProblem, publicKeyProblem } from './tezos-identifiers';
@@ -195,7 +188,10 @@ function checkOperationKind(written: string, deprecated: string[]): Checked {
   const was = kind === written ? '' : ` (written as ${JSON.stringify(written)})`;
   if (!GENERIC_KINDS.includes(base)) {
     if ((REQUEST_KINDS as readonly string[]).includes(base)) {
-      return { ok: false, message: `${JSON.stringify(base)}${was} is a request kind, not an operation kind: allow it with "allow.${base}:"` };
+      return {
+        ok: false,
+        message: `${JSON.stringify(base)}${was} is a request kind, not an operation kind: allow it with "allow.${base}:"`,
+      };
     }
     return { ok: false, message: `unknown operation kind ${JSON.stringify(kind)}${was}${didYouMean(base, GENERIC_KINDS)}` };
   }
@@ -204,7 +200,10 @@ function checkOperationKind(written: string, deprecated: string[]): Checked {
       return { ok: false, message: `${JSON.stringify(kind)}: only ballot takes a sub-kind (ballot:yay, ballot:nay, ballot:pass)` };
     }
     if (!(BALLOT_VOTES as readonly string[]).includes(sub)) {
-      return { ok: false, message: `unknown ballot vote ${JSON.stringify(sub)}${didYouMean(sub, BALLOT_VOTES)}; expected ballot, ballot:yay, ballot:nay or ballot:pass` };
+      return {
+        ok: false,
+        message: `unknown ballot vote ${JSON.stringify(sub)}${didYouMean(sub, BALLOT_VOTES)}; expected ballot, ballot:yay, ballot:nay or ballot:pass`,
+      };
     }
   }
   return { ok: true, value: kind };

@@ -66,8 +66,7 @@ export function parseConfig(text: string, options: ParseOptions = {}): Config {
   // reports as much as it safely can.
   const schemaIssues = checkSchema(CONFIG_SCHEMA, raw);
   errors.push(...schemaIssues);
-  const broken = (prefix: YamlPath) =>
-    schemaIssues.some((i) => prefix.every((seg, n) => n >= i.path.length || i.path[n] === seg));
+  const broken = (prefix: YamlPath) => schemaIssues.some((i) => prefix.every((seg, n) => n >= i.path.length || i.path[n] === seg));
   const config = build(raw as RawConfig, file, override, broken, errors, warnings);
   if (errors.length > 0) throw fail(file, errors, source.locate);
   return { ...config, warnings: warnings.map((w) => formatIssue(file, w, source.locate(w.path))) };
@@ -185,7 +184,10 @@ function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): Wat
     });
   } else {
     if (raw.config !== undefined && raw.config !== null) {
-      errors.push({ path: ['watermark', 'config'], message: `driver ${JSON.stringify(raw.driver)} takes no config (the file driver keeps its state under base_dir)` });
+      errors.push({
+        path: ['watermark', 'config'],
+        message: `driver ${JSON.stringify(raw.driver)} takes no config (the file driver keeps its state under base_dir)`,
+      });
     }
     return { driver: raw.driver };
   }
@@ -193,7 +195,11 @@ function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): Wat
 }
 
 /** Sorts by position so the message reads top to bottom, then wraps everything in one ConfigError. */
-function fail(file: string, issues: ConfigIssue[], locate: (p: YamlPath) => ReturnType<ReturnType<typeof parseYaml>['locate']>): ConfigError {
+function fail(
+  file: string,
+  issues: ConfigIssue[],
+  locate: (p: YamlPath) => ReturnType<ReturnType<typeof parseYaml>['locate']>,
+): ConfigError {
   const located = issues.map((issue, n) => ({ issue, at: locate(issue.path), n }));
   located.sort((a, b) => (a.at?.line ?? 0) - (b.at?.line ?? 0) || (a.at?.column ?? 0) - (b.at?.column ?? 0) || a.n - b.n);
   return new ConfigError(

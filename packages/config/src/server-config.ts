@@ -26,12 +26,14 @@ export function buildServer(raw: RawServer | null | undefined, errors: ConfigIss
   const path = ['server'];
   const address = s.address ?? DEFAULT_SERVER_ADDRESS;
   const utilityAddress = s.utility_address ?? DEFAULT_UTILITY_ADDRESS;
-  for (const [key, value] of [['address', address], ['utility_address', utilityAddress]] as const) {
+  for (const [key, value] of [
+    ['address', address],
+    ['utility_address', utilityAddress],
+  ] as const) {
     const problem = listenAddressProblem(value);
     if (problem) errors.push({ path: [...path, key], message: problem });
   }
-  const authorizedKeys =
-    s.authorized_keys === undefined ? undefined : flattenKeys(s.authorized_keys, [...path, 'authorized_keys'], errors);
+  const authorizedKeys = s.authorized_keys === undefined ? undefined : flattenKeys(s.authorized_keys, [...path, 'authorized_keys'], errors);
   let jwt: JwtConfig | undefined;
   if (s.jwt !== undefined) {
     if (authorizedKeys !== undefined) {
@@ -82,7 +84,10 @@ function buildUser(u: RawUser, at: YamlPath, errors: ConfigIssue[]): JwtUser {
 
 /** Go Signatory's rules: password ≥ 16 and secret ≥ 32 characters, each with upper, lower, digit and special. */
 function credentials(c: RawCredentials, at: YamlPath, errors: ConfigIssue[]): JwtCredentials {
-  for (const [key, min] of [['password', 16], ['secret', 32]] as const) {
+  for (const [key, min] of [
+    ['password', 16],
+    ['secret', 32],
+  ] as const) {
     const problem = strengthProblem(c[key], min);
     if (problem) errors.push({ path: [...at, key], message: problem });
   }

@@ -23,9 +23,7 @@ export function publicKeyProblem(text: string): string | undefined {
 
 /** Undefined when `text` is a chain id (Net…), else what is wrong with it. */
 export function chainIdProblem(text: string): string | undefined {
-  return decodes(text, ['Net'])
-    ? undefined
-    : `${JSON.stringify(text)} is not a chain id (expected Net… such as NetXdQprcVkpaWU, mainnet)`;
+  return decodes(text, ['Net']) ? undefined : `${JSON.stringify(text)} is not a chain id (expected Net… such as NetXdQprcVkpaWU, mainnet)`;
 }
 
 function tryDecode<P extends PrefixName>(text: string, prefixes: readonly P[]) {

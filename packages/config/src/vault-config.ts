@@ -31,7 +31,10 @@ export function buildVault(
 ): VaultConfig | undefined {
   const supported = `supported: ${SUPPORTED_VAULT_DRIVERS.join(', ')}`;
   if ((UNSUPPORTED_VAULT_DRIVERS as readonly string[]).includes(raw.driver)) {
-    errors.push({ path: [...path, 'driver'], message: `driver ${JSON.stringify(raw.driver)} is not supported by this build (${supported})` });
+    errors.push({
+      path: [...path, 'driver'],
+      message: `driver ${JSON.stringify(raw.driver)} is not supported by this build (${supported})`,
+    });
     return undefined;
   }
   if (raw.driver !== 'awskms') {

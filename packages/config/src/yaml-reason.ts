@@ -24,7 +24,10 @@ const QUOTING_REASONS: readonly [RegExp, string][] = [
   ],
   [/^there is a previously declared suffix for /, 'a %TAG directive declares a tag handle that is already declared'],
   [/^cannot resolve a node with !<[^>]*> explicit tag$/, 'the value does not fit its explicit tag (!!int, !!bool, ...)'],
-  [/^(aliases exceeded maxAliases|merge keys exceeded maxTotalMergeKeys|nesting exceeded maxDepth) \(\d+\)$/, 'the document uses too many aliases, merge keys or nesting levels'],
+  [
+    /^(aliases exceeded maxAliases|merge keys exceeded maxTotalMergeKeys|nesting exceeded maxDepth) \(\d+\)$/,
+    'the document uses too many aliases, merge keys or nesting levels',
+  ],
 ];
 
 /** js-yaml reasons that are fixed text (they never carry anything read from the file). */

@@ -1,4 +1,15 @@
-import { CORE_SCHEMA, EVENT_ID, mergeTag, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_SINGLE_QUOTED, YAMLException, constructFromEvents, getScalarValue, parseEvents, type Event } from 'js-yaml';
+import {
+  CORE_SCHEMA,
+  EVENT_ID,
+  mergeTag,
+  SCALAR_STYLE_DOUBLE_QUOTED,
+  SCALAR_STYLE_SINGLE_QUOTED,
+  YAMLException,
+  constructFromEvents,
+  getScalarValue,
+  parseEvents,
+  type Event,
+} from 'js-yaml';
 import { ConfigError, type Position, type YamlPath } from './config-error';
 import { yamlReason } from './yaml-reason';
 
@@ -33,9 +44,7 @@ export function parseYaml(text: string, file: string): YamlSource {
     throw new ConfigError(file, [`${file}: expected one YAML document, found ${docs.length} (remove the extra ---)`]);
   }
   if (exceeds(docs[0], MAX_VALUES)) {
-    throw new ConfigError(file, [
-      `${file}: the document expands to more than ${MAX_VALUES} values (aliases nested inside aliases?)`,
-    ]);
+    throw new ConfigError(file, [`${file}: the document expands to more than ${MAX_VALUES} values (aliases nested inside aliases?)`]);
   }
   const offsets = collectOffsets(text, events);
   const lineStarts = [0];

@@ -58,11 +58,7 @@ const CASES: [string, string, string][] = [
     `tezos:\n  ${TZ1}:\n    allow:\n      block: [transaction]\n`,
     `signatory.yaml:4:7: tezos.${TZ1}.allow.block: takes no list (only allow.generic lists operation kinds); write "block:" with no value`,
   ],
-  [
-    'unknown top-level key',
-    `vault:\n  kms: {driver: awskms}\n`,
-    `signatory.yaml:1:1: vault: unknown key "vault" (did you mean "vaults"?)`,
-  ],
+  ['unknown top-level key', `vault:\n  kms: {driver: awskms}\n`, `signatory.yaml:1:1: vault: unknown key "vault" (did you mean "vaults"?)`],
   [
     'unknown policy key (a typo Go Signatory would silently ignore)',
     `tezos:\n  ${TZ1}:\n    allow: {block: }\n    allowed_chain: [NetXdQprcVkpaWU]\n`,
@@ -138,11 +134,7 @@ const CASES: [string, string, string][] = [
     `watermark:\n  driver: aws\n  config: {table: watermark}\n`,
     `signatory.yaml:2:3: watermark.driver: driver "aws" is not supported by this build (supported: file, mem)`,
   ],
-  [
-    'bad listen address',
-    `server:\n  address: 6732\n`,
-    `signatory.yaml:2:3: server.address: expected a string, got a whole number`,
-  ],
+  ['bad listen address', `server:\n  address: 6732\n`, `signatory.yaml:2:3: server.address: expected a string, got a whole number`],
   [
     'listen address without a port',
     `server:\n  address: localhost\n`,
@@ -173,11 +165,7 @@ const CASES: [string, string, string][] = [
     `server:\n  jwt:\n    users:\n      alice: {password: "short", secret: "Zk3!mQ9#vR2$wT7%yU4^aB8&cD1*eF5("}\n`,
     `signatory.yaml:4:15: server.jwt.users.alice.password: is too weak: needs at least 16 characters, an upper-case letter, a digit, a special character`,
   ],
-  [
-    'jwt with no users',
-    `server:\n  jwt:\n    users: {}\n`,
-    `signatory.yaml:3:5: server.jwt.users: must have at least one entry`,
-  ],
+  ['jwt with no users', `server:\n  jwt:\n    users: {}\n`, `signatory.yaml:3:5: server.jwt.users: must have at least one entry`],
   [
     'a policy that is a list',
     `tezos:\n  ${TZ1}: [block]\n`,
@@ -198,11 +186,7 @@ const CASES: [string, string, string][] = [
     `tezos:\n  ${TZ1}:\n  ${TZ1}:\n    allow: {generic: [transaction]}\n`,
     `signatory.yaml:3:3: invalid YAML: duplicated mapping key`,
   ],
-  [
-    'YAML syntax error',
-    `tezos:\n  ${TZ1}:\n    allow: [block\n`,
-    `signatory.yaml:4:1: invalid YAML: deficient indentation`,
-  ],
+  ['YAML syntax error', `tezos:\n  ${TZ1}:\n    allow: [block\n`, `signatory.yaml:4:1: invalid YAML: deficient indentation`],
   [
     'unset environment variable',
     `vaults:\n  kms:\n    driver: awskms\n    config:\n      region: \${AWS_REGION}\n`,
@@ -254,8 +238,6 @@ describe('broken configs give one config_invalid error with an exact message', (
   });
 
   test('two YAML documents', () => {
-    expect(errorOf('server:\n---\ntezos:\n').message).toBe(
-      'signatory.yaml: expected one YAML document, found 2 (remove the extra ---)',
-    );
+    expect(errorOf('server:\n---\ntezos:\n').message).toBe('signatory.yaml: expected one YAML document, found 2 (remove the extra ---)');
   });
 });

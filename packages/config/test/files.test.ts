@@ -32,9 +32,7 @@ test('a config written to disk loads, and messages name that path', async () => 
 
   const bad = join(dir, 'bad.yaml');
   await writeFile(bad, 'server:\n  adress: x\n', 'utf8');
-  expect(await messageOf(loadConfig(bad, { env: {} }))).toBe(
-    `${bad}:2:3: server.adress: unknown key "adress" (did you mean "address"?)`,
-  );
+  expect(await messageOf(loadConfig(bad, { env: {} }))).toBe(`${bad}:2:3: server.adress: unknown key "adress" (did you mean "address"?)`);
 });
 
 test('a missing file says so and how to point at the right one', async () => {
@@ -50,9 +48,7 @@ test('an unreadable file says permission denied', async () => {
   const root = process.geteuid?.() === 0;
   if (root) process.seteuid!(65534);
   try {
-    expect(await messageOf(loadConfig(file))).toBe(
-      `${file}: permission denied (the signer must be able to read its config file)`,
-    );
+    expect(await messageOf(loadConfig(file))).toBe(`${file}: permission denied (the signer must be able to read its config file)`);
   } finally {
     if (root) process.seteuid!(0);
   }

@@ -55,11 +55,7 @@ describe('valid configs', () => {
       logPayloads: true,
     });
     expect(c.tezos.get('tz1XW83nyuhuQFyVMSRu1G1S2JhqGdES7qou')?.allowedRequests).toEqual([]);
-    expect(c.tezos.get('tz3PUkjqtsAg1uV3aQTWTMs6SBDYbY9BkUp6')?.allowedRequests).toEqual([
-      'attestation',
-      'block',
-      'preattestation',
-    ]);
+    expect(c.tezos.get('tz3PUkjqtsAg1uV3aQTWTMs6SBDYbY9BkUp6')?.allowedRequests).toEqual(['attestation', 'block', 'preattestation']);
     const f = fixture('awskms-integration.yaml');
     expect(c.warnings).toEqual([
       `${f}:8:7: vaults.aws.config.user_name: is ignored (as in Go Signatory since it dropped the setting); remove it`,
@@ -148,7 +144,10 @@ describe('valid configs', () => {
   });
 
   test('allow_proof_of_possession on a non-tz4 key loads with a warning', () => {
-    const c = parseConfig(withVault('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allow: {block: }\n    allow_proof_of_possession: true'), { env });
+    const c = parseConfig(
+      withVault('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allow: {block: }\n    allow_proof_of_possession: true'),
+      { env },
+    );
     expect(c.warnings).toEqual([
       'signatory.yaml:4:5: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH.allow_proof_of_possession: has no effect: proofs of possession exist only for tz4 (BLS) keys',
     ]);
@@ -173,7 +172,10 @@ describe('valid configs', () => {
   });
 
   test('legacy allowed_kinds without generic warns that it has no effect', () => {
-    const c = parseConfig(withVault('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allowed_operations: [block]\n    allowed_kinds: [transaction]'), { env });
+    const c = parseConfig(
+      withVault('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allowed_operations: [block]\n    allowed_kinds: [transaction]'),
+      { env },
+    );
     expect(c.tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')).toMatchObject({
       allowedRequests: ['block'],
       allowedOperations: ['transaction'],
@@ -218,7 +220,12 @@ describe('YAML features', () => {
 
   test('an alias bomb is refused', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 10; i++) lines.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10).fill('*' + 'abcdefghij'[i - 1]).join(', ')}]`);
+    for (let i = 1; i < 10; i++)
+      lines.push(
+        `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(10)
+          .fill('*' + 'abcdefghij'[i - 1])
+          .join(', ')}]`,
+      );
     expect(() => parseConfig(lines.join('\n'), { env })).toThrow(
       'signatory.yaml: the document expands to more than 100000 values (aliases nested inside aliases?)',
     );
@@ -236,12 +243,15 @@ test('a file saved with a byte-order mark and CRLF line endings loads, with righ
   expect(() => parseConfig(text, { env })).toThrow(
     'signatory.yaml:3:13: tezos.tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH.allow.blok: unknown request kind "blok" (did you mean "block"?)',
   );
-  expect(parseConfig(withVault(text.replace('blok', 'block')), { env }).tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')?.allowedRequests).toEqual(['block']);
+  expect(
+    parseConfig(withVault(text.replace('blok', 'block')), { env }).tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')?.allowedRequests,
+  ).toEqual(['block']);
 });
 
 describe('a config that can sign nothing', () => {
   const refused = (yaml: string) => () => parseConfig(yaml, { env });
-  const NO_VAULT = 'no vault is configured, so the signer would have no key to sign with: add one under "vaults:" (driver awskms; see docs/configuration.md)';
+  const NO_VAULT =
+    'no vault is configured, so the signer would have no key to sign with: add one under "vaults:" (driver awskms; see docs/configuration.md)';
 
   test.each([
     ['an empty file', ''],

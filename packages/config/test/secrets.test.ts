@@ -60,10 +60,7 @@ const CONFIGS: [string, string][] = [
       region: x
 `,
   ],
-  [
-    'a YAML error right after a secret',
-    `vaults:\n  kms:\n    config:\n      secret_access_key: ${SECRETS.sk}\n     bad: [\n`,
-  ],
+  ['a YAML error right after a secret', `vaults:\n  kms:\n    config:\n      secret_access_key: ${SECRETS.sk}\n     bad: [\n`],
   [
     'a malformed env reference inside a secret',
     `vaults:\n  kms:\n    driver: awskms\n    config:\n      access_key_id: a\n      secret_access_key: ${SECRETS.sk}\${\n`,
@@ -117,7 +114,8 @@ test('the weak-credential messages say what is missing instead', () => {
  * the error must give only the file, line, column and a fixed wording.
  */
 const T = 'AbCdS3cr3tT0k3nXyZ';
-const SK = (value: string) => `vaults:\n  kms:\n    driver: awskms\n    config:\n      region: eu-west-1\n      secret_access_key: ${value}\n`;
+const SK = (value: string) =>
+  `vaults:\n  kms:\n    driver: awskms\n    config:\n      region: eu-west-1\n      secret_access_key: ${value}\n`;
 const YAML_ERRORS: [string, string, RegExp][] = [
   ['an unquoted secret starting with * (an alias)', SK(`*${T}`), /:6:\d+: invalid YAML: a "\*" starts an alias .* put it in quotes$/],
   ['an alias used before its anchor', `a: *${T}\nb: &${T} x\n`, /:1:\d+: invalid YAML: a "\*" starts an alias/],
@@ -126,7 +124,11 @@ const YAML_ERRORS: [string, string, RegExp][] = [
   ['a verbatim tag', SK(`!<${T}> x`), /:6:26: invalid YAML: a "!" starts a tag/],
   ['an undeclared named tag handle', SK(`!${T}!x y`), /:6:\d+: invalid YAML: a "!" starts a tag/],
   ['a tag declared by %TAG', `%TAG !e! tag:${T}:\n---\n${SK(`!e!x y`)}`, /:8:26: invalid YAML: a "!" starts a tag/],
-  ['a %TAG handle declared twice', `%TAG !a! ${T}\n%TAG !a! ${T}\n---\na: 1\n`, /:3:1: invalid YAML: a %TAG directive declares a tag handle that is already declared$/],
+  [
+    'a %TAG handle declared twice',
+    `%TAG !a! ${T}\n%TAG !a! ${T}\n---\na: 1\n`,
+    /:3:1: invalid YAML: a %TAG directive declares a tag handle that is already declared$/,
+  ],
   ['a tag with a flow indicator', SK(`!${T}{ y`), /:6:\d+: invalid YAML: tag suffix cannot contain flow indicator characters$/],
   ['a value that does not fit its standard tag', SK(`!!int ${T}`), /:6:26: invalid YAML: the value does not fit its explicit tag/],
   ['two anchors on one node', SK(`&${T} &${T}x y`), /:6:\d+: invalid YAML: duplication of an anchor property$/],

@@ -12,10 +12,9 @@ const { prng, mutate, check } = require('./mutate');
 
 const iterations = Number(process.argv[2] ?? 2_000_000);
 const seed = Number(process.argv[3] ?? Math.floor(Math.random() * 2 ** 32));
-const vectors = [
-  ...require('../test/vectors/taquito-operations.json').vectors,
-  ...require('../test/vectors/consensus.json').vectors,
-].map((v) => core.fromHex(v.hex));
+const vectors = [...require('../test/vectors/taquito-operations.json').vectors, ...require('../test/vectors/consensus.json').vectors].map(
+  (v) => core.fromHex(v.hex),
+);
 
 const rand = prng(seed);
 const started = Date.now();
@@ -30,4 +29,6 @@ for (let i = 0; i < iterations; i++) {
   if (outcome === 'decoded') decoded++;
   if (i > 0 && i % 500_000 === 0) console.log(`${i} inputs, ${decoded} decoded, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
-console.log(`ok: ${iterations} inputs (seed ${seed}), ${decoded} decoded, the rest refused with DecodeError, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `ok: ${iterations} inputs (seed ${seed}), ${decoded} decoded, the rest refused with DecodeError, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+);

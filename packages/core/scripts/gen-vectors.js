@@ -26,9 +26,23 @@ const hex = (n) => bytes(n).toString('hex');
 
 // Base58check prefixes (Octez lib_crypto/base58.ml)
 const P = {
-  tz1: '06a19f', tz2: '06a1a1', tz3: '06a1a4', tz4: '06a1a6', KT1: '025a79', sr1: '067c75',
-  edpk: '0d0f25d9', sppk: '03fee256', p2pk: '03b28b7f', BLpk: '069587cc', BLsig: '28ab40cf',
-  B: '0134', P: '02aa', vh: '016af2', src1: '11a5868a', sh: '0274b4', Net: '575200',
+  tz1: '06a19f',
+  tz2: '06a1a1',
+  tz3: '06a1a4',
+  tz4: '06a1a6',
+  KT1: '025a79',
+  sr1: '067c75',
+  edpk: '0d0f25d9',
+  sppk: '03fee256',
+  p2pk: '03b28b7f',
+  BLpk: '069587cc',
+  BLsig: '28ab40cf',
+  B: '0134',
+  P: '02aa',
+  vh: '016af2',
+  src1: '11a5868a',
+  sh: '0274b4',
+  Net: '575200',
 };
 const b58 = (prefix, payload) => bs58check.encode(Buffer.concat([Buffer.from(P[prefix], 'hex'), payload]));
 const pkh = (t = pick(['tz1', 'tz2', 'tz3', 'tz4'])) => b58(t, bytes(20));
@@ -84,7 +98,8 @@ const code = () => [
   { prim: 'storage', args: [michelineType()] },
   { prim: 'code', args: [[{ prim: 'CDR' }, { prim: 'NIL', args: [{ prim: 'operation' }] }, { prim: 'PAIR' }]] },
 ];
-const entrypointName = () => pick(['mint', 'transfer', 'fulfill_ask', 'update_operators', 'a', str(int(1, 31)).replace(/[^A-Za-z0-9_]/g, '_')]);
+const entrypointName = () =>
+  pick(['mint', 'transfer', 'fulfill_ask', 'update_operators', 'a', str(int(1, 31)).replace(/[^A-Za-z0-9_]/g, '_')]);
 
 function manager(kind, source = pkh()) {
   return { kind, source, fee: mutez(), counter: small(), gas_limit: small(), storage_limit: small() };
@@ -102,11 +117,15 @@ const MANAGER = {
     const op = { ...manager('transaction'), amount: mutez(), destination: rand() < 0.5 ? pkh() : kt1() };
     const r = rand();
     if (r < 0.3) op.parameters = { entrypoint: entrypointName(), value: micheline() };
-    else if (r < 0.5) op.parameters = { entrypoint: pick(['default', 'root', 'do', 'deposit', 'set_delegate', 'remove_delegate']), value: micheline() };
+    else if (r < 0.5)
+      op.parameters = { entrypoint: pick(['default', 'root', 'do', 'deposit', 'set_delegate', 'remove_delegate']), value: micheline() };
     else if (r < 0.7) {
       // staking pseudo-operations: to the source itself
       op.destination = op.source;
-      op.parameters = { entrypoint: pick(['stake', 'unstake', 'finalize_unstake', 'set_delegate_parameters']), value: pick([{ prim: 'Unit' }, { int: small() }, { prim: 'Pair', args: [{ int: small() }, { int: small() }] }]) };
+      op.parameters = {
+        entrypoint: pick(['stake', 'unstake', 'finalize_unstake', 'set_delegate_parameters']),
+        value: pick([{ prim: 'Unit' }, { int: small() }, { prim: 'Pair', args: [{ int: small() }, { int: small() }] }]),
+      };
     }
     return op;
   },
@@ -145,11 +164,19 @@ const MANAGER = {
   },
   update_companion_key: () => ({ ...manager('update_companion_key'), pk: publicKey('tz4'), proof: b58('BLsig', bytes(96)) }),
   smart_rollup_originate: () => {
-    const op = { ...manager('smart_rollup_originate'), pvm_kind: pick(['arith', 'wasm_2_0_0', 'riscv']), kernel: hex(int(0, 64)), parameters_ty: michelineType() };
+    const op = {
+      ...manager('smart_rollup_originate'),
+      pvm_kind: pick(['arith', 'wasm_2_0_0', 'riscv']),
+      kernel: hex(int(0, 64)),
+      parameters_ty: michelineType(),
+    };
     if (rand() < 0.5) op.whitelist = Array.from({ length: int(1, 3) }, () => pkh());
     return op;
   },
-  smart_rollup_add_messages: () => ({ ...manager('smart_rollup_add_messages'), message: Array.from({ length: int(1, 4) }, () => hex(int(0, 40))) }),
+  smart_rollup_add_messages: () => ({
+    ...manager('smart_rollup_add_messages'),
+    message: Array.from({ length: int(1, 4) }, () => hex(int(0, 40))),
+  }),
   smart_rollup_execute_outbox_message: () => ({
     ...manager('smart_rollup_execute_outbox_message'),
     rollup: b58('sr1', bytes(20)),
@@ -164,8 +191,19 @@ const MANAGER = {
 
 /** Operations that are not batched: each is the only content. */
 const SINGLE = {
-  ballot: () => ({ kind: 'ballot', source: pkh(), period: int(0, 2 ** 31 - 1), proposal: b58('P', bytes(32)), ballot: pick(['yay', 'nay', 'pass']) }),
-  proposals: () => ({ kind: 'proposals', source: pkh(), period: int(0, 1000), proposals: Array.from({ length: int(1, 20) }, () => b58('P', bytes(32))) }),
+  ballot: () => ({
+    kind: 'ballot',
+    source: pkh(),
+    period: int(0, 2 ** 31 - 1),
+    proposal: b58('P', bytes(32)),
+    ballot: pick(['yay', 'nay', 'pass']),
+  }),
+  proposals: () => ({
+    kind: 'proposals',
+    source: pkh(),
+    period: int(0, 1000),
+    proposals: Array.from({ length: int(1, 20) }, () => b58('P', bytes(32))),
+  }),
   activate_account: () => ({ kind: 'activate_account', pkh: pkh('tz1'), secret: hex(20) }),
   seed_nonce_revelation: () => ({ kind: 'seed_nonce_revelation', level: int(0, 2 ** 31 - 1), nonce: hex(32) }),
   drain_delegate: () => ({ kind: 'drain_delegate', consensus_key: pkh(), delegate: pkh(), destination: pkh() }),
@@ -174,7 +212,13 @@ const SINGLE = {
 
 /** Consensus contents: forged by Taquito, sent under 0x13 with a chain id. */
 const CONSENSUS = {
-  attestation: () => ({ kind: 'attestation', slot: int(0, 65535), level: int(0, 2 ** 31 - 1), round: int(0, 100), block_payload_hash: b58('vh', bytes(32)) }),
+  attestation: () => ({
+    kind: 'attestation',
+    slot: int(0, 65535),
+    level: int(0, 2 ** 31 - 1),
+    round: int(0, 100),
+    block_payload_hash: b58('vh', bytes(32)),
+  }),
   attestation_with_dal: () => ({
     kind: 'attestation_with_dal',
     slot: int(0, 65535),
@@ -212,9 +256,27 @@ async function main() {
   // every manager kind, 1-op
   for (let i = 0; i < 12; i++) for (const k of kinds) await add(`${k} #${i}`, '03', '', [MANAGER[k]()]);
   // batches of 2..6 mixed manager operations, then a few long ones
-  for (let i = 0; i < 60; i++) await add(`batch #${i}`, '03', '', Array.from({ length: int(2, 6) }, () => MANAGER[pick(kinds)]()));
-  for (let i = 0; i < 30; i++) await add(`transaction batch #${i}`, '03', '', Array.from({ length: int(1, 8) }, () => MANAGER.transaction()));
-  for (let i = 0; i < 3; i++) await add(`long batch #${i}`, '03', '', Array.from({ length: int(20, 60) }, () => MANAGER[pick(kinds)]()));
+  for (let i = 0; i < 60; i++)
+    await add(
+      `batch #${i}`,
+      '03',
+      '',
+      Array.from({ length: int(2, 6) }, () => MANAGER[pick(kinds)]()),
+    );
+  for (let i = 0; i < 30; i++)
+    await add(
+      `transaction batch #${i}`,
+      '03',
+      '',
+      Array.from({ length: int(1, 8) }, () => MANAGER.transaction()),
+    );
+  for (let i = 0; i < 3; i++)
+    await add(
+      `long batch #${i}`,
+      '03',
+      '',
+      Array.from({ length: int(20, 60) }, () => MANAGER[pick(kinds)]()),
+    );
   for (let i = 0; i < 6; i++) for (const k of Object.keys(SINGLE)) await add(`${k} #${i}`, '03', '', [SINGLE[k]()]);
   for (let i = 0; i < 8; i++) {
     for (const k of Object.keys(CONSENSUS)) await add(`${k} #${i}`, '13', pick(['7a06a770', 'af1864d9', 'b3d79f99']), [CONSENSUS[k]()]);

@@ -133,7 +133,8 @@ function checkOne(core, bytes) {
   }
   if ([0x11, 0x12, 0x13].includes(bytes[0])) {
     const fast = core.readWatermarkFields(bytes);
-    if (!fast || fast.level !== req.level || fast.round !== req.round || fast.kind !== req.kind) return 'fast path disagrees with the full decoder';
+    if (!fast || fast.level !== req.level || fast.round !== req.round || fast.kind !== req.kind)
+      return 'fast path disagrees with the full decoder';
   }
   return { outcome: 'decoded' };
 }

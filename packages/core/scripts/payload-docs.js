@@ -25,7 +25,8 @@ function renderPayloadDocs(core) {
   p();
   p('| Byte | Request kind | What follows |');
   p('|---|---|---|');
-  for (const m of core.MAGIC_BYTES) p(`| \`${hex(m.magic)}\` | ${m.kind ? `\`${m.kind}\`` : m.magic === 0x13 ? 'by tag, see below' : 'refused'} | ${cell(m.what)} |`);
+  for (const m of core.MAGIC_BYTES)
+    p(`| \`${hex(m.magic)}\` | ${m.kind ? `\`${m.kind}\`` : m.magic === 0x13 ? 'by tag, see below' : 'refused'} | ${cell(m.what)} |`);
   p('| other | refused | `unknown_magic` (e.g. raw Etherlink blueprints) |');
   p();
   p('## Consensus requests (0x12, 0x13)');
@@ -36,7 +37,9 @@ function renderPayloadDocs(core) {
   p('| Tag | Request kind | Magic | Slot | DAL bitset | Signing key | Length |');
   p('|---|---|---|---|---|---|---|');
   for (const t of Object.values(core.CONSENSUS_TAGS)) {
-    p(`| ${t.tag} | \`${t.kind}\` | \`${hex(t.magic)}\` | ${t.slot ? 'u16' : '—'} | ${t.dal ? 'Zarith Z' : '—'} | ${t.bls ? 'tz4 (BLS mode)' : 'tz1, tz2, tz3'} | ${t.dal ? `${t.length - 1} + Z` : t.length} |`);
+    p(
+      `| ${t.tag} | \`${t.kind}\` | \`${hex(t.magic)}\` | ${t.slot ? 'u16' : '—'} | ${t.dal ? 'Zarith Z' : '—'} | ${t.bls ? 'tz4 (BLS mode)' : 'tz1, tz2, tz3'} | ${t.dal ? `${t.length - 1} + Z` : t.length} |`,
+    );
   }
   p();
   p('Level and round are read at fixed offsets by `readWatermarkFields` (no base58, no full decode).');
@@ -46,8 +49,11 @@ function renderPayloadDocs(core) {
   p('`0x11 ‖ chain_id ‖ shell header ‖ payload_hash ‖ payload_round ‖ proof_of_work_nonce ‖ seed_nonce_hash? ‖ per_block_votes`.');
   p('The fitness must be a Tenderbake fitness: 5 elements (version `02`, level equal to the shell level,');
   p('optional locked round below the round, predecessor round, round); `payload_round` must not exceed the');
-  p('round. The watermark round is the last fitness element. Votes byte (Tallinn+): ' +
-    core.LIQUIDITY_BAKING_VOTES.map((v, i) => `${i} ${v}`).join(', ') + '.');
+  p(
+    'round. The watermark round is the last fitness element. Votes byte (Tallinn+): ' +
+      core.LIQUIDITY_BAKING_VOTES.map((v, i) => `${i} ${v}`).join(', ') +
+      '.',
+  );
   p();
   p('## Generic operations (0x03)');
   p();
@@ -60,7 +66,8 @@ function renderPayloadDocs(core) {
   for (const s of core.OPERATION_TABLES[core.CURRENT_PROTOCOL]) {
     const fields = s.refused
       ? '—'
-      : (s.manager ? s.fields.slice(core.MANAGER_HEADER.length) : s.fields).map(([n, c]) => `\`${n}\`: ${core.labelOf(c)}`).join('<br>') || '—';
+      : (s.manager ? s.fields.slice(core.MANAGER_HEADER.length) : s.fields).map(([n, c]) => `\`${n}\`: ${core.labelOf(c)}`).join('<br>') ||
+        '—';
     const status = s.refused ? `refused: ${s.refused}` : `decoded${s.manager ? ', manager' : ''}${s.note ? `; ${s.note}` : ''}`;
     p(`| ${s.tag} | \`${s.kind}\` | ${cell(status)} | ${cell(fields)} |`);
   }
@@ -68,7 +75,9 @@ function renderPayloadDocs(core) {
   p('### Policy kinds');
   p();
   p('Policy checks each operation under `policyKind(op)`: its kind, except');
-  p(`* a transaction to the source's own implicit account with entrypoint ${core.PSEUDO_OPERATION_KINDS.map((k) => `\`${k}\``).join(', ')} is that pseudo-operation (so \`transaction\` does not allow staking);`);
+  p(
+    `* a transaction to the source's own implicit account with entrypoint ${core.PSEUDO_OPERATION_KINDS.map((k) => `\`${k}\``).join(', ')} is that pseudo-operation (so \`transaction\` does not allow staking);`,
+  );
   p(`* a ballot is ${core.BALLOT_VOTES.map((v) => `\`ballot:${v}\``).join(', ')}.`);
   p();
   p('### Protocol differences');
@@ -88,7 +97,12 @@ function renderPayloadDocs(core) {
       else {
         const a = s.fields.map(([n]) => n);
         const b = o.fields.map(([n]) => n);
-        p(`* \`${s.kind}\` (tag ${tag}): fields ${b.map((n) => `\`${n}\``).join(', ')}; ${Current} adds ${a.filter((n) => !b.includes(n)).map((n) => `\`${n}\``).join(', ')}.`);
+        p(
+          `* \`${s.kind}\` (tag ${tag}): fields ${b.map((n) => `\`${n}\``).join(', ')}; ${Current} adds ${a
+            .filter((n) => !b.includes(n))
+            .map((n) => `\`${n}\``)
+            .join(', ')}.`,
+        );
       }
     }
     current.keyTags.slice(other.keyTags.length).forEach((k, i) => {

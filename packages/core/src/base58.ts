@@ -50,9 +50,10 @@ export const PREFIXES = {
 
 export type PrefixName = keyof typeof PREFIXES;
 
-const prefixBytes = Object.fromEntries(
-  Object.entries(PREFIXES).map(([k, v]) => [k, Uint8Array.from(v.bytes)]),
-) as Record<PrefixName, Uint8Array>;
+const prefixBytes = Object.fromEntries(Object.entries(PREFIXES).map(([k, v]) => [k, Uint8Array.from(v.bytes)])) as Record<
+  PrefixName,
+  Uint8Array
+>;
 
 /** Encodes `payload` under the named prefix; the payload length must match the table. */
 export function b58Encode(prefix: PrefixName, payload: Uint8Array): string {
@@ -77,13 +78,12 @@ export function maxB58Length(prefix: PrefixName): number {
  * length. Text longer than any expected prefix can produce is refused before decoding: base58
  * decoding is quadratic in the length, and this text often comes from the network.
  */
-export function b58Decode<P extends PrefixName>(
-  text: string,
-  expected: readonly P[],
-): { prefix: P; payload: Uint8Array } {
+export function b58Decode<P extends PrefixName>(text: string, expected: readonly P[]): { prefix: P; payload: Uint8Array } {
   const max = Math.max(...expected.map(maxB58Length));
   if (text.length > max) {
-    throw new TypeError(`${JSON.stringify(text.slice(0, 40) + '…')} (${text.length} characters) is too long for ${expected.join(', ')}: at most ${max}`);
+    throw new TypeError(
+      `${JSON.stringify(text.slice(0, 40) + '…')} (${text.length} characters) is too long for ${expected.join(', ')}: at most ${max}`,
+    );
   }
   let raw: Uint8Array;
   try {
@@ -96,9 +96,7 @@ export function b58Decode<P extends PrefixName>(
     if (raw.length >= pb.length && equalBytes(raw.subarray(0, pb.length), pb)) {
       const payload = raw.slice(pb.length);
       if (payload.length !== PREFIXES[p].length) {
-        throw new TypeError(
-          `${JSON.stringify(text)}: ${p} payload must be ${PREFIXES[p].length} bytes, got ${payload.length}`,
-        );
+        throw new TypeError(`${JSON.stringify(text)}: ${p} payload must be ${PREFIXES[p].length} bytes, got ${payload.length}`);
       }
       return { prefix: p, payload };
     }

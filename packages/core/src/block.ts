@@ -51,7 +51,8 @@ function readFitness(r: Reader, shellLevel: number): BlockFitness {
   const at = r.pos;
   const n = r.length('fitness');
   const end = r.pos + n;
-  const bad = (why: string, where = at): never => r.fail('bad_fitness', 'a Tenderbake fitness: [02][level][locked_round?][-pred_round-1][round]', why, where);
+  const bad = (why: string, where = at): never =>
+    r.fail('bad_fitness', 'a Tenderbake fitness: [02][level][locked_round?][-pred_round-1][round]', why, where);
   // element lengths must be 1, 4, 0|4, 4, 4 and fill the region exactly
   if (n !== 33 && n !== 37) bad(`fitness is ${n} bytes, expected 33 or 37`);
   const lens: number[] = [];

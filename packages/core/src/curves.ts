@@ -42,12 +42,13 @@ export type PkhPrefix = (typeof PKH_PREFIXES)[number];
  * The key types of Octez's `public_key_hash` / `public_key` encodings, by binary tag: the four curves,
  * then ML-DSA-44 (tag 4, tz5/mdpk), which the codec decodes but nothing here signs with.
  */
-export const KEY_TAGS: readonly { readonly name: string; readonly pkh: PrefixName; readonly pk: PrefixName; readonly pkLength: number }[] = [
-  ...Object.entries(CURVES)
-    .sort(([, a], [, b]) => a.tag - b.tag)
-    .map(([name, c]) => ({ name, pkh: c.pkh, pk: c.pk, pkLength: c.pkLength })),
-  { name: 'ML-DSA-44', pkh: 'tz5', pk: 'mdpk', pkLength: 1312 },
-];
+export const KEY_TAGS: readonly { readonly name: string; readonly pkh: PrefixName; readonly pk: PrefixName; readonly pkLength: number }[] =
+  [
+    ...Object.entries(CURVES)
+      .sort(([, a], [, b]) => a.tag - b.tag)
+      .map(([name, c]) => ({ name, pkh: c.pkh, pk: c.pk, pkLength: c.pkLength })),
+    { name: 'ML-DSA-44', pkh: 'tz5', pk: 'mdpk', pkLength: 1312 },
+  ];
 export type KeyTag = (typeof KEY_TAGS)[number];
 
 /** Curve of a binary tag (0 ed25519, 1 secp256k1, 2 P-256, 3 BLS); undefined for anything else. */

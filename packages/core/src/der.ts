@@ -66,7 +66,10 @@ export function derToCompact(der: Uint8Array, curve: EcdsaCurve): Uint8Array {
   const s = readInteger('s', r.rest);
   if (s.rest.length > 0) throw new DerError(`${s.rest.length} trailing byte(s) inside the SEQUENCE`);
   const { Signature, Point } = ecdsaCurve(curve);
-  for (const [field, value] of [['r', r.value], ['s', s.value]] as const) {
+  for (const [field, value] of [
+    ['r', r.value],
+    ['s', s.value],
+  ] as const) {
     if (value === 0n) throw new DerError(`${field} is zero`);
     if (value >= Point.Fn.ORDER) throw new DerError(`${field} is not below the ${curve} group order`);
   }

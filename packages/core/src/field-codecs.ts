@@ -33,7 +33,8 @@ function keyTag(r: Reader, what: string): KeyTag {
   const tag = r.u8(`${what} key tag`);
   const known = r.protocol.keyTags;
   const k = known[tag];
-  if (k === undefined) r.fail('unknown_tag', `${what} key tag 0..${known.length - 1} (${known.map((t) => t.pkh).join('/')})`, `got ${tag}`, at);
+  if (k === undefined)
+    r.fail('unknown_tag', `${what} key tag 0..${known.length - 1} (${known.map((t) => t.pkh).join('/')})`, `got ${tag}`, at);
   return k;
 }
 
@@ -51,26 +52,41 @@ export function readPkh(r: Reader, what = 'public key hash'): B58 {
   return new B58(k.pkh, r.fixed(20, what));
 }
 const keyTagsText = (f: (k: KeyTag) => string | number): string => KEY_TAGS.map(f).join('/');
-export const pkh: FieldCodec = label((r) => readPkh(r), `public_key_hash (tag + 20: ${KEY_TAGS[0]!.pkh}…${KEY_TAGS[KEY_TAGS.length - 1]!.pkh})`);
+export const pkh: FieldCodec = label(
+  (r) => readPkh(r),
+  `public_key_hash (tag + 20: ${KEY_TAGS[0]!.pkh}…${KEY_TAGS[KEY_TAGS.length - 1]!.pkh})`,
+);
 
-export const publicKey: FieldCodec = label((r) => {
-  const k = keyTag(r, 'public key');
-  return new B58(k.pk, r.fixed(k.pkLength, 'public key'));
-}, `public_key (tag + ${keyTagsText((k) => k.pkLength)} bytes: ${keyTagsText((k) => k.pk)})`);
+export const publicKey: FieldCodec = label(
+  (r) => {
+    const k = keyTag(r, 'public key');
+    return new B58(k.pk, r.fixed(k.pkLength, 'public key'));
+  },
+  `public_key (tag + ${keyTagsText((k) => k.pkLength)} bytes: ${keyTagsText((k) => k.pk)})`,
+);
 
 /** contract_id: 0x00 + pkh, or 0x01 + KT1 hash + one 0x00 padding byte. */
 export function readContract(r: Reader, what = 'contract', originatedOnly = false): B58 {
   const at = r.pos;
   const tag = r.u8(`${what} tag`);
   if (tag === 0 && !originatedOnly) return readPkh(r, what);
-  if (tag !== 1) r.fail('unknown_tag', originatedOnly ? `${what}: originated contract tag 1` : `${what} tag 0 (implicit) or 1 (originated)`, `got ${tag}`, at);
+  if (tag !== 1)
+    r.fail(
+      'unknown_tag',
+      originatedOnly ? `${what}: originated contract tag 1` : `${what} tag 0 (implicit) or 1 (originated)`,
+      `got ${tag}`,
+      at,
+    );
   const h = new B58('KT1', r.fixed(20, what));
   const padAt = r.pos;
   if (r.u8(`${what} padding`) !== 0) r.fail('bad_value', `${what} padding byte 0x00`, undefined, padAt);
   return h;
 }
 export const contract: FieldCodec = label((r) => readContract(r), 'contract_id (22 bytes: tz… or KT1…)');
-export const originatedContract: FieldCodec = label((r) => readContract(r, 'originated contract', true), 'originated contract_id (22 bytes: KT1…)');
+export const originatedContract: FieldCodec = label(
+  (r) => readContract(r, 'originated contract', true),
+  'originated contract_id (22 bytes: KT1…)',
+);
 
 export const u8: FieldCodec = label((r) => r.u8(), 'u8');
 export const u16: FieldCodec = label((r) => r.u16(), 'u16');
@@ -78,7 +94,10 @@ export const i32: FieldCodec = label((r) => r.i32(), 'i32');
 export const int31: FieldCodec = label((r) => r.int31(), 'int31');
 export const i64: FieldCodec = label((r) => r.i64(), 'i64, decimal string');
 export const nat: FieldCodec = label((r) => readN(r, 'natural number'), 'Zarith N, decimal string');
-export const natCapped: FieldCodec = label((r) => readN(r, 'natural number', ZARITH_CAPPED_BYTES), 'Zarith N (max 10 bytes), decimal string');
+export const natCapped: FieldCodec = label(
+  (r) => readN(r, 'natural number', ZARITH_CAPPED_BYTES),
+  'Zarith N (max 10 bytes), decimal string',
+);
 export const mutez: FieldCodec = label((r) => readMutez(r, 'mutez amount'), 'mutez: Zarith N (max 10 bytes, <= int64), decimal string');
 export const int: FieldCodec = label((r) => readZ(r, 'integer'), 'Zarith Z, decimal string');
 export const lazyExpr: FieldCodec = label((r) => readLazyExpr(r), 'dyn Micheline expression');
@@ -134,13 +153,16 @@ export function readFields(
 
 /** A one-byte enumeration. */
 export const enumeration = (names: readonly string[], what: string): FieldCodec =>
-  label((r) => {
-    const at = r.pos;
-    const v = r.u8(what);
-    const name = names[v];
-    if (name === undefined) r.fail('unknown_tag', `${what}: 0..${names.length - 1} (${names.join(', ')})`, `got ${v}`, at);
-    return name;
-  }, `u8: ${names.map((n, i) => `${i} ${n}`).join(', ')}`);
+  label(
+    (r) => {
+      const at = r.pos;
+      const v = r.u8(what);
+      const name = names[v];
+      if (name === undefined) r.fail('unknown_tag', `${what}: 0..${names.length - 1} (${names.join(', ')})`, `got ${v}`, at);
+      return name;
+    },
+    `u8: ${names.map((n, i) => `${i} ${n}`).join(', ')}`,
+  );
 
 /** A tagged union: one tag byte picks the codec. */
 export const union = (cases: Readonly<Record<number, FieldCodec>>, what: string): FieldCodec =>
@@ -194,7 +216,8 @@ export const dynString = (what: string): FieldCodec =>
   label((r) => {
     const at = r.pos;
     const b = r.dynBytes(what);
-    for (let i = 0; i < b.length; i++) if (b[i]! > 0x7e || b[i]! < 0x20) r.fail('bad_value', `${what}: printable ASCII`, undefined, at + 4 + i);
+    for (let i = 0; i < b.length; i++)
+      if (b[i]! > 0x7e || b[i]! < 0x20) r.fail('bad_value', `${what}: printable ASCII`, undefined, at + 4 + i);
     return Buffer.from(b).toString('latin1');
   }, 'dyn ASCII string');
 
@@ -208,13 +231,16 @@ export const blsProof: FieldCodec = label((r) => {
 }, 'optional dyn 96-byte BLS signature (BLsig…)');
 
 /** Ballot vote byte: its value is the index in BALLOT_VOTES. */
-export const ballotVote: FieldCodec = label((r) => {
-  const at = r.pos;
-  const v = r.u8('ballot');
-  const name = BALLOT_VOTES[v];
-  if (name === undefined) r.fail('bad_value', `ballot ${orList(BALLOT_VOTES.map((b, i) => `${i} (${b})`))}`, `got ${v}`, at);
-  return name;
-}, `u8: ${BALLOT_VOTES.map((b, i) => `${i} ${b}`).join(', ')}`);
+export const ballotVote: FieldCodec = label(
+  (r) => {
+    const at = r.pos;
+    const v = r.u8('ballot');
+    const name = BALLOT_VOTES[v];
+    if (name === undefined) r.fail('bad_value', `ballot ${orList(BALLOT_VOTES.map((b, i) => `${i} (${b})`))}`, `got ${v}`, at);
+    return name;
+  },
+  `u8: ${BALLOT_VOTES.map((b, i) => `${i} ${b}`).join(', ')}`,
+);
 
 /** A signature filling the rest of a region: 64 bytes (tz1-3) or 96 (BLS). */
 export const trailingSignature: FieldCodec = label((r) => {

@@ -5,14 +5,7 @@
  */
 
 /** Request kinds a policy may allow (`tezos.<pkh>.allow.<kind>`), as `signatory-cli list-requests` prints them. */
-export const REQUEST_KINDS = [
-  'attestation',
-  'attestation_with_dal',
-  'block',
-  'generic',
-  'pack',
-  'preattestation',
-] as const;
+export const REQUEST_KINDS = ['attestation', 'attestation_with_dal', 'block', 'generic', 'pack', 'preattestation'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 /**

@@ -82,7 +82,13 @@ const circuitName = dynString('ZK rollup circuit name');
 /** One L2 operation: op_code, price { ticket hash, Z amount }, L1 destination, rollup, payload scalars. */
 const zkL2Operation = record([
   ['op_code', int31],
-  ['price', record([['id', rawHex(32, 'ticket hash')], ['amount', int]])],
+  [
+    'price',
+    record([
+      ['id', rawHex(32, 'ticket hash')],
+      ['amount', int],
+    ]),
+  ],
   ['l1_dst', pkh],
   ['rollup_id', zkRollup],
   ['payload', zkState('ZK rollup operation payload')],
@@ -92,7 +98,11 @@ const zkTicket = label(
   union(
     {
       0: label(() => null, 'none'),
-      1: record([['contents', michelineExpr], ['ty', michelineExpr], ['ticketer', contract]]),
+      1: record([
+        ['contents', michelineExpr],
+        ['ty', michelineExpr],
+        ['ticketer', contract],
+      ]),
     },
     'ZK rollup ticket',
   ),
@@ -106,17 +116,17 @@ const INLINED_TAGS = Object.keys(CONSENSUS_CONTENT_NAMES).map(Number);
 const inlinedConsensus: FieldCodec = label(
   (r) =>
     r.dyn('inlined consensus operation', (s) => {
-    const branch = hash('B', 32, 'branch')(s);
-    const at = s.pos;
-    const tag = s.u8('consensus operation tag');
-    const kind = CONSENSUS_CONTENT_NAMES[tag];
-    if (kind === undefined) s.fail('unknown_tag', `consensus operation tag ${orList(INLINED_TAGS)}`, `got ${tag}`, at);
-    const spec = CONSENSUS_TAGS[tag];
-    const operations: Record<string, unknown> = { kind };
-    if (spec !== undefined) Object.assign(operations, readConsensusContent(s, spec));
-    else readFields(s, tag === 30 ? PREATTESTATIONS_AGGREGATE : ATTESTATIONS_AGGREGATE, operations);
-    return { branch, operations, signature: trailingSignature(s) };
-  }),
+      const branch = hash('B', 32, 'branch')(s);
+      const at = s.pos;
+      const tag = s.u8('consensus operation tag');
+      const kind = CONSENSUS_CONTENT_NAMES[tag];
+      if (kind === undefined) s.fail('unknown_tag', `consensus operation tag ${orList(INLINED_TAGS)}`, `got ${tag}`, at);
+      const spec = CONSENSUS_TAGS[tag];
+      const operations: Record<string, unknown> = { kind };
+      if (spec !== undefined) Object.assign(operations, readConsensusContent(s, spec));
+      else readFields(s, tag === 30 ? PREATTESTATIONS_AGGREGATE : ATTESTATIONS_AGGREGATE, operations);
+      return { branch, operations, signature: trailingSignature(s) };
+    }),
   `dyn inlined consensus operation: branch, tag ${INLINED_TAGS.join('/')} and content, signature`,
 );
 
@@ -156,7 +166,10 @@ const proposalList: FieldCodec = label((r) => {
 /** Smart rollup refutation (sc_rollup_game_repr / sc_rollup_proof_repr). */
 const revealProof = union(
   {
-    0: (r) => ({ reveal_proof_kind: 'raw_data_proof', raw_data: Buffer.from(r.fixed(r.u16('raw data length'), 'raw data')).toString('hex') }),
+    0: (r) => ({
+      reveal_proof_kind: 'raw_data_proof',
+      raw_data: Buffer.from(r.fixed(r.u16('raw data length'), 'raw data')).toString('hex'),
+    }),
     1: () => ({ reveal_proof_kind: 'metadata_proof' }),
     2: (r) =>
       readFields(
@@ -201,25 +214,44 @@ const refutationStep = union(
         'dissection',
       )(r),
     }),
-    1: (r) => readFields(r, [['pvm_step', dynHex('PVM step')], ['input_proof', option(inputProof, 'input proof')]], {}),
-  },
-  'refutation step',
-);
-const refutation = label(union(
-  {
-    0: (r) =>
+    1: (r) =>
       readFields(
         r,
         [
-          ['player_commitment_hash', hash('src1', 32, 'commitment hash')],
-          ['opponent_commitment_hash', hash('src1', 32, 'commitment hash')],
+          ['pvm_step', dynHex('PVM step')],
+          ['input_proof', option(inputProof, 'input proof')],
         ],
-        { refutation_kind: 'start' },
+        {},
       ),
-    1: (r) => readFields(r, [['choice', nat], ['step', refutationStep]], { refutation_kind: 'move' }),
   },
-  'refutation',
-), 'u8 0 start { 2 × 32-byte commitment hashes } | 1 move { choice N; step: dissection or proof }');
+  'refutation step',
+);
+const refutation = label(
+  union(
+    {
+      0: (r) =>
+        readFields(
+          r,
+          [
+            ['player_commitment_hash', hash('src1', 32, 'commitment hash')],
+            ['opponent_commitment_hash', hash('src1', 32, 'commitment hash')],
+          ],
+          { refutation_kind: 'start' },
+        ),
+      1: (r) =>
+        readFields(
+          r,
+          [
+            ['choice', nat],
+            ['step', refutationStep],
+          ],
+          { refutation_kind: 'move' },
+        ),
+    },
+    'refutation',
+  ),
+  'u8 0 start { 2 × 32-byte commitment hashes } | 1 move { choice N; step: dissection or proof }',
+);
 
 export const m = <K extends string>(tag: number, kind: K, fields: FieldList, note?: string): OperationSpec<K> => ({
   tag,
@@ -261,14 +293,52 @@ const DAL_ENTRAPMENT_SHARD: FieldList = [
 
 /** Ushuaia (025): every generic-operation tag. */
 export const USHUAIA_OPERATIONS = [
-  n(1, 'seed_nonce_revelation', [['level', i32], ['nonce', rawHex(32, 'nonce')]]),
-  n(2, 'double_consensus_operation_evidence', [['slot', u16], ['op1', inlinedConsensus], ['op2', inlinedConsensus]]),
-  n(3, 'double_baking_evidence', [['bh1', signedBlockHeader], ['bh2', signedBlockHeader]]),
-  n(4, 'activate_account', [['pkh', hash('tz1', 20, 'tz1 address')], ['secret', rawHex(20, 'activation secret')]]),
-  n(5, 'proposals', [['source', pkh], ['period', i32], ['proposals', proposalList]]),
-  n(6, 'ballot', [['source', pkh], ['period', i32], ['proposal', protocolHash], ['ballot', ballotVote]], 'policy kind `ballot:yay`, `ballot:nay` or `ballot:pass`'),
-  n(8, 'vdf_revelation', [['solution', label((r: Reader) => [rawHex(100, 'VDF solution')(r), rawHex(100, 'VDF proof')(r)], '2 × 100 bytes, hex')]]),
-  n(9, 'drain_delegate', [['consensus_key', pkh], ['delegate', pkh], ['destination', pkh]], 'signed by the consensus key'),
+  n(1, 'seed_nonce_revelation', [
+    ['level', i32],
+    ['nonce', rawHex(32, 'nonce')],
+  ]),
+  n(2, 'double_consensus_operation_evidence', [
+    ['slot', u16],
+    ['op1', inlinedConsensus],
+    ['op2', inlinedConsensus],
+  ]),
+  n(3, 'double_baking_evidence', [
+    ['bh1', signedBlockHeader],
+    ['bh2', signedBlockHeader],
+  ]),
+  n(4, 'activate_account', [
+    ['pkh', hash('tz1', 20, 'tz1 address')],
+    ['secret', rawHex(20, 'activation secret')],
+  ]),
+  n(5, 'proposals', [
+    ['source', pkh],
+    ['period', i32],
+    ['proposals', proposalList],
+  ]),
+  n(
+    6,
+    'ballot',
+    [
+      ['source', pkh],
+      ['period', i32],
+      ['proposal', protocolHash],
+      ['ballot', ballotVote],
+    ],
+    'policy kind `ballot:yay`, `ballot:nay` or `ballot:pass`',
+  ),
+  n(8, 'vdf_revelation', [
+    ['solution', label((r: Reader) => [rawHex(100, 'VDF solution')(r), rawHex(100, 'VDF proof')(r)], '2 × 100 bytes, hex')],
+  ]),
+  n(
+    9,
+    'drain_delegate',
+    [
+      ['consensus_key', pkh],
+      ['delegate', pkh],
+      ['destination', pkh],
+    ],
+    'signed by the consensus key',
+  ),
   n(17, 'failing_noop', [['arbitrary', dynHex('message')]], 'never valid on chain; `octez-client sign message`'),
   n(24, 'dal_entrapment_evidence', [
     ['attestation', inlinedConsensus],
@@ -279,20 +349,46 @@ export const USHUAIA_OPERATIONS = [
   ]),
   n(30, 'preattestations_aggregate', PREATTESTATIONS_AGGREGATE, 'never signed as a whole'),
   n(31, 'attestations_aggregate', ATTESTATIONS_AGGREGATE, 'never signed as a whole'),
-  m(107, 'reveal', [['public_key', publicKey], ['proof', blsProof]]),
+  m(107, 'reveal', [
+    ['public_key', publicKey],
+    ['proof', blsProof],
+  ]),
   m(
     108,
     'transaction',
-    [['amount', mutez], ['destination', contract], ['parameters', parameters]],
+    [
+      ['amount', mutez],
+      ['destination', contract],
+      ['parameters', parameters],
+    ],
     'to the source itself with entrypoint stake / unstake / finalize_unstake / set_delegate_parameters: that pseudo-operation',
   ),
-  m(109, 'origination', [['balance', mutez], ['delegate', option(pkh, 'delegate')], ['script', record([['code', lazyExpr], ['storage', lazyExpr]])]]),
+  m(109, 'origination', [
+    ['balance', mutez],
+    ['delegate', option(pkh, 'delegate')],
+    [
+      'script',
+      record([
+        ['code', lazyExpr],
+        ['storage', lazyExpr],
+      ]),
+    ],
+  ]),
   m(110, 'delegation', [['delegate', option(pkh, 'delegate')]]),
   m(111, 'register_global_constant', [['value', lazyExpr]]),
   m(112, 'set_deposits_limit', [['limit', option(mutez, 'limit')]]),
-  m(113, 'increase_paid_storage', [['amount', int], ['destination', originatedContract]]),
-  m(114, 'update_consensus_key', [['pk', publicKey], ['proof', blsProof]]),
-  m(115, 'update_companion_key', [['pk', publicKey], ['proof', blsProof]]),
+  m(113, 'increase_paid_storage', [
+    ['amount', int],
+    ['destination', originatedContract],
+  ]),
+  m(114, 'update_consensus_key', [
+    ['pk', publicKey],
+    ['proof', blsProof],
+  ]),
+  m(115, 'update_companion_key', [
+    ['pk', publicKey],
+    ['proof', blsProof],
+  ]),
   m(158, 'transfer_ticket', [
     ['ticket_contents', lazyExpr],
     ['ticket_ty', lazyExpr],
@@ -321,14 +417,30 @@ export const USHUAIA_OPERATIONS = [
       ]),
     ],
   ]),
-  m(204, 'smart_rollup_refute', [['rollup', rollup], ['opponent', pkh], ['refutation', refutation]]),
-  m(205, 'smart_rollup_timeout', [['rollup', rollup], ['stakers', record([['alice', pkh], ['bob', pkh]])]]),
+  m(204, 'smart_rollup_refute', [
+    ['rollup', rollup],
+    ['opponent', pkh],
+    ['refutation', refutation],
+  ]),
+  m(205, 'smart_rollup_timeout', [
+    ['rollup', rollup],
+    [
+      'stakers',
+      record([
+        ['alice', pkh],
+        ['bob', pkh],
+      ]),
+    ],
+  ]),
   m(206, 'smart_rollup_execute_outbox_message', [
     ['rollup', rollup],
     ['cemented_commitment', hash('src1', 32, 'commitment hash')],
     ['output_proof', dynHex('output proof')],
   ]),
-  m(207, 'smart_rollup_recover_bond', [['rollup', rollup], ['staker', pkh]]),
+  m(207, 'smart_rollup_recover_bond', [
+    ['rollup', rollup],
+    ['staker', pkh],
+  ]),
   m(230, 'dal_publish_commitment', [
     [
       'slot_header',
@@ -339,28 +451,71 @@ export const USHUAIA_OPERATIONS = [
       ]),
     ],
   ]),
-  m(250, 'zk_rollup_origination', [
-    ['public_parameters', dynHex('ZK rollup public parameters')],
-    ['circuits_info', dynList(tuple([circuitName, enumeration(['public', 'private', 'fee'], 'ZK rollup circuit flag')]), 'ZK rollup circuits info')],
-    ['init_state', zkState('ZK rollup initial state')],
-    ['nb_ops', int31],
-  ], 'ZK rollups are disabled on mainnet'),
-  m(251, 'zk_rollup_publish', [
-    ['zk_rollup', zkRollup],
-    ['op', dynList(tuple([zkL2Operation, zkTicket]), 'ZK rollup operations')],
-  ], 'ZK rollups are disabled on mainnet'),
-  m(252, 'zk_rollup_update', [
-    ['zk_rollup', zkRollup],
+  m(
+    250,
+    'zk_rollup_origination',
     [
-      'update',
-      record([
-        ['pending_pis', dynList(tuple([circuitName, record([['new_state', zkState('new state')], ['fee', zkScalar], ['exit_validity', bool]])]), 'pending public inputs')],
-        ['private_pis', dynList(tuple([circuitName, record([['new_state', zkState('new state')], ['fee', zkScalar]])]), 'private public inputs')],
-        ['fee_pi', record([['new_state', zkState('fee new state')]])],
-        ['proof', dynHex('ZK rollup proof')],
-      ]),
+      ['public_parameters', dynHex('ZK rollup public parameters')],
+      [
+        'circuits_info',
+        dynList(tuple([circuitName, enumeration(['public', 'private', 'fee'], 'ZK rollup circuit flag')]), 'ZK rollup circuits info'),
+      ],
+      ['init_state', zkState('ZK rollup initial state')],
+      ['nb_ops', int31],
     ],
-  ], 'ZK rollups are disabled on mainnet'),
+    'ZK rollups are disabled on mainnet',
+  ),
+  m(
+    251,
+    'zk_rollup_publish',
+    [
+      ['zk_rollup', zkRollup],
+      ['op', dynList(tuple([zkL2Operation, zkTicket]), 'ZK rollup operations')],
+    ],
+    'ZK rollups are disabled on mainnet',
+  ),
+  m(
+    252,
+    'zk_rollup_update',
+    [
+      ['zk_rollup', zkRollup],
+      [
+        'update',
+        record([
+          [
+            'pending_pis',
+            dynList(
+              tuple([
+                circuitName,
+                record([
+                  ['new_state', zkState('new state')],
+                  ['fee', zkScalar],
+                  ['exit_validity', bool],
+                ]),
+              ]),
+              'pending public inputs',
+            ),
+          ],
+          [
+            'private_pis',
+            dynList(
+              tuple([
+                circuitName,
+                record([
+                  ['new_state', zkState('new state')],
+                  ['fee', zkScalar],
+                ]),
+              ]),
+              'private public inputs',
+            ),
+          ],
+          ['fee_pi', record([['new_state', zkState('fee new state')]])],
+          ['proof', dynHex('ZK rollup proof')],
+        ]),
+      ],
+    ],
+    'ZK rollups are disabled on mainnet',
+  ),
   refuse(255, 'signature_prefix', false, 'only in signed, injected operations, never in a sign request'),
 ] as const;
 

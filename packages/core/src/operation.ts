@@ -31,7 +31,8 @@ export function walkOperation(r: Reader): DecodedOperation {
     }
     r.fail('unknown_tag', `an operation tag known to ${r.protocol.name}`, `got tag ${tag}`, at);
   }
-  if (spec.refused !== undefined) r.fail('tag_not_allowed', 'an operation a signer may sign', `${spec.kind} (tag ${tag}): ${spec.refused}`, at);
+  if (spec.refused !== undefined)
+    r.fail('tag_not_allowed', 'an operation a signer may sign', `${spec.kind} (tag ${tag}): ${spec.refused}`, at);
   return readFields(r, spec.fields, { kind: spec.kind }) as DecodedOperation;
 }
 
@@ -48,7 +49,12 @@ export function readGenericOperation(r: Reader): GenericOperationBody {
     if (r.bytes[at]! < MANAGER_MIN_TAG && nonManagerAt < 0) nonManagerAt = at;
     operations.push(walkOperation(r));
     if (operations.length > 1 && nonManagerAt >= 0) {
-      r.fail('bad_batch', 'a single operation, or a batch of manager operations only (tags >= 107)', 'batch holds a non-manager operation', nonManagerAt);
+      r.fail(
+        'bad_batch',
+        'a single operation, or a batch of manager operations only (tags >= 107)',
+        'batch holds a non-manager operation',
+        nonManagerAt,
+      );
     }
   }
   return { branch, operations };

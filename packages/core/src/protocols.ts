@@ -113,7 +113,9 @@ export const OPERATION_TABLES = byProtocol((p) => p.operations);
 export const OPERATIONS_BY_TAG = byProtocol((p) => p.byTag);
 
 /** Operation kinds that may appear in a generic (0x03) request under the current protocol, sorted. */
-export const OPERATION_KINDS = [...new Set(PROTOCOL_REGISTRY[CURRENT_PROTOCOL].operations.map((s) => s.kind))].sort() as readonly OperationKind[];
+export const OPERATION_KINDS = [
+  ...new Set(PROTOCOL_REGISTRY[CURRENT_PROTOCOL].operations.map((s) => s.kind)),
+].sort() as readonly OperationKind[];
 
 /**
  * The tables of a protocol given by name, or already resolved (a protocol defined outside the

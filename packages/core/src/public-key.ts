@@ -1,7 +1,19 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { b58Decode, b58Encode } from './base58';
 import { concatBytes } from './bytes';
-import { CURVE_NAMES, CURVE_OF_PK, CURVE_OF_PKH, CURVES, curveOfTag, ecdsaCurve, ED25519_SPKI_PREFIX, PKH_PREFIXES, prefixesOf, type Curve, type EcdsaCurve } from './curves';
+import {
+  CURVE_NAMES,
+  CURVE_OF_PK,
+  CURVE_OF_PKH,
+  CURVES,
+  curveOfTag,
+  ecdsaCurve,
+  ED25519_SPKI_PREFIX,
+  PKH_PREFIXES,
+  prefixesOf,
+  type Curve,
+  type EcdsaCurve,
+} from './curves';
 import { orList } from './decode-error';
 import { blake2b160 } from './hash';
 
@@ -21,7 +33,9 @@ export function checkPublicKey(curve: Curve, bytes: Uint8Array): PublicKey {
   if (bytes.length !== want) throw new TypeError(`${curve} public key must be ${want} bytes, got ${bytes.length}`);
   if (curve === 'secp256k1' || curve === 'p256') {
     if (bytes[0] !== 0x02 && bytes[0] !== 0x03) {
-      throw new TypeError(`${curve} public key must be a compressed point (first byte 02 or 03), got ${bytes[0]!.toString(16).padStart(2, '0')}`);
+      throw new TypeError(
+        `${curve} public key must be a compressed point (first byte 02 or 03), got ${bytes[0]!.toString(16).padStart(2, '0')}`,
+      );
     }
     try {
       ecdsaCurve(curve).Point.fromBytes(bytes).assertValidity();

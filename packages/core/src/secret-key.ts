@@ -1,4 +1,4 @@
-import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, sign as nodeSign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils';
 import nacl from 'tweetnacl';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
@@ -59,7 +59,10 @@ export function parseSecretKey(text: string, password?: string): SecretKey {
   try {
     decoded = b58Decode(trimmed, [...Object.keys(PLAIN), ...Object.keys(ENCRYPTED)] as PrefixName[]);
   } catch {
-    throw new SignatoryError('bad_request', 'not a Tezos secret key: expected edsk, spsk, p2sk, edesk, spesk or p2esk with a valid checksum');
+    throw new SignatoryError(
+      'bad_request',
+      'not a Tezos secret key: expected edsk, spsk, p2sk, edesk, spesk or p2esk with a valid checksum',
+    );
   }
   const { prefix, payload } = decoded;
   const encryptedCurve = ENCRYPTED[prefix];
@@ -97,7 +100,7 @@ export function secretKeyPublicKey(sk: SecretKey): PublicKey {
   return checkPublicKey(sk.curve, ecdsaCurve(sk.curve).getPublicKey(sk.bytes, true));
 }
 
-function jwkOf(sk: SecretKey, pk: PublicKey): import('node:crypto').JsonWebKey {
+function jwkOf(sk: SecretKey, pk: PublicKey): JsonWebKey {
   const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
   if (sk.curve === 'ed25519') return { kty: 'OKP', crv: 'Ed25519', d: b64(sk.bytes), x: b64(pk.bytes) };
   const point = ecdsaCurve(sk.curve).Point.fromBytes(pk.bytes).toAffine();

@@ -153,7 +153,12 @@ export function parseSignRequest(bytes: Uint8Array, signerKeyType?: SignerKeyTyp
       break;
     }
     case 0x04:
-      throw new DecodeError('not_a_sign_request', 0, 'a sign request', '0x04 prefixes client authentication messages; a signer never signs it');
+      throw new DecodeError(
+        'not_a_sign_request',
+        0,
+        'a sign request',
+        '0x04 prefixes client authentication messages; a signer never signs it',
+      );
     default:
       throw new DecodeError(
         'unknown_magic',

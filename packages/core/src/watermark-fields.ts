@@ -38,7 +38,12 @@ export function readWatermarkFields(bytes: Uint8Array, signerKeyType?: SignerKey
   const tag = bytes[37]!;
   const spec = CONSENSUS_TAGS[tag];
   if (spec === undefined || spec.magic !== magic) {
-    throw new DecodeError('unknown_tag', 37, magic === 0x12 ? 'preattestation tag 20 or 40' : 'attestation tag 21, 23 or 41', `got tag ${tag}`);
+    throw new DecodeError(
+      'unknown_tag',
+      37,
+      magic === 0x12 ? 'preattestation tag 20 or 40' : 'attestation tag 21, 23 or 41',
+      `got tag ${tag}`,
+    );
   }
   if (signerKeyType !== undefined) checkKeyType(new Reader(bytes), spec, signerKeyType, 37);
   const o = spec.slot ? 40 : 38;
@@ -55,7 +60,8 @@ export function readWatermarkFields(bytes: Uint8Array, signerKeyType?: SignerKey
     r.expectEnd();
   } else if (n !== spec.length) {
     const r = new Reader(bytes, CURRENT_PROTOCOL, 38);
-    if (n < spec.length) r.need(spec.length - 38, spec.slot ? 'slot, level, round and block payload hash' : 'level, round and block payload hash');
+    if (n < spec.length)
+      r.need(spec.length - 38, spec.slot ? 'slot, level, round and block payload hash' : 'level, round and block payload hash');
     r.pos = spec.length;
     r.expectEnd();
   }

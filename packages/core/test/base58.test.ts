@@ -1,4 +1,4 @@
-import { b58Decode, b58Encode, maxB58Length, PREFIXES, PrefixName } from '../src/base58';
+import { b58Decode, b58Encode, maxB58Length, PREFIXES, type PrefixName } from '../src/base58';
 
 describe('base58 prefix table', () => {
   it.each(Object.keys(PREFIXES) as PrefixName[])('%s gives its text prefix for all-00 and all-ff payloads', (name) => {

@@ -1,4 +1,12 @@
-import { DECODE_ERROR_REASONS, DecodeError, fromHex, parseSignRequest, SignatoryError, type DecodeErrorReason, type SignerKeyType } from '@signatory-ts/core';
+import {
+  DECODE_ERROR_REASONS,
+  DecodeError,
+  fromHex,
+  parseSignRequest,
+  SignatoryError,
+  type DecodeErrorReason,
+  type SignerKeyType,
+} from '@signatory-ts/core';
 import { BRANCH, dyn, i32, managerHeader, pkh, rep, u16 } from './hex-builder';
 
 const TX = (amountHex: string) => '03' + BRANCH + '6c' + managerHeader() + amountHex + '00' + pkh(0) + '00';
@@ -23,8 +31,22 @@ const CASES: Record<DecodeErrorReason, { hex: string; offset: number; keyType?: 
     offset: 83,
   },
   bad_votes: {
-    hex: '11' + rep('01', 4) + i32(5) + '18' + rep('22', 32) + rep('00', 8) + '04' + rep('33', 32) +
-      dyn(dyn('02') + dyn(i32(5)) + dyn('') + dyn(i32(-1)) + dyn(i32(0))) + rep('44', 32) + rep('55', 32) + i32(0) + rep('00', 8) + '00' + '04',
+    hex:
+      '11' +
+      rep('01', 4) +
+      i32(5) +
+      '18' +
+      rep('22', 32) +
+      rep('00', 8) +
+      '04' +
+      rep('33', 32) +
+      dyn(dyn('02') + dyn(i32(5)) + dyn('') + dyn(i32(-1)) + dyn(i32(0))) +
+      rep('44', 32) +
+      rep('55', 32) +
+      i32(0) +
+      rep('00', 8) +
+      '00' +
+      '04',
     offset: 83 + 4 + 33 + 32 + 32 + 4 + 8 + 1,
   },
   bad_value: { hex: '03' + BRANCH + '06' + pkh(0) + i32(1) + rep('00', 32) + '03', offset: 33 + 1 + 21 + 4 + 32 },

@@ -26,17 +26,45 @@ import { b58Encode } from '../src/base58';
 
 /** Secret key -> public key -> address, from Go Signatory's tests and pytezos/Octez vectors. */
 const KEY_VECTORS = [
-  ['edsk4FTF78Qf1m2rykGpHqostAiq5gYW4YZEoGUSWBTJr2njsDHSnd', 'edpkv45regue1bWtuHnCgLU8xWKLwa9qRqv4gimgJKro4LSc3C5VjV', 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q'],
-  ['p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci', 'p2pk65pxFqFj1N66zRRQtdbEJWHMH5hRv4WsRkaGWQJtZ5bv8nVx6Dg', 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK'],
-  ['spsk1XYsTqUsd7LaLs9a8qpmCvLVJeLEZEXkeAZS5dwcKgUZhv3cYw', 'sppk7cvVVMRRtYTdriTB6KQqpXZt9TUwSTcpMWq4FwpvG2eVZ56UuHP', 'tz2QPsZoZse4eeahhg5DdfnBDB4VbU1PwgxN'],
+  [
+    'edsk4FTF78Qf1m2rykGpHqostAiq5gYW4YZEoGUSWBTJr2njsDHSnd',
+    'edpkv45regue1bWtuHnCgLU8xWKLwa9qRqv4gimgJKro4LSc3C5VjV',
+    'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q',
+  ],
+  [
+    'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci',
+    'p2pk65pxFqFj1N66zRRQtdbEJWHMH5hRv4WsRkaGWQJtZ5bv8nVx6Dg',
+    'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK',
+  ],
+  [
+    'spsk1XYsTqUsd7LaLs9a8qpmCvLVJeLEZEXkeAZS5dwcKgUZhv3cYw',
+    'sppk7cvVVMRRtYTdriTB6KQqpXZt9TUwSTcpMWq4FwpvG2eVZ56UuHP',
+    'tz2QPsZoZse4eeahhg5DdfnBDB4VbU1PwgxN',
+  ],
 ] as const;
 
 /** Octez encrypted keys (Go Signatory import tests) with their password and public key. */
 const ENCRYPTED_VECTORS = [
-  ['edesk1zxaPJkhNGSzgZDDSphvPzSNrnbmqes8xzUrw1wdFxdRT7ePiQz8D2Q18fMjn6fC9ZRS2rUbg8d8snxxznE', 'qqq', 'edpktmNJub2v7tVjSU8nA9jZrdV5JezmFtZA4yd3jj18i6VKcCJzdo'],
-  ['spesk21cruoqtYmxfq5fpkXiZZRLRw4vh7VFJauGCAgHxZf3q6Q5LTv9m9dnMxyVjna6RzWQL45q4ppGLh97xZpV', 'qqq', 'sppk7Zbcqfy67b6pRMAKax5QKzAxTQUxmfQcCuvn1QMFQsXqy1NkSkz'],
-  ['p2esk1rqdHRPz4xQh8uP8JaWSVnGFTKxkh2utdjK5CPDTXAzzh5sXnnobLkGrXEZzGhCKFDSjv8Ggrjt7PnobRzs', 'qqq', 'p2pk68Ky2h9UZZ4jUYws8mU8Cazhu4H1LdK22wD8HgDPRSvsJPBDtJ7'],
-  ['edesk1tN9p8BakkvZPz2DGAf9oAmxnhx5mFGSe7uVhNdz12Y7Mk2qNtzNaSE2pAwJA1pK9DUSQf1QV5fJeikP19U', 'test', 'edpkvRVsYXVd4AGtuxtNvioCD8UjBYDPUUsi2mCD4ReKHtS1HL4Xmp'],
+  [
+    'edesk1zxaPJkhNGSzgZDDSphvPzSNrnbmqes8xzUrw1wdFxdRT7ePiQz8D2Q18fMjn6fC9ZRS2rUbg8d8snxxznE',
+    'qqq',
+    'edpktmNJub2v7tVjSU8nA9jZrdV5JezmFtZA4yd3jj18i6VKcCJzdo',
+  ],
+  [
+    'spesk21cruoqtYmxfq5fpkXiZZRLRw4vh7VFJauGCAgHxZf3q6Q5LTv9m9dnMxyVjna6RzWQL45q4ppGLh97xZpV',
+    'qqq',
+    'sppk7Zbcqfy67b6pRMAKax5QKzAxTQUxmfQcCuvn1QMFQsXqy1NkSkz',
+  ],
+  [
+    'p2esk1rqdHRPz4xQh8uP8JaWSVnGFTKxkh2utdjK5CPDTXAzzh5sXnnobLkGrXEZzGhCKFDSjv8Ggrjt7PnobRzs',
+    'qqq',
+    'p2pk68Ky2h9UZZ4jUYws8mU8Cazhu4H1LdK22wD8HgDPRSvsJPBDtJ7',
+  ],
+  [
+    'edesk1tN9p8BakkvZPz2DGAf9oAmxnhx5mFGSe7uVhNdz12Y7Mk2qNtzNaSE2pAwJA1pK9DUSQf1QV5fJeikP19U',
+    'test',
+    'edpkvRVsYXVd4AGtuxtNvioCD8UjBYDPUUsi2mCD4ReKHtS1HL4Xmp',
+  ],
 ] as const;
 
 describe('secret keys', () => {
@@ -111,17 +139,34 @@ describe('secret keys', () => {
 describe('signWithSecretKey', () => {
   // Taquito signer spec: sign 0x031234 (blake2b-256 digest), deterministic (ed25519; RFC 6979 + low-S for ECDSA).
   it.each([
-    ['spsk2rBDDeUqakQ42nBHDGQTtP3GErb6AahHPwF9bhca3Q5KA5HESE', 'sigREwM1SuRN5WzjH5xGJuyeZQ9kWi8XtbA4wRqGTumJwNY18PmF1XQMLCXEQBr4frnriKHWdPUynF1vGUvPcoWrNjb3s5xp'],
-    ['p2sk2obfVMEuPUnadAConLWk7Tf4Dt3n4svSgJwrgpamRqJXvaYcg1', 'sigRUobRZ4oG7CvdtQfNoDe3Gqn8zrLw6RXjXVa84rX3HMzWuCuncWgDqY8wRkssofLUsfbdR6MNGJzDWaNXEwTxDktfrKmj'],
-    ['edsk4TjJWEszkHKono7XMnepVqwi37FrpbVt1KCsifJeAGimxheShG', 'sigpKAnfQGzG4Rk5pV7z9mx2TL9veQCHD7qN4PhsUZMj1BqsumBoApBS9Ue616vKVymxrzfZE2L4h27zzxRUVy6BNPRMpufb'],
+    [
+      'spsk2rBDDeUqakQ42nBHDGQTtP3GErb6AahHPwF9bhca3Q5KA5HESE',
+      'sigREwM1SuRN5WzjH5xGJuyeZQ9kWi8XtbA4wRqGTumJwNY18PmF1XQMLCXEQBr4frnriKHWdPUynF1vGUvPcoWrNjb3s5xp',
+    ],
+    [
+      'p2sk2obfVMEuPUnadAConLWk7Tf4Dt3n4svSgJwrgpamRqJXvaYcg1',
+      'sigRUobRZ4oG7CvdtQfNoDe3Gqn8zrLw6RXjXVa84rX3HMzWuCuncWgDqY8wRkssofLUsfbdR6MNGJzDWaNXEwTxDktfrKmj',
+    ],
+    [
+      'edsk4TjJWEszkHKono7XMnepVqwi37FrpbVt1KCsifJeAGimxheShG',
+      'sigpKAnfQGzG4Rk5pV7z9mx2TL9veQCHD7qN4PhsUZMj1BqsumBoApBS9Ue616vKVymxrzfZE2L4h27zzxRUVy6BNPRMpufb',
+    ],
   ])('reproduces Taquito’s signature for %s', (sk, sig) => {
     expect(b58Encode('sig', signWithSecretKey(Uint8Array.of(0x03, 0x12, 0x34), parseSecretKey(sk)).bytes)).toBe(sig);
   });
 
   // pytezos crypto tests (Octez-generated): sign "test".
   it.each([
-    ['edsk3nM41ygNfSxVU4w1uAW3G9EnTQEB5rjojeZedLTGmiGRcierVv', 'edsigtzLBGCyadERX1QsYHKpwnxSxEYQeGLnJGsSkHEsyY8vB5GcNdnvzUZDdFevJK7YZQ2ujwVjvQZn62ahCEcy74AwtbA8HuN', 'edsig'],
-    ['spsk1zkqrmst1yg2c4xi3crWcZPqgdc9KtPtb9SAZWYHAdiQzdHy7j', 'spsig1RriZtYADyRhyNoQMa6AiPuJJ7AUDcrxWZfgqexzgANqMv4nXs6qsXDoXcoChBgmCcn2t7Y3EkJaVRuAmNh2cDDxWTdmsz', 'spsig1'],
+    [
+      'edsk3nM41ygNfSxVU4w1uAW3G9EnTQEB5rjojeZedLTGmiGRcierVv',
+      'edsigtzLBGCyadERX1QsYHKpwnxSxEYQeGLnJGsSkHEsyY8vB5GcNdnvzUZDdFevJK7YZQ2ujwVjvQZn62ahCEcy74AwtbA8HuN',
+      'edsig',
+    ],
+    [
+      'spsk1zkqrmst1yg2c4xi3crWcZPqgdc9KtPtb9SAZWYHAdiQzdHy7j',
+      'spsig1RriZtYADyRhyNoQMa6AiPuJJ7AUDcrxWZfgqexzgANqMv4nXs6qsXDoXcoChBgmCcn2t7Y3EkJaVRuAmNh2cDDxWTdmsz',
+      'spsig1',
+    ],
   ] as const)('reproduces the Octez signature for %s', (sk, sig, prefix) => {
     expect(b58Encode(prefix, signWithSecretKey(Buffer.from('test'), parseSecretKey(sk)).bytes)).toBe(sig);
   });
@@ -181,12 +226,18 @@ describe('public keys', () => {
     expect(() => publicKeyFromSpki(Uint8Array.of(0x30, 0x00))).toThrow(/not a DER SubjectPublicKeyInfo/);
   });
 
-  it.each(['ed25519', 'secp256k1', 'p256'] as const)('exports a %s secret as PKCS#8 that node reads back to the same public key', (curve) => {
-    const sk: SecretKey = { curve, bytes: new Uint8Array(32).fill(0x42) };
-    const pkcs8 = secretKeyToPkcs8(sk);
-    const spki = createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({ format: 'der', type: 'spki' });
-    expect(encodePublicKey(publicKeyFromSpki(spki))).toBe(encodePublicKey(secretKeyPublicKey(sk)));
-  });
+  it.each(['ed25519', 'secp256k1', 'p256'] as const)(
+    'exports a %s secret as PKCS#8 that node reads back to the same public key',
+    (curve) => {
+      const sk: SecretKey = { curve, bytes: new Uint8Array(32).fill(0x42) };
+      const pkcs8 = secretKeyToPkcs8(sk);
+      const spki = createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({
+        format: 'der',
+        type: 'spki',
+      });
+      expect(encodePublicKey(publicKeyFromSpki(spki))).toBe(encodePublicKey(secretKeyPublicKey(sk)));
+    },
+  );
 
   it('verifies its own signature with Taquito for each curve', () => {
     const msg = Uint8Array.of(0x03, 1, 2, 3);

@@ -86,7 +86,20 @@ describe('generic operations Taquito cannot forge', () => {
 
   it('reads double_baking_evidence with two signed headers', () => {
     const fitness = dyn(dyn('02') + dyn(i32(9)) + dyn('') + dyn(i32(-1)) + dyn(i32(1)));
-    const header = i32(9) + '18' + rep('22', 32) + i64(1767225600n) + '04' + rep('33', 32) + fitness + rep('44', 32) + rep('55', 32) + i32(0) + rep('00', 8) + '00' + '02';
+    const header =
+      i32(9) +
+      '18' +
+      rep('22', 32) +
+      i64(1767225600n) +
+      '04' +
+      rep('33', 32) +
+      fitness +
+      rep('44', 32) +
+      rep('55', 32) +
+      i32(0) +
+      rep('00', 8) +
+      '00' +
+      '02';
     const op = one('03' + dyn(header + rep('66', 96)) + dyn(header + SIG64));
     expect(op.bh1).toMatchObject({ level: 9, round: 1, liquidityBakingVote: 'pass', signature: expect.stringMatching(/^BLsig/) });
     expect(op.bh2).toMatchObject({ level: 9, signature: expect.stringMatching(/^sig/) });
@@ -112,7 +125,10 @@ describe('generic operations Taquito cannot forge', () => {
       predecessor: expect.stringMatching(/^src1/),
       number_of_ticks: '123456789012',
     });
-    expect(one('cd' + managerHeader() + sr + pkh(1) + pkh(2)).stakers).toEqual({ alice: expect.stringMatching(/^tz2/), bob: expect.stringMatching(/^tz3/) });
+    expect(one('cd' + managerHeader() + sr + pkh(1) + pkh(2)).stakers).toEqual({
+      alice: expect.stringMatching(/^tz2/),
+      bob: expect.stringMatching(/^tz3/),
+    });
     expect(one('cf' + managerHeader() + sr + pkh(0)).staker).toMatch(/^tz1/);
     const start = one('cc' + managerHeader() + sr + pkh(0) + '00' + rep('01', 32) + rep('02', 32));
     expect(start.refutation).toMatchObject({ refutation_kind: 'start' });
@@ -122,9 +138,17 @@ describe('generic operations Taquito cannot forge', () => {
       choice: '5',
       step: { dissection: [{ state: expect.stringMatching(/^srs1/), tick: '0' }, { tick: '100' }] },
     });
-    const proof = one('cc' + managerHeader() + sr + pkh(0) + '01' + zn(5) + '01' + dyn('abcd') + 'ff' + '01' + '02' + i32(10) + '03' + '0004' + dyn('ee'));
+    const proof = one(
+      'cc' + managerHeader() + sr + pkh(0) + '01' + zn(5) + '01' + dyn('abcd') + 'ff' + '01' + '02' + i32(10) + '03' + '0004' + dyn('ee'),
+    );
     expect(proof.refutation).toMatchObject({
-      step: { pvm_step: 'abcd', input_proof: { input_proof_kind: 'reveal_proof', reveal_proof: { reveal_proof_kind: 'dal_page_proof', published_level: 10, slot_index: 3, page_index: 4, dal_proof: 'ee' } } },
+      step: {
+        pvm_step: 'abcd',
+        input_proof: {
+          input_proof_kind: 'reveal_proof',
+          reveal_proof: { reveal_proof_kind: 'dal_page_proof', published_level: 10, slot_index: 3, page_index: 4, dal_proof: 'ee' },
+        },
+      },
     });
   });
 
@@ -134,7 +158,11 @@ describe('generic operations Taquito cannot forge', () => {
   });
 
   it('classifies ballots for policy as ballot:<vote>', () => {
-    for (const [b, vote] of [[0, 'yay'], [1, 'nay'], [2, 'pass']] as const) {
+    for (const [b, vote] of [
+      [0, 'yay'],
+      [1, 'nay'],
+      [2, 'pass'],
+    ] as const) {
       expect(policyKind(decodedOne('06' + pkh(0) + i32(3) + rep('09', 32) + u8(b)))).toBe(`ballot:${vote}`);
     }
   });

@@ -84,16 +84,18 @@ describe('the protocol registry', () => {
 
   it('refuses a protocol name it does not have, own keys only', () => {
     for (const name of ['nairobi', 'constructor', 'toString']) {
-      expect(() => parseSignRequest(fromHex('03' + BRANCH + '6e' + managerHeader() + '00'), undefined, { protocol: name as 'ushuaia' })).toThrow(
-        `unknown protocol ${JSON.stringify(name)}: one of ushuaia, tallinn`,
-      );
+      expect(() =>
+        parseSignRequest(fromHex('03' + BRANCH + '6e' + managerHeader() + '00'), undefined, { protocol: name as 'ushuaia' }),
+      ).toThrow(`unknown protocol ${JSON.stringify(name)}: one of ushuaia, tallinn`);
     }
   });
 
   it('refuses a diff that does not fit its base', () => {
     const row = (tag: number) => ({ tag, kind: 'x', manager: false, fields: [] });
-    const def = (operations: object, keyTags = ['tz1']) => () =>
-      defineProtocol({ name: 'bad', hashPrefix: 'Ps', keyTags, operations }, ushuaia);
+    const def =
+      (operations: object, keyTags = ['tz1']) =>
+      () =>
+        defineProtocol({ name: 'bad', hashPrefix: 'Ps', keyTags, operations }, ushuaia);
     expect(def({ add: [row(17)] })).toThrow('protocol bad: adds tag 17, which ushuaia already has (replace it instead)');
     expect(def({ replace: [row(99)] })).toThrow('protocol bad: replaces tag 99, which ushuaia does not have');
     expect(def({ remove: [99] })).toThrow('protocol bad: removes tag 99, which ushuaia does not have');

@@ -6,7 +6,15 @@ import { CURVE_ORDER, ecdsaCurve } from '../src/curves';
 import { DerError, derToCompact } from '../src/der';
 import { encodePublicKey } from '../src/public-key';
 import { parseSecretKey, secretKeyPublicKey, signWithSecretKey } from '../src/secret-key';
-import { createDigestVerifier, encodeGenericSignature, encodeSignature, isHighS, normalizeLowS, parseSignature, verifySignature } from '../src/signature';
+import {
+  createDigestVerifier,
+  encodeGenericSignature,
+  encodeSignature,
+  isHighS,
+  normalizeLowS,
+  parseSignature,
+  verifySignature,
+} from '../src/signature';
 import { blake2b256 } from '../src/hash';
 
 const MSG = Uint8Array.of(0x03, 0xde, 0xad, 0xbe, 0xef);
@@ -40,7 +48,10 @@ describe('derToCompact', () => {
   });
 
   it('round-trips the r‖s of real signatures of both curves', () => {
-    for (const [curve, sk] of [['secp256k1', SECP], ['p256', P256]] as const) {
+    for (const [curve, sk] of [
+      ['secp256k1', SECP],
+      ['p256', P256],
+    ] as const) {
       const rs = signWithSecretKey(MSG, sk).bytes;
       const d = der(bytesToBigInt(rs.subarray(0, 32)), bytesToBigInt(rs.subarray(32)));
       expect(toHex(derToCompact(d, curve))).toBe(toHex(rs));
@@ -61,7 +72,11 @@ describe('derToCompact', () => {
     ['empty r', fromHex('30050200020107'), /r: empty INTEGER/],
     ['negative r', fromHex('300602018502 0107'.replace(' ', '')), /r: negative INTEGER/],
     ['r with a needless leading zero', fromHex('30070202000502 0107'.replace(' ', '')), /r: INTEGER has a needless leading zero/],
-    ['r longer than 33 bytes', concatBytes(fromHex('3027' + '0222' + '00'.repeat(1) + '80' + '11'.repeat(32)), fromHex('020107')), /r: INTEGER of 34 bytes/],
+    [
+      'r longer than 33 bytes',
+      concatBytes(fromHex('3027' + '0222' + '00'.repeat(1) + '80' + '11'.repeat(32)), fromHex('020107')),
+      /r: INTEGER of 34 bytes/,
+    ],
     ['s running past the end', fromHex('300602010502 0207'.replace(' ', '')), /s: INTEGER runs past the end/],
     ['r zero', der(0n, 7n), /r is zero/],
     ['s zero', der(5n, 0n), /s is zero/],
@@ -160,52 +175,52 @@ describe('verifySignature', () => {
 });
 
 describe('createDigestVerifier (ECDSA with a cached table for the key point)', () => {
-  it.each([['secp256k1', SECP], ['p256', P256]] as const)(
-    '%s: agrees with noble verify on valid, high-S, tampered, foreign and out-of-range signatures',
-    (curve, sk) => {
-      const pk = secretKeyPublicKey(sk);
-      const verify = createDigestVerifier(pk);
-      const ec = ecdsaCurve(curve);
-      const n = CURVE_ORDER[curve];
-      const other = signWithSecretKey(MSG, curve === 'p256' ? SECP : P256).bytes;
-      const reference = (d: Uint8Array, sig: Uint8Array): boolean => {
-        try {
-          return ec.verify(sig, d, pk.bytes, { lowS: curve === 'secp256k1', prehash: false, format: 'compact' });
-        } catch {
-          return false; // noble throws on r or s out of range
-        }
-      };
-      let accepted = 0;
-      for (let i = 0; i < 24; i++) {
-        const msg = Uint8Array.of(0x03, i, i * 7, 0xff - i);
-        const d = blake2b256(msg);
-        const sig = signWithSecretKey(msg, sk).bytes;
-        const flipped = Uint8Array.from(sig);
-        flipped[i]! ^= 1 << i % 8;
-        const wrongDigest = Uint8Array.from(d);
-        wrongDigest[31 - i]! ^= 0x80;
-        const rPlusN = bytesToBigInt(sig.subarray(0, 32)) + n;
-        const candidates: [Uint8Array, Uint8Array][] = [
-          [d, sig],
-          [d, twin(curve, sig)],
-          [d, flipped],
-          [wrongDigest, sig],
-          [d, other],
-          [d, concatBytes(new Uint8Array(32), sig.subarray(32))],
-          [d, concatBytes(sig.subarray(0, 32), bigIntToBytes(n, 32))],
-          ...(rPlusN < 2n ** 256n ? [[d, concatBytes(bigIntToBytes(rPlusN, 32), sig.subarray(32))] as [Uint8Array, Uint8Array]] : []),
-        ];
-        for (const [digest, s] of candidates) {
-          const ours = verify(digest, s);
-          expect([toHex(digest), toHex(s), ours]).toEqual([toHex(digest), toHex(s), reference(digest, s)]);
-          if (ours) accepted++;
-        }
-        expect(verify(d, sig)).toBe(true);
-        expect(verify(d, twin(curve, sig))).toBe(curve === 'p256');
+  it.each([
+    ['secp256k1', SECP],
+    ['p256', P256],
+  ] as const)('%s: agrees with noble verify on valid, high-S, tampered, foreign and out-of-range signatures', (curve, sk) => {
+    const pk = secretKeyPublicKey(sk);
+    const verify = createDigestVerifier(pk);
+    const ec = ecdsaCurve(curve);
+    const n = CURVE_ORDER[curve];
+    const other = signWithSecretKey(MSG, curve === 'p256' ? SECP : P256).bytes;
+    const reference = (d: Uint8Array, sig: Uint8Array): boolean => {
+      try {
+        return ec.verify(sig, d, pk.bytes, { lowS: curve === 'secp256k1', prehash: false, format: 'compact' });
+      } catch {
+        return false; // noble throws on r or s out of range
       }
-      expect(accepted).toBe(curve === 'p256' ? 48 : 24);
-    },
-  );
+    };
+    let accepted = 0;
+    for (let i = 0; i < 24; i++) {
+      const msg = Uint8Array.of(0x03, i, i * 7, 0xff - i);
+      const d = blake2b256(msg);
+      const sig = signWithSecretKey(msg, sk).bytes;
+      const flipped = Uint8Array.from(sig);
+      flipped[i]! ^= 1 << (i % 8);
+      const wrongDigest = Uint8Array.from(d);
+      wrongDigest[31 - i]! ^= 0x80;
+      const rPlusN = bytesToBigInt(sig.subarray(0, 32)) + n;
+      const candidates: [Uint8Array, Uint8Array][] = [
+        [d, sig],
+        [d, twin(curve, sig)],
+        [d, flipped],
+        [wrongDigest, sig],
+        [d, other],
+        [d, concatBytes(new Uint8Array(32), sig.subarray(32))],
+        [d, concatBytes(sig.subarray(0, 32), bigIntToBytes(n, 32))],
+        ...(rPlusN < 2n ** 256n ? [[d, concatBytes(bigIntToBytes(rPlusN, 32), sig.subarray(32))] as [Uint8Array, Uint8Array]] : []),
+      ];
+      for (const [digest, s] of candidates) {
+        const ours = verify(digest, s);
+        expect([toHex(digest), toHex(s), ours]).toEqual([toHex(digest), toHex(s), reference(digest, s)]);
+        if (ours) accepted++;
+      }
+      expect(verify(d, sig)).toBe(true);
+      expect(verify(d, twin(curve, sig))).toBe(curve === 'p256');
+    }
+    expect(accepted).toBe(curve === 'p256' ? 48 : 24);
+  });
 
   it.each(['secp256k1', 'p256'] as const)(
     '%s: accepts a signature whose point R has x >= n (r = x - n), as noble does, and refuses r = x',

@@ -20,7 +20,13 @@ const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
 /** Our consensus request in Taquito's operation shape. */
 function asTaquitoContent(req: ConsensusRequest): Record<string, unknown> {
-  const out: Record<string, unknown> = { kind: req.kind, slot: req.slot, level: req.level, round: req.round, block_payload_hash: req.blockPayloadHash };
+  const out: Record<string, unknown> = {
+    kind: req.kind,
+    slot: req.slot,
+    level: req.level,
+    round: req.round,
+    block_payload_hash: req.blockPayloadHash,
+  };
   if (req.dalAttestation !== undefined) out.dal_attestation = req.dalAttestation;
   return out;
 }
@@ -55,7 +61,10 @@ describe('decoding Taquito-forged requests', () => {
       if (req.kind !== 'generic') continue;
       for (const op of (req as GenericRequest).operations) {
         const params = op.parameters as { entrypoint: string } | undefined;
-        const pseudo = op.kind === 'transaction' && String(op.destination) === String(op.source) && ['stake', 'unstake', 'finalize_unstake', 'set_delegate_parameters'].includes(params?.entrypoint ?? '');
+        const pseudo =
+          op.kind === 'transaction' &&
+          String(op.destination) === String(op.source) &&
+          ['stake', 'unstake', 'finalize_unstake', 'set_delegate_parameters'].includes(params?.entrypoint ?? '');
         if (pseudo) seen++;
         expect(policyKind(op)).toBe(pseudo ? params!.entrypoint : op.kind === 'ballot' ? `ballot:${String(op.ballot)}` : op.kind);
       }

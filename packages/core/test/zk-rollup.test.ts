@@ -39,7 +39,8 @@ const l2op = (opCode: number, amount: number, payload: string): string =>
 const NO_TICKET = '00';
 // Some: contents (Micheline Int 7), ty (prim `nat`, no args), ticketer (KT1: tag 1, 20 bytes, padding 0).
 const TICKET = '01' + '00' + zz(7) + '03' + u8(98) + '01' + rep('44', 20) + '00';
-const publish = (ticketTag = TICKET): string => 'fb' + managerHeader() + ROLLUP + dyn(l2op(1, -5, S3) + NO_TICKET + l2op(2, 300, '') + ticketTag);
+const publish = (ticketTag = TICKET): string =>
+  'fb' + managerHeader() + ROLLUP + dyn(l2op(1, -5, S3) + NO_TICKET + l2op(2, 300, '') + ticketTag);
 
 // --- zk_rollup_update (252): zk_rollup 20 bytes, update { pending_pis dyn(list of (dyn string, {new_state, fee, exit_validity bool})),
 //     private_pis dyn(list of (dyn string, {new_state, fee})), fee_pi { new_state }, proof dyn bytes }.
@@ -80,9 +81,24 @@ describe('ZK rollup operations (tags 250-252) are decoded field by field', () =>
       ...HEADER_JSON,
       zk_rollup: ROLLUP,
       op: [
-        [{ op_code: 1, price: { id: rep('ee', 32), amount: '-5' }, l1_dst: expect.stringMatching(/^tz2/), rollup_id: ROLLUP, payload: [S3] }, null],
         [
-          { op_code: 2, price: { id: rep('ee', 32), amount: '300' }, l1_dst: expect.stringMatching(/^tz2/), rollup_id: ROLLUP, payload: [] },
+          {
+            op_code: 1,
+            price: { id: rep('ee', 32), amount: '-5' },
+            l1_dst: expect.stringMatching(/^tz2/),
+            rollup_id: ROLLUP,
+            payload: [S3],
+          },
+          null,
+        ],
+        [
+          {
+            op_code: 2,
+            price: { id: rep('ee', 32), amount: '300' },
+            l1_dst: expect.stringMatching(/^tz2/),
+            rollup_id: ROLLUP,
+            payload: [],
+          },
           { contents: { int: '7' }, ty: { prim: 'nat' }, ticketer: expect.stringMatching(/^KT1/) },
         ],
       ],
@@ -103,13 +119,20 @@ describe('ZK rollup operations (tags 250-252) are decoded field by field', () =>
         },
       },
     ]);
-    expect((json(update('00'))[0]!.update as { pending_pis: [string, { exit_validity: boolean }][] }).pending_pis[0]![1].exit_validity).toBe(false);
+    expect(
+      (json(update('00'))[0]!.update as { pending_pis: [string, { exit_validity: boolean }][] }).pending_pis[0]![1].exit_validity,
+    ).toBe(false);
   });
 
   it('decodes them under Tallinn too, batched with other manager operations, with their own policy kind', () => {
     const delegation = '6e' + managerHeader() + '00';
     const req = generic(origination() + delegation + publish() + update(), 'tallinn');
-    expect(req.operations.map((o) => policyKind(o))).toEqual(['zk_rollup_origination', 'delegation', 'zk_rollup_publish', 'zk_rollup_update']);
+    expect(req.operations.map((o) => policyKind(o))).toEqual([
+      'zk_rollup_origination',
+      'delegation',
+      'zk_rollup_publish',
+      'zk_rollup_update',
+    ]);
   });
 });
 

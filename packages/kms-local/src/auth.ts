@@ -74,11 +74,7 @@ export interface AuthRequest {
  * `credentials` only the header's shape is checked (any key works); with them the access key must match
  * and the signature is recomputed with @smithy/signature-v4 and compared.
  */
-export async function authenticate(
-  req: AuthRequest,
-  credentials: StaticCredentials | undefined,
-  now: number,
-): Promise<CallerIdentity> {
+export async function authenticate(req: AuthRequest, credentials: StaticCredentials | undefined, now: number): Promise<CallerIdentity> {
   const authorization = header(req.headers, 'authorization');
   if (authorization === undefined || authorization === '') {
     throw new KmsError('MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -104,7 +100,10 @@ export async function authenticate(
     );
   }
   if (!amzDate.startsWith(shortDate)) {
-    throw new KmsError('InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${shortDate}' != '${amzDate.slice(0, 8)}'`);
+    throw new KmsError(
+      'InvalidSignatureException',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${shortDate}' != '${amzDate.slice(0, 8)}'`,
+    );
   }
   const identity = { accessKeyId, region };
   if (!credentials) return identity;

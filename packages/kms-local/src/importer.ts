@@ -1,12 +1,4 @@
-import {
-  constants,
-  createDecipheriv,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  privateDecrypt,
-  randomBytes,
-} from 'node:crypto';
+import { constants, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair, privateDecrypt, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { KmsError } from './errors';
 import type { ImportParameters } from './keyStore';

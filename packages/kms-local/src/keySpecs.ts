@@ -102,9 +102,7 @@ export function privateKeyOfSpec(pkcs8: Buffer, spec: KeySpec): KeyObject | unde
   const info = keySpecInfo(spec);
   switch (info.family) {
     case 'ecdsa':
-      return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === info.nodeCurve
-        ? key
-        : undefined;
+      return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === info.nodeCurve ? key : undefined;
     case 'ed25519':
       return key.asymmetricKeyType === 'ed25519' ? key : undefined;
     case 'rsa':

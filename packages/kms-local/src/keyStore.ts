@@ -103,10 +103,7 @@ export class KeyStore {
   }
 
   async putAlias(alias: AliasRecord): Promise<void> {
-    this.aliases = [
-      ...this.aliases.filter((a) => !(a.aliasName === alias.aliasName && a.region === alias.region)),
-      alias,
-    ];
+    this.aliases = [...this.aliases.filter((a) => !(a.aliasName === alias.aliasName && a.region === alias.region)), alias];
     await this.write('aliases.json', JSON.stringify({ aliases: this.aliases }, null, 2));
   }
 

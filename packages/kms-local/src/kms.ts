@@ -29,16 +29,25 @@ function str(input: Input, name: string, opts: { required?: boolean; max?: numbe
   const v = input[name];
   if (v === undefined || v === null) {
     if (opts.required) {
-      throw new KmsError('ValidationException', `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+      throw new KmsError(
+        'ValidationException',
+        `1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`,
+      );
     }
     return undefined;
   }
   if (typeof v !== 'string') throw new KmsError('SerializationException', `${name} must be a string`);
   if (opts.required && v.length === 0) {
-    throw new KmsError('ValidationException', `1 validation error detected: Value '' at '${name}' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+    throw new KmsError(
+      'ValidationException',
+      `1 validation error detected: Value '' at '${name}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+    );
   }
   if (opts.max !== undefined && v.length > opts.max) {
-    throw new KmsError('ValidationException', `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must have length less than or equal to ${opts.max}`);
+    throw new KmsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must have length less than or equal to ${opts.max}`,
+    );
   }
   return v;
 }
@@ -48,7 +57,10 @@ function blob(input: Input, name: string, max: number): Buffer {
   if (!BASE64.test(text) || text.length % 4 !== 0) throw new KmsError('SerializationException', `${name} is not valid base64`);
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length < 1 || bytes.length > max) {
-    throw new KmsError('ValidationException', `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must have length between 1 and ${max} bytes`);
+    throw new KmsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must have length between 1 and ${max} bytes`,
+    );
   }
   return bytes;
 }
@@ -58,7 +70,10 @@ function int(input: Input, name: string, min: number, max: number): number | und
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new KmsError('SerializationException', `${name} must be an integer`);
   if (v < min || v > max) {
-    throw new KmsError('ValidationException', `1 validation error detected: Value '${v}' at '${name}' failed to satisfy constraint: Member must have value between ${min} and ${max}`);
+    throw new KmsError(
+      'ValidationException',
+      `1 validation error detected: Value '${v}' at '${name}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
+    );
   }
   return v;
 }
@@ -184,7 +199,10 @@ export class Kms {
 
   async setEnabled(key: KeyRecord, enabled: boolean): Promise<undefined> {
     if (key.keyState === 'PendingImport' || key.keyState === 'PendingDeletion') {
-      throw new KmsError('KMSInvalidStateException', `${this.arn(key)} is ${key.keyState === 'PendingImport' ? 'pending import' : 'pending deletion'}.`);
+      throw new KmsError(
+        'KMSInvalidStateException',
+        `${this.arn(key)} is ${key.keyState === 'PendingImport' ? 'pending import' : 'pending deletion'}.`,
+      );
     }
     await this.cfg.store.putKey({ ...key, keyState: enabled ? 'Enabled' : 'Disabled' });
     return undefined;
@@ -281,11 +299,17 @@ export class Kms {
   private async createKeyOp(input: Input, caller: Caller): Promise<Output> {
     const spec = str(input, 'KeySpec') ?? str(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
     if (!isKeySpec(spec)) {
-      throw new KmsError('ValidationException', `1 validation error detected: Value '${spec}' at 'keySpec' failed to satisfy constraint: kms-local supports ECC_NIST_P256, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, RSA_2048, SYMMETRIC_DEFAULT, HMAC_256`);
+      throw new KmsError(
+        'ValidationException',
+        `1 validation error detected: Value '${spec}' at 'keySpec' failed to satisfy constraint: kms-local supports ECC_NIST_P256, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, RSA_2048, SYMMETRIC_DEFAULT, HMAC_256`,
+      );
     }
     const usage = str(input, 'KeyUsage');
     if (usage !== undefined && !['SIGN_VERIFY', 'ENCRYPT_DECRYPT', 'GENERATE_VERIFY_MAC', 'KEY_AGREEMENT'].includes(usage)) {
-      throw new KmsError('ValidationException', `1 validation error detected: Value '${usage}' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set`);
+      throw new KmsError(
+        'ValidationException',
+        `1 validation error detected: Value '${usage}' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set`,
+      );
     }
     const origin = str(input, 'Origin') ?? 'AWS_KMS';
     if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL') {
@@ -317,9 +341,17 @@ export class Kms {
 
   private listAliases(input: Input, caller: Caller): Output {
     const filter = input.KeyId === undefined ? undefined : this.resolve(input, caller, { aliases: false });
-    const managed: AliasRecord[] = this.cfg.awsManagedAliases && !filter
-      ? AWS_MANAGED_ALIASES.map((aliasName) => ({ aliasName, region: caller.region, accountId: this.cfg.accountId, targetKeyId: '', creationDate: 0, lastUpdatedDate: 0 }))
-      : [];
+    const managed: AliasRecord[] =
+      this.cfg.awsManagedAliases && !filter
+        ? AWS_MANAGED_ALIASES.map((aliasName) => ({
+            aliasName,
+            region: caller.region,
+            accountId: this.cfg.accountId,
+            targetKeyId: '',
+            creationDate: 0,
+            lastUpdatedDate: 0,
+          }))
+        : [];
     const aliases = [...managed, ...this.cfg.store.listAliases()]
       .filter((a) => a.region === caller.region && (!filter || a.targetKeyId === filter.keyId))
       .sort((a, b) => (a.aliasName < b.aliasName ? -1 : 1));
@@ -344,7 +376,10 @@ export class Kms {
   private async createAlias(input: Input, caller: Caller): Promise<Output> {
     const name = str(input, 'AliasName', { required: true, max: 256 });
     if (!ALIAS_NAME.test(name)) {
-      throw new KmsError('InvalidAliasNameException', `Alias name ${name} must start with 'alias/' and use only letters, digits, '/', '_' and '-'`);
+      throw new KmsError(
+        'InvalidAliasNameException',
+        `Alias name ${name} must start with 'alias/' and use only letters, digits, '/', '_' and '-'`,
+      );
     }
     if (name.startsWith('alias/aws/') || AWS_MANAGED_ALIASES.includes(name)) {
       throw new KmsError('InvalidAliasNameException', `Alias names beginning with 'alias/aws/' are reserved for AWS: ${name}`);
@@ -373,7 +408,10 @@ export class Kms {
     this.requireUsable(key);
     const info = keySpecInfo(key.keySpec);
     if (!key.privateKeyPkcs8) {
-      throw new KmsError('UnsupportedOperationException', `${this.arn(key)} key usage is ${key.keyUsage}; GetPublicKey is for asymmetric keys only.`);
+      throw new KmsError(
+        'UnsupportedOperationException',
+        `${this.arn(key)} key usage is ${key.keyUsage}; GetPublicKey is for asymmetric keys only.`,
+      );
     }
     return {
       KeyId: this.arn(key),
@@ -429,7 +467,10 @@ export class Kms {
 
   private requireExternal(key: KeyRecord): void {
     if (key.origin !== 'EXTERNAL') {
-      throw new KmsError('UnsupportedOperationException', `${this.arn(key)} origin is ${key.origin}; key material can be imported only into keys created with Origin EXTERNAL.`);
+      throw new KmsError(
+        'UnsupportedOperationException',
+        `${this.arn(key)} origin is ${key.origin}; key material can be imported only into keys created with Origin EXTERNAL.`,
+      );
     }
     if (key.keyState === 'PendingDeletion') {
       throw new KmsError('KMSInvalidStateException', `${this.arn(key)} is pending deletion.`);
@@ -463,15 +504,25 @@ export class Kms {
       throw new KmsError('ValidationException', `ExpirationModel must be KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE`);
     }
     if (expirationModel === 'KEY_MATERIAL_EXPIRES' && input.ValidTo === undefined) {
-      throw new KmsError('ValidationException', 'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES (the default); pass KEY_MATERIAL_DOES_NOT_EXPIRE for material that never expires');
+      throw new KmsError(
+        'ValidationException',
+        'ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES (the default); pass KEY_MATERIAL_DOES_NOT_EXPIRE for material that never expires',
+      );
     }
     if (expirationModel === 'KEY_MATERIAL_DOES_NOT_EXPIRE' && input.ValidTo !== undefined) {
       throw new KmsError('ValidationException', 'ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE');
     }
     const params = key.importParameters?.find((p) => p.token === token);
-    if (!params) throw new KmsError('InvalidImportTokenException', 'The import token is invalid or does not belong to this key; call GetParametersForImport for this key again.');
+    if (!params)
+      throw new KmsError(
+        'InvalidImportTokenException',
+        'The import token is invalid or does not belong to this key; call GetParametersForImport for this key again.',
+      );
     if (params.validTo <= this.cfg.now()) {
-      throw new KmsError('ExpiredImportTokenException', 'The import token has expired (tokens are valid for 24 hours); call GetParametersForImport again.');
+      throw new KmsError(
+        'ExpiredImportTokenException',
+        'The import token has expired (tokens are valid for 24 hours); call GetParametersForImport again.',
+      );
     }
     const material = unwrapKeyMaterial(params, encrypted);
     const imported = privateKeyOfSpec(material, key.keySpec);
@@ -482,7 +533,10 @@ export class Kms {
     if (key.privateKeyPkcs8) {
       const existing = createPublicKey(this.privateKey(key)).export({ format: 'der', type: 'spki' });
       if (!existing.equals(spki)) {
-        throw new KmsError('IncorrectKeyMaterialException', 'The key material differs from the material previously imported into this key; asymmetric key material cannot be changed.');
+        throw new KmsError(
+          'IncorrectKeyMaterialException',
+          'The key material differs from the material previously imported into this key; asymmetric key material cannot be changed.',
+        );
       }
     }
     const keyMaterialId = createHash('sha256').update(spki).digest('hex');

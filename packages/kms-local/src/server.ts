@@ -117,7 +117,11 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
     }
     const keyAction = /^\/__admin\/keys\/([^/]+)\/(disable|enable)$/.exec(path);
     if (keyAction && req.method === 'POST') {
-      const key = kms.resolveId(decodeURIComponent(keyAction[1]!), { region: typeof json.region === 'string' ? json.region : region }, true);
+      const key = kms.resolveId(
+        decodeURIComponent(keyAction[1]!),
+        { region: typeof json.region === 'string' ? json.region : region },
+        true,
+      );
       await kms.setEnabled(key, keyAction[2] === 'enable');
       return send(res, 200, { KeyMetadata: kms.metadata(store.getKey(key.keyId)!) }, 'application/json');
     }
@@ -130,7 +134,8 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
       try {
         await admin(req, res, path);
       } catch (err) {
-        const message = err instanceof FaultSpecError || err instanceof KmsError || err instanceof SyntaxError ? err.message : 'internal error';
+        const message =
+          err instanceof FaultSpecError || err instanceof KmsError || err instanceof SyntaxError ? err.message : 'internal error';
         send(res, 400, { error: message }, 'application/json');
       }
       return;
@@ -144,9 +149,16 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
       }
       const handler = kms.operations[operation];
       if (!handler) {
-        throw new KmsError('UnknownOperationException', `Unknown or unsupported operation '${target}' (kms-local implements ${Object.keys(kms.operations).join(', ')})`);
+        throw new KmsError(
+          'UnknownOperationException',
+          `Unknown or unsupported operation '${target}' (kms-local implements ${Object.keys(kms.operations).join(', ')})`,
+        );
       }
-      const caller = await authenticate({ method: req.method, path: req.url ?? '/', headers: req.headers, body }, options.credentials, now());
+      const caller = await authenticate(
+        { method: req.method, path: req.url ?? '/', headers: req.headers, body },
+        options.credentials,
+        now(),
+      );
       let input: unknown;
       try {
         input = body.length === 0 ? {} : JSON.parse(body.toString('utf8'));
@@ -156,7 +168,8 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw new KmsError('SerializationException', 'Request body must be a JSON object');
       }
-      const keyId = typeof (input as Record<string, unknown>).KeyId === 'string' ? ((input as Record<string, unknown>).KeyId as string) : undefined;
+      const keyId =
+        typeof (input as Record<string, unknown>).KeyId === 'string' ? ((input as Record<string, unknown>).KeyId as string) : undefined;
       const delay = faults.latencyFor(operation);
       if (delay > 0) await sleep(delay);
       if (faults.fires('hang', operation, keyId)) {
@@ -164,10 +177,16 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
         return; // never answer; close() drops the socket
       }
       if (faults.fires('throttle', operation, keyId)) {
-        throw new KmsError('ThrottlingException', 'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.');
+        throw new KmsError(
+          'ThrottlingException',
+          'You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.',
+        );
       }
       if (faults.fires('accessDenied', operation, keyId)) {
-        throw new KmsError('AccessDeniedException', `User is not authorized to perform: kms:${operation} on resource ${keyId ?? '*'} (kms-local fault)`);
+        throw new KmsError(
+          'AccessDeniedException',
+          `User is not authorized to perform: kms:${operation} on resource ${keyId ?? '*'} (kms-local fault)`,
+        );
       }
       const failure = faults.failure(operation, keyId);
       if (failure) throw new KmsError(failure.errorType, failure.message ?? `Injected ${failure.errorType} (kms-local fault)`);

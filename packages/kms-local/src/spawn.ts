@@ -69,7 +69,10 @@ export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise
     throw e;
   }
   const admin = async (method: string, p: string, body?: object) => {
-    const r = await fetch(`${url}${p}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    const r = await fetch(`${url}${p}`, {
+      method,
+      ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
     if (!r.ok) throw new Error(`kms-local admin ${method} ${p}: ${r.status} ${await r.text()}`);
   };
   return {

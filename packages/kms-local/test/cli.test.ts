@@ -52,7 +52,14 @@ describe('kms-local command', () => {
     await kms.send(new ListKeysCommand({}));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(120);
     const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
-    const out = await kms.send(new SignCommand({ KeyId: key.KeyId, Message: createHash('sha256').update('x').digest(), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const out = await kms.send(
+      new SignCommand({
+        KeyId: key.KeyId,
+        Message: createHash('sha256').update('x').digest(),
+        MessageType: 'DIGEST',
+        SigningAlgorithm: 'ECDSA_SHA_256',
+      }),
+    );
     expect(secp256k1.Signature.fromBytes(out.Signature!, 'der').hasHighS()).toBe(true);
     await fetch(`${first.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ throttle: { count: 1 } }) });
     await expect(kms.send(new ListKeysCommand({}))).rejects.toMatchObject({ name: 'ThrottlingException' });

@@ -118,7 +118,10 @@ describe('signature faults', () => {
     const pk = await t.kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
     const jwk = createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' }).export({ format: 'jwk' });
     const curve = new EC('secp256k1');
-    const pub = curve.keyFromPublic({ x: Buffer.from(jwk.x!, 'base64url').toString('hex'), y: Buffer.from(jwk.y!, 'base64url').toString('hex') });
+    const pub = curve.keyFromPublic({
+      x: Buffer.from(jwk.x!, 'base64url').toString('hex'),
+      y: Buffer.from(jwk.y!, 'base64url').toString('hex'),
+    });
     for (let i = 0; i < 8; i++) {
       const message = digest(`m${i}`);
       const out = await sign(t.kms, message);
@@ -132,7 +135,10 @@ describe('wrong signatures and access denied', () => {
   const publicKey = async () => {
     const pk = await t.kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
     const jwk = createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' }).export({ format: 'jwk' });
-    return new EC('secp256k1').keyFromPublic({ x: Buffer.from(jwk.x!, 'base64url').toString('hex'), y: Buffer.from(jwk.y!, 'base64url').toString('hex') });
+    return new EC('secp256k1').keyFromPublic({
+      x: Buffer.from(jwk.x!, 'base64url').toString('hex'),
+      y: Buffer.from(jwk.y!, 'base64url').toString('hex'),
+    });
   };
 
   it('returns well-formed DER that does not verify for the message when wrongSignature fires, then a good one', async () => {
@@ -153,7 +159,11 @@ describe('wrong signatures and access denied', () => {
     t.server.faults.set({ accessDenied: { keyIds: [keyId], operations: ['GetPublicKey'] } });
     const arn = (await t.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.Arn!;
     for (const id of [keyId, arn]) {
-      const err = (await t.kms.send(new GetPublicKeyCommand({ KeyId: id })).catch((e: unknown) => e)) as { name: string; $metadata: { httpStatusCode: number }; message: string };
+      const err = (await t.kms.send(new GetPublicKeyCommand({ KeyId: id })).catch((e: unknown) => e)) as {
+        name: string;
+        $metadata: { httpStatusCode: number };
+        message: string;
+      };
       expect(err.name).toBe('AccessDeniedException');
       expect(err.$metadata.httpStatusCode).toBe(400);
       expect(err.message).toContain('kms:GetPublicKey');

@@ -93,7 +93,14 @@ describe('import of asymmetric key material', () => {
     const secret = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey;
     const importWith = async (material: Buffer) => {
       const p = await params(meta.KeyId!);
-      return t.kms.send(new ImportKeyMaterialCommand({ KeyId: meta.KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }));
+      return t.kms.send(
+        new ImportKeyMaterialCommand({
+          KeyId: meta.KeyId,
+          ImportToken: p.ImportToken,
+          EncryptedKeyMaterial: wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material),
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      );
     };
     await importWith(pkcs8(secret));
     await expect(importWith(pkcs8(secret))).resolves.toMatchObject({ KeyId: meta.Arn });
@@ -106,7 +113,14 @@ describe('import of asymmetric key material', () => {
     for (const material of [pkcs8(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey), randomBytes(100)]) {
       const p = await params(meta.KeyId!);
       await expect(
-        t.kms.send(new ImportKeyMaterialCommand({ KeyId: meta.KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material), ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' })),
+        t.kms.send(
+          new ImportKeyMaterialCommand({
+            KeyId: meta.KeyId,
+            ImportToken: p.ImportToken,
+            EncryptedKeyMaterial: wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material),
+            ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+          }),
+        ),
       ).rejects.toBeInstanceOf(IncorrectKeyMaterialException);
     }
     expect((await t.kms.send(new DescribeKeyCommand({ KeyId: meta.KeyId }))).KeyMetadata!.KeyState).toBe('PendingImport');
@@ -119,16 +133,31 @@ describe('import of asymmetric key material', () => {
     const p = await params(meta.KeyId!);
     const po = await params(other.KeyId!);
     const send = (ImportToken: Uint8Array, EncryptedKeyMaterial: Uint8Array) =>
-      t.kms.send(new ImportKeyMaterialCommand({ KeyId: meta.KeyId, ImportToken, EncryptedKeyMaterial, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }));
-    await expect(send(po.ImportToken!, wrap('RSAES_OAEP_SHA_256', po.PublicKey!, material))).rejects.toBeInstanceOf(InvalidImportTokenException);
-    await expect(send(randomBytes(64), wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material))).rejects.toBeInstanceOf(InvalidImportTokenException);
+      t.kms.send(
+        new ImportKeyMaterialCommand({
+          KeyId: meta.KeyId,
+          ImportToken,
+          EncryptedKeyMaterial,
+          ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+        }),
+      );
+    await expect(send(po.ImportToken!, wrap('RSAES_OAEP_SHA_256', po.PublicKey!, material))).rejects.toBeInstanceOf(
+      InvalidImportTokenException,
+    );
+    await expect(send(randomBytes(64), wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material))).rejects.toBeInstanceOf(
+      InvalidImportTokenException,
+    );
     // wrapped for the other key's wrapping key: cannot be decrypted with this token's key
-    await expect(send(p.ImportToken!, wrap('RSAES_OAEP_SHA_256', po.PublicKey!, material))).rejects.toBeInstanceOf(InvalidCiphertextException);
+    await expect(send(p.ImportToken!, wrap('RSAES_OAEP_SHA_256', po.PublicKey!, material))).rejects.toBeInstanceOf(
+      InvalidCiphertextException,
+    );
     // wrapped with SHA-1 OAEP while the token asked for SHA-256
     await expect(send(p.ImportToken!, wrap('RSAES_OAEP_SHA_1', p.PublicKey!, material))).rejects.toBeInstanceOf(InvalidCiphertextException);
     clock += 24 * 3_600_000 + 1000;
     try {
-      await expect(send(p.ImportToken!, wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material))).rejects.toBeInstanceOf(ExpiredImportTokenException);
+      await expect(send(p.ImportToken!, wrap('RSAES_OAEP_SHA_256', p.PublicKey!, material))).rejects.toBeInstanceOf(
+        ExpiredImportTokenException,
+      );
     } finally {
       clock = Date.now();
     }
@@ -138,10 +167,16 @@ describe('import of asymmetric key material', () => {
     const meta = await externalKey('ECC_NIST_P256');
     const p = await params(meta.KeyId!);
     const material = wrap('RSAES_OAEP_SHA_256', p.PublicKey!, pkcs8(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey));
-    await expect(t.kms.send(new ImportKeyMaterialCommand({ KeyId: meta.KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: material }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(
+      t.kms.send(new ImportKeyMaterialCommand({ KeyId: meta.KeyId, ImportToken: p.ImportToken, EncryptedKeyMaterial: material })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
     const native = (await t.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!;
     await expect(params(native.KeyId!)).rejects.toBeInstanceOf(UnsupportedOperationException);
-    await expect(t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toBeInstanceOf(KMSInvalidStateException);
+    await expect(
+      t.kms.send(
+        new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      ),
+    ).rejects.toBeInstanceOf(KMSInvalidStateException);
   });
 });
 

@@ -58,7 +58,14 @@ describe('CreateKey and DescribeKey', () => {
   it('creates an enabled ECC key whose metadata carries the ARN, spec and signing algorithms', async () => {
     const meta = await createKey('ECC_SECG_P256K1');
     expect(meta.Arn).toBe(`arn:aws:kms:us-east-1:111122223333:key/${meta.KeyId}`);
-    expect(meta).toMatchObject({ KeyState: 'Enabled', Enabled: true, KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY', Origin: 'AWS_KMS', SigningAlgorithms: ['ECDSA_SHA_256'] });
+    expect(meta).toMatchObject({
+      KeyState: 'Enabled',
+      Enabled: true,
+      KeySpec: 'ECC_SECG_P256K1',
+      KeyUsage: 'SIGN_VERIFY',
+      Origin: 'AWS_KMS',
+      SigningAlgorithms: ['ECDSA_SHA_256'],
+    });
     expect(meta.CreationDate).toBeInstanceOf(Date);
     expect(Math.abs(meta.CreationDate!.getTime() - Date.now())).toBeLessThan(60_000);
     const described = await t.kms.send(new DescribeKeyCommand({ KeyId: meta.KeyId }));
@@ -66,7 +73,9 @@ describe('CreateKey and DescribeKey', () => {
   });
 
   it('rejects a key usage the spec does not allow', async () => {
-    await expect(t.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'ENCRYPT_DECRYPT' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(t.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'ENCRYPT_DECRYPT' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
   });
 
   it('describes an unknown key as NotFoundException', async () => {
@@ -91,7 +100,11 @@ describe('KeyId forms', () => {
 
   it('does not find a key through an ARN of another region or account, nor from a client in another region', async () => {
     const meta = await createKey('ECC_NIST_P256');
-    for (const KeyId of [meta.Arn!.replace('us-east-1', 'eu-west-1'), meta.Arn!.replace('111122223333', '999999999999'), 'alias/never-created']) {
+    for (const KeyId of [
+      meta.Arn!.replace('us-east-1', 'eu-west-1'),
+      meta.Arn!.replace('111122223333', '999999999999'),
+      'alias/never-created',
+    ]) {
       await expect(t.kms.send(new DescribeKeyCommand({ KeyId }))).rejects.toBeInstanceOf(NotFoundException);
     }
     const other = client(t.server.url, { region: 'eu-west-1' });
@@ -151,13 +164,28 @@ describe('ListKeys and ListAliases pagination', () => {
 
 describe('tags', () => {
   it('keeps tags from CreateKey and TagResource (replacing same keys) and pages ListResourceTags', async () => {
-    const meta = (await t.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Tags: [{ TagKey: 'role', TagValue: 'baker' }] }))).KeyMetadata!;
-    await t.kms.send(new TagResourceCommand({ KeyId: meta.Arn, Tags: [{ TagKey: 'role', TagValue: 'signer' }, { TagKey: 'env', TagValue: 'test' }] }));
+    const meta = (
+      await t.kms.send(
+        new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Tags: [{ TagKey: 'role', TagValue: 'baker' }] }),
+      )
+    ).KeyMetadata!;
+    await t.kms.send(
+      new TagResourceCommand({
+        KeyId: meta.Arn,
+        Tags: [
+          { TagKey: 'role', TagValue: 'signer' },
+          { TagKey: 'env', TagValue: 'test' },
+        ],
+      }),
+    );
     const first = await t.kms.send(new ListResourceTagsCommand({ KeyId: meta.KeyId, Limit: 1 }));
     expect(first.Truncated).toBe(true);
     const second = await t.kms.send(new ListResourceTagsCommand({ KeyId: meta.KeyId, Limit: 1, Marker: first.NextMarker }));
     expect(second.Truncated).toBe(false);
-    expect([...first.Tags!, ...second.Tags!]).toEqual([{ TagKey: 'env', TagValue: 'test' }, { TagKey: 'role', TagValue: 'signer' }]);
+    expect([...first.Tags!, ...second.Tags!]).toEqual([
+      { TagKey: 'env', TagValue: 'test' },
+      { TagKey: 'role', TagValue: 'signer' },
+    ]);
   });
 });
 
@@ -165,11 +193,17 @@ describe('CreateAlias', () => {
   it('refuses duplicate, malformed and reserved names with the KMS exception types', async () => {
     const meta = await createKey('ECC_NIST_P256');
     await t.kms.send(new CreateAliasCommand({ AliasName: 'alias/dup', TargetKeyId: meta.KeyId }));
-    await expect(t.kms.send(new CreateAliasCommand({ AliasName: 'alias/dup', TargetKeyId: meta.KeyId }))).rejects.toBeInstanceOf(AlreadyExistsException);
+    await expect(t.kms.send(new CreateAliasCommand({ AliasName: 'alias/dup', TargetKeyId: meta.KeyId }))).rejects.toBeInstanceOf(
+      AlreadyExistsException,
+    );
     for (const AliasName of ['noprefix', 'alias/bad name', 'alias/aws/mine']) {
-      await expect(t.kms.send(new CreateAliasCommand({ AliasName, TargetKeyId: meta.KeyId }))).rejects.toBeInstanceOf(InvalidAliasNameException);
+      await expect(t.kms.send(new CreateAliasCommand({ AliasName, TargetKeyId: meta.KeyId }))).rejects.toBeInstanceOf(
+        InvalidAliasNameException,
+      );
     }
-    await expect(t.kms.send(new CreateAliasCommand({ AliasName: 'alias/nokey', TargetKeyId: '00000000-0000-4000-8000-000000000000' }))).rejects.toBeInstanceOf(NotFoundException);
+    await expect(
+      t.kms.send(new CreateAliasCommand({ AliasName: 'alias/nokey', TargetKeyId: '00000000-0000-4000-8000-000000000000' })),
+    ).rejects.toBeInstanceOf(NotFoundException);
   });
 });
 
@@ -183,17 +217,29 @@ describe('Sign, Verify and GetPublicKey', () => {
     expect(pk.PublicKey!.length).toBe(spkiLength);
     expect(pk).toMatchObject({ KeySpec: spec, KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] });
     const message = digest('tezos payload');
-    const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const out = await t.kms.send(
+      new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
     expect(out.KeyId).toBe(meta.Arn);
     const sig = Buffer.from(out.Signature!);
     expect(sig[0]).toBe(0x30);
     const key = ellipticPublic(pk.PublicKey!, curve);
     expect(key.verify(message, sig)).toBe(true);
     expect(key.verify(digest('other payload'), sig)).toBe(false);
-    const v = await t.kms.send(new VerifyCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', Signature: sig, SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const v = await t.kms.send(
+      new VerifyCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', Signature: sig, SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
     expect(v.SignatureValid).toBe(true);
     await expect(
-      t.kms.send(new VerifyCommand({ KeyId: meta.KeyId, Message: digest('other'), MessageType: 'DIGEST', Signature: sig, SigningAlgorithm: 'ECDSA_SHA_256' })),
+      t.kms.send(
+        new VerifyCommand({
+          KeyId: meta.KeyId,
+          Message: digest('other'),
+          MessageType: 'DIGEST',
+          Signature: sig,
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        }),
+      ),
     ).rejects.toBeInstanceOf(KMSInvalidSignatureException);
   });
 
@@ -201,7 +247,9 @@ describe('Sign, Verify and GetPublicKey', () => {
     const meta = await createKey('ECC_NIST_P256');
     const pk = await t.kms.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }));
     const message = Buffer.from('raw message');
-    const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const out = await t.kms.send(
+      new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
     const publicKey = createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' });
     expect(nodeVerify('sha256', message, publicKey, Buffer.from(out.Signature!))).toBe(true);
   });
@@ -211,7 +259,9 @@ describe('Sign, Verify and GetPublicKey', () => {
     let high = 0;
     const n = 24;
     for (let i = 0; i < n; i++) {
-      const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: digest(`m${i}`), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+      const out = await t.kms.send(
+        new SignCommand({ KeyId: meta.KeyId, Message: digest(`m${i}`), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      );
       if (secp256k1.Signature.fromBytes(out.Signature!, 'der').hasHighS()) high++;
     }
     // P(all 24 on one side) = 2^-23
@@ -223,11 +273,15 @@ describe('Sign, Verify and GetPublicKey', () => {
     const meta = await createKey('ECC_SECG_P256K1');
     const message = digest('high-S verify');
     t.server.faults.setHighS('always');
-    const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const out = await t.kms.send(
+      new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
     t.server.faults.setHighS('random');
     const der = Buffer.from(out.Signature!);
     const verify = (Signature: Uint8Array) =>
-      t.kms.send(new VerifyCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ECDSA_SHA_256' }));
+      t.kms.send(
+        new VerifyCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', Signature, SigningAlgorithm: 'ECDSA_SHA_256' }),
+      );
     expect((await verify(der)).SignatureValid).toBe(true);
     const compact = secp256k1.Signature.fromBytes(der, 'der').toBytes('compact');
     await expect(verify(compact)).rejects.toBeInstanceOf(KMSInvalidSignatureException);
@@ -239,7 +293,9 @@ describe('Sign, Verify and GetPublicKey', () => {
     const pk = await t.kms.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }));
     expect(pk.PublicKey!.length).toBe(44);
     const message = digest('tz1 payload');
-    const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ED25519_SHA_512' }));
+    const out = await t.kms.send(
+      new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ED25519_SHA_512' }),
+    );
     expect(out.Signature!.length).toBe(64);
     const publicKey = createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' });
     expect(nodeVerify(null, message, publicKey, Buffer.from(out.Signature!))).toBe(true);
@@ -249,17 +305,40 @@ describe('Sign, Verify and GetPublicKey', () => {
   it('enforces the message rules: 32-byte DIGEST for ECDSA, RAW for ED25519_SHA_512, algorithms of the key spec', async () => {
     const ecc = await createKey('ECC_NIST_P256');
     const ed = await createKey('ECC_NIST_EDWARDS25519');
-    await expect(t.kms.send(new SignCommand({ KeyId: ecc.KeyId, Message: Buffer.alloc(31, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(t.kms.send(new SignCommand({ KeyId: ed.KeyId, Message: Buffer.alloc(32, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ED25519_SHA_512' }))).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(t.kms.send(new SignCommand({ KeyId: ed.KeyId, Message: Buffer.alloc(32, 1), MessageType: 'RAW', SigningAlgorithm: 'ED25519_PH_SHA_512' }))).rejects.toMatchObject({ name: 'ValidationException' });
-    await expect(t.kms.send(new SignCommand({ KeyId: ecc.KeyId, Message: Buffer.alloc(32, 1), MessageType: 'RAW', SigningAlgorithm: 'ED25519_SHA_512' }))).rejects.toBeInstanceOf(InvalidKeyUsageException);
+    await expect(
+      t.kms.send(
+        new SignCommand({ KeyId: ecc.KeyId, Message: Buffer.alloc(31, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(
+      t.kms.send(
+        new SignCommand({ KeyId: ed.KeyId, Message: Buffer.alloc(32, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ED25519_SHA_512' }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(
+      t.kms.send(
+        new SignCommand({ KeyId: ed.KeyId, Message: Buffer.alloc(32, 1), MessageType: 'RAW', SigningAlgorithm: 'ED25519_PH_SHA_512' }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(
+      t.kms.send(
+        new SignCommand({ KeyId: ecc.KeyId, Message: Buffer.alloc(32, 1), MessageType: 'RAW', SigningAlgorithm: 'ED25519_SHA_512' }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidKeyUsageException);
   });
 
   it('treats symmetric and HMAC keys as keys a signer must skip', async () => {
-    for (const [spec, usage] of [['SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'], ['HMAC_256', 'GENERATE_VERIFY_MAC']] as const) {
+    for (const [spec, usage] of [
+      ['SYMMETRIC_DEFAULT', 'ENCRYPT_DECRYPT'],
+      ['HMAC_256', 'GENERATE_VERIFY_MAC'],
+    ] as const) {
       const meta = await createKey(spec, usage);
       await expect(t.kms.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }))).rejects.toBeInstanceOf(UnsupportedOperationException);
-      await expect(t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toBeInstanceOf(InvalidKeyUsageException);
+      await expect(
+        t.kms.send(
+          new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+        ),
+      ).rejects.toBeInstanceOf(InvalidKeyUsageException);
     }
   });
 
@@ -268,14 +347,37 @@ describe('Sign, Verify and GetPublicKey', () => {
     const pk = await t.kms.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }));
     expect(createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' }).asymmetricKeyType).toBe('rsa');
     const msg = Buffer.from('hello');
-    const out = await t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: msg, MessageType: 'RAW', SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }));
-    expect(nodeVerify('sha256', msg, createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' }), Buffer.from(out.Signature!))).toBe(true);
-    await expect(t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }))).rejects.toBeInstanceOf(InvalidKeyUsageException);
+    const out = await t.kms.send(
+      new SignCommand({ KeyId: meta.KeyId, Message: msg, MessageType: 'RAW', SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }),
+    );
+    expect(
+      nodeVerify(
+        'sha256',
+        msg,
+        createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' }),
+        Buffer.from(out.Signature!),
+      ),
+    ).toBe(true);
+    await expect(
+      t.kms.send(
+        new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidKeyUsageException);
   });
 
   it('answers DryRun with DryRunOperationException and signs nothing', async () => {
     const meta = await createKey('ECC_NIST_P256');
-    await expect(t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32, 7), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256', DryRun: true }))).rejects.toMatchObject({ name: 'DryRunOperationException' });
+    await expect(
+      t.kms.send(
+        new SignCommand({
+          KeyId: meta.KeyId,
+          Message: Buffer.alloc(32, 7),
+          MessageType: 'DIGEST',
+          SigningAlgorithm: 'ECDSA_SHA_256',
+          DryRun: true,
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'DryRunOperationException' });
   });
 });
 
@@ -283,17 +385,25 @@ describe('key states', () => {
   it('refuses Sign and GetPublicKey on a disabled key until it is enabled again', async () => {
     const meta = await createKey('ECC_NIST_P256');
     await t.kms.send(new DisableKeyCommand({ KeyId: meta.KeyId }));
-    const sign = () => t.kms.send(new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32, 2), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+    const sign = () =>
+      t.kms.send(
+        new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32, 2), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
+      );
     await expect(sign()).rejects.toBeInstanceOf(DisabledException);
     await expect(t.kms.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }))).rejects.toBeInstanceOf(DisabledException);
-    expect((await t.kms.send(new DescribeKeyCommand({ KeyId: meta.KeyId }))).KeyMetadata).toMatchObject({ KeyState: 'Disabled', Enabled: false });
+    expect((await t.kms.send(new DescribeKeyCommand({ KeyId: meta.KeyId }))).KeyMetadata).toMatchObject({
+      KeyState: 'Disabled',
+      Enabled: false,
+    });
     await t.kms.send(new EnableKeyCommand({ KeyId: meta.KeyId }));
     await expect(sign()).resolves.toMatchObject({ KeyId: meta.Arn });
   });
 
   it('schedules deletion in 7-30 days, refuses use with KMSInvalidStateException, and cancels back to Disabled', async () => {
     const meta = await createKey('ECC_SECG_P256K1');
-    await expect(t.kms.send(new ScheduleKeyDeletionCommand({ KeyId: meta.KeyId, PendingWindowInDays: 3 }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(t.kms.send(new ScheduleKeyDeletionCommand({ KeyId: meta.KeyId, PendingWindowInDays: 3 }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     const out = await t.kms.send(new ScheduleKeyDeletionCommand({ KeyId: meta.KeyId, PendingWindowInDays: 7 }));
     expect(out).toMatchObject({ KeyId: meta.Arn, KeyState: 'PendingDeletion', PendingWindowInDays: 7 });
     expect(Math.round((out.DeletionDate!.getTime() - Date.now()) / 86_400_000)).toBe(7);

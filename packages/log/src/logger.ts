@@ -33,14 +33,20 @@ function textValue(v: unknown): string {
 }
 
 const text = winston.format.printf((info) => {
-  const { level, message, timestamp, ...fields } = info as { level: string; message: unknown; timestamp?: string } & Record<string, unknown>;
+  const { level, message, timestamp, ...fields } = info as { level: string; message: unknown; timestamp?: string } & Record<
+    string,
+    unknown
+  >;
   let line = `time=${JSON.stringify(timestamp)} level=${levelName(level)} msg=${JSON.stringify(String(message))}`;
   for (const k of Object.keys(fields).sort()) line += ` ${k}=${textValue(fields[k])}`;
   return line;
 });
 
 const json = winston.format.printf((info) => {
-  const { level, message, timestamp, ...fields } = info as { level: string; message: unknown; timestamp?: string } & Record<string, unknown>;
+  const { level, message, timestamp, ...fields } = info as { level: string; message: unknown; timestamp?: string } & Record<
+    string,
+    unknown
+  >;
   return JSON.stringify({ level: levelName(level), msg: String(message), time: timestamp, ...fields });
 });
 

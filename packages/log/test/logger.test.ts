@@ -25,7 +25,14 @@ describe('createLogger', () => {
   it('never writes the value of a field named like a secret, in text or JSON', () => {
     for (const json of [false, true]) {
       const { lines, log } = capture(json);
-      log.info('import', { secret_access_key: 'AKIA-SECRET-1', password: 'hunter2', privateKey: 'edsk-SECRET', authorization: 'Bearer x', token: 't0k', pkh: 'tz1abc' });
+      log.info('import', {
+        secret_access_key: 'AKIA-SECRET-1',
+        password: 'hunter2',
+        privateKey: 'edsk-SECRET',
+        authorization: 'Bearer x',
+        token: 't0k',
+        pkh: 'tz1abc',
+      });
       const out = lines.join('\n');
       for (const s of ['AKIA-SECRET-1', 'hunter2', 'edsk-SECRET', 'Bearer x', 't0k']) expect(out).not.toContain(s);
       expect(out).toContain('tz1abc');

@@ -21,15 +21,7 @@ export interface SignContext {
 }
 
 /** Which check refused a request (metrics label, log field). */
-export const POLICY_RULES = [
-  'not_listed',
-  'jwt_user',
-  'chain',
-  'authentication',
-  'client',
-  'request_kind',
-  'operation_kind',
-] as const;
+export const POLICY_RULES = ['not_listed', 'jwt_user', 'chain', 'authentication', 'client', 'request_kind', 'operation_kind'] as const;
 export type PolicyRule = (typeof POLICY_RULES)[number];
 
 /** A refusal is a value, not an exception; `reason` is Go Signatory's message text. */

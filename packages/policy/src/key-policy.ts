@@ -1,10 +1,4 @@
-import {
-  DEFAULT_ALLOWED_REQUESTS,
-  publicKeyHash,
-  REQUEST_KINDS,
-  SignatoryError,
-  type RequestKind,
-} from '@signatory-ts/core';
+import { DEFAULT_ALLOWED_REQUESTS, publicKeyHash, REQUEST_KINDS, SignatoryError, type RequestKind } from '@signatory-ts/core';
 
 /**
  * The part of a `tezos.<pkh>` entry policy reads, as packages/config normalises it (its

@@ -55,18 +55,46 @@ const reason = (c: Partial<SignContext> & { pkh: string }) => {
 
 it.each<[string, Partial<SignContext> & { pkh: string }, string]>([
   ['a listed key with no value gets the default policy', { pkh: DEFAULT, requestKind: 'attestation' }, 'allowed'],
-  ['the default policy has no attestation_with_dal', { pkh: DEFAULT, requestKind: 'attestation_with_dal' }, "request kind `attestation_with_dal' is not allowed"],
+  [
+    'the default policy has no attestation_with_dal',
+    { pkh: DEFAULT, requestKind: 'attestation_with_dal' },
+    "request kind `attestation_with_dal' is not allowed",
+  ],
   ['a mapping with only log_payloads allows nothing', { pkh: EMPTY }, "request kind `block' is not allowed"],
   ['legacy allowed_operations: endorsement is read as attestation', { pkh: LEGACY, requestKind: 'attestation' }, 'allowed'],
-  ['legacy allowed_operations does not give preattestation', { pkh: LEGACY, requestKind: 'preattestation' }, "request kind `preattestation' is not allowed"],
-  ['legacy allowed_kinds lists generic operations', { pkh: LEGACY, requestKind: 'generic', chainId: undefined, operationKinds: ['reveal', 'transaction'] }, 'allowed'],
-  ['legacy allowed_kinds refuses others', { pkh: LEGACY, requestKind: 'generic', chainId: undefined, operationKinds: ['delegation'] }, "operation `delegation' is not allowed"],
+  [
+    'legacy allowed_operations does not give preattestation',
+    { pkh: LEGACY, requestKind: 'preattestation' },
+    "request kind `preattestation' is not allowed",
+  ],
+  [
+    'legacy allowed_kinds lists generic operations',
+    { pkh: LEGACY, requestKind: 'generic', chainId: undefined, operationKinds: ['reveal', 'transaction'] },
+    'allowed',
+  ],
+  [
+    'legacy allowed_kinds refuses others',
+    { pkh: LEGACY, requestKind: 'generic', chainId: undefined, operationKinds: ['delegation'] },
+    "operation `delegation' is not allowed",
+  ],
   ['allow: with attestation_with_dal on the listed chain', { pkh: BAKER, requestKind: 'attestation_with_dal' }, 'allowed'],
   ['allowed_chains refuses another chain', { pkh: BAKER, chainId: 'NetXnHfVqm9iesp' }, "chain `NetXnHfVqm9iesp' is not allowed"],
   ['ballot:yay allows yay', { pkh: VOTER, requestKind: 'generic', chainId: undefined, operationKinds: ['ballot:yay'] }, 'allowed'],
-  ['ballot:yay refuses pass', { pkh: VOTER, requestKind: 'generic', chainId: undefined, operationKinds: ['ballot:pass'] }, "operation `ballot:pass' is not allowed"],
-  ['transaction does not cover stake', { pkh: VOTER, requestKind: 'generic', chainId: undefined, operationKinds: ['stake'] }, "operation `stake' is not allowed"],
-  ['allow.generic with no list refuses every operation', { pkh: NULL_GENERIC, requestKind: 'generic', chainId: undefined, operationKinds: ['transaction'] }, "operation `transaction' is not allowed"],
+  [
+    'ballot:yay refuses pass',
+    { pkh: VOTER, requestKind: 'generic', chainId: undefined, operationKinds: ['ballot:pass'] },
+    "operation `ballot:pass' is not allowed",
+  ],
+  [
+    'transaction does not cover stake',
+    { pkh: VOTER, requestKind: 'generic', chainId: undefined, operationKinds: ['stake'] },
+    "operation `stake' is not allowed",
+  ],
+  [
+    'allow.generic with no list refuses every operation',
+    { pkh: NULL_GENERIC, requestKind: 'generic', chainId: undefined, operationKinds: ['transaction'] },
+    "operation `transaction' is not allowed",
+  ],
   ['per-key authorized_keys needs an authenticated client', { pkh: AUTHED }, 'authentication required'],
   ['per-key authorized_keys lets the listed client through', { pkh: AUTHED, clientPkh: CLIENT }, 'allowed'],
   ['a key not in tezos: is not listed', { pkh: pkh(99) }, `${pkh(99)} is not listed in config`],

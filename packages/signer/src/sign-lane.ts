@@ -61,7 +61,12 @@ export class SignLane {
         };
         const timer = setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(handOver), 1);
-          reject(new SignatoryError('busy', `signer busy: waited ${this.options.maxWaitMs} ms for one of ${this.options.concurrency} ${this.name} slots; nothing was signed, retry later`));
+          reject(
+            new SignatoryError(
+              'busy',
+              `signer busy: waited ${this.options.maxWaitMs} ms for one of ${this.options.concurrency} ${this.name} slots; nothing was signed, retry later`,
+            ),
+          );
         }, this.options.maxWaitMs);
         this.waiting.push(handOver);
       });

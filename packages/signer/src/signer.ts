@@ -94,13 +94,22 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     if (entry?.logPayloads === true) logPayloads.add(pkh);
   }
   const auth = options.authorizedKeys !== undefined ? new ClientAuth(options.authorizedKeys) : undefined;
-  const index = new KeyIndex(options.vaults, options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {});
+  const index = new KeyIndex(
+    options.vaults,
+    options.refreshIntervalMs !== undefined ? { refreshIntervalMs: options.refreshIntervalMs } : {},
+  );
   await index.refresh();
 
   let closing = false;
   const inflight = new Set<Promise<unknown>>();
 
-  function logRequest(level: 'error' | 'info' | 'debug', msg: string, input: SignInput, req: DecodedRequest | undefined, extra: LogFields = {}): void {
+  function logRequest(
+    level: 'error' | 'info' | 'debug',
+    msg: string,
+    input: SignInput,
+    req: DecodedRequest | undefined,
+    extra: LogFields = {},
+  ): void {
     if (log.isLevelEnabled?.(level) === false) return; // a line nobody reads costs nothing
     const f: LogFields = { pkh: input.pkh };
     if (input.clientPkh !== undefined) f.client_pkh = input.clientPkh;
@@ -161,7 +170,8 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const started = performance.now();
     let result;
     try {
-      const vaultSign = () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
+      const vaultSign = () =>
+        withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
       // consensus requests call the vault at once; generic and pack requests take a slot of their lane
       result = await guardedSignStage(store, pkh, bytes, req, isConsensus(kind) ? vaultSign : () => genericLane.run(vaultSign));
     } catch (e) {
@@ -193,9 +203,15 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       ...(isConsensus(kind) ? { round: req.round! } : {}),
       durationMs: seconds * 1000,
     });
-    logRequest('info', result.status === 'replay' ? `Signed ${kind} successfully (stored signature of identical request)` : `Signed ${kind} successfully`, input, req, {
-      vault: key.vault,
-    });
+    logRequest(
+      'info',
+      result.status === 'replay' ? `Signed ${kind} successfully (stored signature of identical request)` : `Signed ${kind} successfully`,
+      input,
+      req,
+      {
+        vault: key.vault,
+      },
+    );
     log.debug(`Encoded signature: ${result.signature}`, { pkh });
     return { signature: result.signature };
   }

@@ -3,7 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodePublicKey, fromHex, parseSecretKey, pkhOf, publicKeyFromSpki, secretKeyToPkcs8, SignatoryError, type Vault } from '@signatory-ts/core';
+import {
+  encodePublicKey,
+  fromHex,
+  parseSecretKey,
+  pkhOf,
+  publicKeyFromSpki,
+  secretKeyToPkcs8,
+  SignatoryError,
+  type Vault,
+} from '@signatory-ts/core';
 import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
 import { AwsKmsVault } from '@signatory-ts/vault-awskms';
 import { FileWatermarkStore } from '@signatory-ts/watermark';
@@ -15,7 +24,8 @@ const ED = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const P_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
 const P = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
 // preattestation, level 34, round 4, chain NetXo5iVw1vBoxM (Go Signatory's C2)
-const C2 = '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
+const C2 =
+  '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
 const C2_OTHER = C2.slice(0, -2) + '45';
 /** C2 at another level (same chain, round 4). */
 const preattestationAt = (level: number) => C2.slice(0, 80) + level.toString(16).padStart(8, '0') + C2.slice(88);
@@ -113,16 +123,31 @@ async function until(check: () => boolean | Promise<boolean>): Promise<void> {
 describe('KeyIndex while a vault cannot list', () => {
   it('answers vault_unavailable naming the problem (not key_not_found), re-lists in the background with backoff, and finds the key once KMS is up', async () => {
     const port = await freePort();
-    const down = new AwsKmsVault({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', deadlineMs: 200 });
+    const down = new AwsKmsVault({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      accessKeyId: 'AKIDTEST',
+      secretAccessKey: 'x',
+      deadlineMs: 200,
+    });
     let lists = 0;
     const index = new KeyIndex([{ name: down.name, list: () => (lists++, down.list()) }], { refreshIntervalMs: 60_000, retryBaseMs: 100 });
     let late: KmsLocal | undefined;
     try {
       expect((await index.refresh()).failed).toHaveLength(1);
-      const errors = await Promise.all(Array.from({ length: 20 }, () => index.get(ED).then(() => undefined, (e: SignatoryError) => e)));
+      const errors = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          index.get(ED).then(
+            () => undefined,
+            (e: SignatoryError) => e,
+          ),
+        ),
+      );
       for (const e of errors) {
         expect(e?.code).toBe('vault_unavailable');
-        expect(e?.message).toMatch(new RegExp(`^${ED} is in no vault that answered, and vault AWSKMS could not list its keys: .*127\\.0\\.0\\.1:${port}`));
+        expect(e?.message).toMatch(
+          new RegExp(`^${ED} is in no vault that answered, and vault AWSKMS could not list its keys: .*127\\.0\\.0\\.1:${port}`),
+        );
       }
       expect(lists).toBeLessThanOrEqual(3); // a flood of lookups does not turn into a flood of listings
       late = await startKmsLocal({ dir: path.join(dir, 'kms-late'), port });
@@ -186,7 +211,13 @@ describe('createSigner pipeline', () => {
 
 describe('generic lane', () => {
   it('a generic request that waits longer than maxWaitMs for a slot is refused busy without calling the vault', async () => {
-    const s = await createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 5000, genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 } });
+    const s = await createSigner({
+      vaults: [vault],
+      policies,
+      watermarkStore: store,
+      signDeadlineMs: 5000,
+      genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 },
+    });
     kms.faults.setLatency(500, 'Sign');
     try {
       const first = s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) });
@@ -204,7 +235,13 @@ describe('generic lane', () => {
   });
 
   it('generic requests wait in their own bounded queue (full: busy) while a consensus request goes to the vault at once', async () => {
-    const s = await createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 5000, genericLane: { concurrency: 2, maxQueued: 2 } });
+    const s = await createSigner({
+      vaults: [vault],
+      policies,
+      watermarkStore: store,
+      signDeadlineMs: 5000,
+      genericLane: { concurrency: 2, maxQueued: 2 },
+    });
     kms.faults.setLatency(300, 'Sign');
     try {
       const settled: string[] = [];
@@ -217,7 +254,10 @@ describe('generic lane', () => {
       await until(() => s.genericLane.queued === 2);
       expect(s.genericLane.inFlight).toBe(2);
       // the queue is full: refused at once, nothing signed
-      await expect(s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) })).rejects.toMatchObject({ code: 'busy', message: expect.stringMatching(/^signer busy: 2 generic requests are being signed and 2 are waiting; retry later/) });
+      await expect(s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) })).rejects.toMatchObject({
+        code: 'busy',
+        message: expect.stringMatching(/^signer busy: 2 generic requests are being signed and 2 are waiting; retry later/),
+      });
       // a consensus request does not queue behind them
       const consensus = await s.sign({ pkh: ED, bytes: fromHex(preattestationAt(1000)) });
       expect(consensus.signature).toMatch(/^edsig/);

@@ -21,7 +21,11 @@ export interface RetryOptions {
  * Retrying a KMS Sign is safe: nothing is released until a signature verifies, and the watermark
  * is kept by the signer, not here.
  */
-export async function callWithRetry<T>(context: KmsCallContext, options: RetryOptions, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function callWithRetry<T>(
+  context: KmsCallContext,
+  options: RetryOptions,
+  attempt: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const start = Date.now();
   let attempts = 0;
   for (;;) {
@@ -37,7 +41,8 @@ export async function callWithRetry<T>(context: KmsCallContext, options: RetryOp
       const timing = { attempts, elapsedMs: elapsed, deadlineMs: options.deadlineMs };
       if (controller.signal.aborted) {
         // no answer within cutMs: try again only if the deadline leaves more than a retry's worth of time
-        if (options.deadlineMs - elapsed <= options.baseDelayMs) throw new KmsCallFailed(context, e, { ...timing, timedOut: true, noAnswerMs: cutMs });
+        if (options.deadlineMs - elapsed <= options.baseDelayMs)
+          throw new KmsCallFailed(context, e, { ...timing, timedOut: true, noAnswerMs: cutMs });
         continue;
       }
       if (!isRetryable(e)) throw new KmsCallFailed(context, e, { ...timing, timedOut: false });

@@ -52,7 +52,13 @@ function awsError(e: unknown): string {
  * deletion (7 days, cancellable with CancelKeyDeletion) and throws an error that says which step
  * failed and what became of the key, so no usable half-made key is left behind unnoticed.
  */
-export async function finishOrDelete<T>(client: KMSClient, keyId: string, what: string, steps: () => Promise<T>, log?: StepLog): Promise<T> {
+export async function finishOrDelete<T>(
+  client: KMSClient,
+  keyId: string,
+  what: string,
+  steps: () => Promise<T>,
+  log?: StepLog,
+): Promise<T> {
   try {
     return await steps();
   } catch (e) {
@@ -93,7 +99,10 @@ export async function checkAliasFree(client: KMSClient, alias: string): Promise<
   } catch {
     return;
   }
-  throw new SignatoryError('bad_request', `alias ${alias} already names key ${arn ?? '(unknown)'}: choose another alias (nothing was created)`);
+  throw new SignatoryError(
+    'bad_request',
+    `alias ${alias} already names key ${arn ?? '(unknown)'}: choose another alias (nothing was created)`,
+  );
 }
 
 export async function createAlias(client: KMSClient, alias: string, keyId: string): Promise<void> {
@@ -101,10 +110,17 @@ export async function createAlias(client: KMSClient, alias: string, keyId: strin
 }
 
 /** CreateKey's first step, shared with import: a SIGN_VERIFY key of the type's spec. */
-export async function createKmsKey(client: KMSClient, type: KmsKeyType, origin: 'AWS_KMS' | 'EXTERNAL', description: string): Promise<string> {
+export async function createKmsKey(
+  client: KMSClient,
+  type: KmsKeyType,
+  origin: 'AWS_KMS' | 'EXTERNAL',
+  description: string,
+): Promise<string> {
   let r;
   try {
-    r = await client.send(new CreateKeyCommand({ KeySpec: KEY_SPEC_BY_TYPE[type], KeyUsage: 'SIGN_VERIFY', Origin: origin, Description: description }));
+    r = await client.send(
+      new CreateKeyCommand({ KeySpec: KEY_SPEC_BY_TYPE[type], KeyUsage: 'SIGN_VERIFY', Origin: origin, Description: description }),
+    );
   } catch (e) {
     throw new SignatoryError('vault_unavailable', `CreateKey failed (nothing was created): ${awsError(e)}`, { cause: e });
   }
@@ -127,7 +143,12 @@ export interface GenerateKeyInput {
 export async function generateKey(client: KMSClient, input: GenerateKeyInput, log?: StepLog): Promise<CreatedKmsKey> {
   const alias = input.alias === undefined ? undefined : aliasName(input.alias);
   if (alias !== undefined) await checkAliasFree(client, alias);
-  const keyId = await createKmsKey(client, input.type, 'AWS_KMS', input.description ?? `Tezos ${input.type} signing key (signatory-cli generate)`);
+  const keyId = await createKmsKey(
+    client,
+    input.type,
+    'AWS_KMS',
+    input.description ?? `Tezos ${input.type} signing key (signatory-cli generate)`,
+  );
   log?.('created KMS key', { keyId });
   return finishOrDelete(
     client,

@@ -1,7 +1,16 @@
 import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { GetParametersForImportCommand, ImportKeyMaterialCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { SignatoryError } from '@signatory-ts/core';
-import { aliasName, checkAliasFree, createAlias, createKmsKey, finishOrDelete, readTezosPublicKey, type CreatedKmsKey, type StepLog } from './create-key';
+import {
+  aliasName,
+  checkAliasFree,
+  createAlias,
+  createKmsKey,
+  finishOrDelete,
+  readTezosPublicKey,
+  type CreatedKmsKey,
+  type StepLog,
+} from './create-key';
 import type { KmsKeyType } from './kms-public-key';
 
 export const WRAPPING_ALGORITHMS = ['RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_256'] as const;
@@ -75,7 +84,10 @@ export async function importKey(client: KMSClient, input: ImportKeyInput, log?: 
       log?.('imported key material', { keyId });
       const pk = await readTezosPublicKey(client, keyId);
       if (pk.pkh !== input.pkh) {
-        throw new SignatoryError('internal', `KMS holds ${pk.pkh} after the import, not ${input.pkh}: the key material was not imported as given`);
+        throw new SignatoryError(
+          'internal',
+          `KMS holds ${pk.pkh} after the import, not ${input.pkh}: the key material was not imported as given`,
+        );
       }
       if (alias !== undefined) await createAlias(client, alias, keyId);
       return { keyId, pkh: pk.pkh, publicKey: pk.publicKey, ...(alias !== undefined ? { alias } : {}) };

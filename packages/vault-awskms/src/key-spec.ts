@@ -16,12 +16,13 @@ export type KmsCurve = keyof typeof KMS_CURVES;
 const KMS_CURVE_NAMES = Object.keys(KMS_CURVES) as KmsCurve[];
 
 /** How each KMS key spec that can hold a Tezos key signs, and its curve (derived from KMS_CURVES). */
-export const SIGNING_BY_KEY_SPEC: Record<string, { curve: Curve; algorithm: SigningAlgorithmSpec; messageType: MessageType }> = Object.fromEntries(
-  KMS_CURVE_NAMES.map((curve) => {
-    const { keySpec, algorithm, messageType } = KMS_CURVES[curve];
-    return [keySpec, { curve, algorithm, messageType }];
-  }),
-);
+export const SIGNING_BY_KEY_SPEC: Record<string, { curve: Curve; algorithm: SigningAlgorithmSpec; messageType: MessageType }> =
+  Object.fromEntries(
+    KMS_CURVE_NAMES.map((curve) => {
+      const { keySpec, algorithm, messageType } = KMS_CURVES[curve];
+      return [keySpec, { curve, algorithm, messageType }];
+    }),
+  );
 
 const USABLE = `Tezos keys are ${orList(KMS_CURVE_NAMES.map((c) => `${KMS_CURVES[c].keySpec} (${CURVES[c].pkh})`))}`;
 

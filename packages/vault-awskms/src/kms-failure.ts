@@ -41,9 +41,29 @@ interface AwsError {
   $retryable?: unknown;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
 /** KMS errors that may succeed when tried again (model docs), plus throttling. LimitExceededException is a resource quota: never retried. */
-const RETRYABLE_NAMES = new Set(['ThrottlingException', 'DependencyTimeoutException', 'KMSInternalException', 'KeyUnavailableException', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalFailure', 'ServiceUnavailable']);
+const RETRYABLE_NAMES = new Set([
+  'ThrottlingException',
+  'DependencyTimeoutException',
+  'KMSInternalException',
+  'KeyUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InternalFailure',
+  'ServiceUnavailable',
+]);
 
 function errorName(e: unknown): string {
   const err = e as AwsError;
@@ -82,7 +102,8 @@ export function explainKmsFailure(ctx: KmsCallContext, e: unknown, info?: KmsCal
     case 'DisabledException':
       return `${key} is disabled: enable it (aws kms enable-key --key-id ${key}) or remove it from the configuration${aws}`;
     case 'KMSInvalidStateException':
-      if (/pending ?deletion/i.test(err.message ?? '')) return `${key} is pending deletion: cancel it (aws kms cancel-key-deletion) to use it${aws}`;
+      if (/pending ?deletion/i.test(err.message ?? ''))
+        return `${key} is pending deletion: cancel it (aws kms cancel-key-deletion) to use it${aws}`;
       if (/pending ?import/i.test(err.message ?? '')) return `${key} is waiting for its key material to be imported${aws}`;
       return `${key} is not usable in its current state${aws}`;
     case 'UnsupportedOperationException':

@@ -47,7 +47,8 @@ export class AwsKmsKey implements KeyRef {
     readonly aliases: readonly string[],
   ) {
     const signing = SIGNING_BY_KEY_SPEC[keySpec];
-    if (signing === undefined || signing.curve !== key.curve) throw new TypeError(`key spec ${keySpec} does not match a ${key.curve} public key`);
+    if (signing === undefined || signing.curve !== key.curve)
+      throw new TypeError(`key spec ${keySpec} does not match a ${key.curve} public key`);
     this.signing = signing;
     this.pkh = pkhOf(key);
     this.publicKey = encodePublicKey(key);
@@ -67,7 +68,10 @@ export class AwsKmsKey implements KeyRef {
         { operation: 'Sign', keyId: this.id, region: this.ctx.region, endpoint: this.ctx.endpoint },
         this.ctx.retry,
         (abortSignal) =>
-          this.ctx.client.send(new SignCommand({ KeyId: this.id, Message: digest, MessageType: messageType, SigningAlgorithm: algorithm }), { abortSignal }),
+          this.ctx.client.send(
+            new SignCommand({ KeyId: this.id, Message: digest, MessageType: messageType, SigningAlgorithm: algorithm }),
+            { abortSignal },
+          ),
       );
       if (r.Signature === undefined) throw new SignatoryError('vault_unavailable', `KMS Sign returned no signature for ${this.id}`);
       returned = r.Signature;
@@ -91,6 +95,9 @@ export class AwsKmsKey implements KeyRef {
   }
 
   private refused(what: string): SignatoryError {
-    return new SignatoryError('vault_unavailable', `KMS returned ${what} for ${this.id} (${this.pkh}); it was not used. Retry; if it persists, check the key and the KMS endpoint`);
+    return new SignatoryError(
+      'vault_unavailable',
+      `KMS returned ${what} for ${this.id} (${this.pkh}); it was not used. Retry; if it persists, check the key and the KMS endpoint`,
+    );
   }
 }

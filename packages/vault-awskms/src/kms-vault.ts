@@ -124,7 +124,9 @@ export class AwsKmsVault implements Vault {
   private async listKeysPage(marker: string | undefined): Promise<ListKeysCommandOutput> {
     try {
       return await this.call({ operation: 'ListKeys' }, (abortSignal) =>
-        this.client.send(new ListKeysCommand({ Limit: this.opts.listPageSize ?? 100, ...(marker ? { Marker: marker } : {}) }), { abortSignal }),
+        this.client.send(new ListKeysCommand({ Limit: this.opts.listPageSize ?? 100, ...(marker ? { Marker: marker } : {}) }), {
+          abortSignal,
+        }),
       );
     } catch (e) {
       throw e instanceof KmsCallFailed ? toSignatoryError(e) : e;
@@ -148,7 +150,9 @@ export class AwsKmsVault implements Vault {
     try {
       const first = this.opts.keys?.[0];
       if (first !== undefined) {
-        await this.call({ operation: 'GetPublicKey', keyId: first }, (abortSignal) => this.client.send(new GetPublicKeyCommand({ KeyId: first }), { abortSignal }));
+        await this.call({ operation: 'GetPublicKey', keyId: first }, (abortSignal) =>
+          this.client.send(new GetPublicKeyCommand({ KeyId: first }), { abortSignal }),
+        );
       } else {
         await this.call({ operation: 'ListKeys' }, (abortSignal) => this.client.send(new ListKeysCommand({ Limit: 1 }), { abortSignal }));
       }
@@ -171,7 +175,9 @@ export class AwsKmsVault implements Vault {
     if (cached) return { id, result: { ok: true, key: cached } };
     let r;
     try {
-      r = await this.call({ operation: 'GetPublicKey', keyId: id }, (abortSignal) => this.client.send(new GetPublicKeyCommand({ KeyId: id }), { abortSignal }));
+      r = await this.call({ operation: 'GetPublicKey', keyId: id }, (abortSignal) =>
+        this.client.send(new GetPublicKeyCommand({ KeyId: id }), { abortSignal }),
+      );
     } catch (e) {
       const reason = e instanceof KmsCallFailed ? e.message : explainKmsFailure({ operation: 'GetPublicKey', keyId: id }, e);
       return { id, result: { ok: false, id, reason } };
@@ -179,7 +185,8 @@ export class AwsKmsVault implements Vault {
     const arn = r.KeyId ?? id;
     const spec = r.KeySpec ?? r.CustomerMasterKeySpec;
     const fail = (reason: string): Loaded => ({ id: arn, result: { ok: false, id: arn, reason } });
-    if (r.KeyUsage !== undefined && r.KeyUsage !== 'SIGN_VERIFY') return fail(`key usage is ${r.KeyUsage}, not SIGN_VERIFY; ${unusableKeySpec(spec)}`);
+    if (r.KeyUsage !== undefined && r.KeyUsage !== 'SIGN_VERIFY')
+      return fail(`key usage is ${r.KeyUsage}, not SIGN_VERIFY; ${unusableKeySpec(spec)}`);
     if (spec === undefined || SIGNING_BY_KEY_SPEC[spec] === undefined) return fail(unusableKeySpec(spec));
     if (r.PublicKey === undefined) return fail('KMS returned no public key');
     const existing = this.cache.get(arn);
@@ -211,7 +218,10 @@ export class AwsKmsVault implements Vault {
     try {
       do {
         const page = await this.call({ operation: 'ListAliases' }, (abortSignal) =>
-          this.client.send(new ListAliasesCommand({ Limit: Math.min(100, this.opts.listPageSize ?? 100), ...(marker ? { Marker: marker } : {}) }), { abortSignal }),
+          this.client.send(
+            new ListAliasesCommand({ Limit: Math.min(100, this.opts.listPageSize ?? 100), ...(marker ? { Marker: marker } : {}) }),
+            { abortSignal },
+          ),
         );
         for (const a of page.Aliases ?? []) {
           if (a.TargetKeyId === undefined || a.AliasName === undefined || a.AliasArn === undefined) continue;

@@ -86,7 +86,9 @@ describe('attempt timeout', () => {
       (e: Error) => e,
     );
     expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
-    expect(err.message).toMatch(/^KMS Sign got no answer within 300 ms \(deadline 300 ms\) at http:\/\/127\.0\.0\.1:\d+: KMS is slower than that/);
+    expect(err.message).toMatch(
+      /^KMS Sign got no answer within 300 ms \(deadline 300 ms\) at http:\/\/127\.0\.0\.1:\d+: KMS is slower than that/,
+    );
     expect(err.message).toMatch(/raise --kms-attempt-timeout-ms and --kms-deadline-ms/);
     await signsAnsweredReach(1); // the aborted call still completes on kms-local's side
     expect(signsAnswered).toBe(1);

@@ -5,10 +5,14 @@ const path = require('node:path');
 
 module.exports = function buildKmsLocal() {
   const root = path.resolve(__dirname, '..', '..', '..');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--filter=@signatory-ts/kms-local', '--output-logs=errors-only'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-    timeout: 300000,
-  });
+  execFileSync(
+    path.join(root, 'node_modules', '.bin', 'turbo'),
+    ['run', 'build', '--filter=@signatory-ts/kms-local', '--output-logs=errors-only'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+      timeout: 300000,
+    },
+  );
 };

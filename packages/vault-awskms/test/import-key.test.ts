@@ -99,8 +99,12 @@ describe('importKey', () => {
   it('refuses a bad alias before creating anything', async () => {
     const before = await allKeyIds();
     const k = keyPair('tz3');
-    await expect(importKey(client, { type: 'tz3', pkcs8: k.pkcs8, pkh: k.expected.pkh, alias: 'aws/mine' })).rejects.toThrow(/not a valid KMS alias/);
-    await expect(importKey(client, { type: 'tz3', pkcs8: k.pkcs8, pkh: k.expected.pkh, alias: 'has space' })).rejects.toThrow(/not a valid KMS alias/);
+    await expect(importKey(client, { type: 'tz3', pkcs8: k.pkcs8, pkh: k.expected.pkh, alias: 'aws/mine' })).rejects.toThrow(
+      /not a valid KMS alias/,
+    );
+    await expect(importKey(client, { type: 'tz3', pkcs8: k.pkcs8, pkh: k.expected.pkh, alias: 'has space' })).rejects.toThrow(
+      /not a valid KMS alias/,
+    );
     expect(await allKeyIds()).toEqual(before);
   });
 
@@ -122,7 +126,9 @@ describe('importKey', () => {
     kms.faults.failNext(1, 'KMSInternalException', { operations: ['ImportKeyMaterial'] });
     const err = await importKey(client, { type: 'tz2', pkcs8: k.pkcs8, pkh: k.expected.pkh }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toMatch(/^import failed: KMSInternalException: .*; key arn:aws:kms:\S+ is scheduled for deletion on \d{4}-/);
+    expect((err as Error).message).toMatch(
+      /^import failed: KMSInternalException: .*; key arn:aws:kms:\S+ is scheduled for deletion on \d{4}-/,
+    );
     const added = (await allKeyIds()).filter((id) => !before.has(id));
     expect(added).toHaveLength(1);
     expect(await keyState(added[0]!)).toBe('PendingDeletion');

@@ -20,8 +20,12 @@ export async function startKms(): Promise<KmsChild> {
     ...kms,
     client,
     async createKey(keySpec, opts = {}) {
-      const usage = opts.usage ?? (keySpec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : keySpec.startsWith('HMAC') ? 'GENERATE_VERIFY_MAC' : 'SIGN_VERIFY');
-      const r = await client.send(new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: usage, ...(opts.origin ? { Origin: opts.origin } : {}) }));
+      const usage =
+        opts.usage ??
+        (keySpec === 'SYMMETRIC_DEFAULT' ? 'ENCRYPT_DECRYPT' : keySpec.startsWith('HMAC') ? 'GENERATE_VERIFY_MAC' : 'SIGN_VERIFY');
+      const r = await client.send(
+        new CreateKeyCommand({ KeySpec: keySpec, KeyUsage: usage, ...(opts.origin ? { Origin: opts.origin } : {}) }),
+      );
       return { keyId: r.KeyMetadata!.KeyId!, arn: r.KeyMetadata!.Arn! };
     },
     async stop() {

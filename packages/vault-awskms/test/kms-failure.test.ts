@@ -1,7 +1,12 @@
 import { explainKmsFailure, isRetryable } from '../src/kms-failure';
 import { unusableKeySpec } from '../src/key-spec';
 
-const ctx = { operation: 'Sign', keyId: 'arn:aws:kms:eu-west-1:1:key/k', region: 'eu-west-1', endpoint: 'https://kms.eu-west-1.amazonaws.com' };
+const ctx = {
+  operation: 'Sign',
+  keyId: 'arn:aws:kms:eu-west-1:1:key/k',
+  region: 'eu-west-1',
+  endpoint: 'https://kms.eu-west-1.amazonaws.com',
+};
 const err = (name: string, message = 'm', extra: object = {}) => Object.assign(new Error(message), { name, ...extra });
 
 describe('explainKmsFailure says what to fix', () => {

@@ -98,14 +98,18 @@ describe('list', () => {
     expect(listed).toHaveLength(12 + Object.keys(unusable).length);
     const entry = listed.find((l) => !l.ok && l.id === denied.arn);
     expect(entry).toBeDefined();
-    expect(!entry!.ok && entry!.reason).toMatch(/access denied: the AWS identity lacks kms:GetPublicKey on .*grant it in the key policy or IAM policy/);
+    expect(!entry!.ok && entry!.reason).toMatch(
+      /access denied: the AWS identity lacks kms:GetPublicKey on .*grant it in the key policy or IAM policy/,
+    );
     const ok = listed.flatMap((l) => (l.ok ? [l.key.id] : []));
     expect(ok).toHaveLength(11);
     expect(ok).not.toContain(denied.arn);
   });
 
   it('with a keys list, reads only those keys (by id, ARN or alias, duplicates once) and says which cannot be found', async () => {
-    const v = vault({ keys: [usable.tz1[0]!.keyId, usable.tz3[1]!.arn, 'alias/tezos/baker', usable.tz2[0]!.arn, 'alias/nope', unusable.rsa!.keyId] });
+    const v = vault({
+      keys: [usable.tz1[0]!.keyId, usable.tz3[1]!.arn, 'alias/tezos/baker', usable.tz2[0]!.arn, 'alias/nope', unusable.rsa!.keyId],
+    });
     const listed = await all(v);
     expect(listed.map((l) => (l.ok ? l.key.id : `x ${l.id}`))).toEqual([
       usable.tz1[0]!.arn,
@@ -115,7 +119,9 @@ describe('list', () => {
       `x ${unusable.rsa!.arn}`,
     ]);
     const missing = listed[3]!;
-    expect(!missing.ok && missing.reason).toMatch(/alias\/nope was not found in region us-east-1: check the key id or alias, the region and the account/);
+    expect(!missing.ok && missing.reason).toMatch(
+      /alias\/nope was not found in region us-east-1: check the key id or alias, the region and the account/,
+    );
   });
 
   it('keeps public keys after the first read: a second listing makes no GetPublicKey call for known keys', async () => {
@@ -205,15 +211,18 @@ describe('sign', () => {
     expect(err.message).toMatch(/it was not used/);
   });
 
-  it.each(['tz1', 'tz2', 'tz3'] as const)('%s: refuses a well-formed signature that does not verify, with a typed error, and returns none', async (type) => {
-    const key = await vault().key(usable[type][2]!.arn);
-    await kms.faults({ wrongSignature: { count: 1, keyIds: [usable[type][2]!.keyId] } });
-    const err = await rejection(key.sign(Buffer.from('03ee', 'hex')));
-    expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
-    expect(err.message).toMatch(/a signature that does not verify against the key’s public key/);
-    expect(err.message).toContain(key.pkh);
-    expect(verifySignature('03ee', key.publicKey, await key.sign(Buffer.from('03ee', 'hex')))).toBe(true);
-  });
+  it.each(['tz1', 'tz2', 'tz3'] as const)(
+    '%s: refuses a well-formed signature that does not verify, with a typed error, and returns none',
+    async (type) => {
+      const key = await vault().key(usable[type][2]!.arn);
+      await kms.faults({ wrongSignature: { count: 1, keyIds: [usable[type][2]!.keyId] } });
+      const err = await rejection(key.sign(Buffer.from('03ee', 'hex')));
+      expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
+      expect(err.message).toMatch(/a signature that does not verify against the key’s public key/);
+      expect(err.message).toContain(key.pkh);
+      expect(verifySignature('03ee', key.publicKey, await key.sign(Buffer.from('03ee', 'hex')))).toBe(true);
+    },
+  );
 
   it('fails a Sign KMS denies at once (no retries) with the permission to grant', async () => {
     const key = await vault({ retryBaseDelayMs: 1 }).key(usable.tz2[2]!.arn);

@@ -47,7 +47,8 @@ export function findDuplicateKey(text: string): { key: string; where: string } |
       }
       i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      const where = top === undefined ? '' : top.keys === undefined ? `${top.where}[]` : top.where === '' ? top.key : `${top.where}.${top.key}`;
+      const where =
+        top === undefined ? '' : top.keys === undefined ? `${top.where}[]` : top.where === '' ? top.key : `${top.where}.${top.key}`;
       if (top !== undefined) stack.push(top);
       top = { keys: c === 0x7b ? new Set() : undefined, where, expectKey: true, key: '' };
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {

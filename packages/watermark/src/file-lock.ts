@@ -48,6 +48,7 @@ const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0; // undefined on Windows
 /** The kernel lock's binding, loaded on first use: a platform it does not run on fails commits and the start-up check, saying why. */
 let native: { tryLock(fd: number): boolean } | undefined;
 function tryKernelLock(fd: number): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
   native ??= require('fs-native-extensions') as { tryLock(fd: number): boolean };
   return native.tryLock(fd);
 }
@@ -108,7 +109,10 @@ export class FileLock {
     try {
       fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | O_NOFOLLOW, 0o640);
     } catch (e) {
-      const why = (e as NodeJS.ErrnoException).code === 'ELOOP' ? 'is a symbolic link, not a lock file: remove it' : `cannot be opened: ${(e as Error).message}`;
+      const why =
+        (e as NodeJS.ErrnoException).code === 'ELOOP'
+          ? 'is a symbolic link, not a lock file: remove it'
+          : `cannot be opened: ${(e as Error).message}`;
       throw new WatermarkLockError(file, why);
     }
     let held: HeldLock | undefined;
@@ -123,7 +127,10 @@ export class FileLock {
       fs.writeSync(fd, JSON.stringify({ pid: process.pid, hostname: HOST } satisfies LockHolder), 0);
       const assertHeld = () => {
         if (!isFileAt(file, locked)) {
-          throw new WatermarkLockError(file, 'was deleted or replaced while this process held its lock. Never delete lock files while a signer runs');
+          throw new WatermarkLockError(
+            file,
+            'was deleted or replaced while this process held its lock. Never delete lock files while a signer runs',
+          );
         }
       };
       held = {
@@ -161,7 +168,10 @@ function lockOrThrow(fd: number, file: string): boolean {
   try {
     return tryKernelLock(fd);
   } catch (e) {
-    throw new WatermarkLockError(file, `cannot be locked (${(e as Error).message}). base_dir must be on a local file system with working file locks`);
+    throw new WatermarkLockError(
+      file,
+      `cannot be locked (${(e as Error).message}). base_dir must be on a local file system with working file locks`,
+    );
   }
 }
 

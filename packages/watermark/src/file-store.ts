@@ -210,17 +210,18 @@ export class FileWatermarkStore implements WatermarkStore {
   private async recheck(): Promise<string | undefined> {
     // every failing file at once: each has its own lock, and /healthz should not wait for them in turn
     await Promise.all(
-      [...this.failures.keys()].map((file) =>
-        this.fileLocks
-          .run(file, () =>
-            this.tracked(file, () =>
-              this.crossProcessLocked(file, async () => {
-                this.read(file);
-                await probeWrite(this.dir);
-              }),
-            ),
-          )
-          .catch(() => undefined), // recorded by tracked()
+      [...this.failures.keys()].map(
+        (file) =>
+          this.fileLocks
+            .run(file, () =>
+              this.tracked(file, () =>
+                this.crossProcessLocked(file, async () => {
+                  this.read(file);
+                  await probeWrite(this.dir);
+                }),
+              ),
+            )
+            .catch(() => undefined), // recorded by tracked()
       ),
     );
     return this.failures.values().next().value;

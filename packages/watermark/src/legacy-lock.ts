@@ -25,7 +25,9 @@ interface LegacyRecord {
 const HOST = hostname();
 const BOOT_ID = readOrUndefined(() => fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
 /** This process's PID namespace, if /proc shows it (a /proc of another namespace does not). */
-const PID_NS = readOrUndefined(() => (fs.readlinkSync('/proc/self') === String(process.pid) ? fs.readlinkSync('/proc/self/ns/pid') : undefined));
+const PID_NS = readOrUndefined(() =>
+  fs.readlinkSync('/proc/self') === String(process.pid) ? fs.readlinkSync('/proc/self/ns/pid') : undefined,
+);
 
 function readOrUndefined<T>(read: () => T): T | undefined {
   try {
@@ -49,7 +51,8 @@ export function clearLegacyLocks(target: string): { removed: boolean; problem?: 
     const r = parseRecord(text);
     if (r === undefined) return { removed, problem: `cannot go on: ${file} (an earlier version's lock) holds no lock record. ${CLEAR}` };
     const alive = holderAlive(r);
-    if (alive !== false) return { removed, problem: `cannot go on: ${file}, an earlier version's lock, is held by process ${r.pid} ${alive}. ${CLEAR}` };
+    if (alive !== false)
+      return { removed, problem: `cannot go on: ${file}, an earlier version's lock, is held by process ${r.pid} ${alive}. ${CLEAR}` };
     fs.rmSync(file, { force: true });
     removed = true;
   }
@@ -82,7 +85,8 @@ function parseRecord(text: string): LegacyRecord | undefined {
 function holderAlive(r: LegacyRecord): string | false {
   if (r.hostname !== HOST) return `on another host (${r.hostname})`;
   if (typeof r.bootId === 'string' && BOOT_ID !== undefined && r.bootId !== BOOT_ID) return false;
-  if (r.pidNs !== undefined && r.pidNs !== PID_NS) return `of another PID namespace (${r.pidNs}), whose liveness cannot be checked from here`;
+  if (r.pidNs !== undefined && r.pidNs !== PID_NS)
+    return `of another PID namespace (${r.pidNs}), whose liveness cannot be checked from here`;
   try {
     process.kill(r.pid, 0);
   } catch (e) {

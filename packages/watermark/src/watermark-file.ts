@@ -64,7 +64,10 @@ export function parseChainMarks(text: string, file: string): ChainMarks {
   const duplicate = findDuplicateKey(text);
   if (duplicate !== undefined) {
     const where = duplicate.where === '' ? 'at the top level' : `in ${duplicate.where}`;
-    throw new WatermarkFileError(file, `key ${JSON.stringify(duplicate.key)} appears twice ${where} (which one holds the mark cannot be known)`);
+    throw new WatermarkFileError(
+      file,
+      `key ${JSON.stringify(duplicate.key)} appears twice ${where} (which one holds the mark cannot be known)`,
+    );
   }
   const out: ChainMarks = {};
   for (const [pkh, kinds] of Object.entries(data)) {
@@ -132,7 +135,12 @@ export function readSlot(marks: ChainMarks, pkh: string, kind: WatermarkKind): M
  * Stores `mark` for the slot under its own name. A Go Signatory `attestation_with_dal` entry, if
  * present, is raised to the same mark, so a downgrade to Go Signatory stays protected.
  */
-export function writeSlot(marks: ChainMarks, pkh: string, kind: WatermarkKind, mark: Mark & { digest: Uint8Array; signature: string }): void {
+export function writeSlot(
+  marks: ChainMarks,
+  pkh: string,
+  kind: WatermarkKind,
+  mark: Mark & { digest: Uint8Array; signature: string },
+): void {
   const entries = (marks[pkh] ??= {});
   const e: Entry = {
     level: mark.level,
@@ -179,9 +187,10 @@ export function formatChainMarks(marks: ChainMarks): string {
     const kinds: Record<string, Entry> = {};
     for (const k of Object.keys(entries).sort()) {
       const e = entries[k]!;
-      kinds[k] = e.signature === undefined
-        ? { level: e.level, round: e.round, hash: e.hash }
-        : { level: e.level, round: e.round, hash: e.hash, signature: e.signature };
+      kinds[k] =
+        e.signature === undefined
+          ? { level: e.level, round: e.round, hash: e.hash }
+          : { level: e.level, round: e.round, hash: e.hash, signature: e.signature };
     }
     sorted[pkh] = kinds;
   }

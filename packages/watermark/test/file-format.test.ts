@@ -115,7 +115,9 @@ describe('file store and Go Signatory files', () => {
 
   it('a base_dir under /proc fails the commit with an error instead of hanging the process (recursive mkdir loops there)', async () => {
     const proc = new FileWatermarkStore({ baseDir: '/proc/signatory-test' });
-    await expect(proc.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('x'), signature: 's' })).rejects.toThrow(/ENOENT/);
+    await expect(
+      proc.commit(watermarkSlot(CHAIN, PKH, 'block'), { level: 1, round: 0, digest: digest('x'), signature: 's' }),
+    ).rejects.toThrow(/ENOENT/);
   });
 
   it('creates a missing base_dir, parents included', async () => {
@@ -143,8 +145,16 @@ describe('file store refuses damaged files and changes nothing', () => {
     ['a negative level', `{"${PKH}": {"block": {"level": -1, "round": 0, "hash": null}}}`, /level: must be a non-negative integer/],
     ['a missing round', `{"${PKH}": {"block": {"level": 1, "hash": null}}}`, /round: must be a non-negative integer/],
     ['a fractional level', `{"${PKH}": {"block": {"level": 1.5, "round": 0, "hash": null}}}`, /level: must be a non-negative integer/],
-    ['a bad hash', `{"${PKH}": {"block": {"level": 1, "round": 0, "hash": "vh2QmrcNURnrNwT5HEJv6ZA8n2gfw1MzThoBHK7dgyJsjHmVJhvX"}}}`, /hash/],
-    ['a non-string signature', `{"${PKH}": {"block": {"level": 1, "round": 0, "hash": null, "signature": 7}}}`, /signature: must be a string/],
+    [
+      'a bad hash',
+      `{"${PKH}": {"block": {"level": 1, "round": 0, "hash": "vh2QmrcNURnrNwT5HEJv6ZA8n2gfw1MzThoBHK7dgyJsjHmVJhvX"}}}`,
+      /hash/,
+    ],
+    [
+      'a non-string signature',
+      `{"${PKH}": {"block": {"level": 1, "round": 0, "hash": null, "signature": 7}}}`,
+      /signature: must be a string/,
+    ],
     [
       'a slot written twice (a high mark, then a low one JSON.parse would keep)',
       `{"${PKH}": {"block": {"level": 999, "round": 0, "hash": null}, "block": {"level": 1, "round": 0, "hash": null}}}`,

@@ -1,5 +1,18 @@
 import { execFile, spawn } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -26,11 +39,15 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package ships no types
 const { tryLock } = require('fs-native-extensions') as { tryLock(fd: number): boolean };
 const store = () => new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 200 });
 
 async function refusal(p: Promise<unknown>): Promise<WatermarkLockError> {
-  const e = await p.then(() => undefined, (x: unknown) => x);
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(WatermarkLockError);
   return e as WatermarkLockError;
 }
@@ -73,7 +90,10 @@ it('a holder that has not written its record yet is still waited for, and refuse
 it('the kernel releases the lock of a process killed holding it; the next commit takes it at once', async () => {
   const holder = spawn(
     process.execPath,
-    ['-e', `const fd = require('fs').openSync(${JSON.stringify(lock)}, 'a+'); console.log(require('fs-native-extensions').tryLock(fd)); setInterval(() => {}, 1e6)`],
+    [
+      '-e',
+      `const fd = require('fs').openSync(${JSON.stringify(lock)}, 'a+'); console.log(require('fs-native-extensions').tryLock(fd)); setInterval(() => {}, 1e6)`,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'], cwd: __dirname },
   );
   const exited = new Promise((r) => holder.once('exit', r));
@@ -168,7 +188,11 @@ it('where file locks are unavailable, the start-up check and every commit fail s
   `;
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, base]);
   const { start, commit } = JSON.parse(stdout) as { start: string; commit: string };
-  expect(start).toMatch(/^BaseDirError: base_dir .*: cannot lock files in .*watermark_v2: files cannot be locked here \(no build for this platform\)/);
-  expect(commit).toMatch(/^WatermarkLockError: cannot lock watermark file: .*ofd-lock cannot be locked \(no build for this platform\)\. base_dir must be on a local file system with working file locks/);
+  expect(start).toMatch(
+    /^BaseDirError: base_dir .*: cannot lock files in .*watermark_v2: files cannot be locked here \(no build for this platform\)/,
+  );
+  expect(commit).toMatch(
+    /^WatermarkLockError: cannot lock watermark file: .*ofd-lock cannot be locked \(no build for this platform\)\. base_dir must be on a local file system with working file locks/,
+  );
   expect(existsSync(file)).toBe(false);
 });

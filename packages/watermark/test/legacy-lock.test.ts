@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { watermarkSlot } from '@signatory-ts/core';
@@ -42,7 +53,12 @@ const present = (p: string) => lstatSync(p, { throwIfNoEntry: false }) !== undef
 const store = () => new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 200 });
 
 async function refused(fields: string, expected: string): Promise<void> {
-  const e = await store().commit(slot, mark(5)).then(() => undefined, (x: unknown) => x);
+  const e = await store()
+    .commit(slot, mark(5))
+    .then(
+      () => undefined,
+      (x: unknown) => x,
+    );
   expect(e).toBeInstanceOf(WatermarkLockError);
   expect((e as Error).message).toContain(expected);
   expect((e as Error).message).toContain('then delete that file');
@@ -65,7 +81,11 @@ it.each([
 it.each([
   ['a live process of this namespace', record(self), `held by process ${process.pid} that is alive`],
   ['a live pid, recorded without namespace (the oldest records)', record(), `held by process ${process.pid} that is alive`],
-  ['another PID namespace', record({ pid: 1, pidNs: 'pid:[1]', startTime: '1', bootId: self.bootId }), 'of another PID namespace (pid:[1])'],
+  [
+    'another PID namespace',
+    record({ pid: 1, pidNs: 'pid:[1]', startTime: '1', bootId: self.bootId }),
+    'of another PID namespace (pid:[1])',
+  ],
   ['another host, even with a pid dead here', record({ pid: deadPid, hostname: 'other-host' }), 'on another host (other-host)'],
   ['no record', 'not a lock record', 'holds no lock record'],
 ])('a lock of %s is refused, and left for an operator', async (_, text, expected) => {
@@ -78,7 +98,12 @@ it('a regular file holding a record (earlier still) is read the same way', async
   expect(await store().commit(slot, mark(5))).toEqual({ status: 'committed' });
   expect(present(legacy)).toBe(false);
   writeFileSync(legacy, record());
-  const e = await store().commit(slot, mark(6)).then(() => undefined, (x: unknown) => x);
+  const e = await store()
+    .commit(slot, mark(6))
+    .then(
+      () => undefined,
+      (x: unknown) => x,
+    );
   expect((e as Error).message).toContain('that is alive');
   expect(readFileSync(legacy, 'utf8')).toBe(record());
 });
@@ -95,7 +120,12 @@ it('a takeover file left by a dead process is removed with the lock, and the dea
 
 it('a lock directory (an older signer’s) is refused, never removed', async () => {
   mkdirSync(legacy);
-  const e = await store().commit(slot, mark(5)).then(() => undefined, (x: unknown) => x);
+  const e = await store()
+    .commit(slot, mark(5))
+    .then(
+      () => undefined,
+      (x: unknown) => x,
+    );
   expect(e).toBeInstanceOf(WatermarkLockError);
   expect((e as Error).message).toContain('cannot be read');
   expect(lstatSync(legacy).isDirectory()).toBe(true);

@@ -98,7 +98,12 @@ it('a process paused mid-commit keeps its lock: no other process commits a confl
   b2.child.stdin.write('go\n');
   expect(await b1.exited).toBe(0);
   expect(b1.lines.slice(1)).toEqual([
-    expect.objectContaining({ level: 11, error: 'WatermarkLockError', code: 'internal', holder: expect.objectContaining({ pid: a.child.pid }) }),
+    expect.objectContaining({
+      level: 11,
+      error: 'WatermarkLockError',
+      code: 'internal',
+      holder: expect.objectContaining({ pid: a.child.pid }),
+    }),
   ]);
   expect(b1.lines[1]!.message).toContain(`held by process ${a.child.pid}`);
   expect(await a.exited).toBe(0);

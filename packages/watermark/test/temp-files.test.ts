@@ -24,9 +24,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(base, { recursive: true, force: true }));
 
-const temps = () => readdirSync(dir).filter((n) => n.endsWith('.tmp')).sort();
+const temps = () =>
+  readdirSync(dir)
+    .filter((n) => n.endsWith('.tmp'))
+    .sort();
 
-it("a writer SIGKILLed mid-write leaves a temporary file; the next commit finds its record in the lock file and removes it", async () => {
+it('a writer SIGKILLed mid-write leaves a temporary file; the next commit finds its record in the lock file and removes it', async () => {
   const store = new FileWatermarkStore({ baseDir: base });
   expect(await store.commit(slot, mark(1))).toEqual({ status: 'committed' }); // this store has swept once already
   const w = startWorker([], 'once', base, '10', 'killed', '5000', '600000');

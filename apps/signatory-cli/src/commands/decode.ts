@@ -84,7 +84,11 @@ export function formatRequest(req: SignRequest): string {
  * prints it. Malformed input throws SignatoryError('bad_request'), which main.ts turns into a
  * message and a non-zero exit code.
  */
-export async function decode(hex: string | undefined, options: DecodeOptions = {}, io: DecodeIo = { stdin: process.stdin, stdout: process.stdout }): Promise<void> {
+export async function decode(
+  hex: string | undefined,
+  options: DecodeOptions = {},
+  io: DecodeIo = { stdin: process.stdin, stdout: process.stdout },
+): Promise<void> {
   const keyType = options.keyType;
   if (keyType !== undefined && !(PKH_PREFIXES as readonly string[]).includes(keyType)) {
     throw new SignatoryError('bad_request', `--key-type must be one of ${PKH_PREFIXES.join(', ')}, got ${JSON.stringify(keyType)}`);

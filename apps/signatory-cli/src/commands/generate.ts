@@ -18,7 +18,10 @@ export interface GenerateOptions extends GlobalOptions {
 export async function generate(opts: GenerateOptions, out: Out = process.stdout): Promise<void> {
   if (!Object.hasOwn(KEY_SPEC_BY_TYPE, opts.type)) {
     const why = opts.type === 'tz4' || opts.type === 'bls' ? ' (AWS KMS has no BLS12-381, so no tz4 keys)' : '';
-    throw new SignatoryError('bad_request', `--type must be ${orList(Object.keys(KEY_SPEC_BY_TYPE))}, got ${JSON.stringify(opts.type)}${why}`);
+    throw new SignatoryError(
+      'bad_request',
+      `--type must be ${orList(Object.keys(KEY_SPEC_BY_TYPE))}, got ${JSON.stringify(opts.type)}${why}`,
+    );
   }
   const ctx = await loadContext(opts);
   const client = createKmsClient(vaultConfig(ctx.config, opts.vault, 'generate'), KEY_MANAGEMENT_CLIENT);

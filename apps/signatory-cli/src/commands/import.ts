@@ -49,7 +49,10 @@ async function password(opts: ImportOptions, io: ImportIo): Promise<string> {
   const fromEnv = io.env.SIGNATORY_PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (!io.stdin.isTTY) {
-    throw new SignatoryError('bad_request', 'the key is encrypted: give its password with --password-file or SIGNATORY_PASSWORD (no terminal to ask on)');
+    throw new SignatoryError(
+      'bad_request',
+      'the key is encrypted: give its password with --password-file or SIGNATORY_PASSWORD (no terminal to ask on)',
+    );
   }
   return promptHidden('Enter the password: ', io.stdin);
 }
@@ -65,7 +68,8 @@ async function readSecret(secret: string | undefined, opts: ImportOptions, io: I
     }
   }
   const text = secret ?? (io.stdin.isTTY ? await promptHidden('Enter the secret key: ', io.stdin) : await readStdin(io.stdin));
-  if (text.trim() === '') throw new SignatoryError('bad_request', 'no secret key given: pass it as an argument, pipe it on stdin, or use -f key.pem');
+  if (text.trim() === '')
+    throw new SignatoryError('bad_request', 'no secret key given: pass it as an argument, pipe it on stdin, or use -f key.pem');
   return secretFromText(text.trim(), () => password(opts, io));
 }
 

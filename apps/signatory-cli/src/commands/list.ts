@@ -98,9 +98,13 @@ export async function list(opts: ListOptions, out: Out = process.stdout, err: No
 
   const held = new Set(records.map((r) => r.pkh));
   for (const pkh of config.tezos.keys()) {
-    if (!held.has(pkh) && failed.length === 0) log.warn(`${pkh} is configured under tezos: but no vault holds it; requests for it will fail`, { pkh });
+    if (!held.has(pkh) && failed.length === 0)
+      log.warn(`${pkh} is configured under tezos: but no vault holds it; requests for it will fail`, { pkh });
   }
   if (failed.length > 0) {
-    throw new SignatoryError('vault_unavailable', `list: could not list ${failed.length === 1 ? 'a vault' : `${failed.length} vaults`}: ${failed.join('; ')}`);
+    throw new SignatoryError(
+      'vault_unavailable',
+      `list: could not list ${failed.length === 1 ? 'a vault' : `${failed.length} vaults`}: ${failed.join('; ')}`,
+    );
   }
 }

@@ -1,4 +1,13 @@
-import { b58Decode, CONSENSUS_KINDS, PKH_PREFIXES, SignatoryError, watermarkKind, type ConsensusKind, type Mark, type Slot } from '@signatory-ts/core';
+import {
+  b58Decode,
+  CONSENSUS_KINDS,
+  PKH_PREFIXES,
+  SignatoryError,
+  watermarkKind,
+  type ConsensusKind,
+  type Mark,
+  type Slot,
+} from '@signatory-ts/core';
 import { FileWatermarkStore } from '@signatory-ts/watermark';
 import { loadContext, type Context, type GlobalOptions } from '../context';
 import type { Out } from '../output';
@@ -80,6 +89,12 @@ export async function watermarkReset(opts: ResetOptions, out: Out = process.stdo
     );
   }
   if (!(await store.reset(slot))) throw new SignatoryError('bad_request', `watermark reset: no watermark stored for ${name}`);
-  ctx.log.warn('watermark reset', { chain: slot.chainId, pkh: slot.pkh, kind: slot.kind, level: String(mark.level), round: String(mark.round) });
+  ctx.log.warn('watermark reset', {
+    chain: slot.chainId,
+    pkh: slot.pkh,
+    kind: slot.kind,
+    level: String(mark.level),
+    round: String(mark.round),
+  });
   out.write(`removed ${what}\n`);
 }

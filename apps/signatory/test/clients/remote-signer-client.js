@@ -24,7 +24,16 @@ async function main() {
           const hex = await forger.forge({
             branch: BRANCH,
             contents: [
-              { kind: 'transaction', source: pkh, fee: String(400 + i), counter: String(i + 1), gas_limit: '1600', storage_limit: '0', amount: String(1000 + i), destination: 'tz1SdoVSPFhnAGNMvqHn1MpzP7hkxEqDusPN' },
+              {
+                kind: 'transaction',
+                source: pkh,
+                fee: String(400 + i),
+                counter: String(i + 1),
+                gas_limit: '1600',
+                storage_limit: '0',
+                amount: String(1000 + i),
+                destination: 'tz1SdoVSPFhnAGNMvqHn1MpzP7hkxEqDusPN',
+              },
             ],
           });
           const out = await signer.sign(hex, new Uint8Array([3]));
