@@ -2,13 +2,7 @@ import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
 import { createSigner, type Signer, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
-import {
-  checkBaseDir,
-  FileWatermarkStore,
-  MemoryWatermarkStore,
-  type WatermarkIoObserver,
-  type WatermarkStore,
-} from '@signatory-ts/watermark';
+import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
 export interface DaemonDeps {
@@ -31,12 +25,6 @@ export interface BuildOptions {
   readonly version?: string;
 }
 
-/** The watermark store `watermark.driver` names (file by default, under base_dir). */
-export function openWatermarkStore(config: Config, onIo?: WatermarkIoObserver): WatermarkStore {
-  if (config.watermark.driver === 'mem') return new MemoryWatermarkStore();
-  return new FileWatermarkStore({ baseDir: config.baseDir, ...(onIo !== undefined ? { onIo } : {}) });
-}
-
 /** config -> vaults, watermark store, metrics and the signer (vaults listed once). */
 export async function buildDeps(config: Config, options: BuildOptions): Promise<DaemonDeps> {
   const { logger } = options;
@@ -51,7 +39,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     vaults.push(await options.openVault(name, vc));
   }
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
-  const store = openWatermarkStore(config, metrics.watermarkIo);
+  const store = await openWatermarkStore(config, { onIo: metrics.watermarkIo });
   logger.info('Initializing watermark backend', { backend: store.name });
   const signer = await createSigner({
     vaults,

@@ -6,3 +6,4 @@ export * from './file-store';
 export { WatermarkFileError } from './watermark-file';
 export { WatermarkLockError } from './file-lock';
 export { BaseDirError, checkBaseDir } from './base-dir';
+export { openWatermarkStore, type OpenStoreOptions } from './open-store';
