@@ -163,8 +163,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       watermarkRejections.inc({ address: e.pkh, operation_type: e.requestKind, chain_id: e.chainId, reason: e.reason });
     },
   };
-  const watermarkIo: WatermarkIoObserver = ({ operation, seconds, error }) => {
-    const labels = { backend: 'file', operation, table_name: '' };
+  const watermarkIo: WatermarkIoObserver = ({ operation, seconds, error, backend, table }) => {
+    const labels = { backend: backend ?? 'file', operation, table_name: table ?? '' };
     watermarkIoOps.inc({ ...labels, result: error === undefined ? 'success' : 'error' });
     watermarkIoLatency.observe(labels, seconds);
     if (error !== undefined) watermarkIoErrors.inc({ ...labels, error_type: error });

@@ -66,6 +66,10 @@ export interface WatermarkIoEvent {
   readonly operation: 'read' | 'write' | 'create';
   readonly seconds: number;
   readonly error?: string;
+  /** The store's name (`file`, `aws`, `postgres`); absent means `file`. */
+  readonly backend?: string;
+  /** The table (DynamoDB, PostgreSQL) the operation was on; absent for the file store. */
+  readonly table?: string;
 }
 
 export type WatermarkIoObserver = (event: WatermarkIoEvent) => void;
