@@ -40,6 +40,7 @@ const HOW = 'write mutez as a whole number (500000) or an amount with a unit (0.
  */
 export function parseMutez(value: string | number): Parsed<bigint> {
   if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return bad(`${value} is not an amount; ${HOW}`);
     if (value < 0) return bad(`${value} is negative; ${HOW}, 0 or more`);
     if (!Number.isInteger(value)) return bad(`${value} is not a whole number of mutez; for tez write "${value}tz"`);
     if (!Number.isSafeInteger(value)) return bad(`is too large to read exactly as a YAML number; quote it or use a unit ("…tz")`);
@@ -211,7 +212,7 @@ export function buildKeyLimits(pkh: string, raw: RawKeyLimits, path: YamlPath, e
     if (raw.spend.length > 0) {
       errors.push({
         path: [...path, 'spend'],
-        message: `spend caps are not enforced by this build yet, so key ${pkh} would be served without them; remove limits.spend (the per-request limits are enforced), or run a build that enforces spend caps (see docs/policy.md)`,
+        message: `spend caps are not enforced by this build yet, so key ${pkh} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
       });
     }
   }

@@ -186,8 +186,19 @@ function destinationProblem(op: DecodedOperation, allowed: readonly LimitDestina
     return undefined;
   }
   const to = String(field(op, 'destination', 'B58'));
-  if (allowed.some((d) => d.address === to && d.entrypoint === entrypoint)) return undefined;
+  if (destinationSet(allowed).has(`${to}%${entrypoint}`)) return undefined;
   return `destination ${to}${entrypoint === 'default' ? '' : `%${entrypoint}`} is not in destinations`;
+}
+
+/** `address%entrypoint` of each entry, built once per list: a payout key may list thousands. */
+const destinationSets = new WeakMap<readonly LimitDestination[], ReadonlySet<string>>();
+function destinationSet(list: readonly LimitDestination[]): ReadonlySet<string> {
+  let set = destinationSets.get(list);
+  if (set === undefined) {
+    set = new Set(list.map((d) => `${d.address}%${d.entrypoint}`));
+    destinationSets.set(list, set);
+  }
+  return set;
 }
 
 const isManager = (op: DecodedOperation): boolean => op.fee !== undefined;
