@@ -2,6 +2,7 @@ import type { Config } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
 import type { SignerLogger, SignerOptions } from '@signatory-ts/signer';
 import { createApp } from './app';
+import { JwtAuth } from './jwt';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, type Listening } from './listen';
 import { createUtilityApp } from './utility-app';
@@ -85,12 +86,6 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
 /** config -> deps -> both listeners. */
 export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
   const { logger } = options;
-  if (config.server.jwt !== undefined) {
-    throw new SignatoryError(
-      'config_invalid',
-      `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`,
-    );
-  }
   if (config.policyHook !== undefined) {
     // an operator who configured a hook expects it to gate every signature: never serve without it
     throw new SignatoryError(
@@ -116,6 +111,13 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     logger,
     ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
     ...(options.maxAuthFailures !== undefined ? { maxAuthFailures: options.maxAuthFailures } : {}),
+    ...(config.server.jwt !== undefined
+      ? {
+          jwt: new JwtAuth(config.server.jwt, {
+            onSuspicious: (user) => logger.warn('JWT: Suspicious activity detected, token user does not match request user', { user }),
+          }),
+        }
+      : {}),
   });
   const utilityApp = createUtilityApp({
     registry: deps.metrics.registry,

@@ -133,15 +133,19 @@ describe('signatory serve (in process)', () => {
     });
   });
 
-  it('refuses a config with server.jwt, naming the alternative', async () => {
+  it('serves a config with server.jwt: POST /login answers with a token, and a route without one is 401', async () => {
     const { logger } = capture();
     const jwt = `  jwt:\n    users:\n      alice:\n        password: "Passw0rd!Passw0rd!"\n        secret: "Secr3t!Secr3t!Secr3t!Secr3t!Secr3t!"`;
-    let cfg;
+    const d = await serve(parseConfig(yaml(jwt), { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
     try {
-      cfg = parseConfig(yaml(jwt), { env: {} });
-    } catch {
-      throw new Error('config refused the jwt block; this test needs a valid one');
+      const url = `http://127.0.0.1:${d.main.port}`;
+      const login = await fetch(`${url}/login`, { method: 'POST', headers: { username: 'alice', password: 'Passw0rd!Passw0rd!' } });
+      expect(login.status).toBe(201);
+      const token = await login.text();
+      expect((await fetch(`${url}/keys/${W}`)).status).toBe(401);
+      expect((await fetch(`${url}/keys/${W}`, { headers: { authorization: `Bearer ${token}`, username: 'alice' } })).status).toBe(200);
+    } finally {
+      await d.shutdown();
     }
-    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({ code: 'config_invalid' });
   });
 });
