@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { RemoteSigner } from '@taquito/remote-signer';
 import { TRANSACTION } from './payloads';
 import { failure, startHarness, VAULT_YAML, type Harness } from './harness';
 
@@ -289,6 +290,14 @@ describe('signing with a token, per-key jwt_users', () => {
       text: failure(`user \`bob' is not authorized to access ${W}`),
     });
     expect((await sign(OTHER, withToken(bob, 'bob'))).status).toBe(200);
+  });
+
+  test("Taquito's RemoteSigner signs with the token in its headers option, and is refused without it", async () => {
+    const token = (await login('alice', ALICE.password)).text;
+    const signer = new RemoteSigner(W, `${h.url}/`, { headers: { Authorization: `Bearer ${token}`, username: 'alice' } });
+    const bytes = TRANSACTION.slice(2);
+    expect((await signer.sign(bytes, new Uint8Array([3]))).prefixSig).toMatch(/^edsig/);
+    await expect(new RemoteSigner(W, `${h.url}/`).sign(bytes, new Uint8Array([3]))).rejects.toThrow(/token required/);
   });
 
   test('without a token nothing is signed', async () => {
