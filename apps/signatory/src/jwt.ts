@@ -125,6 +125,9 @@ interface InForce {
   readonly next?: JwtCredentials;
 }
 
+/** Compared against when the user is unknown (never matches: a password header cannot be empty here). */
+const UNKNOWN_USER_PASSWORD = Buffer.alloc(0);
+
 /** HTTP header values arrive as latin1 in Node; Go reads the same bytes as UTF-8. */
 const headerBytes = (v: string): Buffer => Buffer.from(v, 'latin1');
 
@@ -166,8 +169,13 @@ export class JwtAuth {
     }
     const user = headerBytes(username).toString('utf8');
     const creds = this.inForce(user);
-    if (creds === undefined) throw new JwtRefusal('Access denied');
     const given = headerBytes(password);
+    if (creds === undefined) {
+      // the same work as for a known user, so the time taken does not tell which user names exist
+      constantTimeEqual(given, UNKNOWN_USER_PASSWORD);
+      constantTimeEqual(given, UNKNOWN_USER_PASSWORD);
+      throw new JwtRefusal('Access denied');
+    }
     // both compared every time: how long a login takes does not say which password matched
     const current = constantTimeEqual(given, Buffer.from(creds.current.password, 'utf8'));
     const next = creds.next !== undefined && constantTimeEqual(given, Buffer.from(creds.next.password, 'utf8'));
