@@ -360,3 +360,19 @@ test('no password or secret ever reaches the log', () => {
   expect(all.length).toBeGreaterThan(0);
   for (const s of ALL_SECRETS) expect(all).not.toContain(s);
 });
+
+describe('without server.jwt', () => {
+  test('POST /login is 404 (Go: not registered) and the routes need no token', async () => {
+    const plain = await startHarness({
+      yaml: `${VAULT_YAML}\ntezos:\n  ${OTHER}:\n    allow:\n      generic: [transaction]\n`,
+      keys: [{ secret: OTHER_SK }],
+    });
+    try {
+      const r = await fetch(`${plain.url}/login`, { method: 'POST', headers: { username: 'alice', password: ALICE.password } });
+      expect([r.status, await r.text()]).toEqual([404, '404 page not found\n']);
+      expect((await plain.get(`/keys/${OTHER}`)).status).toBe(200);
+    } finally {
+      await plain.close();
+    }
+  });
+});
