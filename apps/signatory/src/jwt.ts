@@ -72,6 +72,9 @@ function decodeJson(bytes: Buffer, what: string): unknown {
   }
 }
 
+/** encoding/json's name for a JSON value's kind. */
+const goJsonKind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v);
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -87,7 +90,7 @@ export function verifyToken(token: string, secret: string, nowMs: number): Recor
   const claims = decodeJson(decodeSegment(c, 'claim'), 'claim');
   if (!isObject(claims)) {
     throw new JwtRefusal(
-      `token is malformed: could not JSON decode claim: json: cannot unmarshal ${Array.isArray(claims) ? 'array' : typeof claims} into Go value of type jwt.MapClaims`,
+      `token is malformed: could not JSON decode claim: json: cannot unmarshal ${goJsonKind(claims)} into Go value of type jwt.MapClaims`,
     );
   }
   const alg = header.alg;

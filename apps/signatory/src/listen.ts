@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContextOptions } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { RequestListener, ServerResponse } from 'node:http';
 import { SignatoryError } from '@signatory-ts/core';
 import { clientOf, ConnectionLimits, type RefusedBy } from './connection-limits';
@@ -95,13 +95,20 @@ export function listen(handler: RequestListener, address: string, options: Liste
     options.onRefused,
   );
   // Node checks request timeouts on this interval (default 30 s): check often enough that the timeout holds
+  // HTTPS: the limits count TCP connections from their arrival, so a flood of connections that never
+  // finish their handshake meets the same caps; requests arrive on the TLS socket wrapping one of them
+  const tcpOf = new WeakMap<Socket, Socket>();
+  const handshaking = new Map<string, Socket>();
+  const peer = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
+  const counted = (s: Socket) => tcpOf.get(s) ?? s;
   const onRequest: RequestListener = (req, res) => {
     if (closing) res.setHeader('connection', 'close');
     open.add(res);
-    limits.requestStarted(req.socket);
+    const socket = counted(req.socket);
+    limits.requestStarted(socket);
     res.on('close', () => {
       open.delete(res);
-      limits.requestEnded(req.socket);
+      limits.requestEnded(socket);
     });
     handler(req, res);
   };
@@ -125,11 +132,20 @@ export function listen(handler: RequestListener, address: string, options: Liste
   server.headersTimeout = readTimeout;
   // longer than clients keep idle sockets (Node's agent: 5 s), so a client never reuses a socket we just closed
   server.keepAliveTimeout = 65_000;
-  if (secure === undefined) {
-    server.on('connection', (s) => limits.admit(s));
-  } else {
-    // requests arrive on the TLS socket, so that is the one counted (from the end of its handshake)
-    secure.on('secureConnection', (s) => limits.admit(s));
+  server.on('connection', (s) => {
+    if (!limits.admit(s) || secure === undefined) return;
+    const key = peer(s);
+    handshaking.set(key, s);
+    s.once('close', () => handshaking.delete(key));
+  });
+  if (secure !== undefined) {
+    secure.on('secureConnection', (s) => {
+      const key = peer(s);
+      const tcp = handshaking.get(key);
+      if (tcp === undefined) return;
+      handshaking.delete(key);
+      tcpOf.set(s, tcp);
+    });
     secure.on('tlsClientError', (e, s) => options.onTlsError?.(e, clientOf(s)));
   }
   return new Promise((resolve, reject) => {

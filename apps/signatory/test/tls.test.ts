@@ -1,6 +1,8 @@
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Agent } from 'node:https';
+import { connect } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,6 +12,8 @@ import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
 import { createLogger } from '@signatory-ts/log';
 import { awsKmsOpener } from '../src/aws-vault';
 import { plainHttpWarnings, serve, type Daemon } from '../src/daemon';
+import { listen } from '../src/listen';
+import { loadTls } from '../src/tls';
 import { TRANSACTION } from './payloads';
 import { encryptKey, httpsCall, issue, makeCa, type Issued } from './tls-certs';
 
@@ -281,6 +285,46 @@ describe('start-up checks name the file and what is wrong, before anything liste
     expect(
       log.lines.some((l) => l.includes(`server.tls.key_file: ${files.key} can be read by other users (mode 0644); chmod 600 it`)),
     ).toBe(true);
+  });
+});
+
+describe('connection limits on a TLS listener count TCP connections from their arrival', () => {
+  const tls = () => loadTls({ certFile: server1.cert, keyFile: server1.key, minVersion: 'TLSv1.2' }, 'server.tls');
+  const hello = (_req: IncomingMessage, res: ServerResponse) => res.end('hello');
+
+  test('connections that never start their handshake meet the per-client cap', async () => {
+    let refused: (by: string) => void = () => undefined;
+    const refusal = new Promise<string>((r) => (refused = r));
+    const l = await listen(hello, '127.0.0.1:0', { tls: tls(), maxClientConnections: 2, onRefused: (by) => refused(by) });
+    const silent = [connect(l.port, '127.0.0.1'), connect(l.port, '127.0.0.1')];
+    try {
+      await Promise.all(silent.map((s) => new Promise((r) => s.once('connect', r))));
+      const third = connect(l.port, '127.0.0.1');
+      third.on('error', () => undefined);
+      await new Promise((r) => third.once('close', r));
+      expect(await refusal).toBe('client');
+    } finally {
+      for (const s of silent) s.destroy();
+      l.destroy();
+      await l.close();
+    }
+  });
+
+  test('a kept-alive TLS connection that is idle makes room for a new client connection', async () => {
+    const l = await listen(hello, '127.0.0.1:0', { tls: tls(), maxClientConnections: 1 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: [readFileSync(ca.cert)] });
+    try {
+      expect(await httpsCall(`https://127.0.0.1:${l.port}/`, { agent })).toMatchObject({ status: 200, body: 'hello' });
+      // the agent's connection is idle now: the next connection closes it instead of being refused
+      expect(await httpsCall(`https://127.0.0.1:${l.port}/`, { ca: [readFileSync(ca.cert)] })).toMatchObject({
+        status: 200,
+        body: 'hello',
+      });
+    } finally {
+      agent.destroy();
+      l.destroy();
+      await l.close();
+    }
   });
 });
 
