@@ -56,6 +56,15 @@ export function plainHttpWarnings(config: Config): string[] {
   ];
 }
 
+/** Go Signatory's start-up lines about JWT credential rotation (which set is in force, and until when). */
+function logJwtRotations(config: Config, logger: SignerLogger, now = Date.now()): void {
+  for (const [user, u] of config.server.jwt?.users ?? []) {
+    if (u.newData === undefined) continue;
+    if (u.oldCredExp === undefined || u.oldCredExp.getTime() <= now) logger.info(`JWT: Applied new credentials for user ${user}`, { user });
+    else logger.info(`JWT: credentials of user ${user} rotate at ${u.oldCredExp.toISOString()}; until then both sets are accepted`, { user });
+  }
+}
+
 /** The utility listener serves a scraper and a health checker: a few connections are plenty. */
 const UTILITY_CONNECTIONS = 32;
 
@@ -127,6 +136,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     );
   }
   for (const w of config.warnings) logger.warn(w);
+  logJwtRotations(config, logger);
   // TLS files are checked before any vault is opened: a bad one stops the start with one line naming it
   const mainTls = config.server.tls !== undefined ? loadTls(config.server.tls, 'server.tls') : undefined;
   const utilityTls = config.server.utilityTls !== undefined ? loadTls(config.server.utilityTls, 'server.utility_tls') : undefined;

@@ -134,8 +134,12 @@ describe('signatory serve (in process)', () => {
   });
 
   it('serves a config with server.jwt: POST /login answers with a token, and a route without one is 401', async () => {
-    const { logger } = capture();
-    const jwt = `  jwt:\n    users:\n      alice:\n        password: "Passw0rd!Passw0rd!"\n        secret: "Secr3t!Secr3t!Secr3t!Secr3t!Secr3t!"`;
+    const { logger, lines } = capture();
+    const jwt = [
+      '  jwt:\n    users:\n      alice:\n        password: "Passw0rd!Passw0rd!"\n        secret: "Secr3t!Secr3t!Secr3t!Secr3t!Secr3t!"',
+      '      bob: {password: "Old-Passw0rd!Passw0rd", secret: "Old-Secr3t!Secr3t!Secr3t!Secr3t!", new_data: {password: "New-Passw0rd!Passw0rd", secret: "New-Secr3t!Secr3t!Secr3t!Secr3t!"}}',
+      '      carol: {password: "Old-Passw0rd!Passw0rd", secret: "Old-Secr3t!Secr3t!Secr3t!Secr3t!", old_cred_exp: "2999-01-02 03:04:05", new_data: {password: "New-Passw0rd!Passw0rd", secret: "New-Secr3t!Secr3t!Secr3t!Secr3t!"}}',
+    ].join('\n');
     const d = await serve(parseConfig(yaml(jwt), { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
     try {
       const url = `http://127.0.0.1:${d.main.port}`;
@@ -147,5 +151,8 @@ describe('signatory serve (in process)', () => {
     } finally {
       await d.shutdown();
     }
+    expect(lines.some((l) => l.includes('JWT: Applied new credentials for user bob'))).toBe(true);
+    expect(lines.some((l) => l.includes('JWT: credentials of user carol rotate at 2999-01-02T03:04:05.000Z; until then both sets are accepted'))).toBe(true);
+    expect(lines.join('\n')).not.toMatch(/Passw0rd|Secr3t/);
   });
 });
