@@ -39,7 +39,13 @@ export interface TlsReload {
 /** The TLS log fields of a listener: whether clients need certificates, and the certificate served. */
 function tlsFields(m: TlsMaterial | undefined): Record<string, unknown> {
   if (m === undefined) return { tls: false };
-  return { tls: true, mtls: m.mtls, subject: m.certificate.subject.replaceAll('\n', ', '), valid_to: m.certificate.validTo, fingerprint256: m.certificate.fingerprint256 };
+  return {
+    tls: true,
+    mtls: m.mtls,
+    subject: m.certificate.subject.replaceAll('\n', ', '),
+    valid_to: m.certificate.validTo,
+    fingerprint256: m.certificate.fingerprint256,
+  };
 }
 
 /**
@@ -61,7 +67,8 @@ function logJwtRotations(config: Config, logger: SignerLogger, now = Date.now())
   for (const [user, u] of config.server.jwt?.users ?? []) {
     if (u.newData === undefined) continue;
     if (u.oldCredExp === undefined || u.oldCredExp.getTime() <= now) logger.info(`JWT: Applied new credentials for user ${user}`, { user });
-    else logger.info(`JWT: credentials of user ${user} rotate at ${u.oldCredExp.toISOString()}; until then both sets are accepted`, { user });
+    else
+      logger.info(`JWT: credentials of user ${user} rotate at ${u.oldCredExp.toISOString()}; until then both sets are accepted`, { user });
   }
 }
 

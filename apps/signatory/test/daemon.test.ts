@@ -152,7 +152,9 @@ describe('signatory serve (in process)', () => {
       await d.shutdown();
     }
     expect(lines.some((l) => l.includes('JWT: Applied new credentials for user bob'))).toBe(true);
-    expect(lines.some((l) => l.includes('JWT: credentials of user carol rotate at 2999-01-02T03:04:05.000Z; until then both sets are accepted'))).toBe(true);
+    expect(
+      lines.some((l) => l.includes('JWT: credentials of user carol rotate at 2999-01-02T03:04:05.000Z; until then both sets are accepted')),
+    ).toBe(true);
     expect(lines.join('\n')).not.toMatch(/Passw0rd|Secr3t/);
   });
 });

@@ -77,7 +77,12 @@ export async function startHarness(opts: {
     logger,
     ...(opts.requestDeadlineMs ? { requestDeadlineMs: opts.requestDeadlineMs } : {}),
     ...(config.server.jwt !== undefined
-      ? { jwt: new JwtAuth(config.server.jwt, { ...(opts.now ? { now: opts.now } : {}), onSuspicious: (user) => logger.warn('JWT: Suspicious activity detected', { user }) }) }
+      ? {
+          jwt: new JwtAuth(config.server.jwt, {
+            ...(opts.now ? { now: opts.now } : {}),
+            onSuspicious: (user) => logger.warn('JWT: Suspicious activity detected', { user }),
+          }),
+        }
       : {}),
   });
   const main: Listening = await listen(app, '127.0.0.1:0');
