@@ -20,7 +20,22 @@ const jwtCredentials = {
   properties: {
     password: str,
     secret: str,
-    jwt_exp: { type: 'integer', minimum: 1 },
+    // minutes; 0 means the default 60, as in Go
+    jwt_exp: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+/** `server.tls` / `server.utility_tls` (not in Go Signatory, which serves plain HTTP and ignores these keys). */
+const tls = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cert_file', 'key_file'],
+  properties: {
+    cert_file: { type: 'string', minLength: 1 },
+    key_file: { type: 'string', minLength: 1 },
+    key_passphrase: str,
+    client_ca_file: { type: 'string', minLength: 1 },
+    min_version: { enum: ['TLSv1.2', 'TLSv1.3'] },
   },
 } as const;
 
@@ -88,6 +103,8 @@ export const CONFIG_SCHEMA = {
         address: str,
         utility_address: str,
         authorized_keys: publicKeys,
+        tls,
+        utility_tls: tls,
         jwt: {
           type: 'object',
           additionalProperties: false,

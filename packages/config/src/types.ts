@@ -39,6 +39,24 @@ export interface ServerConfig {
   readonly authorizedKeys?: readonly string[];
   /** JWT login; never set together with `authorizedKeys`. */
   readonly jwt?: JwtConfig;
+  /** `server.tls`: HTTPS on the signing listener (not in Go Signatory). Undefined: plain HTTP. */
+  readonly tls?: TlsConfig;
+  /** `server.utility_tls`: HTTPS on the utility listener (/metrics, /healthz). Undefined: plain HTTP. */
+  readonly utilityTls?: TlsConfig;
+}
+
+/** A listener's TLS files. Paths are as written (relative ones from the working directory); the daemon reads them. */
+export interface TlsConfig {
+  /** PEM certificate chain, leaf first. */
+  readonly certFile: string;
+  /** PEM private key of the leaf certificate. */
+  readonly keyFile: string;
+  /** Passphrase of an encrypted key_file. A secret: never logged or shown. */
+  readonly keyPassphrase?: string;
+  /** PEM CA certificates client certificates must chain to; set, every client must present one (mTLS). */
+  readonly clientCaFile?: string;
+  /** Oldest TLS version accepted. Default TLSv1.2. */
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
 }
 
 export interface JwtConfig {

@@ -67,7 +67,7 @@ const CASES: [string, string, string][] = [
   [
     'unknown key with no close match lists the expected keys',
     `server:\n  color: blue\n`,
-    `signatory.yaml:2:3: server.color: unknown key "color"; expected one of: address, utility_address, authorized_keys, jwt`,
+    `signatory.yaml:2:3: server.color: unknown key "color"; expected one of: address, utility_address, authorized_keys, tls, utility_tls, jwt`,
   ],
   [
     'wrong type',
