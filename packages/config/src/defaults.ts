@@ -28,6 +28,10 @@ export const UNSUPPORTED_VAULT_DRIVERS = [
   'yubihsm',
 ] as const;
 /** Watermark backends this build implements (`file` is the default). */
-export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem'] as const;
-/** Go Signatory's other watermark backends (DynamoDB, Firestore). */
-export const UNSUPPORTED_WATERMARK_DRIVERS = ['aws', 'gcp'] as const;
+export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem', 'aws'] as const;
+/** Go Signatory's other watermark backends (Firestore). */
+export const UNSUPPORTED_WATERMARK_DRIVERS = ['gcp'] as const;
+/** `watermark: driver: aws` table when `table` is absent (Go Signatory's). */
+export const DEFAULT_DYNAMODB_TABLE = 'watermark';
+/** Time one DynamoDB call of the watermark store may take, retries included (ms): well inside the request deadline. */
+export const DEFAULT_DYNAMODB_TIMEOUT_MS = 2000;
