@@ -4,6 +4,12 @@ import type { AddressInfo } from 'node:net';
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>`: the endpoint a DynamoDB client is given. */
   readonly endpoint: string;
+  /**
+   * Stops answering, as an outage would: the listener is closed and open connections are cut; the
+   * tables and items stay in memory. `resume()` listens again on the same port.
+   */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -12,13 +18,26 @@ export async function startDynalite(): Promise<DynaliteServer> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite ships no types
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    pause: close,
+    resume: () => listen(port),
+    stop: close,
   };
 }
