@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface DynaliteServer {
@@ -26,18 +26,20 @@ export async function startDynalite(): Promise<DynaliteServer> {
         resolve();
       });
     });
-  const close = () =>
+  // dynalite's own close() also closes its in-memory database (the data would be gone): pause with
+  // the plain HTTP server's close, which only stops listening
+  const close = (closeServer: (cb: () => void) => void) => () =>
     new Promise<void>((resolve) => {
       if (!server.listening) return resolve();
-      server.close(() => resolve());
+      closeServer(() => resolve());
       server.closeAllConnections();
     });
   await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    pause: close,
+    pause: close((cb) => Server.prototype.close.call(server, cb)),
     resume: () => listen(port),
-    stop: close,
+    stop: close((cb) => server.close(cb)),
   };
 }

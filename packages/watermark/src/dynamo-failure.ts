@@ -35,6 +35,17 @@ export function dynamoErrorType(e: unknown, timedOut: boolean): string {
   return typeof err?.name === 'string' && /^[A-Za-z]+$/.test(err.name) ? err.name : 'unknown';
 }
 
+/** Throttling, a 5xx answer or a network failure: worth another attempt while the call's time lasts. */
+export function isRetryable(e: unknown): boolean {
+  const err = e as AwsError;
+  return THROTTLED.includes(err?.name ?? '') || (err?.$metadata?.httpStatusCode ?? 0) >= 500 || isNetworkError(e);
+}
+
+function isNetworkError(e: unknown): boolean {
+  const err = e as AwsError;
+  return (err?.code !== undefined && NETWORK_CODES.includes(err.code)) || /socket hang up|ECONNREFUSED|ECONNRESET/.test(err?.message ?? '');
+}
+
 /** True when the failure is the configuration's (no region, no credentials), not the service's. */
 export function isConfigProblem(e: unknown): boolean {
   const err = e as AwsError;
@@ -46,10 +57,11 @@ export function isConfigProblem(e: unknown): boolean {
  * cause and what to do. Always an error (500), never a refusal: an unreachable store is not a
  * double-signing attempt. Never contains credentials.
  */
-export function dynamoFailure(ctx: DynamoContext, operation: string, e: unknown, timedOut: boolean): SignatoryError {
+export function dynamoFailure(ctx: DynamoContext, operation: string, e: unknown, timedOut: boolean, attempts = 1): SignatoryError {
   const err = e as AwsError;
   const type = dynamoErrorType(e, timedOut);
-  const aws = err?.message ? ` (${type}: ${err.message})` : ` (${type})`;
+  const tries = attempts > 1 ? `, ${attempts} attempts` : '';
+  const aws = err?.message ? ` (${type}: ${err.message}${tries})` : ` (${type}${tries})`;
   const where = `watermark store aws (DynamoDB table "${ctx.table}"${ctx.region ? ` in ${ctx.region}` : ''}${ctx.endpoint ? ` at ${ctx.endpoint}` : ''})`;
   let why: string;
   if (timedOut) {
@@ -66,10 +78,7 @@ export function dynamoFailure(ctx: DynamoContext, operation: string, e: unknown,
     why = `DynamoDB kept throttling the table: raise its capacity or use on-demand billing${aws}`;
   } else if (err?.name === 'ResourceNotFoundException') {
     why = `the table does not exist (was it deleted?): restart the signer with watermark.config.create_table: true, or create it${aws}`;
-  } else if (
-    (err?.code !== undefined && NETWORK_CODES.includes(err.code)) ||
-    /socket hang up|ECONNREFUSED|ECONNRESET/.test(err?.message ?? '')
-  ) {
+  } else if (isNetworkError(e)) {
     why = `DynamoDB is unreachable: check the endpoint, region and network${aws}`;
   } else {
     why = `failed${aws}`;

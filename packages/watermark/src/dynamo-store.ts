@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -23,7 +24,7 @@ import {
   type Item,
   type StoredItem,
 } from './dynamo-item';
-import { dynamoErrorType, dynamoFailure, type DynamoContext } from './dynamo-failure';
+import { dynamoErrorType, dynamoFailure, isRetryable, type DynamoContext } from './dynamo-failure';
 import { ensureTable } from './dynamo-table';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 
@@ -32,7 +33,7 @@ export interface DynamoStoreOptions {
   readonly onIo?: WatermarkIoObserver;
   /** Start-up messages (Go Signatory's "created table" / "using existing table"). */
   readonly log?: (message: string) => void;
-  /** SDK attempts per call (standard retry mode: throttling and transient errors, with backoff), inside timeout_ms. Default 3. */
+  /** Attempts per call (throttling, 5xx and network errors are retried with backoff), all inside timeout_ms. Default 3. */
   readonly maxAttempts?: number;
   /** TCP connect timeout (ms). Default 1000. */
   readonly connectionTimeoutMs?: number;
@@ -68,10 +69,14 @@ export class DynamoWatermarkStore implements WatermarkStore {
   private readonly ctx: DynamoContext;
   private readonly onIo: WatermarkIoObserver | undefined;
   private checking: Promise<string | undefined> | undefined;
+  private readonly maxAttempts: number;
+  private readonly baseBackoffMs = 50;
+  private readonly maxBackoffMs = 400;
 
   private constructor(config: AwsWatermarkConfig, options: DynamoStoreOptions) {
     this.table = config.table;
     this.onIo = options.onIo;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.ctx = {
       table: config.table,
       timeoutMs: config.timeoutMs,
@@ -79,7 +84,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
       ...(config.endpoint !== undefined ? { endpoint: config.endpoint } : {}),
     };
     const c: DynamoDBClientConfig = {
-      maxAttempts: options.maxAttempts ?? 3,
+      maxAttempts: 1, // call() retries, so the timeout bounds the retries too and the last error is known
       requestHandler: {
         connectionTimeout: options.connectionTimeoutMs ?? 1000,
         requestTimeout: config.timeoutMs,
@@ -109,7 +114,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
         client: store.client,
         table: store.table,
         createTable: config.createTable,
-        call: (op, name, fn) => store.call(op, name, fn),
+        call: (op, name, fn, expected) => store.call(op, name, fn, expected),
         ...(options.log !== undefined ? { log: options.log } : {}),
       });
     } catch (e) {
@@ -255,33 +260,52 @@ export class DynamoWatermarkStore implements WatermarkStore {
 
   /**
    * Runs one DynamoDB call: aborted after timeout_ms (the SDK's retries included), reported to
-   * onIo, and a failure thrown as dynamoFailure's error. A refused condition is not a failure of the
-   * store: it is rethrown as it is, for put().
+   * onIo, and a failure thrown as dynamoFailure's error. An `expected` answer (by default a refused
+   * condition) is not a failure of the store: it is rethrown as it is, for the caller.
    */
-  private async call<T>(operation: 'read' | 'write' | 'create', name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async call<T>(
+    operation: 'read' | 'write' | 'create',
+    name: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    expected: (e: unknown) => boolean = (e) => e instanceof ConditionalCheckFailedException,
+  ): Promise<T> {
     const t0 = performance.now();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new Error('timeout'));
-      }, this.ctx.timeoutMs);
-    });
-    try {
-      const out = await Promise.race([fn(controller.signal), late]);
-      this.observe(operation, t0);
-      return out;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) {
+    const deadline = t0 + this.ctx.timeoutMs;
+    let last: unknown;
+    for (let attempts = 1; ; attempts++) {
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => {
+            controller.abort();
+            reject(new Error('timeout'));
+          },
+          Math.max(1, deadline - performance.now()),
+        );
+      });
+      try {
+        const out = await Promise.race([fn(controller.signal), late]);
         this.observe(operation, t0);
-        throw e;
+        return out;
+      } catch (e) {
+        if (expected(e)) {
+          this.observe(operation, t0);
+          throw e;
+        }
+        // cut by the timeout after a retryable failure: that failure is the one to report
+        const timedOut = controller.signal.aborted && last === undefined;
+        const cause = controller.signal.aborted && last !== undefined ? last : e;
+        const backoff = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2);
+        if (controller.signal.aborted || !isRetryable(e) || attempts >= this.maxAttempts || performance.now() + backoff >= deadline) {
+          this.observe(operation, t0, dynamoErrorType(cause, timedOut));
+          throw dynamoFailure(this.ctx, name, cause, timedOut, attempts);
+        }
+        last = e;
+        await sleep(backoff);
+      } finally {
+        clearTimeout(timer);
       }
-      const timedOut = controller.signal.aborted;
-      this.observe(operation, t0, dynamoErrorType(e, timedOut));
-      throw dynamoFailure(this.ctx, name, e, timedOut);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -8,7 +8,13 @@ import {
 import { SignatoryError } from '@signatory-ts/core';
 
 /** Runs one DynamoDB call with the store's timeout, metrics and error wording (DynamoWatermarkStore.call). */
-export type DynamoCall = <T>(operation: 'read' | 'create', name: string, fn: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+export type DynamoCall = <T>(
+  operation: 'read' | 'create',
+  name: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  /** Answers that are not failures of the store: rethrown as they are, not counted as io errors. */
+  expected?: (e: unknown) => boolean,
+) => Promise<T>;
 
 /** Go Signatory's key schema: `idx` (HASH, S) and `request` (RANGE, S). */
 const KEY_SCHEMA = [
@@ -37,8 +43,11 @@ export async function ensureTable(o: EnsureTableOptions): Promise<void> {
   let description: TableDescription | undefined;
   try {
     description = (
-      await o.call('read', 'DescribeTable', (abortSignal) =>
-        o.client.send(new DescribeTableCommand({ TableName: o.table }), { abortSignal }),
+      await o.call(
+        'read',
+        'DescribeTable',
+        (abortSignal) => o.client.send(new DescribeTableCommand({ TableName: o.table }), { abortSignal }),
+        isNotFound,
       )
     ).Table;
   } catch (e) {
@@ -63,21 +72,25 @@ export async function ensureTable(o: EnsureTableOptions): Promise<void> {
 
 async function create(o: EnsureTableOptions): Promise<void> {
   try {
-    await o.call('create', 'CreateTable', (abortSignal) =>
-      o.client.send(
-        new CreateTableCommand({
-          TableName: o.table,
-          KeySchema: KEY_SCHEMA.map(({ AttributeName, KeyType }) => ({ AttributeName, KeyType })),
-          AttributeDefinitions: KEY_SCHEMA.map(({ AttributeName, AttributeType }) => ({ AttributeName, AttributeType })),
-          // on demand: Go's 5 provisioned writes/s throttle a baker with a few keys; billing does not affect compatibility
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-        { abortSignal },
-      ),
+    await o.call(
+      'create',
+      'CreateTable',
+      (abortSignal) =>
+        o.client.send(
+          new CreateTableCommand({
+            TableName: o.table,
+            KeySchema: KEY_SCHEMA.map(({ AttributeName, KeyType }) => ({ AttributeName, KeyType })),
+            AttributeDefinitions: KEY_SCHEMA.map(({ AttributeName, AttributeType }) => ({ AttributeName, AttributeType })),
+            // on demand: Go's 5 provisioned writes/s throttle a baker with a few keys; billing does not affect compatibility
+            BillingMode: 'PAY_PER_REQUEST',
+          }),
+          { abortSignal },
+        ),
+      isInUse,
     );
   } catch (e) {
     // another replica created it at the same moment: fine, check what it made
-    if ((e as { cause?: { name?: string } }).cause?.name !== 'ResourceInUseException') throw e;
+    if (!isInUse(e)) throw e;
   }
   await waitActive(o);
   const t = await o.call('read', 'DescribeTable', (abortSignal) =>
@@ -125,6 +138,5 @@ function checkKeySchema(table: string, t: TableDescription): void {
   );
 }
 
-function isNotFound(e: unknown): boolean {
-  return (e as { cause?: { name?: string } }).cause?.name === 'ResourceNotFoundException';
-}
+const isNotFound = (e: unknown) => (e as { name?: string }).name === 'ResourceNotFoundException';
+const isInUse = (e: unknown) => (e as { name?: string }).name === 'ResourceInUseException';
