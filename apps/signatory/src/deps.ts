@@ -28,7 +28,7 @@ export interface BuildOptions {
 /** config -> vaults, watermark store, metrics and the signer (vaults listed once). */
 export async function buildDeps(config: Config, options: BuildOptions): Promise<DaemonDeps> {
   const { logger } = options;
-  if (config.watermark.driver !== 'mem') {
+  if (config.watermark.driver === 'file') {
     // a bad base_dir stops the start here, before any vault is opened, with one line saying what to fix,
     // instead of failing every consensus request later
     for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);

@@ -29,9 +29,9 @@ afterAll(async () => {
 });
 
 /** A config whose watermark is the DynamoDB store on dynalite, with credentials of its own (not the vault's). */
-async function config(name: string, table: string): Promise<string> {
+async function config(name: string, table: string, baseDir = dir): Promise<string> {
   const file = path.join(dir, `${name}.yaml`);
-  await writeConfig(file, { baseDir: dir, kmsUrl, keys });
+  await writeConfig(file, { baseDir, kmsUrl, keys });
   await appendFile(
     file,
     [
@@ -65,7 +65,9 @@ const healthz = async (utilityUrl: string) => {
 
 describe('signatory serve with watermark driver aws (DynamoDB)', () => {
   it('store stopped mid-stream: 500 naming the store (never 409), nothing released, /healthz 503; back: every mark intact', async () => {
-    const s = await startSignatory(await config('outage', 'watermark'));
+    // base_dir is the file store's: with DynamoDB, not even a directory is needed
+    const notADirectory = path.join(dir, 'outage.yaml');
+    const s = await startSignatory(await config('outage', 'watermark', notADirectory));
     started.push(s.proc);
     await s.proc.waitFor(/DynamoDB watermark backend created table 'watermark'/);
     const first = await post(s.url, block(10, 0));

@@ -127,6 +127,6 @@ export interface AwsWatermarkConfig {
   readonly table: string;
   /** Create the table at start-up when it is missing (needs dynamodb:CreateTable). Default true. Not in Go Signatory. */
   readonly createTable: boolean;
-  /** Time one DynamoDB call may take, the SDK's retries included. Default 2000. Not in Go Signatory. */
+  /** Time one DynamoDB call may take, retries included. Default 1500. Not in Go Signatory. */
   readonly timeoutMs: number;
 }

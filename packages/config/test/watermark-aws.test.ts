@@ -15,10 +15,10 @@ function errorOf(watermark: string): string {
 }
 
 describe('watermark: driver: aws', () => {
-  it('fills in Go Signatory defaults: table "watermark", table created when missing, 2 s per call', () => {
+  it('fills in Go Signatory defaults: table "watermark", table created when missing, 1.5 s per call', () => {
     expect(parse('watermark: {driver: aws}\n').watermark).toEqual({
       driver: 'aws',
-      config: { table: 'watermark', createTable: true, timeoutMs: 2000 },
+      config: { table: 'watermark', createTable: true, timeoutMs: 1500 },
     });
   });
 
