@@ -108,7 +108,8 @@ export interface PolicyHookConfig {
   readonly authorizedKeys?: readonly string[];
 }
 
-export type WatermarkConfig = { readonly driver: 'file' } | { readonly driver: 'mem' } | { readonly driver: 'aws'; readonly config: AwsWatermarkConfig };
+export type WatermarkConfig =
+  { readonly driver: 'file' } | { readonly driver: 'mem' } | { readonly driver: 'aws'; readonly config: AwsWatermarkConfig };
 
 /**
  * `watermark: driver: aws` settings: Go Signatory's keys (region, table and the AWS credentials)

@@ -26,6 +26,9 @@ export async function openWatermarkStore(
     case 'file':
       return new FileWatermarkStore({ baseDir: config.baseDir, ...(onIo !== undefined ? { onIo } : {}) });
     case 'aws':
-      return DynamoWatermarkStore.open(config.watermark.config, { ...(onIo !== undefined ? { onIo } : {}), ...(log !== undefined ? { log } : {}) });
+      return DynamoWatermarkStore.open(config.watermark.config, {
+        ...(onIo !== undefined ? { onIo } : {}),
+        ...(log !== undefined ? { log } : {}),
+      });
   }
 }
