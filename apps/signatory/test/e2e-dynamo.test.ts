@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startDynalite, type DynaliteServer } from '@signatory-ts/dev-servers';
+import { startDynalite, startDynamoFaultProxy, type DynaliteServer } from '@signatory-ts/dev-servers';
 import { block } from './payloads';
 import { createKeys, run, startKms, startSignatory, stop, writeConfig, SIGNATORY_BIN, type KmsKey, type Proc } from './processes';
 
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 /** A config whose watermark is the DynamoDB store on dynalite, with credentials of its own (not the vault's). */
-async function config(name: string, table: string, baseDir = dir): Promise<string> {
+async function config(name: string, table: string, baseDir = dir, endpoint = dynalite.endpoint): Promise<string> {
   const file = path.join(dir, `${name}.yaml`);
   await writeConfig(file, { baseDir, kmsUrl, keys });
   await appendFile(
@@ -40,7 +40,7 @@ async function config(name: string, table: string, baseDir = dir): Promise<strin
       '  config:',
       `    table: ${table}`,
       '    region: us-east-1',
-      `    endpoint: ${dynalite.endpoint}`,
+      `    endpoint: ${endpoint}`,
       '    access_key_id: AKIDDYNAMO',
       '    secret_access_key: dynamo-secret-value',
       '    timeout_ms: 1000',
@@ -103,6 +103,37 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
     );
     const logs = s.proc.lines.join('\n');
     expect(logs).not.toContain('dynamo-secret-value');
+  }, 60_000);
+
+  it('the store failing after the KMS signature: 500 naming the store, the signature dropped; throttling is 500 too, never 409', async () => {
+    const proxy = await startDynamoFaultProxy(dynalite.endpoint);
+    try {
+      const s = await startSignatory(await config('commit-fails', 'commit-fails', dir, proxy.endpoint));
+      started.push(s.proc);
+      expect((await post(s.url, block(5, 0))).status).toBe(200);
+
+      proxy.fault = (op) => (op === 'PutItem' ? { status: 500, type: 'InternalServerError', message: 'Internal server error' } : undefined);
+      const failed = await post(s.url, block(6, 0));
+      expect(failed.status).toBe(500);
+      expect(failed.text).toContain('PutItem: failed (InternalServerError: Internal server error, 3 attempts); nothing was released');
+      expect(failed.text).not.toContain('edsig');
+
+      proxy.fault = (op) =>
+        op === 'PutItem'
+          ? { status: 400, type: 'ProvisionedThroughputExceededException', message: 'Rate of requests exceeds the allowed throughput' }
+          : undefined;
+      const throttled = await post(s.url, block(6, 0));
+      expect(throttled.status).toBe(500);
+      expect(throttled.text).toContain('DynamoDB kept throttling the table');
+
+      proxy.fault = () => undefined;
+      const retried = await post(s.url, block(6, 0));
+      expect(retried.status).toBe(200);
+      expect(JSON.parse(retried.text).signature).toMatch(/^edsig/);
+      expect((await post(s.url, block(6, 0, 1))).status).toBe(409);
+    } finally {
+      await proxy.stop();
+    }
   }, 60_000);
 
   it('refuses to start on a table with another key schema, saying what it found', async () => {

@@ -1,21 +1,20 @@
 import { blake2b256, isSignatoryError, watermarkSlot } from '@signatory-ts/core';
-import { startDynalite, type DynaliteServer } from '@signatory-ts/dev-servers';
+import { startDynalite, startDynamoFaultProxy, type DynaliteServer, type DynamoFaultProxy } from '@signatory-ts/dev-servers';
 import { DynamoWatermarkStore, signWithWatermark, type WatermarkIoEvent } from '../src';
-import { startFaultProxy, type FaultProxy } from './dynamo-fault-proxy';
 
 const block = watermarkSlot('NetXdQprcVkpaWU', 'tz1aKTCPZHZRzNBrucPp8WTiAMzaYh84NZkC', 'block');
 const digest = (tag: string) => blake2b256(new TextEncoder().encode(tag));
 const SECRET = 'store-secret-value';
 
 let dynalite: DynaliteServer;
-let proxy: FaultProxy;
+let proxy: DynamoFaultProxy;
 let store: DynamoWatermarkStore;
 let io: WatermarkIoEvent[];
 let n = 0;
 
 beforeAll(async () => {
   dynalite = await startDynalite();
-  proxy = await startFaultProxy(dynalite.endpoint);
+  proxy = await startDynamoFaultProxy(dynalite.endpoint);
 });
 afterAll(async () => {
   await proxy.stop();

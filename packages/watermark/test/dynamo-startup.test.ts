@@ -6,12 +6,11 @@ import {
   type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';
 import type { AwsWatermarkConfig } from '@signatory-ts/config';
-import { startDynalite, type DynaliteServer } from '@signatory-ts/dev-servers';
+import { startDynalite, startDynamoFaultProxy, type DynaliteServer, type DynamoFaultProxy } from '@signatory-ts/dev-servers';
 import { DynamoWatermarkStore } from '../src';
-import { startFaultProxy, type FaultProxy } from './dynamo-fault-proxy';
 
 let dynalite: DynaliteServer;
-let proxy: FaultProxy;
+let proxy: DynamoFaultProxy;
 let admin: DynamoDBClient;
 let n = 0;
 
@@ -38,7 +37,7 @@ async function createTable(TableName: string, KeySchema: KeySchemaElement[], Att
 
 beforeAll(async () => {
   dynalite = await startDynalite();
-  proxy = await startFaultProxy(dynalite.endpoint);
+  proxy = await startDynamoFaultProxy(dynalite.endpoint);
   admin = new DynamoDBClient({ region: 'us-east-1', endpoint: dynalite.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'a' } });
 });
 afterAll(async () => {
