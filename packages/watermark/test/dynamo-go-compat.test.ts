@@ -233,3 +233,25 @@ describe('half-written attestation slots (parity.md §6)', () => {
     expect(await rawItem('attestation')).toMatchObject({ lvl: { N: '10' } });
   });
 });
+
+describe('list and reset on a shared table', () => {
+  it("lists Go's items by our slots (attestation_with_dal in the attestation slot, highest mark) and resets both items of a slot", async () => {
+    await goPut('block', 40, 1, 'go-block');
+    await goPut('attestation', 41, 0, 'go-att');
+    await goPut('attestation_with_dal', 42, 0, 'go-dal');
+    const listed: [string, number, number, string | undefined][] = [];
+    for await (const [slot, mark] of store.list()) {
+      expect([slot.chainId, slot.pkh]).toEqual([CHAIN, PKH]);
+      listed.push([slot.kind, mark.level, mark.round, mark.signature]);
+    }
+    expect(listed.sort()).toEqual([
+      ['attestation', 42, 0, undefined],
+      ['block', 40, 1, undefined],
+    ]);
+    expect(await store.reset(watermarkSlot(CHAIN, PKH, 'attestation'))).toBe(true);
+    expect(await rawItem('attestation')).toBeUndefined();
+    expect(await rawItem('attestation_with_dal')).toBeUndefined();
+    expect(await rawItem('block')).toBeDefined();
+    expect(await store.reset(watermarkSlot(CHAIN, PKH, 'attestation'))).toBe(false);
+  });
+});
