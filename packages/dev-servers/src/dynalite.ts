@@ -45,7 +45,16 @@ export async function startDynalite(): Promise<DynaliteServer> {
 }
 
 /** What the proxy does with one request: forward it, answer with an AWS error, or never answer. */
-export type DynamoFault = undefined | 'stall' | { readonly status: number; readonly type: string; readonly message: string };
+export type DynamoFault =
+  | undefined
+  | 'stall'
+  | {
+      readonly status: number;
+      readonly type: string;
+      readonly message: string;
+      /** More fields of the error body, e.g. the `Item` DynamoDB returns with ReturnValuesOnConditionCheckFailure. */
+      readonly body?: Record<string, unknown>;
+    };
 
 export interface DynamoProxiedRequest {
   /** DynamoDB operation (`PutItem`, `DescribeTable`, …), from X-Amz-Target. */
@@ -88,7 +97,7 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
       if (fault === 'stall') return;
       if (fault !== undefined) {
         res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': fault.type });
-        res.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: fault.message }));
+        res.end(JSON.stringify({ ...fault.body, __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: fault.message }));
         return;
       }
       const fwd = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {

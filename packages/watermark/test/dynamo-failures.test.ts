@@ -134,3 +134,37 @@ describe('DynamoDB store failures', () => {
     expect(new Set(io.map((e) => e.operation))).toEqual(new Set(['read', 'write']));
   });
 });
+
+describe('DynamoDB store, a refused put with the old item (ReturnValuesOnConditionCheckFailure, which dynalite lacks)', () => {
+  it('uses the item returned with the refusal: an identical request committed elsewhere is replayed without another read', async () => {
+    const d = digest('same');
+    proxy.fault = (op) =>
+      op === 'PutItem'
+        ? {
+            status: 400,
+            type: 'ConditionalCheckFailedException',
+            message: 'The conditional request failed',
+            body: {
+              Item: {
+                idx: { S: `${block.chainId}/${block.pkh}` },
+                request: { S: 'block' },
+                lvl: { N: '90' },
+                round: { N: '0' },
+                digest: { B: Buffer.from(d).toString('base64') },
+                signature: { S: 'sig-from-elsewhere' },
+              },
+            },
+          }
+        : undefined;
+    proxy.seen.length = 0;
+    expect(await store.commit(block, { level: 90, round: 0, digest: d, signature: 'sig-mine' })).toEqual({
+      status: 'replay',
+      signature: 'sig-from-elsewhere',
+    });
+    expect(proxy.seen.map((s) => s.operation)).toEqual(['PutItem']);
+    expect(await store.commit(block, { level: 90, round: 0, digest: digest('other'), signature: 'sig-other' })).toMatchObject({
+      status: 'rejected',
+      stored: { level: 90, round: 0, signature: 'sig-from-elsewhere' },
+    });
+  });
+});
