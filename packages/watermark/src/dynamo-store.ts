@@ -66,7 +66,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
   readonly name = 'aws';
   readonly table: string;
   private readonly client: DynamoDBClient;
-  private readonly ctx: DynamoContext;
+  private ctx: DynamoContext;
   private readonly onIo: WatermarkIoObserver | undefined;
   private checking: Promise<string | undefined> | undefined;
   private readonly maxAttempts: number;
@@ -309,13 +309,15 @@ export class DynamoWatermarkStore implements WatermarkStore {
     }
   }
 
-  /** Fails with what to set when no region is configured anywhere (config, environment, profile). */
+  /** Fails with what to set when no region is configured anywhere (config, environment, profile); else records it. */
   private async checkRegion(): Promise<void> {
+    let region: string;
     try {
-      await this.client.config.region();
+      region = await this.client.config.region();
     } catch (e) {
       throw dynamoFailure(this.ctx, 'start-up', e, false);
     }
+    this.ctx = { ...this.ctx, region }; // messages name the region, wherever it came from
   }
 
   private observe(operation: 'read' | 'write' | 'create', t0: number, error?: string): void {

@@ -140,6 +140,23 @@ describe('DynamoDB store start-up', () => {
     }
   });
 
+  it("takes the region from the SDK's chain (AWS_REGION) when the config has none, and names it in errors", async () => {
+    const saved = process.env.AWS_REGION;
+    process.env.AWS_REGION = 'eu-north-1';
+    try {
+      const { region: _region, ...noRegion } = config();
+      const { store } = await open(noRegion);
+      proxy.fault = (op) => (op === 'GetItem' ? { status: 400, type: 'AccessDeniedException', message: 'denied' } : undefined);
+      await expect(store.get({ chainId: 'NetXdQprcVkpaWU', pkh: 'tz1aKTCPZHZRzNBrucPp8WTiAMzaYh84NZkC', kind: 'block' })).rejects.toThrow(
+        /^watermark store aws \(DynamoDB table "startup-\d+" in eu-north-1 at /,
+      );
+      await store.close();
+    } finally {
+      if (saved === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = saved;
+    }
+  });
+
   it('signs its calls with the configured credentials only, never copying them into the environment', async () => {
     const before = { ...process.env };
     const { store } = await open(config());
