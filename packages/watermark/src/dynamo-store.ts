@@ -42,7 +42,7 @@ export interface DynamoStoreOptions {
 /** Go's condition: the item is new, or its (lvl, round) is strictly below the new one, level first. */
 const ADVANCES = 'attribute_not_exists(#idx) OR #lvl < :lvl OR (#lvl = :lvl AND #round < :round)';
 const ADVANCES_NAMES = { '#idx': 'idx', '#lvl': 'lvl', '#round': 'round' };
-/** An item no commit writes, read by health(). */
+/** An item no commit writes (its idx is no `<chain>/<pkh>`: list() skips it, Go never reads it), probed by health(). */
 const PROBE_KEY: Item = { idx: { S: 'signatory-ts/health' }, request: { S: 'probe' } };
 
 /**
@@ -69,6 +69,8 @@ export class DynamoWatermarkStore implements WatermarkStore {
   private ctx: DynamoContext;
   private readonly onIo: WatermarkIoObserver | undefined;
   private checking: Promise<string | undefined> | undefined;
+  /** Why the last write failed, until a write succeeds (see health()). */
+  private writeFailure: string | undefined;
   private readonly maxAttempts: number;
   private readonly baseBackoffMs = 50;
   private readonly maxBackoffMs = 400;
@@ -205,11 +207,27 @@ export class DynamoWatermarkStore implements WatermarkStore {
     return removed;
   }
 
-  /** Undefined while a read of the table answers; else why not (for /healthz). Concurrent calls share one read. */
+  /**
+   * Undefined while the table answers; else why not (for /healthz). One GetItem of a probe key; after
+   * a failed write (no PutItem permission, throttled writes) one PutItem of the probe item instead,
+   * until one succeeds, so a store that reads but cannot write is unhealthy, and turns healthy again
+   * without waiting for a signing request. Concurrent calls share one probe.
+   */
   health(): Promise<string | undefined> {
-    return (this.checking ??= this.call('read', 'GetItem', (abortSignal) =>
-      this.client.send(new GetItemCommand({ TableName: this.table, Key: PROBE_KEY }), { abortSignal }),
-    )
+    const probe =
+      this.writeFailure === undefined
+        ? this.call('read', 'GetItem', (abortSignal) =>
+            this.client.send(new GetItemCommand({ TableName: this.table, Key: PROBE_KEY }), { abortSignal }),
+          )
+        : this.call('write', 'PutItem', (abortSignal) =>
+            this.client.send(
+              new PutItemCommand({ TableName: this.table, Item: { ...PROBE_KEY, probed: { S: new Date().toISOString() } } }),
+              {
+                abortSignal,
+              },
+            ),
+          );
+    return (this.checking ??= probe
       .then(
         () => undefined,
         (e: unknown) => (e as Error).message,
@@ -287,10 +305,12 @@ export class DynamoWatermarkStore implements WatermarkStore {
       try {
         const out = await Promise.race([fn(controller.signal), late]);
         this.observe(operation, t0);
+        if (operation === 'write') this.writeFailure = undefined;
         return out;
       } catch (e) {
         if (expected(e)) {
           this.observe(operation, t0);
+          if (operation === 'write') this.writeFailure = undefined; // the write reached the table: only its condition said no
           throw e;
         }
         // cut by the timeout after a retryable failure: that failure is the one to report
@@ -299,7 +319,9 @@ export class DynamoWatermarkStore implements WatermarkStore {
         const backoff = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2);
         if (controller.signal.aborted || !isRetryable(e) || attempts >= this.maxAttempts || performance.now() + backoff >= deadline) {
           this.observe(operation, t0, dynamoErrorType(cause, timedOut));
-          throw dynamoFailure(this.ctx, name, cause, timedOut, attempts);
+          const failure = dynamoFailure(this.ctx, name, cause, timedOut, attempts);
+          if (operation === 'write') this.writeFailure = failure.message;
+          throw failure;
         }
         last = e;
         await sleep(backoff);

@@ -168,3 +168,20 @@ describe('DynamoDB store, a refused put with the old item (ReturnValuesOnConditi
     });
   });
 });
+
+describe('DynamoDB store health after a failed write', () => {
+  it('is unhealthy while writes fail although reads work, healthy again once a probe write succeeds; the probe is no mark', async () => {
+    expect(await store.health()).toBeUndefined();
+    proxy.fault = (op) =>
+      op === 'PutItem' ? { status: 400, type: 'AccessDeniedException', message: 'not authorized to perform: dynamodb:PutItem' } : undefined;
+    expectStoreError(await attempt(100, 'no-put'), /PutItem: access denied: the AWS identity lacks dynamodb:PutItem/);
+    expect(await store.health()).toMatch(/PutItem: access denied/);
+    expect(await store.health()).toMatch(/PutItem: access denied/);
+    proxy.fault = () => undefined;
+    expect(await store.health()).toBeUndefined();
+    const listed = [];
+    for await (const e of store.list()) listed.push(e);
+    expect(listed).toEqual([]);
+    expect(await attempt(100, 'no-put')).toMatchObject({ released: 'sig-no-put' });
+  });
+});
