@@ -125,8 +125,12 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
       const throttled = await post(s.url, block(6, 0));
       expect(throttled.status).toBe(500);
       expect(throttled.text).toContain('DynamoDB kept throttling the table');
+      const unhealthy = await healthz(s.utilityUrl);
+      expect(unhealthy.status).toBe(503);
+      expect(unhealthy.body.watermark_store).toContain('DynamoDB kept throttling the table');
 
       proxy.fault = () => undefined;
+      expect((await healthz(s.utilityUrl)).status).toBe(200);
       const retried = await post(s.url, block(6, 0));
       expect(retried.status).toBe(200);
       expect(JSON.parse(retried.text).signature).toMatch(/^edsig/);
