@@ -5,7 +5,7 @@ export interface DynamoContext {
   readonly table: string;
   readonly region?: string;
   readonly endpoint?: string;
-  /** Time one call may take, SDK retries included (ms). */
+  /** Time one call may take, retries included (ms). */
   readonly timeoutMs: number;
 }
 

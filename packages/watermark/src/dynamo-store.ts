@@ -58,7 +58,7 @@ const PROBE_KEY: Item = { idx: { S: 'signatory-ts/health' }, request: { S: 'prob
  *   the slot holds it. A slot left half-written (a writer died, or is still writing, between its
  *   puts) is finished by the next reader with the first item's mark and signature, under the same
  *   condition; a Go-written item (no signature) is never replayed;
- * - reads are strongly consistent; every call has a timeout (timeout_ms, SDK retries included), and
+ * - reads are strongly consistent; every call has a timeout (timeout_ms, its retries included), and
  *   a failed call is thrown as an error naming the store and the cause, never returned as
  *   `rejected`: an unreachable store must not look like a double-signing refusal.
  */
@@ -277,7 +277,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
   }
 
   /**
-   * Runs one DynamoDB call: aborted after timeout_ms (the SDK's retries included), reported to
+   * Runs one DynamoDB call: retried on throttling, 5xx and network errors and aborted after timeout_ms (retries included), reported to
    * onIo, and a failure thrown as dynamoFailure's error. An `expected` answer (by default a refused
    * condition) is not a failure of the store: it is rethrown as it is, for the caller.
    */
