@@ -277,9 +277,10 @@ export class DynamoWatermarkStore implements WatermarkStore {
   }
 
   /**
-   * Runs one DynamoDB call: retried on throttling, 5xx and network errors and aborted after timeout_ms (retries included), reported to
-   * onIo, and a failure thrown as dynamoFailure's error. An `expected` answer (by default a refused
-   * condition) is not a failure of the store: it is rethrown as it is, for the caller.
+   * Runs one DynamoDB call: retried on throttling, 5xx and network errors, cut at timeout_ms
+   * (retries included), reported to onIo, and a failure thrown as dynamoFailure's error. An
+   * `expected` answer (by default a refused condition) is not a failure of the store: it is
+   * rethrown as it is, for the caller.
    */
   private async call<T>(
     operation: 'read' | 'write' | 'create',
