@@ -31,7 +31,8 @@ const BAD_CREDENTIALS = [
 export function dynamoErrorType(e: unknown, timedOut: boolean): string {
   if (timedOut) return 'timeout';
   const err = e as AwsError;
-  if (err?.code !== undefined && NETWORK_CODES.includes(err.code)) return err.code;
+  const network = networkCode(e);
+  if (network !== undefined) return network;
   return typeof err?.name === 'string' && /^[A-Za-z]+$/.test(err.name) ? err.name : 'unknown';
 }
 
@@ -42,8 +43,14 @@ export function isRetryable(e: unknown): boolean {
 }
 
 function isNetworkError(e: unknown): boolean {
+  return networkCode(e) !== undefined || /socket hang up/.test((e as AwsError)?.message ?? '');
+}
+
+/** The errno of a network failure: its `code`, or the one its message names (the SDK may wrap the error). */
+function networkCode(e: unknown): string | undefined {
   const err = e as AwsError;
-  return (err?.code !== undefined && NETWORK_CODES.includes(err.code)) || /socket hang up|ECONNREFUSED|ECONNRESET/.test(err?.message ?? '');
+  if (err?.code !== undefined && NETWORK_CODES.includes(err.code)) return err.code;
+  return NETWORK_CODES.find((c) => err?.message?.includes(c));
 }
 
 /** True when the failure is the configuration's (no region, no credentials), not the service's. */

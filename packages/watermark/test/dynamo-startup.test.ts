@@ -166,6 +166,14 @@ describe('DynamoDB store start-up', () => {
     expect(process.env).toEqual(before);
   });
 
+  it('stops with what to check when nothing listens at the endpoint', async () => {
+    const closed = await startDynamoFaultProxy(dynalite.endpoint);
+    await closed.stop(); // a port that was just free: nothing listens there now
+    await expect(open(config({ endpoint: closed.endpoint }))).rejects.toThrow(
+      /DescribeTable: DynamoDB is unreachable: check the endpoint, region and network \(ECONNREFUSED.*3 attempts\)/,
+    );
+  });
+
   it('times out at start-up instead of hanging on an endpoint that never answers', async () => {
     proxy.fault = () => 'stall';
     await expect(open(config({ timeoutMs: 300 }))).rejects.toMatchObject({
