@@ -9,6 +9,7 @@ import { didYouMean } from './suggest';
 import { pkhProblem } from './tezos-identifiers';
 import type { Config, KeyPolicyConfig, PolicyHookConfig, VaultConfig, WatermarkConfig } from './types';
 import { buildVault } from './vault-config';
+import { buildAwsWatermark } from './watermark-aws';
 import { parseYaml } from './yaml-source';
 import { httpUrlProblem } from './listen-address';
 import { flattenKeys } from './public-keys';
@@ -176,6 +177,9 @@ function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): Wat
       path: ['watermark', 'driver'],
       message: `driver ${JSON.stringify(raw.driver)} is not supported by this build (${supported})`,
     });
+  } else if (raw.driver === 'aws') {
+    const config = buildAwsWatermark(raw.config, errors);
+    if (config) return { driver: 'aws', config };
   } else if (raw.driver !== 'file' && raw.driver !== 'mem') {
     const all = [...SUPPORTED_WATERMARK_DRIVERS, ...UNSUPPORTED_WATERMARK_DRIVERS];
     errors.push({

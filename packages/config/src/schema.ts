@@ -168,3 +168,20 @@ export const AWSKMS_CONFIG_SCHEMA = {
     user_name: str,
   },
 } as const;
+
+/** `watermark.config` for `driver: aws` (DynamoDB). */
+export const AWS_WATERMARK_CONFIG_SCHEMA = {
+  $id: 'https://signatory-ts/aws-watermark-config',
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    access_key_id: { type: 'string', minLength: 1 },
+    secret_access_key: { type: 'string', minLength: 1 },
+    session_token: { type: 'string', minLength: 1 },
+    region: { type: 'string', minLength: 1 },
+    endpoint: { type: 'string', minLength: 1 },
+    table: { type: 'string', minLength: 1 },
+    create_table: bool,
+    timeout_ms: { type: 'integer', minimum: 1 },
+  },
+} as const;

@@ -166,4 +166,26 @@ export interface PolicyHookConfig {
   readonly authorizedKeys?: readonly string[];
 }
 
-export type WatermarkConfig = { readonly driver: 'file' } | { readonly driver: 'mem' };
+export type WatermarkConfig =
+  { readonly driver: 'file' } | { readonly driver: 'mem' } | { readonly driver: 'aws'; readonly config: AwsWatermarkConfig };
+
+/**
+ * `watermark: driver: aws` settings: Go Signatory's keys (region, table and the AWS credentials)
+ * plus `endpoint`, `create_table` and `timeout_ms`. Credentials left out come from the AWS SDK's
+ * usual chain; those set here go to the DynamoDB client only, so they may differ from the vault's.
+ */
+export interface AwsWatermarkConfig {
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  /** Undefined: the SDK's chain (AWS_REGION, profile). */
+  readonly region?: string;
+  /** DynamoDB endpoint URL (a local emulator in development). Not in Go Signatory. */
+  readonly endpoint?: string;
+  /** Table name. Default `watermark` (Go Signatory's). */
+  readonly table: string;
+  /** Create the table at start-up when it is missing (needs dynamodb:CreateTable). Default true. Not in Go Signatory. */
+  readonly createTable: boolean;
+  /** Time one DynamoDB call may take, retries included. Default 1500. Not in Go Signatory. */
+  readonly timeoutMs: number;
+}

@@ -3,6 +3,7 @@ export * from './slot-lock';
 export * from './sign-once';
 export * from './memory-store';
 export * from './file-store';
+export { DynamoWatermarkStore, type DynamoStoreOptions } from './dynamo-store';
 export { WatermarkFileError } from './watermark-file';
 export { WatermarkLockError } from './file-lock';
 export { BaseDirError, checkBaseDir } from './base-dir';
