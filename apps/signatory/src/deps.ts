@@ -1,7 +1,7 @@
 import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
-import { createSigner, type Signer, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
+import { createSigner, StaticPolicy, type Signer, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -44,6 +44,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
   const signer = await createSigner({
     vaults,
     policies: config.tezos,
+    policy: new StaticPolicy(config.tezos),
     watermarkStore: store,
     ...(config.server.authorizedKeys !== undefined ? { authorizedKeys: config.server.authorizedKeys } : {}),
     logger,

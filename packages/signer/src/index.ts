@@ -6,3 +6,4 @@ export { withDeadline } from './deadline';
 export { SignLane, type SignLaneOptions } from './sign-lane';
 export { SILENT_LOGGER, type SignerLogger, type SignerEvents, type LogFields } from './signer-events';
 export { decodeStage, authorizeStage, guardedSignStage, opStats, keyTypeOf, type DecodedRequest } from './pipeline';
+export { StaticPolicy, PolicyChain, type Policy, type Decision, type Denial } from '@signatory-ts/policy';
