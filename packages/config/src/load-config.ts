@@ -77,7 +77,7 @@ interface RawConfig {
   server?: RawServer | null;
   vaults?: Record<string, { driver: string; config?: unknown }> | null;
   tezos?: Record<string, RawKeyPolicy | null> | null;
-  policy_hook?: { address: string; authorized_keys?: unknown } | null;
+  policy_hook?: { address: string; authorized_keys?: unknown; timeout_ms?: number } | null;
   watermark?: { driver: string; config?: unknown } | null;
 }
 
@@ -122,6 +122,7 @@ function build(
     policyHook = {
       address: raw.policy_hook.address,
       ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors) } : {}),
+      ...(raw.policy_hook.timeout_ms !== undefined ? { timeoutMs: raw.policy_hook.timeout_ms } : {}),
     };
   }
 

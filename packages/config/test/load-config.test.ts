@@ -127,6 +127,12 @@ describe('valid configs', () => {
     expect(c.warnings).toEqual([]);
   });
 
+  test('policy_hook.timeout_ms (ours) is read; absent, the hook keeps its default', () => {
+    const hook = (extra: string) => parseConfig(withVault(`policy_hook:\n  address: http://127.0.0.1:9000/hook\n${extra}`), { env }).policyHook;
+    expect(hook('  timeout_ms: 1500\n')).toEqual({ address: 'http://127.0.0.1:9000/hook', timeoutMs: 1500 });
+    expect(hook('')).toEqual({ address: 'http://127.0.0.1:9000/hook' });
+  });
+
   test('jwt users with rotation and per-key jwt_users', async () => {
     const c = await loadConfig(fixture('jwt.yaml'), { env });
     const alice = c.server.jwt?.users.get('alice');
