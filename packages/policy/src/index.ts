@@ -2,3 +2,5 @@ export * from './decision';
 export * from './key-policy';
 export * from './evaluate';
 export * from './static-policy';
+export * from './json-members';
+export * from './policy-hook';
