@@ -1,6 +1,6 @@
 import type { Config } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
-import type { SignerLogger, SignerOptions } from '@signatory-ts/signer';
+import { DEFAULT_HOOK_TIMEOUT_MS, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
 import { createApp } from './app';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, type Listening } from './listen';
@@ -91,11 +91,13 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`,
     );
   }
-  if (config.policyHook !== undefined) {
-    // an operator who configured a hook expects it to gate every signature: never serve without it
+  const hookTimeout = config.policyHook?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  const requestDeadline = options.requestDeadlineMs ?? 10_000;
+  if (config.policyHook !== undefined && hookTimeout >= requestDeadline) {
+    // a hook slower than the request would only ever be answered by the request deadline
     throw new SignatoryError(
       'config_invalid',
-      `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`,
+      `${config.file}: policy_hook.timeout_ms (${hookTimeout}) must be below the request deadline (${requestDeadline} ms, --request-deadline-ms); lower timeout_ms or raise the deadline`,
     );
   }
   for (const w of config.warnings) logger.warn(w);
@@ -107,6 +109,12 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ...(options.version !== undefined ? { version: options.version } : {}),
   });
   if (deps.signer.authorizedKeys !== undefined) logger.info(`Authorized keys: [${deps.signer.authorizedKeys.join(' ')}]`);
+  if (config.policyHook !== undefined) {
+    logger.info('Policy hook enabled', {
+      signed_replies: config.policyHook.authorizedKeys !== undefined,
+      timeout_ms: hookTimeout,
+    });
+  }
   logKeys(deps, logger, options.list !== false);
 
   let shuttingDown = false;
