@@ -239,6 +239,14 @@ describe('signed replies (authorized_keys)', () => {
       { reason: 'policy hook: database down', code: 'internal' },
     ],
     ['a body that is not JSON: 500', () => Promise.resolve({ status: 200, body: 'OK' }), { code: 'internal' }],
+    [
+      "a proxy's bare 502: 500 naming the status",
+      () => Promise.resolve({ status: 502, body: '<html>Bad Gateway</html>' }),
+      {
+        code: 'internal',
+        reason: expect.stringMatching(/^policy hook: 502 Bad Gateway, and the reply is not the expected JSON/) as string,
+      },
+    ],
     ['no payload: 500', () => Promise.resolve({ status: 200, body: '{"signature":"edsig"}' }), { code: 'internal' }],
     [
       'no signature: 500',
