@@ -1,7 +1,16 @@
 import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
-import { createSigner, PolicyChain, PolicyHook, StaticPolicy, type Policy, type Signer, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
+import {
+  createSigner,
+  PolicyChain,
+  PolicyHook,
+  StaticPolicy,
+  type Policy,
+  type Signer,
+  type SignerLogger,
+  type SignerOptions,
+} from '@signatory-ts/signer';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 

@@ -181,5 +181,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     if (error !== undefined) watermarkIoErrors.inc({ ...labels, error_type: error });
   };
   const policyHook = (e: PolicyHookCall) => policyHookDuration.observe({ result: e.result }, e.seconds);
-  return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, connectionsRefused, events, watermarkIo, policyHook };
+  return {
+    registry,
+    signHandlerRequests,
+    signHandlerDuration,
+    authenticationFailures,
+    connectionsRefused,
+    events,
+    watermarkIo,
+    policyHook,
+  };
 }

@@ -128,7 +128,8 @@ describe('valid configs', () => {
   });
 
   test('policy_hook.timeout_ms (ours) is read; absent, the hook keeps its default', () => {
-    const hook = (extra: string) => parseConfig(withVault(`policy_hook:\n  address: http://127.0.0.1:9000/hook\n${extra}`), { env }).policyHook;
+    const hook = (extra: string) =>
+      parseConfig(withVault(`policy_hook:\n  address: http://127.0.0.1:9000/hook\n${extra}`), { env }).policyHook;
     expect(hook('  timeout_ms: 1500\n')).toEqual({ address: 'http://127.0.0.1:9000/hook', timeoutMs: 1500 });
     expect(hook('')).toEqual({ address: 'http://127.0.0.1:9000/hook' });
   });

@@ -146,7 +146,9 @@ export class PolicyHook implements Policy {
     } catch (e) {
       // a proxy's bare 502 in front of the hook is worth naming as such
       const status = reply.status >= 200 && reply.status < 300 ? '' : ` ${reply.statusLine}, and the`;
-      return failed(`policy hook:${status} reply is not the expected JSON ({"payload": {...}, "signature": "..."}): ${(e as Error).message}`);
+      return failed(
+        `policy hook:${status} reply is not the expected JSON ({"payload": {...}, "signature": "..."}): ${(e as Error).message}`,
+      );
     }
     if (payload.status !== reply.status) return failed('the policy hook reply status must match the HTTP header');
     if (payload.nonce !== nonce) return refuse('nonce mismatch');

@@ -12,7 +12,12 @@ const entry = (e: Partial<KeyPolicyInput>): KeyPolicyInput => ({ allowedRequests
 const ctx = (c: Partial<SignContext>): SignContext => ({ pkh: PKH, requestKind: 'block', chainId: MAINNET, ...c });
 const generic = (...operationKinds: string[]): Partial<SignContext> => ({ requestKind: 'generic', chainId: undefined, operationKinds });
 const ALLOW: Decision = { allow: true };
-const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({ allow: false, rule, reason, ...(kind !== undefined ? { kind } : {}) });
+const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({
+  allow: false,
+  rule,
+  reason,
+  ...(kind !== undefined ? { kind } : {}),
+});
 
 type Row = [string, KeyPolicyInput | null | 'unlisted', Partial<SignContext>, Decision];
 
@@ -28,7 +33,12 @@ const rows: Row[] = [
     { requestKind: 'attestation_with_dal' },
     deny('request_kind', "request kind `attestation_with_dal' is not allowed", 'attestation_with_dal'),
   ],
-  ['default policy refuses generic', null, generic('transaction'), deny('request_kind', "request kind `generic' is not allowed", 'generic')],
+  [
+    'default policy refuses generic',
+    null,
+    generic('transaction'),
+    deny('request_kind', "request kind `generic' is not allowed", 'generic'),
+  ],
   [
     'default policy refuses pack',
     null,

@@ -191,7 +191,8 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const { key } = a;
     const { pkh, bytes } = a.input;
     const started = performance.now();
-    const vaultSign = () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
+    const vaultSign = () =>
+      withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
     const result = await guardedSignStage(store, pkh, bytes, a.req, isConsensus(a.kind) ? vaultSign : () => genericLane.run(vaultSign));
     return { result, seconds: (performance.now() - started) / 1000 };
   }
