@@ -121,7 +121,7 @@ function build(
     const keys = raw.policy_hook.authorized_keys;
     policyHook = {
       address: raw.policy_hook.address,
-      ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors) } : {}),
+      ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors, hookKeyProblem) } : {}),
       ...(raw.policy_hook.timeout_ms !== undefined ? { timeoutMs: raw.policy_hook.timeout_ms } : {}),
     };
   }
@@ -207,4 +207,11 @@ function fail(
     file,
     located.map(({ issue, at }) => formatIssue(file, issue, at)),
   );
+}
+
+/** Hook replies are verified with core's Tezos verification, which has no BLS. */
+function hookKeyProblem(key: string): string | undefined {
+  return key.startsWith('BLpk')
+    ? 'is a BLS key: hook replies can be verified with ed25519 (edpk), secp256k1 (sppk) or P-256 (p2pk) keys only; give the hook one of those'
+    : undefined;
 }
