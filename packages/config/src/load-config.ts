@@ -119,6 +119,13 @@ function build(
     const problem = httpUrlProblem(raw.policy_hook.address);
     if (problem) errors.push({ path: ['policy_hook', 'address'], message: problem });
     const keys = raw.policy_hook.authorized_keys;
+    if (!problem && keys === undefined && openToPath(raw.policy_hook.address)) {
+      warnings.push({
+        path: ['policy_hook', 'address'],
+        message:
+          'is plain http to another host and replies are not signed: anything on the network path can approve signatures; set policy_hook.authorized_keys or use https',
+      });
+    }
     policyHook = {
       address: raw.policy_hook.address,
       ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors, hookKeyProblem) } : {}),
@@ -214,4 +221,12 @@ function hookKeyProblem(key: string): string | undefined {
   return key.startsWith('BLpk')
     ? 'is a BLS key: hook replies can be verified with ed25519 (edpk), secp256k1 (sppk) or P-256 (p2pk) keys only; give the hook one of those'
     : undefined;
+}
+
+/** An http:// (not https) hook URL whose host is not this machine. */
+function openToPath(address: string): boolean {
+  const url = new URL(address);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
 }

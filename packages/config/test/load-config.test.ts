@@ -150,6 +150,20 @@ describe('valid configs', () => {
     expect(c.tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')?.jwtUsers).toEqual(['alice']);
   });
 
+  test('an unsigned policy hook over plain http to another host loads with a warning', () => {
+    const warnings = (hook: string) =>
+      parseConfig(withVault(`policy_hook:\n${hook}`), { env }).warnings.filter((w) => w.includes('policy_hook'));
+    expect(warnings('  address: http://10.0.0.5:9000/approve')).toEqual([
+      'signatory.yaml:2:3: policy_hook.address: is plain http to another host and replies are not signed: anything on the network path can approve signatures; set policy_hook.authorized_keys or use https',
+    ]);
+    expect(warnings('  address: http://localhost:9000/approve')).toEqual([]);
+    expect(warnings('  address: http://[::1]:9000/approve')).toEqual([]);
+    expect(warnings('  address: https://hook.example:9000/approve')).toEqual([]);
+    expect(
+      warnings('  address: http://10.0.0.5:9000/approve\n  authorized_keys: [edpkud8oWEmsioAfxyFt45aP3tXncZGKQMJMg3aRwStxwLFNGfFKeu]'),
+    ).toEqual([]);
+  });
+
   test('allow_proof_of_possession on a non-tz4 key loads with a warning', () => {
     const c = parseConfig(
       withVault('tezos:\n  tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH:\n    allow: {block: }\n    allow_proof_of_possession: true'),
