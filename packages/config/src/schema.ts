@@ -24,6 +24,32 @@ const jwtCredentials = {
   },
 } as const;
 
+/** Mutez (a whole number) or a string such as `12.5tz` or `500000mutez`; the value is checked in code (key-limits.ts). */
+const amount = { type: ['string', 'number'] } as const;
+
+const keyLimits = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    max_amount: amount,
+    max_request_amount: amount,
+    max_fee: amount,
+    max_gas_limit: amount,
+    max_storage_limit: amount,
+    destinations: stringList,
+    delegates: stringList,
+    spend: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['window', 'amount'],
+        properties: { window: str, amount },
+      },
+    },
+  },
+} as const;
+
 const keyPolicy = {
   type: ['object', 'null'],
   additionalProperties: false,
@@ -39,6 +65,7 @@ const keyPolicy = {
     log_payloads: bool,
     authorized_keys: publicKeys,
     jwt_users: stringList,
+    limits: keyLimits,
   },
 } as const;
 

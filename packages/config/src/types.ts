@@ -99,6 +99,46 @@ export interface KeyPolicyConfig {
   readonly jwtUsers?: readonly string[];
   readonly allowProofOfPossession: boolean;
   readonly logPayloads: boolean;
+  /** `limits`: what a generic request may move, pay and reach (docs/policy.md). Undefined: no limits. */
+  readonly limits?: KeyLimits;
+}
+
+/**
+ * A key's `limits:`, checked and exact: amounts in mutez as bigint, never floating point. Every
+ * field is optional; an absent one does not limit. They apply to generic requests only.
+ */
+export interface KeyLimits {
+  /** Per operation: the tez a transaction sends to another account, or an origination's balance. */
+  readonly maxAmount?: bigint;
+  /** Per request: everything the request can take from the key (amounts, fees, storage burn). */
+  readonly maxRequestAmount?: bigint;
+  /** Per operation: the fee of each manager operation. */
+  readonly maxFee?: bigint;
+  /** Per operation: gas_limit. */
+  readonly maxGasLimit?: bigint;
+  /** Per operation: storage_limit, in bytes (it bounds the storage burn). */
+  readonly maxStorageLimit?: bigint;
+  /** Allowlist of where transactions (and tickets) may go. Undefined: anywhere. Empty: nowhere but the key itself. */
+  readonly destinations?: readonly LimitDestination[];
+  /** Allowlist of delegates (tz1…tz4) a delegation or origination may name. Undefined: any. */
+  readonly delegates?: readonly string[];
+  /** Caps over rolling windows (parsed and checked; not enforced by this build, which refuses to start with them). */
+  readonly spend?: readonly SpendCap[];
+}
+
+/** One `destinations` entry: `tz1…`, `KT1…` (entrypoint `default`) or `KT1…%entrypoint`. */
+export interface LimitDestination {
+  readonly address: string;
+  /** The one entrypoint allowed; `default` when the entry names none (as a Michelson address does). */
+  readonly entrypoint: string;
+}
+
+/** One `spend` entry: at most `amount` mutez leave the key in any `window`. */
+export interface SpendCap {
+  /** As written, trimmed (`24h`). */
+  readonly window: string;
+  readonly windowSeconds: number;
+  readonly amount: bigint;
 }
 
 export interface PolicyHookConfig {
