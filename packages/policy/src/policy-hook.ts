@@ -129,14 +129,13 @@ export class PolicyHook implements Policy {
   /** Go's checks of a signed reply, in Go's order, with Go's texts and statuses. */
   private judgeSigned(reply: Reply, nonce: string): Decision {
     if (reply.status >= 300 && reply.status < 400) return judgeStatus(reply.status, reply.statusLine);
-    let top: ReturnType<typeof jsonMembers>;
     let payloadText: string;
     let payload: ReturnType<typeof readPayload>;
     let signature: unknown;
     try {
       const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(reply.body);
       JSON.parse(text); // valid JSON first: jsonMembers only finds boundaries
-      top = jsonMembers(text);
+      const top = jsonMembers(text);
       const p = member(top, 'payload');
       if (p === undefined) return failed('policy hook: reply has no payload');
       payloadText = p.raw;
@@ -244,7 +243,8 @@ export function sourceIp(address: string | undefined): string {
   if (address === undefined) return '';
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   if (mapped !== null) return mapped[1]!;
-  return isIP(address) === 0 ? '' : address.toLowerCase();
+  // Go's net.ParseIP knows no zones (fe80::1%eth0): it sends ''
+  return isIP(address) === 0 || address.includes('%') ? '' : address.toLowerCase();
 }
 
 /** Go's status rule: 2xx allows, 4xx is 403, anything else 500; the message is the hook's error text, else the status line. */

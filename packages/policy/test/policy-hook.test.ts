@@ -101,6 +101,7 @@ describe('request body', () => {
     ['127.0.0.1', '127.0.0.1'],
     ['::1', '::1'],
     ['2001:DB8::1', '2001:db8::1'],
+    ['fe80::1%eth0', ''],
     ['not an address', ''],
     [undefined, ''],
   ])('source %s is sent as %j', (peer, want) => {
