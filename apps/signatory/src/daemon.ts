@@ -110,7 +110,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   });
   if (deps.signer.authorizedKeys !== undefined) logger.info(`Authorized keys: [${deps.signer.authorizedKeys.join(' ')}]`);
   if (config.policyHook !== undefined) {
+    const url = new URL(config.policyHook.address); // shown without credentials or query
     logger.info('Policy hook enabled', {
+      address: `${url.origin}${url.pathname}`,
       signed_replies: config.policyHook.authorizedKeys !== undefined,
       timeout_ms: hookTimeout,
     });

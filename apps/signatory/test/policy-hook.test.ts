@@ -81,7 +81,9 @@ describe('signatory serve with policy_hook', () => {
   it('asks the hook after the static policy; every refusal leaves the level free for the next request', async () => {
     const { d, lines } = await start(`policy_hook:\n  address: ${hook.url}\n  timeout_ms: 300\n`, await mkdtemp(path.join(dir, 'a-')));
     try {
-      expect(lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes('timeout_ms=300'))).toBe(true);
+      expect(
+        lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes(`address="${hook.url}"`) && l.includes('timeout_ms=300')),
+      ).toBe(true);
 
       // the static policy refuses generic requests for W: the hook is never asked
       expect((await sign(d, TX)).status).toBe(403);
