@@ -53,7 +53,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
   const signer = await createSigner({
     vaults,
     policies: config.tezos,
-    policy: buildPolicy(config, metrics),
+    policy: policyOf(config, metrics),
     watermarkStore: store,
     ...(config.server.authorizedKeys !== undefined ? { authorizedKeys: config.server.authorizedKeys } : {}),
     logger,
@@ -74,8 +74,8 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
   return { config, vaults, store, signer, metrics };
 }
 
-/** The static policy of `tezos:`, then the policy hook when `policy_hook` is set. */
-function buildPolicy(config: Config, metrics: Metrics): Policy {
+/** The static policy of `tezos:`, then the policy hook when `policy_hook` is set (a config reload builds a new one). */
+export function policyOf(config: Config, metrics: Metrics): Policy {
   const statics = new StaticPolicy(config.tezos);
   const hook = config.policyHook;
   if (hook === undefined) return statics;
