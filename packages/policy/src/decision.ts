@@ -1,4 +1,5 @@
-import type { ErrorCode, LegacyRequestKind, RequestKind } from '@signatory-ts/core';
+import type { ErrorCode, LegacyRequestKind, RequestKind, SignRequest } from '@signatory-ts/core';
+import type { LimitRule } from './limits';
 
 /** What policy needs to know about one sign request. */
 export interface SignContext {
@@ -12,6 +13,8 @@ export interface SignContext {
    * calls, `ballot:yay|nay|pass` for ballots. Ignored for other request kinds.
    */
   readonly operationKinds?: readonly string[];
+  /** Generic requests: the decoded request, which a key's `limits` are checked against. */
+  readonly generic?: SignRequest;
   /** Base58 chain id of block and consensus requests; absent for generic and pack. */
   readonly chainId?: string;
   /** The client key hash the request was authenticated with (`?authentication=`), if any. */
@@ -33,6 +36,7 @@ export const POLICY_RULES = [
   'client',
   'request_kind',
   'operation_kind',
+  'limits',
   'policy_hook',
 ] as const;
 export type PolicyRule = (typeof POLICY_RULES)[number];
@@ -44,6 +48,8 @@ export interface Denial {
   readonly reason: string;
   /** The refused request kind (rule `request_kind`) or operation kind (rule `operation_kind`). */
   readonly kind?: string;
+  /** Rule `limits`: which of the key's limits refused (`max_amount`, `destinations`, …). */
+  readonly limit?: LimitRule;
   /**
    * The error the refusal is answered with; absent: `policy_denied` (403). The policy hook
    * answers 401 for a reply signed by an unknown key and 500 when it cannot get an answer, as Go.
@@ -60,11 +66,11 @@ export interface Policy {
 
 /**
  * Go Signatory's `violation_type` label of `policy_violation_total` for a refusal: the request or
- * operation kind refused, else the rule. Undefined for chain refusals, which Go does not count.
+ * operation kind refused, the limit (ours: `max_amount`, `destinations`, …), else the rule. Undefined for chain refusals, which Go does not count.
  */
 export function violationType(d: Denial): string | undefined {
   if (d.rule === 'chain') return undefined;
-  return d.kind ?? d.rule;
+  return d.limit ?? d.kind ?? d.rule;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { LEGACY_REQUEST_KINDS } from '@signatory-ts/core';
 import type { Decision, PolicyRule, SignContext } from './decision';
 import type { KeyPolicy } from './key-policy';
+import { checkLimits } from './limits';
 
 const ALLOW: Decision = { allow: true };
 const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({
@@ -42,6 +43,12 @@ export function evaluate(ctx: SignContext, policy: KeyPolicy | undefined): Decis
     const colon = op.indexOf(':');
     if (colon > 0 && op.slice(0, colon) === 'ballot' && policy.operations.has('ballot')) continue;
     return deny('operation_kind', `operation \`${op}' is not allowed`, op);
+  }
+  if (policy.limits !== undefined) {
+    // limits are checked over the decoded operations; a caller that did not pass them gets no signature
+    if (ctx.generic === undefined) return deny('limits', 'limits: the decoded request is missing, so its limits cannot be checked');
+    const refusal = checkLimits(ctx.generic, policy.limits);
+    if (refusal !== undefined) return { allow: false, rule: 'limits', limit: refusal.rule, reason: refusal.reason };
   }
   return ALLOW;
 }

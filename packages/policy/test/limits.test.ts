@@ -6,7 +6,7 @@
 import { LocalForger, ProtocolsHash } from '@taquito/local-forging';
 import { parseConfig, type KeyLimits, type KeyPolicyConfig } from '@signatory-ts/config';
 import { b58Decode, fromHex, parseSignRequest, toHex, type SignRequest } from '@signatory-ts/core';
-import { checkLimits, COST_PER_BYTE, requestSpend, type LimitRefusal } from '../src';
+import { checkLimits, COST_PER_BYTE, requestSpend, StaticPolicy, violationType, type Denial, type LimitRefusal } from '../src';
 
 const KEY = 'tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH';
 const KEY_PK = 'edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo';
@@ -413,5 +413,26 @@ describe('from signatory.yaml to a decision', () => {
     expect(checkLimits(await forged(tx(0n, TOKEN, 'transfer', { fee: 2001n })), limits)?.reason).toBe(
       'operation 0 (transaction): fee 0.002001 tz is above max_fee 0.002 tz',
     );
+
+    // the static policy (what the signer asks) applies them: 403 naming the limit, metrics labelled by it
+    const policy = new StaticPolicy(config.tezos);
+    const ctx = (req: SignRequest) => ({
+      pkh: KEY,
+      requestKind: 'generic' as const,
+      operationKinds: req.kind === 'generic' ? req.operations.map((o) => o.kind) : [],
+      generic: req,
+    });
+    expect(policy.evaluate(ctx(await forged(tx(12_500_000n, ALICE))))).toEqual({ allow: true });
+    const over = policy.evaluate(ctx(await forged(tx(12_500_001n, ALICE)))) as Denial;
+    expect(over).toEqual({
+      allow: false,
+      rule: 'limits',
+      limit: 'max_amount',
+      reason: 'operation 0 (transaction): amount 12.500001 tz is above max_amount 12.5 tz',
+    });
+    expect(violationType(over)).toBe('max_amount');
+    // a caller that does not pass the decoded request gets no signature from a key with limits
+    const { generic: _dropped, ...blind } = ctx(await forged(tx(1n, ALICE)));
+    expect(policy.evaluate(blind)).toMatchObject({ allow: false, rule: 'limits' });
   });
 });

@@ -13,6 +13,7 @@ import {
   type LegacyRequestKind,
   type RequestKind,
   type SignerKeyType,
+  type SignRequest,
   type Slot,
 } from '@signatory-ts/core';
 import type { Decision, Policy, SignContext } from '@signatory-ts/policy';
@@ -33,6 +34,8 @@ export interface DecodedRequest {
   readonly round?: number;
   /** Generic requests: the policy kind of each operation, in order. */
   readonly operationKinds?: readonly string[];
+  /** Generic requests: the whole decoded request (every amount, fee and destination, for limits). */
+  readonly generic?: SignRequest;
 }
 
 const CONSENSUS = new Set<string>(CONSENSUS_KINDS);
@@ -60,7 +63,7 @@ export function decodeStage(bytes: Uint8Array, keyType: SignerKeyType | undefine
   const req = parseSignRequest(bytes, keyType);
   switch (req.kind) {
     case 'generic':
-      return { kind: 'generic', operationKinds: req.operations.map(policyKind) };
+      return { kind: 'generic', operationKinds: req.operations.map(policyKind), generic: req };
     case 'legacy_block':
     case 'legacy_endorsement':
       return { kind: req.kind, chainId: String(req.chainId), level: req.level };
@@ -96,6 +99,7 @@ export function authorizeStage(
     requestKind: req.kind,
     request: bytes,
     ...(req.operationKinds !== undefined ? { operationKinds: req.operationKinds } : {}),
+    ...(req.generic !== undefined ? { generic: req.generic } : {}),
     ...(req.chainId !== undefined ? { chainId: req.chainId } : {}),
     ...(client.clientPkh !== undefined ? { clientPkh: client.clientPkh } : {}),
     ...(client.jwtUser !== undefined ? { jwtUser: client.jwtUser } : {}),
