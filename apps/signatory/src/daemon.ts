@@ -84,7 +84,7 @@ export interface Daemon {
    * new ones, open connections are kept. A file that fails the start-up checks keeps the old
    * certificate in use and is reported (logged and in the result). Nothing to do without TLS.
    */
-  reloadTls(): TlsReload[];
+  reloadTls(now?: number): TlsReload[];
   /** Graceful stop: /healthz turns 503, no new connections, requests in flight finish and persist. */
   shutdown(): Promise<void>;
 }
@@ -220,7 +220,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   });
   logger.info(`Utility HTTP server is listening for connections on ${utility.address}`, tlsFields(utilityTls));
 
-  const reloadTls = (): TlsReload[] => {
+  const reloadTls = (now = Date.now()): TlsReload[] => {
     const out: TlsReload[] = [];
     for (const [setting, tls, listener] of [
       ['server.tls', config.server.tls, main],
@@ -228,7 +228,10 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ] as const) {
       if (tls === undefined || listener.setSecureContext === undefined) continue;
       try {
-        const m = loadTls(tls, setting);
+        const m = loadTls(tls, setting, now);
+        // at start-up an expired certificate is a warning (there is nothing else to serve); on reload the
+        // working one stays rather than be replaced by one clients refuse
+        if (m.outsideValidity !== undefined) throw new Error(m.outsideValidity);
         listener.setSecureContext(m.context);
         for (const w of m.warnings) logger.warn(w);
         logger.info(`TLS certificate reloaded for ${setting}`, tlsFields(m));
