@@ -140,7 +140,7 @@ export function buildProgram(): Command {
     .option('--apply', 'write the marks (without it, only print what would be raised, kept and refused)')
     .addHelpText(
       'after',
-      '\nEach mark goes through the store\'s own compare-and-set, so it only ever raises a mark and is safe while signers run.\n' +
+      "\nEach mark goes through the store's own compare-and-set, so it only ever raises a mark and is safe while signers run.\n" +
         'An imported mark carries no signature: an identical request at its level and round is refused, never replayed.\n' +
         'Exits non-zero if any entry was refused.',
     )
