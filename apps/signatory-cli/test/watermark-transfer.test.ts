@@ -149,6 +149,43 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
     expect(next).toEqual({ status: 'signed', signature: 'sig-r5' });
   });
 
+  it('import --apply while a signer commits on the same store: the mark only goes up, and the signer signs on above it', async () => {
+    const src = await side(FILE_YAML);
+    await src.store.commit(slot('block'), signed(300, 0));
+    const exported = path.join(dirs[0]!, 'marks.json');
+    await runCli(['watermark', 'export', '-c', src.config, '--out', exported]);
+    const dst = await fresh();
+    const results: [number, string][] = [];
+    let stopped = false;
+    const signer = (async () => {
+      for (let level = 1; !stopped; level++) {
+        const r = await signWithWatermark(
+          dst.store,
+          slot('block'),
+          { level, round: 0, digest: digest(`s${level}`) },
+          async () => `sig${level}`,
+        );
+        results.push([level, r.status]);
+      }
+    })();
+    const imported = await runCli(['watermark', 'import', '-c', dst.config, '--from', exported, '--apply']);
+    stopped = true;
+    await signer;
+    expect(imported.code).toBe(0);
+    const highestSigned = Math.max(0, ...results.filter(([, s]) => s === 'signed').map(([l]) => l));
+    expect(await dst.store.get(slot('block'))).toMatchObject({ level: Math.max(300, highestSigned) });
+    // once the import landed, nothing at or below its mark was signed
+    const firstRefused = results.findIndex(([, s]) => s === 'rejected');
+    if (firstRefused >= 0) expect(results.slice(firstRefused).every(([l, s]) => s === 'rejected' || l > 300)).toBe(true);
+    const after = Math.max(300, highestSigned) + 1;
+    expect(
+      await signWithWatermark(dst.store, slot('block'), { level: after, round: 0, digest: digest('after') }, async () => 'sig-after'),
+    ).toEqual({
+      status: 'signed',
+      signature: 'sig-after',
+    });
+  });
+
   it('refuses bad entries one by one (saying why), imports the rest, and exits non-zero', async () => {
     const dst = await fresh();
     const file = path.join(dirs[0]!, 'bad.json');
