@@ -121,6 +121,34 @@ describe.each(STORE_SETUPS)('three replicas on one $name store', (setup) => {
   );
 
   it(
+    'the store fails mid-stream: every replica answers 500 (never 409), releases nothing and /healthz is 503; back, signing resumes with every mark intact',
+    async () => {
+      if (running.outage === undefined) return; // this set-up cannot take its store away
+      const chain = 'c0000005';
+      const key = keys[0]!;
+      for (let level = 1; level <= 5; level++) expect((await send(key, 'block', level, 0, 0, chain))?.status).toBe(200);
+      const health = () => Promise.all(set.replicas.map((r) => fetch(`${r.utilityUrl}/healthz`).then((h) => h.status)));
+      const restore = await running.outage(dir);
+      let back = false;
+      try {
+        const during = await Promise.all(set.replicas.map((r, salt) => send(key, 'block', 6, 0, salt, chain, r.url)));
+        expect(statuses(during)).toEqual([500, 500, 500]);
+        for (const a of during) expect(a!.msg).not.toContain('watermark validation failed'); // a store error is not a refusal
+        expect(await health()).toEqual([503, 503, 503]);
+        await restore();
+        back = true;
+      } finally {
+        if (!back) await restore();
+      }
+      expect(await health()).toEqual([200, 200, 200]); // re-checked on the call, no request needed
+      expect((await send(key, 'block', 5, 0, 1, chain))?.status).toBe(409); // every mark intact
+      const after = await Promise.all(set.replicas.map((r, salt) => send(key, 'block', 6, 0, salt, chain, r.url)));
+      expect(statuses(after).sort()).toEqual([200, 409, 409]);
+    },
+    SLOW,
+  );
+
+  it(
     'kill -9 of one replica mid-stream: the others keep signing, nothing is double-signed, restarted it continues from the shared marks',
     async () => {
       const chain = 'c0000004';

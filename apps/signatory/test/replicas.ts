@@ -1,4 +1,5 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, rename } from 'node:fs/promises';
+import path from 'node:path';
 import { blake2b256, createDigestVerifier, fromHex, parsePublicKey, parseSignature } from '@signatory-ts/core';
 import { startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
@@ -11,6 +12,11 @@ import { startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } f
 export interface RunningStore {
   /** `id` is unique per use (a table name, say). */
   yaml(id: string): string;
+  /**
+   * Makes the store fail for every replica (a server stopped, a directory gone) until the returned
+   * function brings it back with its marks. `baseDir` is the replicas' base_dir. Absent: not tested.
+   */
+  outage?(baseDir: string): Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -27,13 +33,23 @@ export interface StoreSetup {
 export const STORE_SETUPS: readonly StoreSetup[] = [
   {
     name: 'file',
-    start: async () => ({ yaml: () => 'watermark:\n  driver: file\n', stop: async () => undefined }),
+    start: async () => ({
+      yaml: () => 'watermark:\n  driver: file\n',
+      // the marks' directory moved away: every commit fails until it is put back
+      async outage(baseDir) {
+        const dir = path.join(baseDir, 'watermark_v2');
+        await rename(dir, `${dir}.away`);
+        return () => rename(`${dir}.away`, dir);
+      },
+      stop: async () => undefined,
+    }),
   },
 ];
 
 export interface Replica {
   proc: Proc;
   url: string;
+  utilityUrl: string;
 }
 
 /** kms-local and `count` replicas sharing one config (so one base_dir and one store). */
@@ -61,7 +77,7 @@ export class ReplicaSet {
   async restart(i: number): Promise<Replica> {
     const s = await startSignatory(this.configFile);
     this.all.push(s.proc);
-    this.replicas[i] = { proc: s.proc, url: s.url };
+    this.replicas[i] = { proc: s.proc, url: s.url, utilityUrl: s.utilityUrl };
     return this.replicas[i];
   }
 
