@@ -233,6 +233,10 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
     writeFileSync(file, JSON.stringify({ format: 'signatory-ts/watermarks', version: 2, marks: [] }));
     const newer = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
     expect(newer.stderr).toContain('has version 2; this signatory-cli reads version 1');
+    writeFileSync(file, JSON.stringify({ format: 'signatory-ts/watermarks', version: 1, marks: [] }));
+    const empty = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toContain(`export file ${file} holds no marks: nothing to import`);
     const none = await runCli(['watermark', 'import', '-c', dst.config]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('give exactly one source');

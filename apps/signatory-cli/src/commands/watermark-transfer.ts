@@ -86,6 +86,7 @@ export async function watermarkImport(opts: ImportOptions, out: Out = process.st
   const rows: string[][] = [];
   const counts = { raised: 0, kept: 0 };
   const report = () => {
+    if (entries.length === 0 && refused.length === 0) out.write(`${source} holds no marks: nothing to import\n`);
     if (rows.length > 0) out.write(formatTable([['ACTION', 'CHAIN', 'PKH', 'KIND', 'LEVEL/ROUND', 'STORE'], ...rows]));
     for (const r of refused) out.write(`refused  ${r.from}: ${r.why}\n`);
     const verb = opts.apply ? ['raised', 'kept'] : ['to raise', 'to keep'];
