@@ -4,6 +4,8 @@
  * store for each test. `file` needs nothing: every test has its own base_dir. Rows for `aws`
  * (packages/dev-servers startDynalite) and `postgres` (startPostgres) are added beside it.
  */
+import { startDynalite } from '@signatory-ts/dev-servers';
+
 export interface RunningStore {
   /** The `watermark:` YAML block of an empty store; `id` is unique per test (a table name, say). */
   yaml(id: string): string;
@@ -19,5 +21,16 @@ export const STORE_SETUPS: readonly StoreSetup[] = [
   {
     name: 'file',
     start: async () => ({ yaml: () => 'watermark:\n  driver: file\n', stop: async () => undefined }),
+  },
+  {
+    name: 'aws',
+    start: async () => {
+      const d = await startDynalite();
+      return {
+        yaml: (id) =>
+          `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 1000\n`,
+        stop: () => d.stop(),
+      };
+    },
   },
 ];

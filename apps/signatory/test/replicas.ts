@@ -1,6 +1,7 @@
 import { appendFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { blake2b256, createDigestVerifier, fromHex, parsePublicKey, parseSignature } from '@signatory-ts/core';
+import { startDynalite } from '@signatory-ts/dev-servers';
 import { startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 /**
@@ -43,6 +44,22 @@ export const STORE_SETUPS: readonly StoreSetup[] = [
       },
       stop: async () => undefined,
     }),
+  },
+  {
+    // DynamoDB (Go Signatory's table) on dynalite; an outage is dynalite's listener closed, its data kept
+    name: 'aws',
+    start: async () => {
+      const d = await startDynalite();
+      return {
+        yaml: (id) =>
+          `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 2000\n`,
+        async outage() {
+          await d.pause();
+          return () => d.resume();
+        },
+        stop: () => d.stop(),
+      };
+    },
   },
 ];
 

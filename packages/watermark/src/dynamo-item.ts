@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { b58Decode, SignatoryError, type Mark, type Slot, type WatermarkKind } from '@signatory-ts/core';
-import type { SignedMark } from './watermark-store';
+import { NO_SIGNATURE, type SignedMark } from './watermark-store';
 
 /**
  * Go Signatory's DynamoDB item, one per (chain, key, request kind):
@@ -47,14 +47,17 @@ export function parseIdx(idx: string): { chainId: string; pkh: string } | undefi
   return m ? { chainId: m[1]!, pkh: m[2]! } : undefined;
 }
 
-/** The whole item a commit writes: Go's attributes exactly as Go writes them, and our signature. */
+/**
+ * The whole item a commit writes: Go's attributes exactly as Go writes them, and our signature. A
+ * mark with no released signature (NO_SIGNATURE: an imported one) is written as Go writes it.
+ */
 export function encodeItem(slot: Slot, request: string, mark: SignedMark): Item {
   return {
     ...itemKey(slot, request),
     lvl: { N: String(mark.level) },
     round: { N: String(mark.round) },
     digest: { B: mark.digest },
-    signature: { S: mark.signature },
+    ...(mark.signature !== NO_SIGNATURE ? { signature: { S: mark.signature } } : {}),
   };
 }
 
@@ -90,7 +93,8 @@ export function decodeItem(item: Item, table: string): StoredItem {
   } else if (d !== undefined && d.NULL !== true) {
     corrupt(`digest must be 32 bytes (B) or a vh… string, got ${Object.keys(d).join()}`);
   }
-  const signature = item.signature?.S;
+  // an empty signature is none (never replayed), whoever wrote it
+  const signature = item.signature?.S || undefined;
   return {
     request,
     level,
