@@ -28,6 +28,6 @@ export const UNSUPPORTED_VAULT_DRIVERS = [
   'yubihsm',
 ] as const;
 /** Watermark backends this build implements (`file` is the default). */
-export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem'] as const;
+export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem', 'postgres'] as const;
 /** Go Signatory's other watermark backends (DynamoDB, Firestore). */
 export const UNSUPPORTED_WATERMARK_DRIVERS = ['aws', 'gcp'] as const;
