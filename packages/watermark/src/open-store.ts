@@ -1,11 +1,14 @@
 import type { Config } from '@signatory-ts/config';
 import { FileWatermarkStore } from './file-store';
 import { MemoryWatermarkStore } from './memory-store';
+import { PostgresWatermarkStore } from './postgres-store';
 import type { WatermarkIoObserver, WatermarkStore } from './watermark-store';
 
 export interface OpenStoreOptions {
   /** Storage operations, for metrics (Go Signatory's `watermark_io_*`). */
   readonly onIo?: WatermarkIoObserver;
+  /** Findings at opening that do not stop the signer (e.g. a PostgreSQL server with synchronous_commit off). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -16,11 +19,17 @@ export async function openWatermarkStore(
   config: Pick<Config, 'baseDir' | 'watermark'>,
   options: OpenStoreOptions = {},
 ): Promise<WatermarkStore> {
-  const { onIo } = options;
+  const { onIo, onWarning } = options;
   switch (config.watermark.driver) {
     case 'mem':
       return new MemoryWatermarkStore();
     case 'file':
       return new FileWatermarkStore({ baseDir: config.baseDir, ...(onIo !== undefined ? { onIo } : {}) });
+    case 'postgres':
+      return PostgresWatermarkStore.open({
+        config: config.watermark.postgres,
+        ...(onIo !== undefined ? { onIo } : {}),
+        ...(onWarning !== undefined ? { onWarning } : {}),
+      });
   }
 }
