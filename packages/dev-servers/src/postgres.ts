@@ -146,7 +146,8 @@ function binaries(): Binaries {
   }
   const pkg = path.resolve(path.dirname(entry), '..');
   hydrateSymlinks(pkg);
-  const bin = path.join(pkg, 'native', 'bin');
+  const native = reachable(path.join(pkg, 'native'), JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')).version);
+  const bin = path.join(native, 'bin');
   for (const name of ['initdb', 'postgres']) {
     const file = path.join(bin, name);
     const mode = fs.statSync(file).mode;
@@ -178,6 +179,32 @@ function hydrateSymlinks(pkg: string): void {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`startPostgres: cannot create ${link}: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * As root the server runs as another user, who must be able to reach the binaries: a checkout
+ * under a private directory (mode 0700, as `mktemp -d` makes) is not. Then the binaries are
+ * copied once into a world-readable directory under the system's temporary directory.
+ */
+function reachable(native: string, version: string): string {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return native;
+  const blocked = (dir: string): boolean => {
+    if ((fs.statSync(dir).mode & 0o001) === 0) return true;
+    const up = path.dirname(dir);
+    return up !== dir && blocked(up);
+  };
+  if (!blocked(native)) return native;
+  const copy = path.join(os.tmpdir(), `signatory-pg-native-${version}-${os.platform()}-${os.arch()}`);
+  if (fs.existsSync(path.join(copy, 'bin', 'postgres'))) return copy;
+  const tmp = `${copy}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  fs.cpSync(native, tmp, { recursive: true, verbatimSymlinks: true });
+  fs.chmodSync(tmp, 0o755);
+  try {
+    fs.renameSync(tmp, copy);
+  } catch {
+    fs.rmSync(tmp, { recursive: true, force: true }); // another process made it first
+  }
+  return copy;
 }
 
 /** As root, the user the server runs as (PostgreSQL refuses root): `postgres` if it exists, else `nobody`. */
