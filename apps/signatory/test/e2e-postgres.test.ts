@@ -114,8 +114,9 @@ describe('signatory serve with watermark driver postgres', () => {
 
   it('a session killed between the KMS call and the commit: 500, nothing released; the retry is signed and stored', async () => {
     const s = await signatory();
+    expect((await post(s.url, block(100, 0))).status).toBe(200); // the block row exists
     const before = await storedBlock();
-    const level = Number(before!.level) + 1;
+    const level = 101;
     // hold the block row, so the commit (after KMS has signed) waits on it: its session is then cut
     const locker = new Client({ connectionString: pg.url });
     await locker.connect();
@@ -135,6 +136,11 @@ describe('signatory serve with watermark driver postgres', () => {
     expect(r.text).toContain(`watermark store unavailable (postgres, table ${TABLE}): commit failed: terminating connection`);
     expect(r.text).not.toMatch(/edsig/);
     expect(await storedBlock()).toEqual(before);
+
+    const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(`^watermark_io_errors_total\\{backend="postgres",operation="write",table_name="${TABLE}",error_type="57P01"\\} 1$`, 'm'),
+    );
 
     const retry = await post(s.url, block(level, 0));
     expect(retry.status).toBe(200);
