@@ -43,8 +43,6 @@ export class PostgresWatermarkStore implements WatermarkStore {
   private readonly ident: string;
   private readonly onIo: WatermarkIoObserver | undefined;
   private checking: Promise<string | undefined> | undefined;
-  /** Why the pool's last idle connection failed, until a statement succeeds again (see health()). */
-  private idleError: string | undefined;
 
   private constructor(
     private readonly pool: Pool,
@@ -54,8 +52,9 @@ export class PostgresWatermarkStore implements WatermarkStore {
     this.table = table;
     this.ident = table.split('.').map(escapeIdentifier).join('.');
     this.onIo = onIo;
-    // an idle connection the server ends (restart, pg_terminate_backend) must not crash the process
-    pool.on('error', (e) => (this.idleError = e.message));
+    // an idle connection the server ends (restart, pg_terminate_backend) must not crash the process;
+    // the pool drops it, and the next statement's failure or health() reports a server still gone
+    pool.on('error', () => undefined);
   }
 
   /**
@@ -221,7 +220,6 @@ export class PostgresWatermarkStore implements WatermarkStore {
     const t0 = performance.now();
     try {
       const r = await this.pool.query<R>(text, values);
-      this.idleError = undefined;
       const created = operation === 'write' && (r.rows[0] as { created?: boolean } | undefined)?.created === true;
       this.observe(created ? 'create' : operation, t0);
       return r.rows;
