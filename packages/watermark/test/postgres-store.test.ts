@@ -239,6 +239,28 @@ describe('PostgresWatermarkStore start-up', () => {
     expect(String((e as { cause?: unknown }).cause)).not.toContain(secret);
   });
 
+  it('connects with the PG* environment variables when there is no url', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      PGHOST: '127.0.0.1',
+      PGPORT: String(pg.port),
+      PGUSER: pg.user,
+      PGPASSWORD: pg.password,
+      PGDATABASE: 'postgres',
+    });
+    try {
+      const { url: _url, ...rest } = config();
+      const store = await openStore(rest);
+      expect(await store.commit(block, mark(1, 0, 'env', 'sig-env'))).toEqual({ status: 'committed' });
+      process.env.PGPASSWORD = 'not-it';
+      await expect(PostgresWatermarkStore.open({ config: rest })).rejects.toThrow(
+        /password authentication failed.*watermark.config.password \(or PGPASSWORD\)/,
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('refuses an unreachable server, naming the url key', async () => {
     const e = await refused(config({ url: 'postgres://postgres@127.0.0.1:1/postgres', password: 'x' }));
     expect(e.message).toMatch(
