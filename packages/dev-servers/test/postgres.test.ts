@@ -1,8 +1,22 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { Client } from 'pg';
 import { startPostgres, type PostgresServer } from '../src';
 
 jest.setTimeout(60_000);
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+async function waitUntil(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
+}
 
 describe('startPostgres', () => {
   let pg: PostgresServer;
@@ -49,5 +63,18 @@ describe('startPostgres', () => {
     await other.stop();
     expect(() => process.kill(pid, 0)).toThrow();
     expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it('kills the server and removes its directory when the process that started it exits without stop()', async () => {
+    // dist/: run `npx turbo run build --filter=@signatory-ts/dev-servers` first
+    const script = `require(${JSON.stringify(path.resolve(__dirname, '../dist'))}).startPostgres({ durable: false }).then(async (pg) => {
+      const [{ data_directory }] = await pg.sql('SHOW data_directory');
+      console.log(JSON.stringify({ pid: pg.pid, dir: data_directory }));
+      process.exit(0);
+    });`;
+    const { pid, dir } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { pid: number; dir: string };
+    expect(fs.existsSync(path.dirname(dir))).toBe(false);
+    // SIGKILL was sent as the process exited; the kernel ends the server a moment later
+    await waitUntil(() => !alive(pid));
   });
 });
