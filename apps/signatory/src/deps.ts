@@ -28,7 +28,7 @@ export interface BuildOptions {
 /** config -> vaults, watermark store, metrics and the signer (vaults listed once). */
 export async function buildDeps(config: Config, options: BuildOptions): Promise<DaemonDeps> {
   const { logger } = options;
-  if (config.watermark.driver !== 'mem') {
+  if (config.watermark.driver === 'file') {
     // a bad base_dir stops the start here, before any vault is opened, with one line saying what to fix,
     // instead of failing every consensus request later
     for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);
@@ -39,7 +39,11 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     vaults.push(await options.openVault(name, vc));
   }
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
-  const store = await openWatermarkStore(config, { onIo: metrics.watermarkIo, onWarning: (m) => logger.warn(m) });
+  const store = await openWatermarkStore(config, {
+    onIo: metrics.watermarkIo,
+    log: (m) => logger.info(m),
+    onWarning: (m) => logger.warn(m),
+  });
   logger.info('Initializing watermark backend', { backend: store.name });
   const signer = await createSigner({
     vaults,

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { loadConfig } from '@signatory-ts/config';
+import { loadConfig, type Config } from '@signatory-ts/config';
 import { isSignatoryError } from '@signatory-ts/core';
 import { awsKmsOpener } from './aws-vault';
-import { serve } from './daemon';
-import { createLogger, logProcessWarnings } from '@signatory-ts/log';
+import { serve, type Daemon } from './daemon';
+import { createLogger, logProcessWarnings, type Logger } from '@signatory-ts/log';
 import { buildProgram, type ServeFlags } from './program';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -14,6 +14,19 @@ const SIGN_DEADLINE_GRACE_MS = 1000;
 
 /** KMS client sockets kept for everything but the generic lane (the AWS SDK's default pool size). */
 const CONSENSUS_SOCKETS = 50;
+
+/**
+ * SIGHUP -> re-read the TLS certificate and key (renewal without a restart; open connections are
+ * kept, a bad new file keeps the old certificate and is logged). Installed only when a listener has
+ * TLS, so without TLS SIGHUP keeps Node's default.
+ */
+function installTlsReload(daemon: Daemon, config: Config, logger: Logger): void {
+  if (config.server.tls === undefined && config.server.utilityTls === undefined) return;
+  process.on('SIGHUP', () => {
+    logger.info('Received SIGHUP: reloading TLS certificates');
+    daemon.reloadTls();
+  });
+}
 
 /** config -> deps -> listen; SIGTERM/SIGINT -> graceful shutdown, exit 0. */
 async function runServe(flags: ServeFlags): Promise<void> {
@@ -44,6 +57,7 @@ async function runServe(flags: ServeFlags): Promise<void> {
     maxAuthFailures: flags.maxAuthFailures,
     version: VERSION,
   });
+  installTlsReload(daemon, config, logger);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -9,6 +9,7 @@ import { didYouMean } from './suggest';
 import { pkhProblem } from './tezos-identifiers';
 import type { Config, KeyPolicyConfig, PolicyHookConfig, VaultConfig, WatermarkConfig } from './types';
 import { buildVault } from './vault-config';
+import { buildAwsWatermark } from './watermark-aws';
 import { buildPostgresWatermark } from './watermark-postgres';
 import { parseYaml } from './yaml-source';
 import { httpUrlProblem } from './listen-address';
@@ -177,6 +178,9 @@ function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[], warn
       path: ['watermark', 'driver'],
       message: `driver ${JSON.stringify(raw.driver)} is not supported by this build (${supported})`,
     });
+  } else if (raw.driver === 'aws') {
+    const config = buildAwsWatermark(raw.config, errors);
+    if (config) return { driver: 'aws', config };
   } else if (raw.driver === 'postgres') {
     const postgres = buildPostgresWatermark(raw.config, ['watermark', 'config'], errors, warnings);
     if (postgres) return { driver: 'postgres', postgres };

@@ -67,7 +67,7 @@ const CASES: [string, string, string][] = [
   [
     'unknown key with no close match lists the expected keys',
     `server:\n  color: blue\n`,
-    `signatory.yaml:2:3: server.color: unknown key "color"; expected one of: address, utility_address, authorized_keys, jwt`,
+    `signatory.yaml:2:3: server.color: unknown key "color"; expected one of: address, utility_address, authorized_keys, tls, utility_tls, jwt`,
   ],
   [
     'wrong type',
@@ -131,8 +131,8 @@ const CASES: [string, string, string][] = [
   ],
   [
     'watermark backend this build lacks',
-    `watermark:\n  driver: aws\n  config: {table: watermark}\n`,
-    `signatory.yaml:2:3: watermark.driver: driver "aws" is not supported by this build (supported: file, mem, postgres)`,
+    `watermark:\n  driver: gcp\n  config: {project: p}\n`,
+    `signatory.yaml:2:3: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws, postgres)`,
   ],
   ['bad listen address', `server:\n  address: 6732\n`, `signatory.yaml:2:3: server.address: expected a string, got a whole number`],
   [
@@ -228,7 +228,7 @@ describe('broken configs give one config_invalid error with an exact message', (
       `signatory.yaml:8:17: tezos.${TZ1}.allow.generic[0]: unknown operation kind "transfer" (did you mean "transaction"?)`,
       `signatory.yaml:8:27: tezos.${TZ1}.allow.generic[1]: unknown ballot vote "yes" (did you mean "yay"?); expected ballot, ballot:yay, ballot:nay or ballot:pass`,
       `signatory.yaml:9:3: tezos.${EDPK}: "${EDPK}" is a public key, not a public key hash (write its hash ${TZ1})`,
-      'signatory.yaml:10:13: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, postgres)',
+      'signatory.yaml:10:13: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws, postgres)',
     ]);
     expect(e.message).toBe(e.problems.join('\n'));
   });
