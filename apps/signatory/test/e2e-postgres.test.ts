@@ -89,7 +89,7 @@ describe('signatory serve with watermark driver postgres', () => {
     expect(await storedBlock()).toEqual({ level: '5', round: '0', signature: signed.get(5) });
     expect(await healthz(s.utilityUrl)).toEqual({ status: 200, body: { ready: true } });
 
-    await pg.halt();
+    await pg.pause();
     for (const level of [6, 7]) {
       const r = await post(s.url, block(level, 0));
       expect(r.status).toBe(500);
@@ -149,7 +149,7 @@ describe('signatory serve with watermark driver postgres', () => {
   });
 
   it('refuses to start on a read-only server (a hot standby), saying what to fix', async () => {
-    await pg.halt();
+    await pg.pause();
     await pg.resume({ standby: true });
     try {
       const proc = run([SIGNATORY_BIN, 'serve', '-c', configFile], 'stderr', withPassword(pg.password));
@@ -161,7 +161,7 @@ describe('signatory serve with watermark driver postgres', () => {
       );
       expect(proc.lines.join('\n')).not.toContain(pg.password);
     } finally {
-      await pg.halt();
+      await pg.pause();
       await pg.resume();
     }
   });

@@ -19,8 +19,8 @@ export interface PostgresServer {
   /** Runs SQL as the superuser on a connection of its own (closed before it returns). */
   sql<R extends Record<string, unknown> = Record<string, unknown>>(text: string, params?: unknown[]): Promise<R[]>;
   /** Stops the server (fast shutdown: every session is ended), keeping its data. */
-  halt(): Promise<void>;
-  /** Starts a halted server again on the same port; `standby: true` restarts it as a read-only hot standby (in recovery). */
+  pause(): Promise<void>;
+  /** Starts a paused server again on the same port; `standby: true` restarts it as a read-only hot standby (in recovery). */
   resume(options?: { readonly standby?: boolean }): Promise<void>;
   /** Stops the server and removes its data. */
   stop(): Promise<void>;
@@ -112,7 +112,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 
   const host = '127.0.0.1';
   const url = `postgres://${user}:${password}@${host}:${port}/postgres`;
-  const halt = async () => {
+  const pause = async () => {
     const c = child;
     child = undefined;
     if (c !== undefined) await terminate(c);
@@ -136,13 +136,13 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         await client.end().catch(() => undefined);
       }
     },
-    halt,
+    pause,
     async resume(opts = {}) {
-      if (child !== undefined) throw new Error('startPostgres: resume() while the server runs; halt() it first');
+      if (child !== undefined) throw new Error('startPostgres: resume() while the server runs; pause() it first');
       await launch(opts.standby === true);
     },
     async stop() {
-      await halt();
+      await pause();
       fs.rmSync(parent, { recursive: true, force: true });
       dirs.delete(parent);
     },

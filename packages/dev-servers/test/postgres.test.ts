@@ -37,11 +37,11 @@ describe('startPostgres', () => {
     await wrong.end().catch(() => undefined);
   });
 
-  it('keeps its data across halt and resume, and resumes as a read-only standby on request', async () => {
+  it('keeps its data across pause and resume, and resumes as a read-only standby on request', async () => {
     await pg.sql('CREATE TABLE kept (n int)');
     await pg.sql('INSERT INTO kept VALUES (42)');
     const pid = pg.pid!;
-    await pg.halt();
+    await pg.pause();
     expect(pg.pid).toBeUndefined();
     expect(() => process.kill(pid, 0)).toThrow();
     await expect(pg.sql('SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
@@ -50,7 +50,7 @@ describe('startPostgres', () => {
     expect(await pg.sql('SELECT pg_is_in_recovery() AS r, n FROM kept')).toEqual([{ r: true, n: 42 }]);
     await expect(pg.sql('INSERT INTO kept VALUES (1)')).rejects.toThrow(/read-only transaction/);
 
-    await pg.halt();
+    await pg.pause();
     await pg.resume();
     expect(await pg.sql('SELECT pg_is_in_recovery() AS r, n FROM kept')).toEqual([{ r: false, n: 42 }]);
   });

@@ -177,7 +177,7 @@ describe('PostgresWatermarkStore on a real PostgreSQL', () => {
     const store = await openStore({ ...c, statementTimeoutMs: 1000 });
     await store.commit(block, mark(20, 0, 'kept', 'sig-kept'));
     expect(await store.health()).toBeUndefined();
-    await pg.halt();
+    await pg.pause();
     try {
       expect(await store.health()).toMatch(/^watermark store unavailable \(postgres, table wm_\d+\): health check failed: .*ECONNREFUSED/);
       await expect(store.commit(block, mark(21, 0, 'down', 'x'))).rejects.toMatchObject({
@@ -316,14 +316,14 @@ describe('PostgresWatermarkStore start-up', () => {
   it('refuses a read-only server: a hot standby, and default_transaction_read_only', async () => {
     const c = config();
     await openStore(c);
-    await pg.halt();
+    await pg.pause();
     await pg.resume({ standby: true });
     try {
       expect((await refused(c)).message).toBe(
         'watermark store postgres: the server is a read-only standby (in recovery): point watermark.config.url (or PGHOST) at the primary',
       );
     } finally {
-      await pg.halt();
+      await pg.pause();
       await pg.resume();
     }
     await pg.sql('ALTER SYSTEM SET default_transaction_read_only = on');
