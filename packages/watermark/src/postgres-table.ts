@@ -60,9 +60,9 @@ export async function checkTable(pool: Pool, table: string, ident: string, creat
     try {
       await pool.query(createTableSql(ident));
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      // another signer created it at the same moment: fine, it is checked below
-      if (code !== '23505' && code !== '42P07') {
+      // another signer starting at the same moment may have created it first (PostgreSQL then
+      // reports a duplicate table, type or catalog key, depending on the timing): fine, it is checked below
+      if (!(await exists())) {
         fail(
           `does not exist and cannot be created: ${describePostgresError(e)}; create it with the SQL in docs/watermarks.md (as a role that may), or grant this role CREATE on the schema`,
           e,

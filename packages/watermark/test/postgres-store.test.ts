@@ -284,6 +284,14 @@ describe('PostgresWatermarkStore start-up', () => {
     await openStore(c); // now it exists: opens without CREATE
   });
 
+  it('starts ten signers at once on a missing table: one creates it, every one opens', async () => {
+    for (let round = 0; round < 3; round++) {
+      const c = config();
+      const stores = await Promise.all(Array.from({ length: 10 }, () => openStore({ ...c, poolMax: 1 })));
+      expect(stores).toHaveLength(10);
+    }
+  });
+
   it('refuses an incompatible table, saying what it found', async () => {
     const c = config();
     await pg.sql(`CREATE TABLE ${c.table} (chain_id text, pkh text, slot_kind text, level int)`);
