@@ -339,6 +339,26 @@ describe('operations whose outflow no limit can bound', () => {
     expect(checkLimits(req, { destinations: [{ address: ALICE, entrypoint: 'default' }] })).toBeUndefined();
   });
 
+  it('update_consensus_key is refused when an amount or destination limit is set (the new key could drain the balance)', async () => {
+    const req = await forged({
+      kind: 'update_consensus_key',
+      source: KEY,
+      fee: '1000',
+      counter: '1',
+      gas_limit: '1000',
+      storage_limit: '0',
+      pk: KEY_PK,
+    });
+    const why = 'hands a key that can later drain the whole spendable balance (drain_delegate) to whoever holds it';
+    expect(checkLimits(req, { maxAmount: 100n * TZ })).toEqual(
+      refused('max_amount', 0, `operation 0 (update_consensus_key): ${why}, so max_amount cannot bound it`),
+    );
+    expect(checkLimits(req, { destinations: [{ address: ALICE, entrypoint: 'default' }] })).toEqual(
+      refused('destinations', 0, `operation 0 (update_consensus_key): ${why}, so destinations cannot bound it`),
+    );
+    expect(checkLimits(req, { maxFee: TZ })).toBeUndefined();
+  });
+
   it('smart_rollup_publish (the commitment bond) is refused when an amount limit is set', () => {
     // hand-forged from docs/payloads.md (Taquito does not forge it): tag 203, manager header, rollup, commitment
     const source = toHex(b58Decode(KEY, ['tz1']).payload);

@@ -15,8 +15,7 @@ import {
   type SignerKeyType,
   type Slot,
 } from '@signatory-ts/core';
-import type { Decision, KeyPolicy, SignContext } from '@signatory-ts/policy';
-import { evaluate } from '@signatory-ts/policy';
+import type { Decision, Policy, SignContext } from '@signatory-ts/policy';
 import { signWithWatermark, type GuardedSignResult, type WatermarkStore } from '@signatory-ts/watermark';
 
 /**
@@ -81,22 +80,28 @@ export function opStats(req: DecodedRequest): Record<string, number> {
   return out;
 }
 
-/** Authorize: the key's static policy over the decoded request. A refusal is a value. */
+/**
+ * Authorize: the signer's policy (the static one, or static then hook) over the decoded request.
+ * A refusal is a value. The request bytes and the client's address go along for the hook.
+ */
 export function authorizeStage(
+  policy: Policy,
   pkh: string,
-  policy: KeyPolicy | undefined,
+  bytes: Uint8Array,
   req: DecodedRequest,
-  client: { clientPkh?: string; jwtUser?: string },
-): Decision {
+  client: { clientPkh?: string; jwtUser?: string; source?: string },
+): Decision | Promise<Decision> {
   const ctx: SignContext = {
     pkh,
     requestKind: req.kind,
+    request: bytes,
     ...(req.operationKinds !== undefined ? { operationKinds: req.operationKinds } : {}),
     ...(req.chainId !== undefined ? { chainId: req.chainId } : {}),
     ...(client.clientPkh !== undefined ? { clientPkh: client.clientPkh } : {}),
     ...(client.jwtUser !== undefined ? { jwtUser: client.jwtUser } : {}),
+    ...(client.source !== undefined ? { source: client.source } : {}),
   };
-  return evaluate(ctx, policy);
+  return policy.evaluate(ctx);
 }
 
 /**
