@@ -261,6 +261,14 @@ describe('PostgresWatermarkStore start-up', () => {
     }
   });
 
+  it('passes a password with URL-special characters through unchanged', async () => {
+    const password = `p@ss:w/rd%20?#&'"${'$'}{x} é`;
+    await pg.sql(`CREATE ROLE odd_pw LOGIN PASSWORD '${password.replace(/'/g, "''")}'`);
+    await pg.sql('GRANT CREATE ON SCHEMA public TO odd_pw');
+    const store = await openStore(config({ url: `postgres://odd_pw@127.0.0.1:${pg.port}/postgres`, password }));
+    expect(await store.commit(block, mark(1, 0, 'odd', 'sig-odd'))).toEqual({ status: 'committed' });
+  });
+
   it('refuses an unreachable server, naming the url key', async () => {
     const e = await refused(config({ url: 'postgres://postgres@127.0.0.1:1/postgres', password: 'x' }));
     expect(e.message).toMatch(
