@@ -58,6 +58,13 @@ export function buildPostgresWatermark(
           });
         }
       }
+      const mode = url.searchParams.get('sslmode');
+      if (mode === 'no-verify' || url.searchParams.has('uselibpqcompat')) {
+        errors.push({
+          path: at('url'),
+          message: `turns off the check of the server's certificate (${mode === 'no-verify' ? 'sslmode=no-verify' : 'uselibpqcompat'}): a signer must know it talks to its database; give the CA under "ssl: {ca_file: …}" instead`,
+        });
+      }
       if (c.ssl !== undefined && SSL_PARAMS.some((p) => url.searchParams.has(p))) {
         errors.push({ path: at('ssl'), message: 'TLS is set both here and in the URL (ssl…= parameters): set it in one place' });
       }

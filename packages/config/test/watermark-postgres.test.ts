@@ -88,6 +88,16 @@ describe('watermark driver postgres', () => {
       'watermark.config.ssl: TLS is set both here and in the URL (ssl…= parameters): set it in one place',
     ],
     [
+      'a URL that turns the certificate check off',
+      'url: "postgres://h/db?sslmode=no-verify"',
+      'watermark.config.url: turns off the check of the server\'s certificate (sslmode=no-verify): a signer must know it talks to its database; give the CA under "ssl: {ca_file: …}" instead',
+    ],
+    [
+      'libpq-compatible sslmode (require without a check)',
+      'url: "postgres://h/db?sslmode=require&uselibpqcompat=true"',
+      'watermark.config.url: turns off the check of the server\'s certificate (uselibpqcompat): a signer must know it talks to its database; give the CA under "ssl: {ca_file: …}" instead',
+    ],
+    [
       'a table name needing quotes',
       'table: "Marks; DROP TABLE x"',
       'watermark.config.table: must be a table name or schema.table of lowercase letters, digits and _ (at most 63 each, not starting with a digit)',
