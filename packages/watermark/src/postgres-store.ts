@@ -196,16 +196,20 @@ export class PostgresWatermarkStore implements WatermarkStore {
   }
 
   private async probe(): Promise<string | undefined> {
+    const why = (what: string) => `watermark store postgres (table ${this.table}): ${what}`;
     try {
-      const rows = await this.run<{ recovery: boolean; read_only: string }>(
+      const [r] = await this.run<{ recovery: boolean; read_only: string; writable: boolean | null }>(
         'read',
-        `SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS read_only`,
-        [],
+        `SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS read_only,
+                CASE WHEN to_regclass($1) IS NULL THEN NULL
+                     ELSE has_table_privilege($1, 'SELECT') AND has_table_privilege($1, 'INSERT') AND has_table_privilege($1, 'UPDATE') END AS writable`,
+        [this.ident],
         'health check',
       );
-      if (rows[0]?.recovery) return `watermark store postgres (table ${this.table}): the server is a read-only standby (in recovery)`;
-      if (rows[0]?.read_only === 'on')
-        return `watermark store postgres (table ${this.table}): the server only accepts read-only transactions`;
+      if (r!.recovery) return why('the server is a read-only standby (in recovery)');
+      if (r!.read_only === 'on') return why('the server only accepts read-only transactions');
+      if (r!.writable === null) return why('the table does not exist (dropped, or another database or search_path)');
+      if (!r!.writable) return why('this role lacks SELECT, INSERT or UPDATE on the table');
       return undefined;
     } catch (e) {
       return (e as Error).message;

@@ -195,6 +195,32 @@ describe('PostgresWatermarkStore on a real PostgreSQL', () => {
     expect(await store.commit(block, mark(21, 0, 'up', 'sig-up'))).toEqual({ status: 'committed' });
   });
 
+  it('health() tells when the table is gone or its grants were revoked, and recovers when they are back', async () => {
+    const c = config();
+    const store = await openStore(c);
+    await pg.sql(`CREATE ROLE health_user LOGIN PASSWORD 'hp'`);
+    await pg.sql(`GRANT SELECT, INSERT, UPDATE ON ${c.table} TO health_user`);
+    const limited = await openStore({
+      ...c,
+      url: `postgres://health_user@127.0.0.1:${pg.port}/postgres`,
+      password: 'hp',
+      createTable: false,
+    });
+    expect(await limited.health()).toBeUndefined();
+    await pg.sql(`REVOKE UPDATE ON ${c.table} FROM health_user`);
+    expect(await limited.health()).toBe(
+      `watermark store postgres (table ${c.table}): this role lacks SELECT, INSERT or UPDATE on the table`,
+    );
+    await pg.sql(`GRANT UPDATE ON ${c.table} TO health_user`);
+    expect(await limited.health()).toBeUndefined();
+    await pg.sql(`ALTER TABLE ${c.table} RENAME TO ${c.table}_moved`);
+    expect(await store.health()).toBe(
+      `watermark store postgres (table ${c.table}): the table does not exist (dropped, or another database or search_path)`,
+    );
+    await pg.sql(`ALTER TABLE ${c.table}_moved RENAME TO ${c.table}`);
+    expect(await store.health()).toBeUndefined();
+  });
+
   it('throws a store error on a statement timeout (a row locked by another session)', async () => {
     const c = config();
     const store = await openStore({ ...c, statementTimeoutMs: 300 });
