@@ -48,7 +48,11 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     vaults.push(await options.openVault(name, vc));
   }
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
-  const store = await openWatermarkStore(config, { onIo: metrics.watermarkIo, log: (m) => logger.info(m) });
+  const store = await openWatermarkStore(config, {
+    onIo: metrics.watermarkIo,
+    log: (m) => logger.info(m),
+    onWarning: (m) => logger.warn(m),
+  });
   logger.info('Initializing watermark backend', { backend: store.name });
   const signer = await createSigner({
     vaults,

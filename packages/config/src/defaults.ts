@@ -28,7 +28,7 @@ export const UNSUPPORTED_VAULT_DRIVERS = [
   'yubihsm',
 ] as const;
 /** Watermark backends this build implements (`file` is the default). */
-export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem', 'aws'] as const;
+export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem', 'aws', 'postgres'] as const;
 /** Go Signatory's other watermark backends (Firestore). */
 export const UNSUPPORTED_WATERMARK_DRIVERS = ['gcp'] as const;
 /** `watermark: driver: aws` table when `table` is absent (Go Signatory's). */

@@ -10,6 +10,7 @@ import { pkhProblem } from './tezos-identifiers';
 import type { Config, KeyPolicyConfig, PolicyHookConfig, VaultConfig, WatermarkConfig } from './types';
 import { buildVault } from './vault-config';
 import { buildAwsWatermark } from './watermark-aws';
+import { buildPostgresWatermark } from './watermark-postgres';
 import { parseYaml } from './yaml-source';
 import { httpUrlProblem } from './listen-address';
 import { flattenKeys } from './public-keys';
@@ -134,7 +135,7 @@ function build(
     };
   }
 
-  const watermark = buildWatermark(broken(['watermark']) ? null : raw.watermark, errors);
+  const watermark = buildWatermark(broken(['watermark']) ? null : raw.watermark, errors, warnings);
 
   // Last, and only when nothing else is wrong: after a typo such as `vault:` it would be noise.
   if (errors.length === 0) checkSomethingToSign(raw, errors, warnings);
@@ -177,7 +178,7 @@ function checkSomethingToSign(raw: RawConfig, errors: ConfigIssue[], warnings: C
   }
 }
 
-function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): WatermarkConfig {
+function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[], warnings: ConfigIssue[]): WatermarkConfig {
   if (!raw) return { driver: 'file' };
   const supported = `supported: ${SUPPORTED_WATERMARK_DRIVERS.join(', ')}`;
   if ((UNSUPPORTED_WATERMARK_DRIVERS as readonly string[]).includes(raw.driver)) {
@@ -188,6 +189,9 @@ function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): Wat
   } else if (raw.driver === 'aws') {
     const config = buildAwsWatermark(raw.config, errors);
     if (config) return { driver: 'aws', config };
+  } else if (raw.driver === 'postgres') {
+    const postgres = buildPostgresWatermark(raw.config, ['watermark', 'config'], errors, warnings);
+    if (postgres) return { driver: 'postgres', postgres };
   } else if (raw.driver !== 'file' && raw.driver !== 'mem') {
     const all = [...SUPPORTED_WATERMARK_DRIVERS, ...UNSUPPORTED_WATERMARK_DRIVERS];
     errors.push({

@@ -186,3 +186,23 @@ export const AWS_WATERMARK_CONFIG_SCHEMA = {
     timeout_ms: { type: 'integer', minimum: 1 },
   },
 } as const;
+
+/** `watermark.config` for `driver: postgres` (TS-only). Ranges are checked in watermark-postgres.ts. */
+export const POSTGRES_WATERMARK_CONFIG_SCHEMA = {
+  $id: 'https://signatory-ts/postgres-watermark-config',
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', minLength: 1 },
+    password: { type: 'string', minLength: 1 },
+    table: { type: 'string', minLength: 1 },
+    ssl: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: { ca_file: { type: 'string', minLength: 1 } },
+    },
+    create_table: bool,
+    pool_max: { type: 'integer' },
+    statement_timeout_ms: { type: 'integer' },
+  },
+} as const;

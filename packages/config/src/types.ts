@@ -169,7 +169,10 @@ export interface PolicyHookConfig {
 }
 
 export type WatermarkConfig =
-  { readonly driver: 'file' } | { readonly driver: 'mem' } | { readonly driver: 'aws'; readonly config: AwsWatermarkConfig };
+  | { readonly driver: 'file' }
+  | { readonly driver: 'mem' }
+  | { readonly driver: 'aws'; readonly config: AwsWatermarkConfig }
+  | { readonly driver: 'postgres'; readonly postgres: PostgresWatermarkConfig };
 
 /**
  * `watermark: driver: aws` settings: Go Signatory's keys (region, table and the AWS credentials)
@@ -190,4 +193,22 @@ export interface AwsWatermarkConfig {
   readonly createTable: boolean;
   /** Time one DynamoDB call may take, retries included. Default 1500. Not in Go Signatory. */
   readonly timeoutMs: number;
+}
+
+/** `watermark.config` for `driver: postgres` (TS-only: Go Signatory has no such backend). */
+export interface PostgresWatermarkConfig {
+  /** `postgres://user@host:port/database[?…]`; undefined: the PG* environment variables (PGHOST, PGUSER, …). */
+  readonly url?: string;
+  /** Undefined: the URL's password, else PGPASSWORD, else none. */
+  readonly password?: string;
+  /** Table name, optionally schema-qualified (`schema.table`). Default `signatory_watermark`. */
+  readonly table: string;
+  /** TLS to the server; undefined: whatever the URL or PGSSLMODE says (plain by default). */
+  readonly ssl?: { readonly caFile?: string };
+  /** Create the table when it is missing (default true); false: require it, so a role with only SELECT/INSERT/UPDATE/DELETE works. */
+  readonly createTable: boolean;
+  /** Connections in the pool (default 10). */
+  readonly poolMax: number;
+  /** Server-side statement timeout and client-side query timeout, ms (default 2000). */
+  readonly statementTimeoutMs: number;
 }

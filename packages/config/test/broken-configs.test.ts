@@ -132,7 +132,7 @@ const CASES: [string, string, string][] = [
   [
     'watermark backend this build lacks',
     `watermark:\n  driver: gcp\n  config: {project: p}\n`,
-    `signatory.yaml:2:3: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws)`,
+    `signatory.yaml:2:3: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws, postgres)`,
   ],
   ['bad listen address', `server:\n  address: 6732\n`, `signatory.yaml:2:3: server.address: expected a string, got a whole number`],
   [
@@ -238,7 +238,7 @@ describe('broken configs give one config_invalid error with an exact message', (
       `signatory.yaml:8:17: tezos.${TZ1}.allow.generic[0]: unknown operation kind "transfer" (did you mean "transaction"?)`,
       `signatory.yaml:8:27: tezos.${TZ1}.allow.generic[1]: unknown ballot vote "yes" (did you mean "yay"?); expected ballot, ballot:yay, ballot:nay or ballot:pass`,
       `signatory.yaml:9:3: tezos.${EDPK}: "${EDPK}" is a public key, not a public key hash (write its hash ${TZ1})`,
-      'signatory.yaml:10:13: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws)',
+      'signatory.yaml:10:13: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws, postgres)',
     ]);
     expect(e.message).toBe(e.problems.join('\n'));
   });

@@ -4,6 +4,8 @@ export * from './sign-once';
 export * from './memory-store';
 export * from './file-store';
 export { DynamoWatermarkStore, type DynamoStoreOptions } from './dynamo-store';
+export { PostgresWatermarkStore, type PostgresWatermarkStoreOptions } from './postgres-store';
+export { createTableSql as postgresCreateTableSql } from './postgres-table';
 export { WatermarkFileError } from './watermark-file';
 export { WatermarkLockError } from './file-lock';
 export { BaseDirError, checkBaseDir } from './base-dir';

@@ -2,6 +2,7 @@ import type { Config } from '@signatory-ts/config';
 import { DynamoWatermarkStore } from './dynamo-store';
 import { FileWatermarkStore } from './file-store';
 import { MemoryWatermarkStore } from './memory-store';
+import { PostgresWatermarkStore } from './postgres-store';
 import type { WatermarkIoObserver, WatermarkStore } from './watermark-store';
 
 export interface OpenStoreOptions {
@@ -9,6 +10,8 @@ export interface OpenStoreOptions {
   readonly onIo?: WatermarkIoObserver;
   /** Start-up messages of a shared store (e.g. DynamoDB's "created table"). */
   readonly log?: (message: string) => void;
+  /** Findings at opening that do not stop the signer (e.g. a PostgreSQL server with synchronous_commit off). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -19,7 +22,7 @@ export async function openWatermarkStore(
   config: Pick<Config, 'baseDir' | 'watermark'>,
   options: OpenStoreOptions = {},
 ): Promise<WatermarkStore> {
-  const { onIo, log } = options;
+  const { onIo, log, onWarning } = options;
   switch (config.watermark.driver) {
     case 'mem':
       return new MemoryWatermarkStore();
@@ -29,6 +32,12 @@ export async function openWatermarkStore(
       return DynamoWatermarkStore.open(config.watermark.config, {
         ...(onIo !== undefined ? { onIo } : {}),
         ...(log !== undefined ? { log } : {}),
+      });
+    case 'postgres':
+      return PostgresWatermarkStore.open({
+        config: config.watermark.postgres,
+        ...(onIo !== undefined ? { onIo } : {}),
+        ...(onWarning !== undefined ? { onWarning } : {}),
       });
   }
 }
