@@ -102,7 +102,10 @@ function checkArgs(key: string, now: number): void {
   try {
     b58Decode(key, PKH_PREFIXES);
   } catch (e) {
-    throw new SignatoryError('bad_request', `spend ledger: ${JSON.stringify(key)} is not a key hash (tz1, tz2, tz3 or tz4): ${(e as Error).message}`);
+    throw new SignatoryError(
+      'bad_request',
+      `spend ledger: ${JSON.stringify(key)} is not a key hash (tz1, tz2, tz3 or tz4): ${(e as Error).message}`,
+    );
   }
   if (checkedKeys.size >= 4096) checkedKeys.clear();
   checkedKeys.add(key);

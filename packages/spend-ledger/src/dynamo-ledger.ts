@@ -51,7 +51,12 @@ export class DynamoSpendLedger extends DocumentLedger {
     this.where = `DynamoDB table "${config.table}"${config.endpoint !== undefined ? ` at ${config.endpoint}` : ''}`;
     const c: DynamoDBClientConfig = {
       maxAttempts: 3, // throttling, 5xx and network errors, inside timeout_ms (the abort signal)
-      requestHandler: { connectionTimeout: 1000, requestTimeout: config.timeoutMs, httpAgent: { keepAlive: true }, httpsAgent: { keepAlive: true } },
+      requestHandler: {
+        connectionTimeout: 1000,
+        requestTimeout: config.timeoutMs,
+        httpAgent: { keepAlive: true },
+        httpsAgent: { keepAlive: true },
+      },
     };
     if (config.region !== undefined) c.region = config.region;
     if (config.endpoint !== undefined) c.endpoint = config.endpoint;
@@ -132,27 +137,45 @@ export class DynamoSpendLedger extends DocumentLedger {
     const version = Number(r.Item.version?.N);
     const text = r.Item.ledger?.S;
     if (!Number.isSafeInteger(version) || version < 1 || text === undefined) {
-      throw new SignatoryError('internal', `spend ledger aws: the item of ${key} in ${this.where} has no version or ledger; nothing was signed`);
+      throw new SignatoryError(
+        'internal',
+        `spend ledger aws: the item of ${key} in ${this.where} has no version or ledger; nothing was signed`,
+      );
     }
     return { doc: parseDocument(text, `item ${key} of ${this.where}`), version };
   }
 
   /** One call, cut at timeout_ms (the SDK's retries included); a failure other than a refused condition names the table and the cause. */
-  private async call<T>(operation: string, fn: (signal: AbortSignal) => Promise<T>, expected: (e: unknown) => boolean = isConditionFailed): Promise<T> {
+  private async call<T>(
+    operation: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    expected: (e: unknown) => boolean = isConditionFailed,
+  ): Promise<T> {
     try {
       return await fn(AbortSignal.timeout(this.timeoutMs));
     } catch (e) {
       if (expected(e)) throw e;
       const err = e as { name?: string; message?: string };
-      const why = err.name === 'TimeoutError' || err.name === 'AbortError' ? `no answer within ${this.timeoutMs} ms` : `${err.name ?? 'Error'}: ${err.message ?? String(e)}`;
-      throw new SignatoryError('internal', `spend ledger aws: ${operation} on ${this.where} failed (${why}); nothing was reserved or signed`, { cause: e });
+      const why =
+        err.name === 'TimeoutError' || err.name === 'AbortError'
+          ? `no answer within ${this.timeoutMs} ms`
+          : `${err.name ?? 'Error'}: ${err.message ?? String(e)}`;
+      throw new SignatoryError(
+        'internal',
+        `spend ledger aws: ${operation} on ${this.where} failed (${why}); nothing was reserved or signed`,
+        { cause: e },
+      );
     }
   }
 
   private async ensureTable(createTable: boolean, log?: (message: string) => void): Promise<void> {
     let exists = true;
     try {
-      const t = await this.call('DescribeTable', (abortSignal) => this.client.send(new DescribeTableCommand({ TableName: this.table }), { abortSignal }), isNotFound);
+      const t = await this.call(
+        'DescribeTable',
+        (abortSignal) => this.client.send(new DescribeTableCommand({ TableName: this.table }), { abortSignal }),
+        isNotFound,
+      );
       const key = t.Table?.KeySchema ?? [];
       const type = t.Table?.AttributeDefinitions?.find((a) => a.AttributeName === KEY)?.AttributeType;
       if (key.length !== 1 || key[0]?.AttributeName !== KEY || key[0]?.KeyType !== 'HASH' || type !== 'S') {
@@ -199,9 +222,15 @@ export class DynamoSpendLedger extends DocumentLedger {
   }
 
   private async waitActive(): Promise<void> {
-    const r = await waitUntilTableExists({ client: this.client, maxWaitTime: ACTIVE_WAIT_SECONDS, minDelay: 1, maxDelay: 10 }, { TableName: this.table });
+    const r = await waitUntilTableExists(
+      { client: this.client, maxWaitTime: ACTIVE_WAIT_SECONDS, minDelay: 1, maxDelay: 10 },
+      { TableName: this.table },
+    );
     if (r.state !== 'SUCCESS') {
-      throw new SignatoryError('internal', `spend ledger aws: ${this.where} did not become ACTIVE within ${ACTIVE_WAIT_SECONDS} s (${r.state})`);
+      throw new SignatoryError(
+        'internal',
+        `spend ledger aws: ${this.where} did not become ACTIVE within ${ACTIVE_WAIT_SECONDS} s (${r.state})`,
+      );
     }
   }
 }

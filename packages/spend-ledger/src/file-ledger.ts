@@ -114,7 +114,9 @@ export class FileSpendLedger extends DocumentLedger {
       }
     } catch (e) {
       if (e instanceof SignatoryError) throw e;
-      throw new SignatoryError('internal', `spend ledger: cannot write ${file}: ${(e as Error).message}; nothing was reserved`, { cause: e });
+      throw new SignatoryError('internal', `spend ledger: cannot write ${file}: ${(e as Error).message}; nothing was reserved`, {
+        cause: e,
+      });
     }
   }
 

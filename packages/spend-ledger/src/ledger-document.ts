@@ -59,7 +59,13 @@ export function parseDocument(text: string, where: string): LedgerDocument {
   if (!Array.isArray(r.entries)) throw broken('no entries list');
   const entries = r.entries.map((e: unknown, i): LedgerEntry => {
     const [id, at, amount, signed] = Array.isArray(e) ? (e as unknown[]) : [];
-    if (typeof id !== 'string' || !Number.isSafeInteger(at) || typeof amount !== 'string' || !/^\d+$/.test(amount) || (signed !== 0 && signed !== 1)) {
+    if (
+      typeof id !== 'string' ||
+      !Number.isSafeInteger(at) ||
+      typeof amount !== 'string' ||
+      !/^\d+$/.test(amount) ||
+      (signed !== 0 && signed !== 1)
+    ) {
       throw broken(`entry ${i} is malformed`);
     }
     return { id, at: at as number, amount: BigInt(amount), signed: signed === 1 };
@@ -90,7 +96,14 @@ export function spentIn(doc: LedgerDocument, windowSeconds: number, now: number)
 export function usage(doc: LedgerDocument, caps: readonly SpendCap[], now: number): WindowUsage[] {
   return caps.map((c) => {
     const { spent, reserved } = spentIn(doc, c.windowSeconds, now);
-    return { window: c.window, windowSeconds: c.windowSeconds, cap: c.amount, spent, reserved, left: spent >= c.amount ? 0n : c.amount - spent };
+    return {
+      window: c.window,
+      windowSeconds: c.windowSeconds,
+      cap: c.amount,
+      spent,
+      reserved,
+      left: spent >= c.amount ? 0n : c.amount - spent,
+    };
   });
 }
 

@@ -15,7 +15,10 @@ export interface OpenLedgerOptions {
  * replicas sharing their watermarks share one budget too: `file` → `<base_dir>/spend_ledger/`,
  * `aws` → the DynamoDB table `<watermark.config.table>_spend`, `mem` → memory (gone at exit).
  */
-export async function openSpendLedger(config: Pick<Config, 'baseDir' | 'watermark'>, options: OpenLedgerOptions = {}): Promise<SpendLedger> {
+export async function openSpendLedger(
+  config: Pick<Config, 'baseDir' | 'watermark'>,
+  options: OpenLedgerOptions = {},
+): Promise<SpendLedger> {
   const wm = config.watermark;
   switch (wm.driver) {
     case 'mem':
@@ -23,7 +26,10 @@ export async function openSpendLedger(config: Pick<Config, 'baseDir' | 'watermar
     case 'file':
       return new FileSpendLedger({ baseDir: config.baseDir });
     case 'aws':
-      return DynamoSpendLedger.open({ ...wm.config, table: `${wm.config.table}_spend` }, options.log !== undefined ? { log: options.log } : {});
+      return DynamoSpendLedger.open(
+        { ...wm.config, table: `${wm.config.table}_spend` },
+        options.log !== undefined ? { log: options.log } : {},
+      );
     default:
       throw new SignatoryError(
         'config_invalid',

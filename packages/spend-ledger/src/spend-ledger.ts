@@ -60,7 +60,8 @@ export interface SpendRefusal {
   readonly reason: string;
 }
 
-export type ReserveResult = { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly refusal: SpendRefusal };
+export type ReserveResult =
+  { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly refusal: SpendRefusal };
 
 /** One window of a key, as `show` reports it. */
 export interface WindowUsage {

@@ -115,7 +115,10 @@ export function describeSpendLedger(name: string, factory: LedgerFactory): void 
     });
 
     it('refuses a key that is not a key hash (it names a file or an item)', async () => {
-      await expect(ledger.reserve('../../etc/passwd', TZ, CAPS, T0)).rejects.toMatchObject({ code: 'bad_request', message: /is not a key hash/ });
+      await expect(ledger.reserve('../../etc/passwd', TZ, CAPS, T0)).rejects.toMatchObject({
+        code: 'bad_request',
+        message: /is not a key hash/,
+      });
       await expect(ledger.show('tz1nope', CAPS, T0)).rejects.toMatchObject({ code: 'bad_request' });
     });
 
@@ -153,7 +156,8 @@ export function describeSpendLedger(name: string, factory: LedgerFactory): void 
         expect(total).toBeLessThanOrEqual(200n * TZ);
         expect(results.filter((r) => r.ok)).toHaveLength(6); // linearized: a 7th would make 210 tz
         expect((await replicas[1]!.show(KEY, CAPS, T0 + 100))[0]!.spent).toBe(total);
-        for (const r of results) if (!r.ok) expect(r.refusal.reason).toMatch(/^spend cap 200 tz per 1h: \d+(\.\d+)? tz spent, this request 30(\.\d+)? tz$/);
+        for (const r of results)
+          if (!r.ok) expect(r.refusal.reason).toMatch(/^spend cap 200 tz per 1h: \d+(\.\d+)? tz spent, this request 30(\.\d+)? tz$/);
       });
     }
   });
