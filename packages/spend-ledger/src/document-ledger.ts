@@ -44,7 +44,8 @@ export abstract class DocumentLedger implements SpendLedger {
       if (doc.entries.length >= MAX_ENTRIES) {
         throw new SignatoryError(
           'internal',
-          `spend ledger: key ${key} holds ${doc.entries.length} unconfirmed reservations within its longest window (at most ${MAX_ENTRIES}); nothing was signed. ` +
+          `spend ledger: key ${key} holds ${doc.entries.filter((e) => !e.signed).length} unconfirmed reservations within its longest window, ` +
+            `too many to keep another (at most ${MAX_ENTRIES} entries); nothing was signed. ` +
             'Reservations left by signers that died before confirming count until their window passes; `signatory-cli limits reset` clears them',
         );
       }

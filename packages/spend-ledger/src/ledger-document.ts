@@ -7,9 +7,10 @@ import type { SpendRefusal, WindowUsage } from './spend-ledger';
  * reservations of the key's longest window, each with its time, and the windows reset by an
  * operator. Windows are exact: an amount counts in a window for exactly that long after it was
  * reserved, summed entry by entry (no time buckets), so "at the cap signs, one mutez over is
- * refused" holds at every instant. Only when a key gathers more than MAX_ENTRIES entries within its
- * longest window are signed entries merged per minute, stamped with the latest time of the minute:
- * each then counts a little longer than it should, never shorter.
+ * refused" holds at every instant. Only when a key gathers MAX_ENTRIES entries within its longest
+ * window are its signed entries merged into time buckets (COMPACT_BUCKETS over the longest window,
+ * a minute at least), each stamped with the latest time in it: they then count up to one bucket
+ * longer than they should, never shorter.
  */
 export interface LedgerDocument {
   entries: LedgerEntry[];
@@ -28,6 +29,8 @@ export interface LedgerEntry {
 
 /** Entries one key may hold in its longest window (a DynamoDB item holds at most 400 KB; an entry takes about 50 bytes). */
 export const MAX_ENTRIES = 4000;
+/** Buckets over the longest window when compacting: the ledger then holds about this many signed entries. */
+export const COMPACT_BUCKETS = 1000;
 const MINUTE_MS = 60_000;
 
 export const emptyDocument = (): LedgerDocument => ({ entries: [], resets: new Map() });
@@ -133,11 +136,11 @@ export function prune(doc: LedgerDocument, caps: readonly SpendCap[], now: numbe
   const longest = Math.max(...caps.map((c) => c.windowSeconds));
   doc.entries = doc.entries.filter((e) => e.at > now - longest * 1000);
   for (const [w, at] of doc.resets) if (at <= now - w * 1000) doc.resets.delete(w);
-  if (doc.entries.length >= MAX_ENTRIES) compact(doc);
+  if (doc.entries.length >= MAX_ENTRIES) compact(doc, Math.max(MINUTE_MS, Math.ceil((longest * 1000) / COMPACT_BUCKETS)));
 }
 
-/** Merges signed entries per minute, each group stamped with its latest time (counts as long or longer). */
-function compact(doc: LedgerDocument): void {
+/** Merges signed entries per `bucketMs`, each group stamped with its latest time (counts as long or longer). */
+function compact(doc: LedgerDocument, bucketMs: number): void {
   const merged = new Map<number, LedgerEntry>();
   const kept: LedgerEntry[] = [];
   for (const e of doc.entries) {
@@ -145,9 +148,9 @@ function compact(doc: LedgerDocument): void {
       kept.push(e);
       continue;
     }
-    const minute = Math.floor(e.at / MINUTE_MS);
-    const m = merged.get(minute);
-    merged.set(minute, m === undefined ? { ...e } : { id: m.id, at: Math.max(m.at, e.at), amount: m.amount + e.amount, signed: true });
+    const bucket = Math.floor(e.at / bucketMs);
+    const m = merged.get(bucket);
+    merged.set(bucket, m === undefined ? { ...e } : { id: m.id, at: Math.max(m.at, e.at), amount: m.amount + e.amount, signed: true });
   }
   doc.entries = [...kept, ...merged.values()].sort((a, b) => a.at - b.at);
 }
