@@ -3,6 +3,7 @@ import { SignatoryError } from '@signatory-ts/core';
 import { DynamoSpendLedger } from './dynamo-ledger';
 import { FileSpendLedger } from './file-ledger';
 import { MemorySpendLedger } from './memory-ledger';
+import { PostgresSpendLedger, type PostgresLedgerConfig } from './postgres-ledger';
 import type { SpendLedger } from './spend-ledger';
 
 export interface OpenLedgerOptions {
@@ -13,7 +14,8 @@ export interface OpenLedgerOptions {
 /**
  * The spend ledger in the store `watermark.driver` names, with the same connection settings, so
  * replicas sharing their watermarks share one budget too: `file` → `<base_dir>/spend_ledger/`,
- * `aws` → the DynamoDB table `<watermark.config.table>_spend`, `mem` → memory (gone at exit).
+ * `aws` → the DynamoDB table `<watermark.config.table>_spend`, `postgres` → the PostgreSQL table
+ * `<watermark table>_spend`, `mem` → memory (gone at exit).
  */
 export async function openSpendLedger(
   config: Pick<Config, 'baseDir' | 'watermark'>,
@@ -30,11 +32,17 @@ export async function openSpendLedger(
         { ...wm.config, table: `${wm.config.table}_spend` },
         options.log !== undefined ? { log: options.log } : {},
       );
-    default:
+    default: {
+      // driver: postgres; its config type lands with the PostgreSQL watermark store (`watermark.postgres`)
+      const other = wm as { readonly driver: string; readonly postgres?: PostgresLedgerConfig };
+      if (other.driver === 'postgres' && other.postgres !== undefined) {
+        return PostgresSpendLedger.open({ ...other.postgres, table: `${other.postgres.table}_spend` });
+      }
       throw new SignatoryError(
         'config_invalid',
         `spend caps (limits.spend) are not supported with watermark driver ${JSON.stringify((wm as { driver: string }).driver)} yet: ` +
-          'remove limits.spend, or use watermark driver file or aws',
+          'remove limits.spend, or use watermark driver file, aws or postgres',
       );
+    }
   }
 }

@@ -16,10 +16,10 @@ it('follows watermark.driver: file under base_dir/spend_ledger, mem in memory', 
 });
 
 it('a watermark driver without a ledger is a config error saying what to do', async () => {
-  const watermark = { driver: 'postgres' } as unknown as WatermarkConfig;
+  const watermark = { driver: 'etcd' } as unknown as WatermarkConfig;
   await expect(openSpendLedger({ baseDir: base, watermark })).rejects.toMatchObject({
     code: 'config_invalid',
     message:
-      'spend caps (limits.spend) are not supported with watermark driver "postgres" yet: remove limits.spend, or use watermark driver file or aws',
+      'spend caps (limits.spend) are not supported with watermark driver "etcd" yet: remove limits.spend, or use watermark driver file, aws or postgres',
   });
 });
