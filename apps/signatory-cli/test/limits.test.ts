@@ -123,6 +123,14 @@ describe('limits show and reset on a real file ledger', () => {
     expect((await ledger.show(PKH, CAPS, NOW)).map((w) => w.spent)).toEqual([180n * TZ, 300n * TZ]);
   });
 
+  it('with the mem watermark driver there is no ledger to read: a clear error', async () => {
+    const mem = { ...ctx, config: { ...ctx.config, watermark: { driver: 'mem' as const } } };
+    await expect(showLimits(mem, false, sink, NOW)).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringContaining("uses the mem watermark driver, whose spend ledger lives in the signer's memory"),
+    });
+  });
+
   it('the ledger follows base_dir', () => {
     expect(ledger.dir).toBe(path.join(dir, 'base', 'spend_ledger'));
   });

@@ -89,6 +89,12 @@ async function withLedger(
   fn: (ledger: SpendLedger | undefined) => Promise<void>,
 ): Promise<void> {
   if (!keys.some(([, l]) => (l.spend?.length ?? 0) > 0)) return fn(undefined);
+  if (config.watermark.driver === 'mem') {
+    throw new SignatoryError(
+      'bad_request',
+      `limits: ${config.file} uses the mem watermark driver, whose spend ledger lives in the signer's memory: there is nothing to show or reset from here`,
+    );
+  }
   const ledger = await openSpendLedger(config);
   try {
     await fn(ledger);
