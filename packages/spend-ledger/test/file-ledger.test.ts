@@ -64,7 +64,7 @@ describe('FileSpendLedger on disk', () => {
   });
 
   it('three real processes racing on one base_dir never reserve more than the cap together', async () => {
-    const workers = [1, 2, 3].map(() => startWorker(base, 7, 30n * TZ, T0));
+    const workers = [1, 2, 3].map(() => startWorker('race', base, '7', String(30n * TZ), String(T0)));
     await Promise.all(workers.map((w) => w.line((l) => l.ready === true)));
     for (const w of workers) w.child.stdin.write('go\n');
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
@@ -76,6 +76,31 @@ describe('FileSpendLedger on disk', () => {
   }, 60_000);
 });
 
+it('kill -9 during a stream of reservations: the file stays whole, every reservation it reported counts, unconfirmed ones included', async () => {
+  const base = tempDir();
+  const file = path.join(base, 'spend_ledger', `${KEY}.json`);
+  const caps = [{ window: '1h', windowSeconds: 3600, amount: 1000n * TZ }];
+  const ledger = new FileSpendLedger({ baseDir: base });
+  let floor = 0n;
+  for (let round = 0; round < 3; round++) {
+    const w = startWorker('stream', base, String(T0));
+    await w.line((l) => typeof l.reserved === 'number' && l.reserved >= 5);
+    w.child.kill('SIGKILL');
+    await w.exited;
+    const reported = BigInt(Math.max(...w.lines.map((l) => l.reserved as number)));
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toBeInstanceOf(Object);
+    const [usage] = await ledger.show(KEY, caps, T0);
+    // everything it reported is durable (the file may hold one more: killed after the rename)
+    expect(usage!.spent).toBeGreaterThanOrEqual(floor + reported);
+    expect(usage!.spent).toBeLessThanOrEqual(floor + reported + 1n);
+    expect(usage!.reserved).toBeGreaterThanOrEqual((floor + reported) / 2n - 1n); // the odd ones were never confirmed
+    floor = usage!.spent;
+  }
+  // the next update by a live process removes what the killed writers left behind
+  expect((await ledger.reserve(KEY, 1n, caps, T0)).ok).toBe(true);
+  expect(readdirSync(path.dirname(file)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+}, 60_000);
+
 interface Worker {
   child: ChildProcessWithoutNullStreams;
   lines: Record<string, unknown>[];
@@ -83,14 +108,10 @@ interface Worker {
   line(pred: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
-function startWorker(base: string, count: number, amount: bigint, now: number): Worker {
-  const child = spawn(
-    process.execPath,
-    [path.join(__dirname, 'fixtures', 'reserve-worker.js'), base, String(count), String(amount), String(now)],
-    {
-      stdio: 'pipe',
-    },
-  );
+function startWorker(...args: string[]): Worker {
+  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'reserve-worker.js'), ...args], {
+    stdio: 'pipe',
+  });
   const lines: Record<string, unknown>[] = [];
   const waiters: [(l: Record<string, unknown>) => boolean, (l: Record<string, unknown>) => void][] = [];
   let buf = '';
