@@ -190,7 +190,7 @@ export function createApp(deps: AppDeps): express.Express {
           throw e;
         }
         const { signature } = await withDeadline(
-          signer.sign({ pkh, bytes, version, ...(clientPkh !== undefined ? { clientPkh } : {}), ...jwtUserOf(res) }),
+          signer.sign({ pkh, bytes, version, source: client, ...(clientPkh !== undefined ? { clientPkh } : {}), ...jwtUserOf(res) }),
           deadline,
           `request not finished within ${deadline} ms; nothing was released (an identical retry gets the stored signature if it was signed)`,
         );

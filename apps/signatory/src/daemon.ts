@@ -1,6 +1,6 @@
 import type { Config } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
-import type { SignerLogger, SignerOptions } from '@signatory-ts/signer';
+import { DEFAULT_HOOK_TIMEOUT_MS, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
 import { createApp } from './app';
 import { JwtAuth } from './jwt';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
@@ -84,7 +84,7 @@ export interface Daemon {
    * new ones, open connections are kept. A file that fails the start-up checks keeps the old
    * certificate in use and is reported (logged and in the result). Nothing to do without TLS.
    */
-  reloadTls(): TlsReload[];
+  reloadTls(now?: number): TlsReload[];
   /** Graceful stop: /healthz turns 503, no new connections, requests in flight finish and persist. */
   shutdown(): Promise<void>;
 }
@@ -135,11 +135,13 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
 /** config -> deps -> both listeners. */
 export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
   const { logger } = options;
-  if (config.policyHook !== undefined) {
-    // an operator who configured a hook expects it to gate every signature: never serve without it
+  const hookTimeout = config.policyHook?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  const requestDeadline = options.requestDeadlineMs ?? 10_000;
+  if (config.policyHook !== undefined && hookTimeout >= requestDeadline) {
+    // a hook slower than the request would only ever be answered by the request deadline
     throw new SignatoryError(
       'config_invalid',
-      `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`,
+      `${config.file}: policy_hook.timeout_ms (${hookTimeout}) must be below the request deadline (${requestDeadline} ms, --request-deadline-ms); lower timeout_ms or raise the deadline`,
     );
   }
   for (const w of config.warnings) logger.warn(w);
@@ -156,6 +158,14 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ...(options.version !== undefined ? { version: options.version } : {}),
   });
   if (deps.signer.authorizedKeys !== undefined) logger.info(`Authorized keys: [${deps.signer.authorizedKeys.join(' ')}]`);
+  if (config.policyHook !== undefined) {
+    const url = new URL(config.policyHook.address); // shown without credentials or query
+    logger.info('Policy hook enabled', {
+      address: `${url.origin}${url.pathname}`,
+      signed_replies: config.policyHook.authorizedKeys !== undefined,
+      timeout_ms: hookTimeout,
+    });
+  }
   logKeys(deps, logger, options.list !== false);
 
   let shuttingDown = false;
@@ -210,7 +220,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   });
   logger.info(`Utility HTTP server is listening for connections on ${utility.address}`, tlsFields(utilityTls));
 
-  const reloadTls = (): TlsReload[] => {
+  const reloadTls = (now = Date.now()): TlsReload[] => {
     const out: TlsReload[] = [];
     for (const [setting, tls, listener] of [
       ['server.tls', config.server.tls, main],
@@ -218,7 +228,10 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ] as const) {
       if (tls === undefined || listener.setSecureContext === undefined) continue;
       try {
-        const m = loadTls(tls, setting);
+        const m = loadTls(tls, setting, now);
+        // at start-up an expired certificate is a warning (there is nothing else to serve); on reload the
+        // working one stays rather than be replaced by one clients refuse
+        if (m.outsideValidity !== undefined) throw new Error(m.outsideValidity);
         listener.setSecureContext(m.context);
         for (const w of m.warnings) logger.warn(w);
         logger.info(`TLS certificate reloaded for ${setting}`, tlsFields(m));

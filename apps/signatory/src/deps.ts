@@ -1,7 +1,16 @@
 import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
-import { createSigner, type Signer, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
+import {
+  createSigner,
+  PolicyChain,
+  PolicyHook,
+  StaticPolicy,
+  type Policy,
+  type Signer,
+  type SignerLogger,
+  type SignerOptions,
+} from '@signatory-ts/signer';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -44,6 +53,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
   const signer = await createSigner({
     vaults,
     policies: config.tezos,
+    policy: policyOf(config, metrics),
     watermarkStore: store,
     ...(config.server.authorizedKeys !== undefined ? { authorizedKeys: config.server.authorizedKeys } : {}),
     logger,
@@ -62,4 +72,20 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     },
   });
   return { config, vaults, store, signer, metrics };
+}
+
+/** The static policy of `tezos:`, then the policy hook when `policy_hook` is set (a config reload builds a new one). */
+export function policyOf(config: Config, metrics: Metrics): Policy {
+  const statics = new StaticPolicy(config.tezos);
+  const hook = config.policyHook;
+  if (hook === undefined) return statics;
+  return new PolicyChain([
+    statics,
+    new PolicyHook({
+      address: hook.address,
+      ...(hook.authorizedKeys !== undefined ? { authorizedKeys: hook.authorizedKeys } : {}),
+      ...(hook.timeoutMs !== undefined ? { timeoutMs: hook.timeoutMs } : {}),
+      onCall: metrics.policyHook,
+    }),
+  ]);
 }

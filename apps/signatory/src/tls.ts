@@ -19,6 +19,8 @@ export interface TlsMaterial {
   readonly certificate: X509Certificate;
   /** Things to fix that do not stop the start (a key others can read, an expired certificate). */
   readonly warnings: readonly string[];
+  /** Why the certificate is not valid now (expired, not yet valid); undefined when it is. A reload refuses such a file. */
+  readonly outsideValidity?: string;
 }
 
 const READ_ERRORS: Readonly<Record<string, string>> = {
@@ -106,9 +108,13 @@ export function loadTls(config: TlsConfig, at: string, now = Date.now()): TlsMat
   }
   const validTo = Date.parse(leaf.validTo);
   const validFrom = Date.parse(leaf.validFrom);
-  if (now > validTo)
-    warnings.push(`${at}.cert_file: the certificate in ${config.certFile} expired on ${leaf.validTo}; clients will refuse it`);
-  else if (now < validFrom) warnings.push(`${at}.cert_file: the certificate in ${config.certFile} is not valid before ${leaf.validFrom}`);
+  const outsideValidity =
+    now > validTo
+      ? `${at}.cert_file: the certificate in ${config.certFile} expired on ${leaf.validTo}; clients will refuse it`
+      : now < validFrom
+        ? `${at}.cert_file: the certificate in ${config.certFile} is not valid before ${leaf.validFrom}`
+        : undefined;
+  if (outsideValidity !== undefined) warnings.push(outsideValidity);
   let ca: Buffer | undefined;
   if (config.clientCaFile !== undefined) {
     ca = readFile(config.clientCaFile, `${at}.client_ca_file`);
@@ -126,7 +132,7 @@ export function loadTls(config: TlsConfig, at: string, now = Date.now()): TlsMat
   } catch (e) {
     throw new SignatoryError('config_invalid', `${at}: OpenSSL refuses these files: ${(e as Error).message}`);
   }
-  return { context, mtls: ca !== undefined, certificate: leaf, warnings };
+  return { context, mtls: ca !== undefined, certificate: leaf, warnings, ...(outsideValidity !== undefined ? { outsideValidity } : {}) };
 }
 
 /** A host any other machine can reach: not 127.0.0.0/8, ::1 or localhost (an empty host is every interface). */

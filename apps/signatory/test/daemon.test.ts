@@ -124,12 +124,12 @@ describe('signatory serve (in process)', () => {
     expect(lines[0]).not.toContain('=abc');
   });
 
-  it('refuses a config with policy_hook rather than serve without the hook', async () => {
+  it('refuses a policy_hook.timeout_ms that the request deadline would cut short', async () => {
     const { logger } = capture();
-    const cfg = parseConfig(yaml('policy_hook:\n  address: http://127.0.0.1:9/hook'), { env: {} });
-    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({
+    const cfg = parseConfig(yaml('policy_hook:\n  address: http://127.0.0.1:9/hook\n  timeout_ms: 2000'), { env: {} });
+    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined), requestDeadlineMs: 2000 })).rejects.toMatchObject({
       code: 'config_invalid',
-      message: /policy_hook/,
+      message: `${cfg.file}: policy_hook.timeout_ms (2000) must be below the request deadline (2000 ms, --request-deadline-ms); lower timeout_ms or raise the deadline`,
     });
   });
 

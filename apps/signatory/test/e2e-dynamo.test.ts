@@ -20,7 +20,7 @@ beforeAll(async () => {
   const kms = await startKms(path.join(dir, 'kms'));
   started.push(kms.proc);
   kmsUrl = kms.url;
-  keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519']);
+  keys = await createKeys(kms.url, ['ECC_NIST_P256']); // randomized signatures: a re-signed replay would differ from the stored one
 });
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
@@ -116,7 +116,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
       const failed = await post(s.url, block(6, 0));
       expect(failed.status).toBe(500);
       expect(failed.text).toContain('PutItem: failed (InternalServerError: Internal server error, 3 attempts); nothing was released');
-      expect(failed.text).not.toContain('edsig');
+      expect(failed.text).not.toContain('p2sig');
 
       proxy.fault = (op) =>
         op === 'PutItem'
@@ -133,7 +133,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
       expect((await healthz(s.utilityUrl)).status).toBe(200);
       const retried = await post(s.url, block(6, 0));
       expect(retried.status).toBe(200);
-      expect(JSON.parse(retried.text).signature).toMatch(/^edsig/);
+      expect(JSON.parse(retried.text).signature).toMatch(/^p2sig/);
       expect((await post(s.url, block(6, 0, 1))).status).toBe(409);
     } finally {
       await proxy.stop();

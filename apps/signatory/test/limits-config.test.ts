@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { LocalForger } from '@taquito/local-forging';
+import { OpKind } from '@taquito/rpc';
 import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // A key's `limits:` at start-up, with real `kms-local` and `signatory serve` processes on loopback:
-// per-request limits load; spend caps, which this build does not enforce, stop the daemon.
+// per-request limits are enforced by the daemon; spend caps, which this build does not enforce, stop it.
 let dir: string;
 let kms: { proc: Proc; url: string };
 let keys: KmsKey[];
@@ -30,10 +32,35 @@ async function config(name: string, limits: string[]): Promise<string> {
 }
 
 describe('limits at start-up', () => {
-  it('a key with per-request limits starts', async () => {
+  it('a key with per-request limits signs at the limit and answers 403 naming the limit one mutez over', async () => {
     const s = await startSignatory(await config('limits', ['max_amount: 100tz', 'max_fee: 0.05tz', 'max_gas_limit: 100000']));
     started.push(s.proc);
-    expect(s.proc.child.exitCode).toBeNull();
+    const pkh = keys[0]!.pkh;
+    const transfer = async (amount: string) =>
+      '03' +
+      (await new LocalForger().forge({
+        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
+        contents: [
+          {
+            kind: OpKind.TRANSACTION,
+            source: pkh,
+            fee: '1000',
+            counter: '1',
+            gas_limit: '2000',
+            storage_limit: '0',
+            amount,
+            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
+          },
+        ],
+      }));
+    const sign = (hex: string) =>
+      fetch(`${s.url}/keys/${pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+    const atLimit = await sign(await transfer('100000000'));
+    expect(atLimit.status).toBe(200);
+    expect(((await atLimit.json()) as { signature: string }).signature).toMatch(/^p2sig/);
+    const over = await sign(await transfer('100000001'));
+    expect(over.status).toBe(403);
+    expect(await over.text()).toContain('operation 0 (transaction): amount 100.000001 tz is above max_amount 100 tz');
   }, 30_000);
 
   it('a key with spend caps does not start, and the error names the key and the YAML path', async () => {

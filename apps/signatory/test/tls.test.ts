@@ -152,6 +152,14 @@ describe('server.tls and server.utility_tls', () => {
       expect(log.lines.some((l) => l.includes('TLS reload failed, still serving the previous certificate'))).toBe(true);
       expect(await httpsCall(`${url}/keys/${W}`, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server2.fingerprint });
 
+      // a certificate outside its validity (here: the clock two weeks on) does not replace a working one
+      copyFileSync(server1.cert, files.cert);
+      copyFileSync(server1.key, files.key);
+      const later = Date.now() + 14 * 86_400_000;
+      expect(d.reloadTls(later)[0]?.error).toContain(`server.tls.cert_file: the certificate in ${files.cert} expired on `);
+      expect(await httpsCall(`${url}/keys/${W}`, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server2.fingerprint });
+      copyFileSync(server2.cert, files.cert);
+
       copyFileSync(server1.key, files.key); // server2's certificate with server1's key
       expect(d.reloadTls()[0]?.error).toBe(
         `server.tls: the key in ${files.key} does not match the certificate in ${files.cert} (the first certificate must be the server's own, then its intermediates)`,

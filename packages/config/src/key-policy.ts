@@ -153,6 +153,14 @@ export function buildKeyPolicy(pkh: string, raw: RawKeyPolicy | null, path: Yaml
   }
 
   const limits = raw.limits === undefined ? undefined : buildKeyLimits(pkh, raw.limits, [...path, 'limits'], ctx.errors);
+  if (limits !== undefined && requests.has('pack')) {
+    // a signed Michelson value can authorise a transfer (generic multisig contracts, permits) that no limit sees
+    ctx.errors.push({
+      path: [...path, 'limits'],
+      message:
+        'cannot bound what this key signs: it also allows pack (signed Michelson values), which multisig contracts and permits accept as an order to transfer; remove pack from allow, or sign Michelson values with another key',
+    });
+  }
   if (limits !== undefined && !requests.has('generic')) {
     ctx.warnings.push({
       path: [...path, 'limits'],

@@ -78,7 +78,7 @@ interface RawConfig {
   server?: RawServer | null;
   vaults?: Record<string, { driver: string; config?: unknown }> | null;
   tezos?: Record<string, RawKeyPolicy | null> | null;
-  policy_hook?: { address: string; authorized_keys?: unknown } | null;
+  policy_hook?: { address: string; authorized_keys?: unknown; timeout_ms?: number } | null;
   watermark?: { driver: string; config?: unknown } | null;
 }
 
@@ -120,9 +120,17 @@ function build(
     const problem = httpUrlProblem(raw.policy_hook.address);
     if (problem) errors.push({ path: ['policy_hook', 'address'], message: problem });
     const keys = raw.policy_hook.authorized_keys;
+    if (!problem && keys === undefined && openToPath(raw.policy_hook.address)) {
+      warnings.push({
+        path: ['policy_hook', 'address'],
+        message:
+          'is plain http to another host and replies are not signed: anything on the network path can approve signatures; set policy_hook.authorized_keys or use https',
+      });
+    }
     policyHook = {
       address: raw.policy_hook.address,
-      ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors) } : {}),
+      ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors, hookKeyProblem) } : {}),
+      ...(raw.policy_hook.timeout_ms !== undefined ? { timeoutMs: raw.policy_hook.timeout_ms } : {}),
     };
   }
 
@@ -210,4 +218,19 @@ function fail(
     file,
     located.map(({ issue, at }) => formatIssue(file, issue, at)),
   );
+}
+
+/** Hook replies are verified with core's Tezos verification, which has no BLS. */
+function hookKeyProblem(key: string): string | undefined {
+  return key.startsWith('BLpk')
+    ? 'is a BLS key: hook replies can be verified with ed25519 (edpk), secp256k1 (sppk) or P-256 (p2pk) keys only; give the hook one of those'
+    : undefined;
+}
+
+/** An http:// (not https) hook URL whose host is not this machine. */
+function openToPath(address: string): boolean {
+  const url = new URL(address);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
 }

@@ -141,7 +141,8 @@ export const CONFIG_SCHEMA = {
       type: ['object', 'null'],
       additionalProperties: false,
       required: ['address'],
-      properties: { address: str, authorized_keys: publicKeys },
+      // timeout_ms is ours (Go waits for the hook as long as the client does)
+      properties: { address: str, authorized_keys: publicKeys, timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 } },
     },
     watermark: {
       type: ['object', 'null'],

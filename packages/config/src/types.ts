@@ -164,6 +164,8 @@ export interface PolicyHookConfig {
   readonly address: string;
   /** Keys whose signatures on hook replies are accepted. Undefined: replies are not signed. */
   readonly authorizedKeys?: readonly string[];
+  /** `timeout_ms` (ours): the hook must answer within this many ms. Undefined: the hook's default. */
+  readonly timeoutMs?: number;
 }
 
 export type WatermarkConfig =

@@ -146,6 +146,16 @@ const CASES: [string, string, string][] = [
     `signatory.yaml:2:3: policy_hook.address: is not a URL (expected http://host:port/path or https://…; a bare host:port needs http:// in front)`,
   ],
   [
+    'a BLS key for policy hook replies',
+    `policy_hook:\n  address: http://127.0.0.1:9000/hook\n  authorized_keys:\n    - ${EDPK}\n    - BLpk1zN6gfET9J3X9MJgvthy6qMb1kMT5CpJMkofcbobta6SRwhmTwEtjvjxtcTB9WjqWe2q1mgK\n`,
+    `signatory.yaml:5:7: policy_hook.authorized_keys[1]: is a BLS key: hook replies can be verified with ed25519 (edpk), secp256k1 (sppk) or P-256 (p2pk) keys only; give the hook one of those`,
+  ],
+  [
+    'policy hook timeout of zero',
+    `policy_hook:\n  address: http://127.0.0.1:9000/hook\n  timeout_ms: 0\n`,
+    `signatory.yaml:3:3: policy_hook.timeout_ms: must be at least 1`,
+  ],
+  [
     'both allow and the legacy keys',
     `tezos:\n  ${TZ1}:\n    allow: {block: }\n    allowed_operations: [block]\n`,
     `signatory.yaml:2:3: tezos.${TZ1}: has both allow and the deprecated allowed_operations/allowed_kinds; Go Signatory silently ignores the deprecated keys when allow is present — keep only allow`,

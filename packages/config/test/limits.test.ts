@@ -79,6 +79,12 @@ describe('limits: a valid block', () => {
     });
   });
 
+  it('limits on a key that also allows pack are refused: a signed Michelson value can order a transfer no limit sees', () => {
+    expect(problems(yaml('max_amount: 1tz', 'generic: [transaction], pack: '))).toEqual([
+      `signatory.yaml:5:5: tezos.${KEY}.limits: cannot bound what this key signs: it also allows pack (signed Michelson values), which multisig contracts and permits accept as an order to transfer; remove pack from allow, or sign Michelson values with another key`,
+    ]);
+  });
+
   it('limits on a key that does not allow generic load with a warning that they have no effect', () => {
     const c = load(yaml('max_amount: 1tz', 'block: '));
     expect(c.warnings).toEqual([

@@ -3,7 +3,8 @@ import { B58, SignatoryError, type DecodedOperation, type SignRequest } from '@s
 
 /**
  * A key's `limits` (docs/policy.md), as pure functions over a decoded sign request. They apply to
- * generic requests only: block, consensus and pack requests move no tez and have no limits.
+ * generic requests only: block and consensus requests move no tez; a key with limits may not allow
+ * pack (the config refuses it: a signed Michelson value can order a transfer no limit sees).
  * Every operation of a batch is checked in order; the first one over a limit refuses the whole
  * request (a batch is applied all or nothing on chain, so it is signed all or nothing).
  */
@@ -57,6 +58,8 @@ export interface RequestSpend extends OperationSpend {
 const UNBOUNDED: Readonly<Record<string, string>> = {
   drain_delegate: "moves the delegate's whole spendable balance, an amount the request does not state",
   smart_rollup_publish: 'puts the rollup commitment bond (10000 tz on mainnet) at stake, which a refutation game can take',
+  // the new consensus key can sign drain_delegate on its own, outside this signer, a few cycles later
+  update_consensus_key: 'hands a key that can later drain the whole spendable balance (drain_delegate) to whoever holds it',
 };
 
 /**
@@ -112,6 +115,8 @@ export function checkLimits(request: SignRequest, limits: KeyLimits | undefined)
         : limits.spend !== undefined && limits.spend.length > 0
           ? 'spend'
           : undefined;
+  // a new consensus key escapes destinations too: its drain goes wherever its holder says
+  const consensusKeyRule: LimitRule | undefined = amountRule ?? (limits.destinations !== undefined ? 'destinations' : undefined);
 
   for (const [i, op] of request.operations.entries()) {
     const refuse = (rule: LimitRule, what: string): LimitRefusal => ({
@@ -120,7 +125,9 @@ export function checkLimits(request: SignRequest, limits: KeyLimits | undefined)
       reason: `operation ${i} (${op.kind}): ${what}`,
     });
     const unbounded = UNBOUNDED[op.kind];
-    if (unbounded !== undefined && amountRule !== undefined) return refuse(amountRule, `${unbounded}, so ${amountRule} cannot bound it`);
+    const unboundedRule = op.kind === 'update_consensus_key' ? consensusKeyRule : amountRule;
+    if (unbounded !== undefined && unboundedRule !== undefined)
+      return refuse(unboundedRule, `${unbounded}, so ${unboundedRule} cannot bound it`);
     if (isManager(op)) {
       const spend = operationSpend(op);
       if (limits.maxFee !== undefined && spend.fee > limits.maxFee) {

@@ -6,7 +6,7 @@
 import { LocalForger, ProtocolsHash } from '@taquito/local-forging';
 import { parseConfig, type KeyLimits, type KeyPolicyConfig } from '@signatory-ts/config';
 import { b58Decode, fromHex, parseSignRequest, toHex, type SignRequest } from '@signatory-ts/core';
-import { checkLimits, COST_PER_BYTE, requestSpend, type LimitRefusal } from '../src';
+import { checkLimits, COST_PER_BYTE, requestSpend, StaticPolicy, violationType, type Denial, type LimitRefusal } from '../src';
 
 const KEY = 'tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH';
 const KEY_PK = 'edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo';
@@ -339,6 +339,26 @@ describe('operations whose outflow no limit can bound', () => {
     expect(checkLimits(req, { destinations: [{ address: ALICE, entrypoint: 'default' }] })).toBeUndefined();
   });
 
+  it('update_consensus_key is refused when an amount or destination limit is set (the new key could drain the balance)', async () => {
+    const req = await forged({
+      kind: 'update_consensus_key',
+      source: KEY,
+      fee: '1000',
+      counter: '1',
+      gas_limit: '1000',
+      storage_limit: '0',
+      pk: KEY_PK,
+    });
+    const why = 'hands a key that can later drain the whole spendable balance (drain_delegate) to whoever holds it';
+    expect(checkLimits(req, { maxAmount: 100n * TZ })).toEqual(
+      refused('max_amount', 0, `operation 0 (update_consensus_key): ${why}, so max_amount cannot bound it`),
+    );
+    expect(checkLimits(req, { destinations: [{ address: ALICE, entrypoint: 'default' }] })).toEqual(
+      refused('destinations', 0, `operation 0 (update_consensus_key): ${why}, so destinations cannot bound it`),
+    );
+    expect(checkLimits(req, { maxFee: TZ })).toBeUndefined();
+  });
+
   it('smart_rollup_publish (the commitment bond) is refused when an amount limit is set', () => {
     // hand-forged from docs/payloads.md (Taquito does not forge it): tag 203, manager header, rollup, commitment
     const source = toHex(b58Decode(KEY, ['tz1']).payload);
@@ -393,5 +413,26 @@ describe('from signatory.yaml to a decision', () => {
     expect(checkLimits(await forged(tx(0n, TOKEN, 'transfer', { fee: 2001n })), limits)?.reason).toBe(
       'operation 0 (transaction): fee 0.002001 tz is above max_fee 0.002 tz',
     );
+
+    // the static policy (what the signer asks) applies them: 403 naming the limit, metrics labelled by it
+    const policy = new StaticPolicy(config.tezos);
+    const ctx = (req: SignRequest) => ({
+      pkh: KEY,
+      requestKind: 'generic' as const,
+      operationKinds: req.kind === 'generic' ? req.operations.map((o) => o.kind) : [],
+      generic: req,
+    });
+    expect(policy.evaluate(ctx(await forged(tx(12_500_000n, ALICE))))).toEqual({ allow: true });
+    const over = policy.evaluate(ctx(await forged(tx(12_500_001n, ALICE)))) as Denial;
+    expect(over).toEqual({
+      allow: false,
+      rule: 'limits',
+      limit: 'max_amount',
+      reason: 'operation 0 (transaction): amount 12.500001 tz is above max_amount 12.5 tz',
+    });
+    expect(violationType(over)).toBe('max_amount');
+    // a caller that does not pass the decoded request gets no signature from a key with limits
+    const { generic: _dropped, ...blind } = ctx(await forged(tx(1n, ALICE)));
+    expect(policy.evaluate(blind)).toMatchObject({ allow: false, rule: 'limits' });
   });
 });

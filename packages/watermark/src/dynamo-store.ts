@@ -214,6 +214,9 @@ export class DynamoWatermarkStore implements WatermarkStore {
    * without waiting for a signing request. Concurrent calls share one probe.
    */
   health(): Promise<string | undefined> {
+    // a probe already in flight answers this call too: starting another would leave its failure unhandled
+    // (which ends the process) and add load to a table that may already be throttled
+    if (this.checking !== undefined) return this.checking;
     const probe =
       this.writeFailure === undefined
         ? this.call('read', 'GetItem', (abortSignal) =>
@@ -222,12 +225,10 @@ export class DynamoWatermarkStore implements WatermarkStore {
         : this.call('write', 'PutItem', (abortSignal) =>
             this.client.send(
               new PutItemCommand({ TableName: this.table, Item: { ...PROBE_KEY, probed: { S: new Date().toISOString() } } }),
-              {
-                abortSignal,
-              },
+              { abortSignal },
             ),
           );
-    return (this.checking ??= probe
+    return (this.checking = probe
       .then(
         () => undefined,
         (e: unknown) => (e as Error).message,

@@ -169,6 +169,28 @@ describe('DynamoDB store, a refused put with the old item (ReturnValuesOnConditi
   });
 });
 
+describe('DynamoDB store health while the store is down', () => {
+  it('overlapping calls share one probe: one request sent, all answered with the reason, no unhandled rejection (which would end the process)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      proxy.fault = (op) => (op === 'GetItem' ? { status: 400, type: 'AccessDeniedException', message: 'not authorized' } : undefined);
+      const before = proxy.seen.length;
+      const answers = await Promise.all([store.health(), store.health(), store.health()]);
+      for (const a of answers) expect(a).toMatch(/GetItem: access denied/);
+      // one more probe after those: any probe the overlapping calls started was sent before it and has failed by now
+      expect(await store.health()).toMatch(/GetItem: access denied/);
+      await new Promise((r) => setImmediate(r)); // an unhandled rejection is reported after the microtask queue drains
+      expect(proxy.seen.slice(before).filter((r) => r.operation === 'GetItem')).toHaveLength(2);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      proxy.fault = () => undefined;
+    }
+  });
+});
+
 describe('DynamoDB store health after a failed write', () => {
   it('is unhealthy while writes fail although reads work, healthy again once a probe write succeeds; the probe is no mark', async () => {
     expect(await store.health()).toBeUndefined();
