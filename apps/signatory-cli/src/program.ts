@@ -8,6 +8,7 @@ import type * as ImportCommand from './commands/import';
 import type * as GenerateCommand from './commands/generate';
 import type * as WatermarkCommand from './commands/watermark';
 import type * as WatermarkTransferCommand from './commands/watermark-transfer';
+import type * as LimitsCommand from './commands/limits';
 import type { GlobalOptions } from './context';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- commands load on use, so others never pay for them */
@@ -147,6 +148,26 @@ export function buildProgram(): Command {
     .action(async (_opts: object, command: Command) => {
       const { watermarkImport } = require('./commands/watermark-transfer') as typeof WatermarkTransferCommand;
       await watermarkImport(allOptions<WatermarkTransferCommand.ImportOptions>(command));
+    });
+
+  const limits = program.command('limits').description("Show each key's limits and spend caps, or reset a spend window");
+  limits
+    .command('show')
+    .description("print each key's limits and, per spend window, what is spent and left")
+    .option('--json', 'print JSON (amounts in mutez as decimal strings)')
+    .action(async (_opts: object, command: Command) => {
+      const { limitsShow } = require('./commands/limits') as typeof LimitsCommand;
+      await limitsShow(allOptions<LimitsCommand.ShowOptions>(command));
+    });
+  limits
+    .command('reset')
+    .description('clear a spend window of a key (it may then spend its whole cap again at once)')
+    .requiredOption('--key <pkh>', 'key hash (tz…) with limits.spend in the config')
+    .requiredOption('--window <window>', 'one of the key\'s spend windows (e.g. 1h, 24h), or all')
+    .option('--force', 'really reset')
+    .action(async (_opts: object, command: Command) => {
+      const { limitsReset } = require('./commands/limits') as typeof LimitsCommand;
+      await limitsReset(allOptions<LimitsCommand.ResetOptions>(command));
     });
 
   return program;

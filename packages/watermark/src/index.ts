@@ -10,3 +10,6 @@ export { WatermarkFileError } from './watermark-file';
 export { WatermarkLockError } from './file-lock';
 export { BaseDirError, checkBaseDir } from './base-dir';
 export { openWatermarkStore, type OpenStoreOptions } from './open-store';
+// for other stores under base_dir (the spend ledger): the same kernel lock and directory creation
+export { FileLock, uniqueSuffix, type HeldLock } from './file-lock';
+export { makeDir } from './base-dir';
