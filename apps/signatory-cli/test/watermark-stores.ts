@@ -4,7 +4,7 @@
  * store for each test. `file` needs nothing: every test has its own base_dir. Rows for `aws`
  * (packages/dev-servers startDynalite) and `postgres` (startPostgres) are added beside it.
  */
-import { startDynalite } from '@signatory-ts/dev-servers';
+import { startDynalite, startPostgres } from '@signatory-ts/dev-servers';
 
 export interface RunningStore {
   /** The `watermark:` YAML block of an empty store; `id` is unique per test (a table name, say). */
@@ -31,6 +31,13 @@ export const STORE_SETUPS: readonly StoreSetup[] = [
           `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 1000\n`,
         stop: () => d.stop(),
       };
+    },
+  },
+  {
+    name: 'postgres',
+    start: async () => {
+      const p = await startPostgres();
+      return { yaml: (id) => `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: ${id}\n`, stop: () => p.stop() };
     },
   },
 ];

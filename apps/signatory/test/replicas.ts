@@ -1,7 +1,7 @@
 import { appendFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { blake2b256, createDigestVerifier, fromHex, parsePublicKey, parseSignature } from '@signatory-ts/core';
-import { startDynalite } from '@signatory-ts/dev-servers';
+import { startDynalite, startPostgres } from '@signatory-ts/dev-servers';
 import { startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 /**
@@ -58,6 +58,21 @@ export const STORE_SETUPS: readonly StoreSetup[] = [
           return () => d.resume();
         },
         stop: () => d.stop(),
+      };
+    },
+  },
+  {
+    // a real PostgreSQL; an outage is the server stopped, its data kept
+    name: 'postgres',
+    start: async () => {
+      const p = await startPostgres();
+      return {
+        yaml: (id) => `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: ${id}\n`,
+        async outage() {
+          await p.pause();
+          return () => p.resume();
+        },
+        stop: () => p.stop(),
       };
     },
   },
