@@ -4,6 +4,7 @@ import type { SignerLogger, SignerOptions } from '@signatory-ts/signer';
 import { createApp } from './app';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, type Listening } from './listen';
+import { Reloader, type ReloadResult } from './reload';
 import { createUtilityApp } from './utility-app';
 
 export interface ServeOptions {
@@ -37,6 +38,8 @@ export interface Daemon {
   readonly utility: Listening;
   /** Graceful stop: /healthz turns 503, no new connections, requests in flight finish and persist. */
   shutdown(): Promise<void>;
+  /** Serves the config `load` returns, or keeps the running one and logs why (reload.ts). */
+  reload(load: () => Promise<Config>): Promise<ReloadResult>;
 }
 
 /** Logs the keys served (Go Signatory prints its `list` template at start-up), and what is missing. */
@@ -82,22 +85,23 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
   }
 }
 
-/** config -> deps -> both listeners. */
-export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
-  const { logger } = options;
+/** Why this daemon cannot serve `config` (at start-up or on a reload), or undefined. */
+export function refuseConfig(config: Config): string | undefined {
   if (config.server.jwt !== undefined) {
-    throw new SignatoryError(
-      'config_invalid',
-      `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`,
-    );
+    return `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`;
   }
   if (config.policyHook !== undefined) {
     // an operator who configured a hook expects it to gate every signature: never serve without it
-    throw new SignatoryError(
-      'config_invalid',
-      `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`,
-    );
+    return `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`;
   }
+  return undefined;
+}
+
+/** config -> deps -> both listeners. */
+export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
+  const { logger } = options;
+  const problem = refuseConfig(config);
+  if (problem !== undefined) throw new SignatoryError('config_invalid', problem);
   for (const w of config.warnings) logger.warn(w);
   const deps = await buildDeps(config, {
     logger,
@@ -119,7 +123,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   });
   const utilityApp = createUtilityApp({
     registry: deps.metrics.registry,
-    vaults: deps.vaults,
+    get vaults() {
+      return deps.vaults; // the configuration served now
+    },
     store: deps.store,
     shuttingDown: () => shuttingDown,
   });
@@ -145,6 +151,16 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   });
   logger.info(`Utility HTTP server is listening for connections on ${utility.address}`);
 
+  const reloader = new Reloader({
+    signer: deps.signer,
+    openVault: options.openVault,
+    buildSigner: deps.buildSigner,
+    logger,
+    registry: deps.metrics.registry,
+    refuse: refuseConfig,
+    onReloaded: () => logKeys(deps, logger, options.list !== false),
+  });
+
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     (stopping ??= (async () => {
@@ -164,5 +180,5 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       utility.destroy();
       logger.info('Signatory stopped');
     })());
-  return { deps, main, utility, shutdown };
+  return { deps, main, utility, shutdown, reload: (load) => reloader.reload(load) };
 }

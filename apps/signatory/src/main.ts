@@ -5,6 +5,7 @@ import { awsKmsOpener } from './aws-vault';
 import { serve } from './daemon';
 import { createLogger, logProcessWarnings } from '@signatory-ts/log';
 import { buildProgram, type ServeFlags } from './program';
+import { reloadOnSighup } from './reload';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -19,7 +20,8 @@ const CONSENSUS_SOCKETS = 50;
 async function runServe(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: flags.log, ...(flags.jsonLog ? { json: true } : {}) });
   logProcessWarnings(logger);
-  const config = await loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  const load = () => loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  const config = await load();
   const signDeadlineMs = flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS;
   const daemon = await serve(config, {
     logger,
@@ -44,6 +46,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
     maxAuthFailures: flags.maxAuthFailures,
     version: VERSION,
   });
+  // SIGHUP reloads signatory.yaml (Node's default for it would end the process); during shutdown it does nothing
+  reloadOnSighup(() => daemon.reload(load), logger);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
