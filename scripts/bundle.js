@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run bundle`: one self-contained file per app in dist-bundle/ (signatory.js, signatory-cli.js)
+// `npm run bundle`: one self-contained file per app in dist-bundle/ (signatory.js, signatory-cli.js,
+// kms-local.js for the docker-compose example)
 // that runs with `node` alone, no node_modules. esbuild reads the TypeScript sources of the apps and
 // of the workspace packages (so a bundle never holds a stale dist/); `npm run bundle` type-checks them
 // with the build first. The one native part, the watermark lock's fs-native-extensions, cannot be
@@ -22,6 +23,8 @@ const PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'];
 const APPS = [
   { name: 'signatory', entry: 'apps/signatory/src/main.ts' },
   { name: 'signatory-cli', entry: 'apps/signatory-cli/src/main.ts' },
+  // the local KMS of examples/docker-compose.yml (its own image stage; never in the signatory image)
+  { name: 'kms-local', entry: 'packages/kms-local/src/main.ts' },
 ];
 
 /** `@signatory-ts/<name>` -> packages/<name>/src/index.ts. */

@@ -42,7 +42,7 @@ describe('the bundle (npm run bundle)', () => {
   it('is one file per app plus the lock binaries, with no node_modules reachable', async () => {
     expect(nodeModulesAbove(bundle)).toBeUndefined();
     const files = (await readdir(bundle)).filter((f) => !f.endsWith('.LEGAL.txt')).sort();
-    expect(files).toEqual(['prebuilds', 'signatory-cli.js', 'signatory.js']);
+    expect(files).toEqual(['kms-local.js', 'prebuilds', 'signatory-cli.js', 'signatory.js']);
     expect((await readdir(path.join(bundle, 'prebuilds'))).sort()).toEqual(
       ['darwin-arm64', 'darwin-x64', 'fs-native-extensions.LICENSE', 'linux-arm64', 'linux-x64'].sort(),
     );

@@ -76,7 +76,6 @@ export async function configCheck(opts: ConfigCheckOptions, out: Out = process.s
   const config = await loadConfig(opts.config, opts.baseDir !== undefined ? { baseDirOverride: opts.baseDir } : {});
   const keys = [...config.tezos].map(([pkh, entry]) => describeKey(pkh, entry, config));
   const warnings = [...config.warnings, ...keys.flatMap((k) => k.warnings)];
-  if (config.tezos.size === 0) warnings.push(`${config.file}: tezos: lists no key, so this signer signs nothing`);
   if (opts.json) {
     out.write(
       JSON.stringify(
