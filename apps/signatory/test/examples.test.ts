@@ -218,3 +218,34 @@ describe('systemd unit', () => {
     await p.waitFor(/msg="Utility HTTP server is listening/);
   });
 });
+
+describe('docs/deployment.md', () => {
+  it('names only files that exist (the repository, or npm run bundle output)', async () => {
+    const doc = await readFile(path.join(REPO, 'docs', 'deployment.md'), 'utf8');
+    const mentioned = new Set<string>();
+    for (const m of doc.matchAll(/[`\s(](\.dockerignore|Dockerfile|(?:examples|docs|scripts|apps|packages|dist-bundle)\/[\w./<>-]*\w)/g))
+      mentioned.add(m[1]!);
+    for (const m of doc.matchAll(/\]\(([\w-]+\.md)(?:#[\w-]+)?\)/g)) mentioned.add(`docs/${m[1]!}`);
+    expect(mentioned.size).toBeGreaterThan(15);
+    const missing = [...mentioned].filter((p) => {
+      if (!p.startsWith('dist-bundle/')) return !existsSync(path.join(REPO, p));
+      const inBundle = p.slice('dist-bundle/'.length).replace('<platform>-<arch>', `${process.platform}-${process.arch}`);
+      return !existsSync(path.join(bundle, inBundle));
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('links to sections that exist', async () => {
+    const doc = await readFile(path.join(REPO, 'docs', 'deployment.md'), 'utf8');
+    for (const m of doc.matchAll(/\]\(([\w-]+\.md)#([\w-]+)\)/g)) {
+      const target = await readFile(path.join(REPO, 'docs', m[1]!), 'utf8');
+      const anchors = [...target.matchAll(/^#+ (.*)$/gm)].map((h) =>
+        h[1]!
+          .toLowerCase()
+          .replace(/[^\w\s-]/g, '')
+          .replace(/\s+/g, '-'),
+      );
+      expect(anchors).toContain(m[2]);
+    }
+  });
+});
