@@ -49,7 +49,7 @@ export function lendStore(s: WatermarkStore): WatermarkStore {
 export class SwappableSigner implements Signer {
   private gen: Generation;
   private readonly retiring = new Set<Promise<void>>();
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(
     first: Generation,
@@ -62,7 +62,7 @@ export class SwappableSigner implements Signer {
     return this.gen;
   }
   get isClosed(): boolean {
-    return this.closed;
+    return this.closing !== undefined;
   }
 
   sign(input: SignInput): Promise<{ signature: string }> {
@@ -111,12 +111,13 @@ export class SwappableSigner implements Signer {
   }
 
   /** Shutdown: waits for every generation's requests in flight, then closes the vaults and the store. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.gen.signer.close();
-    await Promise.allSettled([...this.retiring]);
-    await Promise.allSettled([...this.gen.vaults.values()].map((v) => v.close?.()));
-    await this.store.close?.();
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      await this.gen.signer.close();
+      await Promise.allSettled([...this.retiring]);
+      await Promise.allSettled([...this.gen.vaults.values()].map((v) => v.close?.()));
+      await this.store.close?.();
+    })());
   }
 }
 

@@ -72,7 +72,8 @@ describe('example configs', () => {
       expect(config.vaults.size).toBe(1);
     } else {
       // the DynamoDB and PostgreSQL stores are being added: then these load like the others
-      const line = (await readFile(file, 'utf8')).split('\n').findLastIndex((l) => l.trim() === `driver: ${driver}`) + 1;
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      const line = lines.length - [...lines].reverse().findIndex((l) => l.trim() === `driver: ${driver}`);
       const why =
         driver === 'aws'
           ? 'driver "aws" is not supported by this build (supported: file, mem)'
