@@ -23,6 +23,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund && npm run bundle
 
 FROM node:22-bookworm-slim AS kms-local
 COPY --from=build /src/dist-bundle/kms-local.js /opt/kms-local/kms-local.js
+# a named volume takes the ownership of the directory it is mounted on
+RUN mkdir -p /var/lib/kms-local && chown node:node /var/lib/kms-local
 USER node
 VOLUME /var/lib/kms-local
 EXPOSE 4566
