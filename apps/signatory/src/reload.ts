@@ -10,7 +10,7 @@ import type { WatermarkStore } from '@signatory-ts/watermark';
  * authorized keys and vaults without closing a connection or failing a request in flight. A new
  * signer is built beside the running one (vaults whose settings did not change are reused, not
  * reopened), then requests go to it; the old one finishes what it had started and is dropped.
- * A config that does not load, or a vault that does not open, changes nothing.
+ * A config that does not load, or a vault that does not open or cannot list its keys, changes nothing.
  *
  * What a running process cannot change is kept, and the log says a restart is needed: the
  * watermark store (base_dir, watermark:) is never swapped, since two stores could each accept a
@@ -235,6 +235,13 @@ export class Reloader {
     } catch (e) {
       await closeOpened();
       return this.failed([`cannot build the signer: ${(e as Error).message}`]);
+    }
+    // a vault that cannot list its keys now would take keys away that the running generation serves
+    const failed = next.listKeys().failed;
+    if (failed.length > 0) {
+      await next.close();
+      await closeOpened();
+      return this.failed(failed.map((f) => `vault ${f.vault} could not list its keys: ${f.error}`));
     }
     if (signer.isClosed) {
       await next.close();

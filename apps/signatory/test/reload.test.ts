@@ -170,6 +170,17 @@ describe('SIGHUP reloads signatory.yaml', () => {
     expect((await post(a.pkh, TRANSACTION)).status).toBe(200);
   });
 
+  it('a vault that cannot list its keys fails the reload: the running vault keeps serving', async () => {
+    const [a] = keys as [KmsKey];
+    const good = await readFile(configFile, 'utf8');
+    await writeFile(configFile, good.replace(`endpoint: ${kms.url}`, 'endpoint: http://127.0.0.1:1'));
+    const lines = await hup();
+    expect(lines.join('\n')).toMatch(/msg="Reload: vault AWSKMS could not list its keys: /);
+    expect(lines.join('\n')).toMatch(/Reload failed \(1 problem\); still serving the previous configuration/);
+    expect((await post(a.pkh, TRANSACTION)).status).toBe(200);
+    await writeFile(configFile, good);
+  });
+
   it('SIGTERM after reloads still drains and exits 0', async () => {
     s.proc.child.kill('SIGTERM');
     expect(await s.proc.exited).toBe(0);
