@@ -186,7 +186,10 @@ export class Reloader {
 
   private async reloadNow(load: () => Promise<Config>): Promise<ReloadResult> {
     const { logger, signer } = this.options;
-    if (signer.isClosed) return { ok: false, problems: ['shutting down'] };
+    if (signer.isClosed) {
+      logger.info('Not reloading: shutting down');
+      return { ok: false, problems: ['shutting down'] };
+    }
     const old = signer.generation;
     logger.info(`Reloading configuration from ${old.config.file}`);
     let config: Config;

@@ -181,8 +181,17 @@ describe('SIGHUP reloads signatory.yaml', () => {
     await writeFile(configFile, good);
   });
 
-  it('SIGTERM after reloads still drains and exits 0', async () => {
+  it('SIGHUP during shutdown reloads nothing; the request in flight completes and the process exits 0', async () => {
+    const [a] = keys as [KmsKey];
+    await admin({ latencyByOperation: { Sign: 800 } });
+    const pending = post(a.pkh, block(7, 0, 0, 'a0000013'));
+    await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=7 .*pkh=${a.pkh}`));
     s.proc.child.kill('SIGTERM');
+    await s.proc.waitFor(/msg="Received SIGTERM"/);
+    s.proc.child.kill('SIGHUP');
+    await s.proc.waitFor(/msg="Not reloading: shutting down"/);
+    expect((await pending).status).toBe(200);
     expect(await s.proc.exited).toBe(0);
+    await admin(null);
   });
 });
