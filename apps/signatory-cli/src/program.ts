@@ -8,6 +8,8 @@ import type * as ImportCommand from './commands/import';
 import type * as GenerateCommand from './commands/generate';
 import type * as WatermarkCommand from './commands/watermark';
 import type * as ConfigCheckCommand from './commands/config-check';
+import type * as WatermarkTransferCommand from './commands/watermark-transfer';
+import type * as LimitsCommand from './commands/limits';
 import type { GlobalOptions } from './context';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- commands load on use, so others never pay for them */
@@ -101,7 +103,9 @@ export function buildProgram(): Command {
       await generate(allOptions<GenerateCommand.GenerateOptions>(command));
     });
 
-  const watermark = program.command('watermark').description('Show or reset the high watermarks in base_dir');
+  const watermark = program
+    .command('watermark')
+    .description('Show, reset, export or import the high watermarks of the store the config names (watermark: driver)');
   watermark
     .command('show')
     .description('print every watermark slot (chain, pkh, kind, level, round)')
@@ -120,6 +124,51 @@ export function buildProgram(): Command {
     .action(async (_opts: object, command: Command) => {
       const { watermarkReset } = require('./commands/watermark') as typeof WatermarkCommand;
       await watermarkReset(allOptions<WatermarkCommand.ResetOptions>(command));
+    });
+  watermark
+    .command('export')
+    .description('print every mark (chain, pkh, kind, level, round, digest) as JSON, for `watermark import`')
+    .option('--out <file>', 'write to this new file instead of stdout (an existing file is never overwritten)')
+    .action(async (_opts: object, command: Command) => {
+      const { watermarkExport } = require('./commands/watermark-transfer') as typeof WatermarkTransferCommand;
+      await watermarkExport(allOptions<WatermarkTransferCommand.ExportOptions>(command));
+    });
+  watermark
+    .command('import')
+    .description('raise marks from another source (never lowers one); a dry run unless --apply')
+    .option('--from <file>', 'a file written by `watermark export`')
+    .option('--from-config <file>', 'another signatory.yaml: every mark of the store it names')
+    .option('--from-go-dir <dir>', "Go Signatory's base_dir (its watermark_v2/<chain-id>.json files)")
+    .option('--apply', 'write the marks (without it, only print what would be raised, kept and refused)')
+    .addHelpText(
+      'after',
+      "\nEach mark goes through the store's own compare-and-set, so it only ever raises a mark and is safe while signers run.\n" +
+        'An imported mark carries no signature: an identical request at its level and round is refused, never replayed.\n' +
+        'Exits non-zero if any entry was refused.',
+    )
+    .action(async (_opts: object, command: Command) => {
+      const { watermarkImport } = require('./commands/watermark-transfer') as typeof WatermarkTransferCommand;
+      await watermarkImport(allOptions<WatermarkTransferCommand.ImportOptions>(command));
+    });
+
+  const limits = program.command('limits').description("Show each key's limits and spend caps, or reset a spend window");
+  limits
+    .command('show')
+    .description("print each key's limits and, per spend window, what is spent and left")
+    .option('--json', 'print JSON (amounts in mutez as decimal strings)')
+    .action(async (_opts: object, command: Command) => {
+      const { limitsShow } = require('./commands/limits') as typeof LimitsCommand;
+      await limitsShow(allOptions<LimitsCommand.ShowOptions>(command));
+    });
+  limits
+    .command('reset')
+    .description('clear a spend window of a key (it may then spend its whole cap again at once)')
+    .requiredOption('--key <pkh>', 'key hash (tz…) with limits.spend in the config')
+    .requiredOption('--window <window>', 'one of the key\'s spend windows (e.g. 1h, 24h), or all')
+    .option('--force', 'really reset')
+    .action(async (_opts: object, command: Command) => {
+      const { limitsReset } = require('./commands/limits') as typeof LimitsCommand;
+      await limitsReset(allOptions<LimitsCommand.ResetOptions>(command));
     });
 
   const config = program.command('config').description('Check signatory.yaml');

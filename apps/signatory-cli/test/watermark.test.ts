@@ -1,34 +1,49 @@
-/** `watermark show|reset` through the built CLI against a real file store in base_dir. */
-import { rmSync } from 'node:fs';
+/** `watermark show|reset` through the built CLI against every store of watermark-stores.ts, opened as the daemon opens it. */
+import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '@signatory-ts/config';
 import { blake2b256 } from '@signatory-ts/core';
-import { FileWatermarkStore } from '@signatory-ts/watermark';
+import { openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { runCli, tempDir, writeConfig } from './harness';
+import { STORE_SETUPS, type RunningStore } from './watermark-stores';
 
 const CHAIN = 'NetXdQprcVkpaWU';
 const PKH = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
 const PKH2 = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';
-let dir: string;
-let config: string;
-let store: FileWatermarkStore;
 
-beforeEach(async () => {
-  dir = tempDir('cli-wm-');
-  config = writeConfig(dir, { url: 'http://127.0.0.1:9' });
-  store = new FileWatermarkStore({ baseDir: path.join(dir, 'base') });
-  const mark = (level: number, round: number) => ({
-    level,
-    round,
-    digest: blake2b256(Buffer.from(`${level}/${round}`)),
-    signature: 'p2sigtest',
+describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name store', (setup) => {
+  let running: RunningStore;
+  let dir: string;
+  let config: string;
+  let store: WatermarkStore;
+  let n = 0;
+
+  beforeAll(async () => {
+    running = await setup.start();
   });
-  await store.commit({ chainId: CHAIN, pkh: PKH, kind: 'block' }, mark(1200, 0));
-  await store.commit({ chainId: CHAIN, pkh: PKH, kind: 'attestation' }, mark(1201, 2));
-  await store.commit({ chainId: CHAIN, pkh: PKH2, kind: 'preattestation' }, mark(99, 1));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await running.stop();
+  });
+  beforeEach(async () => {
+    dir = tempDir('cli-wm-');
+    config = writeConfig(dir, { url: 'http://127.0.0.1:9' });
+    appendFileSync(config, running.yaml(`show_${process.pid}_${++n}`));
+    store = await openWatermarkStore(await loadConfig(config));
+    const mark = (level: number, round: number) => ({
+      level,
+      round,
+      digest: blake2b256(Buffer.from(`${level}/${round}`)),
+      signature: 'p2sigtest',
+    });
+    await store.commit({ chainId: CHAIN, pkh: PKH, kind: 'block' }, mark(1200, 0));
+    await store.commit({ chainId: CHAIN, pkh: PKH, kind: 'attestation' }, mark(1201, 2));
+    await store.commit({ chainId: CHAIN, pkh: PKH2, kind: 'preattestation' }, mark(99, 1));
+  });
+  afterEach(async () => {
+    await store.close?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-describe('signatory-cli watermark', () => {
   it('show prints every slot with chain, pkh, kind, level and round', async () => {
     const r = await runCli(['watermark', 'show', '-c', config]);
     expect(r.code).toBe(0);
@@ -48,10 +63,13 @@ describe('signatory-cli watermark', () => {
     expect(JSON.parse(j.stdout)).toContainEqual({ chain: CHAIN, pkh: PKH2, kind: 'preattestation', level: 99, round: 1 });
   });
 
-  it('reset without --force says what it would remove and changes nothing', async () => {
+  it('reset without --force says what it would remove, names the store, and changes nothing', async () => {
     const r = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'block']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`would remove ${CHAIN} ${PKH} block (level 1200, round 0)`);
+    expect(r.stderr).toContain(
+      setup.name === 'file' ? `the file store in base_dir ${path.join(dir, 'base')}` : `the ${setup.name} watermark store of ${config}`,
+    );
     expect(r.stderr).toContain('--force');
     expect(await store.get({ chainId: CHAIN, pkh: PKH, kind: 'block' })).toMatchObject({ level: 1200 });
   });
@@ -65,7 +83,7 @@ describe('signatory-cli watermark', () => {
     expect(await store.get({ chainId: CHAIN, pkh: PKH2, kind: 'preattestation' })).toMatchObject({ level: 99 });
   });
 
-  it('reset refuses a slot that is not stored, a bad kind and a bad pkh', async () => {
+  it('reset refuses a slot that is not stored, a bad kind, a bad pkh and a bad chain', async () => {
     const missing = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH2, '--kind', 'block', '--force']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`no watermark stored for ${CHAIN} ${PKH2} block`);
@@ -74,24 +92,28 @@ describe('signatory-cli watermark', () => {
     const pkh = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', 'tz3nope', '--kind', 'block', '--force']);
     expect(pkh.code).toBe(2);
     expect(pkh.stderr).toContain('--pkh');
+    const chain = await runCli(['watermark', 'reset', '-c', config, '--chain', 'NetNope', '--pkh', PKH, '--kind', 'block', '--force']);
+    expect(chain.code).toBe(2);
+    expect(chain.stderr).toContain('--chain');
     expect(await store.get({ chainId: CHAIN, pkh: PKH, kind: 'block' })).toMatchObject({ level: 1200 });
   });
 
   it('attestation_with_dal resets the shared attestation slot', async () => {
-    const r = await runCli([
-      'watermark',
-      'reset',
-      '-c',
-      config,
-      '--chain',
-      CHAIN,
-      '--pkh',
-      PKH,
-      '--kind',
-      'attestation_with_dal',
-      '--force',
-    ]);
+    const args = ['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'attestation_with_dal', '--force'];
+    const r = await runCli(args);
     expect(r.code).toBe(0);
     expect(await store.get({ chainId: CHAIN, pkh: PKH, kind: 'attestation' })).toBeUndefined();
+  });
+});
+
+describe('signatory-cli watermark with driver: mem', () => {
+  it('refuses: that store keeps nothing between runs', async () => {
+    const dir = tempDir('cli-wm-mem-');
+    const config = writeConfig(dir, { url: 'http://127.0.0.1:9' });
+    appendFileSync(config, 'watermark:\n  driver: mem\n');
+    const r = await runCli(['watermark', 'show', '-c', config]);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('uses the mem watermark driver, which keeps nothing between runs: there is nothing to show');
   });
 });

@@ -3,6 +3,7 @@ import { b58Decode, fromHex, PKH_PREFIXES, SignatoryError } from '@signatory-ts/
 import { parseSigningVersion, withDeadline, type Signer, type SignerLogger } from '@signatory-ts/signer';
 import { AuthFailureLimit } from './auth-failures';
 import { errorBody, HttpError, jsonBody, toHttpFailure } from './http-errors';
+import { JwtRefusal, type JwtAuth } from './jwt';
 import type { Metrics } from './metrics';
 
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   readonly requestDeadlineMs?: number;
   /** Signatures matching no authorized key one client address may send per minute before it gets 429 (default 20; 0: no limit). */
   readonly maxAuthFailures?: number;
+  /** `server.jwt`: POST /login, and a token on every route of this listener. */
+  readonly jwt?: JwtAuth;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -37,12 +40,23 @@ function sendError(res: Response, status: number, message: string): void {
   res.status(status).type(JSON_TYPE).send(errorBody(message));
 }
 
+/** Go's JWT answers: a bare text body, the type net/http sniffs for it. */
+function sendText(res: Response, status: number, text: string): void {
+  res.status(status).type('text/plain; charset=utf-8').send(text);
+}
+
 /** A string query parameter (the first one if repeated). */
 function queryParam(req: Request, name: string): string | undefined {
   const v = req.query[name];
   if (typeof v === 'string') return v;
   if (Array.isArray(v) && typeof v[0] === 'string') return v[0];
   return undefined;
+}
+
+/** The JWT user the guard put on the response, as signer input. */
+function jwtUserOf(res: Response): { jwtUser?: string } {
+  const u: unknown = res.locals.jwtUser;
+  return typeof u === 'string' ? { jwtUser: u } : {};
 }
 
 /** The body of POST /keys: a JSON string of hex, as octez-client and Taquito send it. */
@@ -116,9 +130,37 @@ export function createApp(deps: AppDeps): express.Express {
 
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimit ?? 64 * 1024 });
 
+  // JWT (Go Signatory's middleware): matched routes only, so an unknown path or method is 404/405 without a token
+  const { jwt } = deps;
+  const guard = (req: Request, res: Response, next: NextFunction): void => {
+    if (jwt === undefined) return next();
+    try {
+      res.locals.jwtUser = jwt.authenticate(req.get('authorization'), req.get('username'));
+      next();
+    } catch (e) {
+      if (!(e instanceof JwtRefusal)) return next(e);
+      metrics.authenticationFailures.inc({ status: '401', auth_method: 'jwt', client_ip: req.socket.remoteAddress ?? '' });
+      sendText(res, e.status, e.message);
+    }
+  };
+  if (jwt !== undefined) {
+    app
+      .route('/login')
+      .post((req, res) => {
+        try {
+          sendText(res, 201, jwt.login(req.get('username'), req.get('password')));
+        } catch (e) {
+          if (!(e instanceof JwtRefusal)) throw e;
+          metrics.authenticationFailures.inc({ status: '401', auth_method: 'jwt_login', client_ip: req.socket.remoteAddress ?? '' });
+          sendText(res, e.status, e.message);
+        }
+      })
+      .all(methodNotAllowed);
+  }
+
   app
     .route('/keys/:pkh')
-    .post(rawBody, async (req, res) => {
+    .post(guard, rawBody, async (req, res) => {
       const pkh = req.params.pkh as string;
       const t0 = performance.now();
       let address = 'unknown';
@@ -148,7 +190,7 @@ export function createApp(deps: AppDeps): express.Express {
           throw e;
         }
         const { signature } = await withDeadline(
-          signer.sign({ pkh, bytes, version, ...(clientPkh !== undefined ? { clientPkh } : {}) }),
+          signer.sign({ pkh, bytes, version, source: client, ...(clientPkh !== undefined ? { clientPkh } : {}), ...jwtUserOf(res) }),
           deadline,
           `request not finished within ${deadline} ms; nothing was released (an identical retry gets the stored signature if it was signed)`,
         );
@@ -164,7 +206,7 @@ export function createApp(deps: AppDeps): express.Express {
         metrics.signHandlerDuration.observe(labels, Math.round(performance.now() - t0));
       }
     })
-    .get(async (req, res) => {
+    .get(guard, async (req, res) => {
       try {
         const pkh = req.params.pkh as string;
         checkPkh(pkh);
@@ -178,7 +220,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app
     .route('/authorized_keys')
-    .get((_req, res) => {
+    .get(guard, (_req, res) => {
       const keys = signer.authorizedKeys;
       sendJson(res, 200, keys === undefined ? {} : { authorized_keys: keys });
     })

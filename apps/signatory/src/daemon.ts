@@ -1,10 +1,12 @@
 import type { Config } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
-import type { SignerLogger, SignerOptions } from '@signatory-ts/signer';
+import { DEFAULT_HOOK_TIMEOUT_MS, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
 import { createApp } from './app';
+import { JwtAuth } from './jwt';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
-import { defaultMaxConnections, listen, type Listening } from './listen';
+import { defaultMaxConnections, listen, parseListenAddress, type Listening } from './listen';
 import { Reloader, type ReloadResult } from './reload';
+import { isLoopbackHost, loadTls, type TlsMaterial } from './tls';
 import { createUtilityApp } from './utility-app';
 
 export interface ServeOptions {
@@ -29,6 +31,48 @@ export interface ServeOptions {
   readonly maxAuthFailures?: number;
 }
 
+/** One listener's certificate reload: the setting, and why it failed (the old certificate is kept). */
+export interface TlsReload {
+  readonly setting: 'server.tls' | 'server.utility_tls';
+  readonly error?: string;
+}
+
+/** The TLS log fields of a listener: whether clients need certificates, and the certificate served. */
+function tlsFields(m: TlsMaterial | undefined): Record<string, unknown> {
+  if (m === undefined) return { tls: false };
+  return {
+    tls: true,
+    mtls: m.mtls,
+    subject: m.certificate.subject.replaceAll('\n', ', '),
+    valid_to: m.certificate.validTo,
+    fingerprint256: m.certificate.fingerprint256,
+  };
+}
+
+/**
+ * Start-up warnings about secrets in clear on the network: the signing listener on a non-loopback
+ * address without server.tls (sign requests, and with JWT passwords and tokens, travel in clear).
+ */
+export function plainHttpWarnings(config: Config): string[] {
+  const { server } = config;
+  if (server.tls !== undefined || isLoopbackHost(parseListenAddress(server.address).host)) return [];
+  return [
+    server.jwt !== undefined
+      ? `server.jwt is served over plain HTTP on ${server.address}: passwords and tokens cross the network in clear, and anyone who sees a token can sign until it expires; set server.tls (docs/authentication.md) or listen on 127.0.0.1 behind a TLS proxy`
+      : `the signing listener ${server.address} is plain HTTP on a non-loopback address: requests and signatures cross the network unencrypted and unauthenticated by the transport; set server.tls (docs/authentication.md) or listen on 127.0.0.1 behind a TLS proxy`,
+  ];
+}
+
+/** Go Signatory's start-up lines about JWT credential rotation (which set is in force, and until when). */
+function logJwtRotations(config: Config, logger: SignerLogger, now = Date.now()): void {
+  for (const [user, u] of config.server.jwt?.users ?? []) {
+    if (u.newData === undefined) continue;
+    if (u.oldCredExp === undefined || u.oldCredExp.getTime() <= now) logger.info(`JWT: Applied new credentials for user ${user}`, { user });
+    else
+      logger.info(`JWT: credentials of user ${user} rotate at ${u.oldCredExp.toISOString()}; until then both sets are accepted`, { user });
+  }
+}
+
 /** The utility listener serves a scraper and a health checker: a few connections are plenty. */
 const UTILITY_CONNECTIONS = 32;
 
@@ -36,6 +80,12 @@ export interface Daemon {
   readonly deps: DaemonDeps;
   readonly main: Listening;
   readonly utility: Listening;
+  /**
+   * Re-reads the certificate and key of each listener with TLS (SIGHUP): new connections get the
+   * new ones, open connections are kept. A file that fails the start-up checks keeps the old
+   * certificate in use and is reported (logged and in the result). Nothing to do without TLS.
+   */
+  reloadTls(now?: number): TlsReload[];
   /** Graceful stop: /healthz turns 503, no new connections, requests in flight finish and persist. */
   shutdown(): Promise<void>;
   /** Serves the config `load` returns, or keeps the running one and logs why (reload.ts). */
@@ -86,13 +136,11 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
 }
 
 /** Why this daemon cannot serve `config` (at start-up or on a reload), or undefined. */
-export function refuseConfig(config: Config): string | undefined {
-  if (config.server.jwt !== undefined) {
-    return `${config.file}: server.jwt is not supported by this daemon yet; use server.authorized_keys for client authentication`;
-  }
-  if (config.policyHook !== undefined) {
-    // an operator who configured a hook expects it to gate every signature: never serve without it
-    return `${config.file}: policy_hook is not supported by this daemon yet; remove it only if the static policy under tezos: is enough`;
+export function refuseConfig(config: Config, requestDeadlineMs: number): string | undefined {
+  const hookTimeout = config.policyHook?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  if (config.policyHook !== undefined && hookTimeout >= requestDeadlineMs) {
+    // a hook slower than the request would only ever be answered by the request deadline
+    return `${config.file}: policy_hook.timeout_ms (${hookTimeout}) must be below the request deadline (${requestDeadlineMs} ms, --request-deadline-ms); lower timeout_ms or raise the deadline`;
   }
   return undefined;
 }
@@ -100,9 +148,16 @@ export function refuseConfig(config: Config): string | undefined {
 /** config -> deps -> both listeners. */
 export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
   const { logger } = options;
-  const problem = refuseConfig(config);
+  const hookTimeout = config.policyHook?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  const requestDeadline = options.requestDeadlineMs ?? 10_000;
+  const problem = refuseConfig(config, requestDeadline);
   if (problem !== undefined) throw new SignatoryError('config_invalid', problem);
   for (const w of config.warnings) logger.warn(w);
+  logJwtRotations(config, logger);
+  // TLS files are checked before any vault is opened: a bad one stops the start with one line naming it
+  const mainTls = config.server.tls !== undefined ? loadTls(config.server.tls, 'server.tls') : undefined;
+  const utilityTls = config.server.utilityTls !== undefined ? loadTls(config.server.utilityTls, 'server.utility_tls') : undefined;
+  for (const w of [...(mainTls?.warnings ?? []), ...(utilityTls?.warnings ?? []), ...plainHttpWarnings(config)]) logger.warn(w);
   const deps = await buildDeps(config, {
     logger,
     openVault: options.openVault,
@@ -111,6 +166,14 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ...(options.version !== undefined ? { version: options.version } : {}),
   });
   if (deps.signer.authorizedKeys !== undefined) logger.info(`Authorized keys: [${deps.signer.authorizedKeys.join(' ')}]`);
+  if (config.policyHook !== undefined) {
+    const url = new URL(config.policyHook.address); // shown without credentials or query
+    logger.info('Policy hook enabled', {
+      address: `${url.origin}${url.pathname}`,
+      signed_replies: config.policyHook.authorizedKeys !== undefined,
+      timeout_ms: hookTimeout,
+    });
+  }
   logKeys(deps, logger, options.list !== false);
 
   let shuttingDown = false;
@@ -120,6 +183,13 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     logger,
     ...(options.requestDeadlineMs !== undefined ? { requestDeadlineMs: options.requestDeadlineMs } : {}),
     ...(options.maxAuthFailures !== undefined ? { maxAuthFailures: options.maxAuthFailures } : {}),
+    ...(config.server.jwt !== undefined
+      ? {
+          jwt: new JwtAuth(config.server.jwt, {
+            onSuspicious: (user) => logger.warn('JWT: Suspicious activity detected, token user does not match request user', { user }),
+          }),
+        }
+      : {}),
   });
   const utilityApp = createUtilityApp({
     registry: deps.metrics.registry,
@@ -134,13 +204,21 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     maxClientConnections: options.maxClientConnections ?? 128,
     readTimeoutMs: options.readTimeoutMs ?? 5000,
     onError: (e: Error) => logger.error(`Listener error: ${e.message}`),
+    // scanners and misconfigured clients: worth a line, not an alarm
+    onTlsError: (e: Error, client: string) => logger.info(`TLS handshake failed: ${e.message}`, { client }),
   };
   const refused = (listener: string) => (cap: string) => deps.metrics.connectionsRefused.inc({ listener, cap });
-  const main = await listen(app, config.server.address, { ...limits, setting: 'server.address', onRefused: refused('signing') });
+  const main = await listen(app, config.server.address, {
+    ...limits,
+    setting: 'server.address',
+    onRefused: refused('signing'),
+    ...(mainTls !== undefined ? { tls: mainTls } : {}),
+  });
   logger.info(`HTTP server is listening for connections on ${main.address}`, {
     max_connections: limits.maxConnections,
     max_client_connections: limits.maxClientConnections,
     read_timeout_ms: limits.readTimeoutMs,
+    ...tlsFields(mainTls),
   });
   const utility = await listen(utilityApp, config.server.utilityAddress, {
     ...limits,
@@ -148,8 +226,34 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     onRefused: refused('utility'),
     maxConnections: UTILITY_CONNECTIONS,
     maxClientConnections: UTILITY_CONNECTIONS / 2,
+    ...(utilityTls !== undefined ? { tls: utilityTls } : {}),
   });
-  logger.info(`Utility HTTP server is listening for connections on ${utility.address}`);
+  logger.info(`Utility HTTP server is listening for connections on ${utility.address}`, tlsFields(utilityTls));
+
+  const reloadTls = (now = Date.now()): TlsReload[] => {
+    const out: TlsReload[] = [];
+    for (const [setting, tls, listener] of [
+      ['server.tls', config.server.tls, main],
+      ['server.utility_tls', config.server.utilityTls, utility],
+    ] as const) {
+      if (tls === undefined || listener.setSecureContext === undefined) continue;
+      try {
+        const m = loadTls(tls, setting, now);
+        // at start-up an expired certificate is a warning (there is nothing else to serve); on reload the
+        // working one stays rather than be replaced by one clients refuse
+        if (m.outsideValidity !== undefined) throw new Error(m.outsideValidity);
+        listener.setSecureContext(m.context);
+        for (const w of m.warnings) logger.warn(w);
+        logger.info(`TLS certificate reloaded for ${setting}`, tlsFields(m));
+        out.push({ setting });
+      } catch (e) {
+        const error = (e as Error).message;
+        logger.error(`TLS reload failed, still serving the previous certificate: ${error}`);
+        out.push({ setting, error });
+      }
+    }
+    return out;
+  };
 
   const reloader = new Reloader({
     signer: deps.signer,
@@ -157,7 +261,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     buildSigner: deps.buildSigner,
     logger,
     registry: deps.metrics.registry,
-    refuse: refuseConfig,
+    refuse: (c) => refuseConfig(c, requestDeadline),
     onReloaded: () => logKeys(deps, logger, options.list !== false),
   });
 
@@ -180,5 +284,5 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       utility.destroy();
       logger.info('Signatory stopped');
     })());
-  return { deps, main, utility, shutdown, reload: (load) => reloader.reload(load) };
+  return { deps, main, utility, shutdown, reloadTls, reload: (load) => reloader.reload(load) };
 }

@@ -1,7 +1,15 @@
 import { Gauge } from 'prom-client';
 import type { Config } from '@signatory-ts/config';
 import type { Vault } from '@signatory-ts/core';
-import { createSigner, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
+import {
+  createSigner,
+  PolicyChain,
+  PolicyHook,
+  StaticPolicy,
+  type Policy,
+  type SignerLogger,
+  type SignerOptions,
+} from '@signatory-ts/signer';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 import { lendStore, lendVault, SwappableSigner, type BuildSigner } from './reload';
@@ -34,7 +42,7 @@ export interface BuildOptions {
 /** config -> vaults, watermark store, metrics and the signer (vaults listed once). */
 export async function buildDeps(config: Config, options: BuildOptions): Promise<DaemonDeps> {
   const { logger } = options;
-  if (config.watermark.driver !== 'mem') {
+  if (config.watermark.driver === 'file') {
     // a bad base_dir stops the start here, before any vault is opened, with one line saying what to fix,
     // instead of failing every consensus request later
     for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);
@@ -45,13 +53,18 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     vaults.set(name, await options.openVault(name, vc));
   }
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
-  const store = await openWatermarkStore(config, { onIo: metrics.watermarkIo });
+  const store = await openWatermarkStore(config, {
+    onIo: metrics.watermarkIo,
+    log: (m) => logger.info(m),
+    onWarning: (m) => logger.warn(m),
+  });
   logger.info('Initializing watermark backend', { backend: store.name });
   // every generation's signer borrows the vaults and the store: the SwappableSigner closes them
   const buildSigner: BuildSigner = (config, vaults) =>
     createSigner({
       vaults: vaults.map(lendVault),
       policies: config.tezos,
+      policy: policyOf(config, metrics),
       watermarkStore: lendStore(store),
       ...(config.server.authorizedKeys !== undefined ? { authorizedKeys: config.server.authorizedKeys } : {}),
       logger,
@@ -82,4 +95,20 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     metrics,
     buildSigner,
   };
+}
+
+/** The static policy of `tezos:`, then the policy hook when `policy_hook` is set (a config reload builds a new one). */
+export function policyOf(config: Config, metrics: Metrics): Policy {
+  const statics = new StaticPolicy(config.tezos);
+  const hook = config.policyHook;
+  if (hook === undefined) return statics;
+  return new PolicyChain([
+    statics,
+    new PolicyHook({
+      address: hook.address,
+      ...(hook.authorizedKeys !== undefined ? { authorizedKeys: hook.authorizedKeys } : {}),
+      ...(hook.timeoutMs !== undefined ? { timeoutMs: hook.timeoutMs } : {}),
+      onCall: metrics.policyHook,
+    }),
+  ]);
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
+import type { AddressInfo, Socket } from 'node:net';
 import type { RequestListener, ServerResponse } from 'node:http';
 import { SignatoryError } from '@signatory-ts/core';
-import { ConnectionLimits, type RefusedBy } from './connection-limits';
+import { clientOf, ConnectionLimits, type RefusedBy } from './connection-limits';
 
 /** `host:port` (host empty = every interface, `[v6]` bracketed) -> what net.listen takes. */
 export function parseListenAddress(text: string): { host: string | undefined; port: number } {
@@ -21,6 +23,8 @@ export interface Listening {
   close(): Promise<void>;
   /** Drops every connection now. */
   destroy(): void;
+  /** HTTPS only: new connections get this certificate/key/CA; open connections keep theirs. Undefined for plain HTTP. */
+  readonly setSecureContext?: (context: SecureContextOptions) => void;
 }
 
 export interface ListenOptions {
@@ -40,6 +44,13 @@ export interface ListenOptions {
   readonly readTimeoutMs?: number;
   /** Errors of the listening socket once bound (EMFILE on accept, …): reported here, never thrown. */
   readonly onError?: (e: Error) => void;
+  /**
+   * Serve HTTPS with these files (tls.ts loadTls); `mtls`: every client must present a certificate
+   * that chains to `context.ca`, refused at the handshake otherwise.
+   */
+  readonly tls?: { readonly context: SecureContextOptions; readonly mtls: boolean };
+  /** A TLS handshake that failed (plain HTTP to the TLS port, no client certificate, …); the connection is closed. */
+  readonly onTlsError?: (e: Error, client: string) => void;
 }
 
 /** The soft open-files limit of this process (Linux), or undefined where it cannot be read. */
@@ -84,21 +95,59 @@ export function listen(handler: RequestListener, address: string, options: Liste
     options.onRefused,
   );
   // Node checks request timeouts on this interval (default 30 s): check often enough that the timeout holds
-  const server = createServer({ connectionsCheckingInterval: Math.min(1000, readTimeout) }, (req, res) => {
+  // HTTPS: the limits count TCP connections from their arrival, so a flood of connections that never
+  // finish their handshake meets the same caps; requests arrive on the TLS socket wrapping one of them
+  const tcpOf = new WeakMap<Socket, Socket>();
+  const handshaking = new Map<string, Socket>();
+  const peer = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
+  const counted = (s: Socket) => tcpOf.get(s) ?? s;
+  const onRequest: RequestListener = (req, res) => {
     if (closing) res.setHeader('connection', 'close');
     open.add(res);
-    limits.requestStarted(req.socket);
+    const socket = counted(req.socket);
+    limits.requestStarted(socket);
     res.on('close', () => {
       open.delete(res);
-      limits.requestEnded(req.socket);
+      limits.requestEnded(socket);
     });
     handler(req, res);
-  });
+  };
+  const serverOptions = { connectionsCheckingInterval: Math.min(1000, readTimeout) };
+  const { tls } = options;
+  const secure =
+    tls === undefined
+      ? undefined
+      : createHttpsServer(
+          {
+            ...serverOptions,
+            ...tls.context,
+            // a client gets as long to finish its handshake as to send its request
+            handshakeTimeout: readTimeout,
+            ...(tls.mtls ? { requestCert: true, rejectUnauthorized: true } : {}),
+          },
+          onRequest,
+        );
+  const server: Server = secure ?? createServer(serverOptions, onRequest);
   server.requestTimeout = readTimeout;
   server.headersTimeout = readTimeout;
   // longer than clients keep idle sockets (Node's agent: 5 s), so a client never reuses a socket we just closed
   server.keepAliveTimeout = 65_000;
-  server.on('connection', (s) => limits.admit(s));
+  server.on('connection', (s) => {
+    if (!limits.admit(s) || secure === undefined) return;
+    const key = peer(s);
+    handshaking.set(key, s);
+    s.once('close', () => handshaking.delete(key));
+  });
+  if (secure !== undefined) {
+    secure.on('secureConnection', (s) => {
+      const key = peer(s);
+      const tcp = handshaking.get(key);
+      if (tcp === undefined) return;
+      handshaking.delete(key);
+      tcpOf.set(s, tcp);
+    });
+    secure.on('tlsClientError', (e, s) => options.onTlsError?.(e, clientOf(s)));
+  }
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       const why = LISTEN_ERRORS[e.code ?? ''];
@@ -130,6 +179,7 @@ export function listen(handler: RequestListener, address: string, options: Liste
         destroy: () => {
           for (const s of limits.sockets) s.destroy();
         },
+        ...(secure !== undefined ? { setSecureContext: (context: SecureContextOptions) => secure.setSecureContext(context) } : {}),
       });
     });
   });

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { loadConfig } from '@signatory-ts/config';
+import { loadConfig, type Config } from '@signatory-ts/config';
 import { isSignatoryError } from '@signatory-ts/core';
 import { awsKmsOpener } from './aws-vault';
-import { serve } from './daemon';
-import { createLogger, logProcessWarnings } from '@signatory-ts/log';
+import { serve, type Daemon } from './daemon';
+import { createLogger, logProcessWarnings, type Logger } from '@signatory-ts/log';
 import { buildProgram, type ServeFlags } from './program';
 import { reloadOnSighup } from './reload';
 
@@ -15,6 +15,19 @@ const SIGN_DEADLINE_GRACE_MS = 1000;
 
 /** KMS client sockets kept for everything but the generic lane (the AWS SDK's default pool size). */
 const CONSENSUS_SOCKETS = 50;
+
+/**
+ * SIGHUP -> re-read the TLS certificate and key (renewal without a restart; open connections are
+ * kept, a bad new file keeps the old certificate and is logged). Installed only when a listener has
+ * TLS; the config reload (reload.ts) has its own SIGHUP handler.
+ */
+function installTlsReload(daemon: Daemon, config: Config, logger: Logger): void {
+  if (config.server.tls === undefined && config.server.utilityTls === undefined) return;
+  process.on('SIGHUP', () => {
+    logger.info('Received SIGHUP: reloading TLS certificates');
+    daemon.reloadTls();
+  });
+}
 
 /** config -> deps -> listen; SIGTERM/SIGINT -> graceful shutdown, exit 0. */
 async function runServe(flags: ServeFlags): Promise<void> {
@@ -46,8 +59,9 @@ async function runServe(flags: ServeFlags): Promise<void> {
     maxAuthFailures: flags.maxAuthFailures,
     version: VERSION,
   });
-  // SIGHUP reloads signatory.yaml (Node's default for it would end the process); during shutdown it does nothing
+  // SIGHUP reloads signatory.yaml (reload.ts; during shutdown it does nothing), and the TLS certificates
   reloadOnSighup(() => daemon.reload(load), logger);
+  installTlsReload(daemon, config, logger);
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SignerEvents } from '@signatory-ts/signer';
+import type { PolicyHookCall, SignerEvents } from '@signatory-ts/signer';
 import type { WatermarkIoObserver } from '@signatory-ts/watermark';
 import { STATUS_BY_CODE } from './http-errors';
 
@@ -19,6 +19,8 @@ export interface Metrics {
   readonly events: SignerEvents;
   /** The file watermark store's reads and writes, turned into the watermark_io_* series. */
   readonly watermarkIo: WatermarkIoObserver;
+  /** Each policy hook call, into policy_hook_request_duration_seconds (not in Go Signatory). */
+  readonly policyHook: (e: PolicyHookCall) => void;
 }
 
 export interface MetricsOptions {
@@ -31,6 +33,8 @@ export interface MetricsOptions {
 const WATERMARK_BUCKETS = Array.from({ length: 10 }, (_, k) => 0.001 * 2 ** k);
 /** 0.1 ms ×2^k, k = 0..13: watermark_io_latency_seconds. */
 const WATERMARK_IO_BUCKETS = Array.from({ length: 14 }, (_, k) => 0.0001 * 2 ** k);
+/** 1 ms ×2^k, k = 0..14 (to 16 s, past the largest policy_hook.timeout_ms a request deadline allows): policy_hook_request_duration_seconds. */
+const POLICY_HOOK_BUCKETS = Array.from({ length: 15 }, (_, k) => 0.001 * 2 ** k);
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
@@ -131,6 +135,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['backend', 'error_type', 'table_name', 'operation'] as const,
     ...reg,
   });
+  const policyHookDuration = new Histogram({
+    name: 'policy_hook_request_duration_seconds',
+    help: 'Policy hook calls, seconds, by result: allow, deny (refused: 403/401) or error (no usable answer: 500).',
+    labelNames: ['result'] as const,
+    buckets: POLICY_HOOK_BUCKETS,
+    ...reg,
+  });
   const buildInfo = new Gauge({
     name: 'signatory_build_info',
     help: 'Build information (always 1).',
@@ -169,5 +180,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     watermarkIoLatency.observe(labels, seconds);
     if (error !== undefined) watermarkIoErrors.inc({ ...labels, error_type: error });
   };
-  return { registry, signHandlerRequests, signHandlerDuration, authenticationFailures, connectionsRefused, events, watermarkIo };
+  const policyHook = (e: PolicyHookCall) => policyHookDuration.observe({ result: e.result }, e.seconds);
+  return {
+    registry,
+    signHandlerRequests,
+    signHandlerDuration,
+    authenticationFailures,
+    connectionsRefused,
+    events,
+    watermarkIo,
+    policyHook,
+  };
 }

@@ -14,7 +14,8 @@ import type { WatermarkStore } from '@signatory-ts/watermark';
  *
  * What a running process cannot change is kept, and the log says a restart is needed: the
  * watermark store (base_dir, watermark:) is never swapped, since two stores could each accept a
- * level the other already signed; the listeners (server.address, server.utility_address) stay bound.
+ * level the other already signed; the listeners (server.address, server.utility_address, their TLS
+ * files) stay as they are. A changed server.jwt fails the reload: logins use the users of the start.
  */
 
 /** One configuration as served: the config, the vaults it opened (name -> vault) and its signer. */
@@ -144,6 +145,17 @@ const NEEDS_RESTART: readonly { readonly setting: string; readonly of: (c: Confi
   { setting: 'watermark', of: (c) => c.watermark },
   { setting: 'server.address', of: (c) => c.server.address },
   { setting: 'server.utility_address', of: (c) => c.server.utilityAddress },
+  // SIGHUP re-reads the certificate files the process started with (main.ts); other files need a restart
+  { setting: 'server.tls', of: (c) => c.server.tls },
+  { setting: 'server.utility_tls', of: (c) => c.server.utilityTls },
+];
+
+/**
+ * Settings whose change fails the whole reload: the app checks JWT logins with the users it started
+ * with, so a reload that adds, removes or rotates them would look applied while it is not.
+ */
+const REFUSED_ON_RELOAD: readonly { readonly setting: string; readonly of: (c: Config) => unknown }[] = [
+  { setting: 'server.jwt', of: (c) => c.server.jwt },
 ];
 
 /** Reloads, one at a time (a SIGHUP during a reload runs after it, with the file as it is then). */
@@ -197,6 +209,15 @@ export class Reloader {
       config = await load();
       const refused = this.options.refuse?.(config);
       if (refused !== undefined) return this.failed([refused]);
+      const fixed = REFUSED_ON_RELOAD.filter(({ of }) => !isDeepStrictEqual(of(old.config), of(config)));
+      if (fixed.length > 0) {
+        return this.failed(
+          fixed.map(
+            ({ setting }) =>
+              `${setting} changed in ${config.file}: a running process cannot apply it; restart signatory (nothing was reloaded)`,
+          ),
+        );
+      }
     } catch (e) {
       return this.failed(isConfigError(e) ? e.problems : [(e as Error).message]);
     }
@@ -227,11 +248,19 @@ export class Reloader {
         vaults.set(name, v);
       }
       // the running store and listeners stay: the new generation's config says so, so what is logged and served agrees
+      const { address, utilityAddress, tls, utilityTls } = old.config.server;
+      const { tls: _tls, utilityTls: _utilityTls, ...server } = config.server;
       const served: Config = {
         ...config,
         baseDir: old.config.baseDir,
         watermark: old.config.watermark,
-        server: { ...config.server, address: old.config.server.address, utilityAddress: old.config.server.utilityAddress },
+        server: {
+          ...server,
+          address,
+          utilityAddress,
+          ...(tls !== undefined ? { tls } : {}),
+          ...(utilityTls !== undefined ? { utilityTls } : {}),
+        },
       };
       next = await this.options.buildSigner(served, [...vaults.values()]);
       config = served;

@@ -124,24 +124,37 @@ describe('signatory serve (in process)', () => {
     expect(lines[0]).not.toContain('=abc');
   });
 
-  it('refuses a config with policy_hook rather than serve without the hook', async () => {
+  it('refuses a policy_hook.timeout_ms that the request deadline would cut short', async () => {
     const { logger } = capture();
-    const cfg = parseConfig(yaml('policy_hook:\n  address: http://127.0.0.1:9/hook'), { env: {} });
-    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({
+    const cfg = parseConfig(yaml('policy_hook:\n  address: http://127.0.0.1:9/hook\n  timeout_ms: 2000'), { env: {} });
+    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined), requestDeadlineMs: 2000 })).rejects.toMatchObject({
       code: 'config_invalid',
-      message: /policy_hook/,
+      message: `${cfg.file}: policy_hook.timeout_ms (2000) must be below the request deadline (2000 ms, --request-deadline-ms); lower timeout_ms or raise the deadline`,
     });
   });
 
-  it('refuses a config with server.jwt, naming the alternative', async () => {
-    const { logger } = capture();
-    const jwt = `  jwt:\n    users:\n      alice:\n        password: "Passw0rd!Passw0rd!"\n        secret: "Secr3t!Secr3t!Secr3t!Secr3t!Secr3t!"`;
-    let cfg;
+  it('serves a config with server.jwt: POST /login answers with a token, and a route without one is 401', async () => {
+    const { logger, lines } = capture();
+    const jwt = [
+      '  jwt:\n    users:\n      alice:\n        password: "Passw0rd!Passw0rd!"\n        secret: "Secr3t!Secr3t!Secr3t!Secr3t!Secr3t!"',
+      '      bob: {password: "Old-Passw0rd!Passw0rd", secret: "Old-Secr3t!Secr3t!Secr3t!Secr3t!", new_data: {password: "New-Passw0rd!Passw0rd", secret: "New-Secr3t!Secr3t!Secr3t!Secr3t!"}}',
+      '      carol: {password: "Old-Passw0rd!Passw0rd", secret: "Old-Secr3t!Secr3t!Secr3t!Secr3t!", old_cred_exp: "2999-01-02 03:04:05", new_data: {password: "New-Passw0rd!Passw0rd", secret: "New-Secr3t!Secr3t!Secr3t!Secr3t!"}}',
+    ].join('\n');
+    const d = await serve(parseConfig(yaml(jwt), { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
     try {
-      cfg = parseConfig(yaml(jwt), { env: {} });
-    } catch {
-      throw new Error('config refused the jwt block; this test needs a valid one');
+      const url = `http://127.0.0.1:${d.main.port}`;
+      const login = await fetch(`${url}/login`, { method: 'POST', headers: { username: 'alice', password: 'Passw0rd!Passw0rd!' } });
+      expect(login.status).toBe(201);
+      const token = await login.text();
+      expect((await fetch(`${url}/keys/${W}`)).status).toBe(401);
+      expect((await fetch(`${url}/keys/${W}`, { headers: { authorization: `Bearer ${token}`, username: 'alice' } })).status).toBe(200);
+    } finally {
+      await d.shutdown();
     }
-    await expect(serve(cfg, { logger, openVault: awsKmsOpener(2000, () => undefined) })).rejects.toMatchObject({ code: 'config_invalid' });
+    expect(lines.some((l) => l.includes('JWT: Applied new credentials for user bob'))).toBe(true);
+    expect(
+      lines.some((l) => l.includes('JWT: credentials of user carol rotate at 2999-01-02T03:04:05.000Z; until then both sets are accepted')),
+    ).toBe(true);
+    expect(lines.join('\n')).not.toMatch(/Passw0rd|Secr3t/);
   });
 });

@@ -7,6 +7,7 @@ import { startKmsLocal, type KmsLocal, type KeySpec } from '@signatory-ts/kms-lo
 import { createApp } from '../src/app';
 import { awsKmsOpener } from '../src/aws-vault';
 import { buildDeps, type DaemonDeps } from '../src/deps';
+import { JwtAuth } from '../src/jwt';
 import { listen, type Listening } from '../src/listen';
 import { createLogger } from '@signatory-ts/log';
 import { Writable } from 'node:stream';
@@ -41,6 +42,8 @@ export async function startHarness(opts: {
   kmsDeadlineMs?: number;
   requestDeadlineMs?: number;
   genericLane?: { concurrency?: number; maxQueued?: number };
+  /** The JWT clock (server.jwt), ms since the epoch. */
+  now?: () => number;
 }): Promise<Harness> {
   const baseDir = await mkdtemp(path.join(tmpdir(), 'signatory-test-'));
   const kms = await startKmsLocal({ dir: path.join(baseDir, 'kms') });
@@ -73,6 +76,14 @@ export async function startHarness(opts: {
     metrics: deps.metrics,
     logger,
     ...(opts.requestDeadlineMs ? { requestDeadlineMs: opts.requestDeadlineMs } : {}),
+    ...(config.server.jwt !== undefined
+      ? {
+          jwt: new JwtAuth(config.server.jwt, {
+            ...(opts.now ? { now: opts.now } : {}),
+            onSuspicious: (user) => logger.warn('JWT: Suspicious activity detected', { user }),
+          }),
+        }
+      : {}),
   });
   const main: Listening = await listen(app, '127.0.0.1:0');
   const url = `http://127.0.0.1:${main.port}`;

@@ -28,6 +28,14 @@ export const UNSUPPORTED_VAULT_DRIVERS = [
   'yubihsm',
 ] as const;
 /** Watermark backends this build implements (`file` is the default). */
-export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem'] as const;
-/** Go Signatory's other watermark backends (DynamoDB, Firestore). */
-export const UNSUPPORTED_WATERMARK_DRIVERS = ['aws', 'gcp'] as const;
+export const SUPPORTED_WATERMARK_DRIVERS = ['file', 'mem', 'aws', 'postgres'] as const;
+/** Go Signatory's other watermark backends (Firestore). */
+export const UNSUPPORTED_WATERMARK_DRIVERS = ['gcp'] as const;
+/** `watermark: driver: aws` table when `table` is absent (Go Signatory's). */
+export const DEFAULT_DYNAMODB_TABLE = 'watermark';
+/**
+ * Time one DynamoDB call of the watermark store may take, retries included (ms). A signing request usually makes
+ * three rounds of calls (the reads, then one put per item), so 3 × 1.5 s plus the KMS deadline (5 s)
+ * stays inside the request deadline (10 s).
+ */
+export const DEFAULT_DYNAMODB_TIMEOUT_MS = 1500;

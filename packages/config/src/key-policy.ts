@@ -3,6 +3,7 @@ import type { ConfigIssue, YamlPath } from './config-error';
 import { didYouMean } from './suggest';
 import { chainIdProblem, publicKeyProblem } from './tezos-identifiers';
 import { flattenKeys } from './public-keys';
+import { buildKeyLimits, type RawKeyLimits } from './key-limits';
 import type { KeyPolicyConfig } from './types';
 
 /** Everything `allow.generic` may name (before any `:vote`). */
@@ -18,6 +19,7 @@ export interface RawKeyPolicy {
   log_payloads?: boolean;
   authorized_keys?: unknown;
   jwt_users?: string[];
+  limits?: RawKeyLimits;
 }
 
 export interface PolicyContext {
@@ -150,6 +152,22 @@ export function buildKeyPolicy(pkh: string, raw: RawKeyPolicy | null, path: Yaml
     });
   }
 
+  const limits = raw.limits === undefined ? undefined : buildKeyLimits(pkh, raw.limits, [...path, 'limits'], ctx.errors);
+  if (limits !== undefined && requests.has('pack')) {
+    // a signed Michelson value can authorise a transfer (generic multisig contracts, permits) that no limit sees
+    ctx.errors.push({
+      path: [...path, 'limits'],
+      message:
+        'cannot bound what this key signs: it also allows pack (signed Michelson values), which multisig contracts and permits accept as an order to transfer; remove pack from allow, or sign Michelson values with another key',
+    });
+  }
+  if (limits !== undefined && !requests.has('generic')) {
+    ctx.warnings.push({
+      path: [...path, 'limits'],
+      message: 'has no effect: limits apply to generic requests, and this key does not allow generic',
+    });
+  }
+
   return {
     allowedRequests,
     allowedOperations,
@@ -158,6 +176,7 @@ export function buildKeyPolicy(pkh: string, raw: RawKeyPolicy | null, path: Yaml
     ...(raw.jwt_users !== undefined ? { jwtUsers: raw.jwt_users } : {}),
     allowProofOfPossession,
     logPayloads: raw.log_payloads ?? false,
+    ...(limits !== undefined ? { limits } : {}),
   };
 }
 

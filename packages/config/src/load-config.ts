@@ -9,6 +9,8 @@ import { didYouMean } from './suggest';
 import { pkhProblem } from './tezos-identifiers';
 import type { Config, KeyPolicyConfig, PolicyHookConfig, VaultConfig, WatermarkConfig } from './types';
 import { buildVault } from './vault-config';
+import { buildAwsWatermark } from './watermark-aws';
+import { buildPostgresWatermark } from './watermark-postgres';
 import { parseYaml } from './yaml-source';
 import { httpUrlProblem } from './listen-address';
 import { flattenKeys } from './public-keys';
@@ -77,7 +79,7 @@ interface RawConfig {
   server?: RawServer | null;
   vaults?: Record<string, { driver: string; config?: unknown }> | null;
   tezos?: Record<string, RawKeyPolicy | null> | null;
-  policy_hook?: { address: string; authorized_keys?: unknown } | null;
+  policy_hook?: { address: string; authorized_keys?: unknown; timeout_ms?: number } | null;
   watermark?: { driver: string; config?: unknown } | null;
 }
 
@@ -119,13 +121,21 @@ function build(
     const problem = httpUrlProblem(raw.policy_hook.address);
     if (problem) errors.push({ path: ['policy_hook', 'address'], message: problem });
     const keys = raw.policy_hook.authorized_keys;
+    if (!problem && keys === undefined && openToPath(raw.policy_hook.address)) {
+      warnings.push({
+        path: ['policy_hook', 'address'],
+        message:
+          'is plain http to another host and replies are not signed: anything on the network path can approve signatures; set policy_hook.authorized_keys or use https',
+      });
+    }
     policyHook = {
       address: raw.policy_hook.address,
-      ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors) } : {}),
+      ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors, hookKeyProblem) } : {}),
+      ...(raw.policy_hook.timeout_ms !== undefined ? { timeoutMs: raw.policy_hook.timeout_ms } : {}),
     };
   }
 
-  const watermark = buildWatermark(broken(['watermark']) ? null : raw.watermark, errors);
+  const watermark = buildWatermark(broken(['watermark']) ? null : raw.watermark, errors, warnings);
 
   // Last, and only when nothing else is wrong: after a typo such as `vault:` it would be noise.
   if (errors.length === 0) checkSomethingToSign(raw, errors, warnings);
@@ -168,7 +178,7 @@ function checkSomethingToSign(raw: RawConfig, errors: ConfigIssue[], warnings: C
   }
 }
 
-function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): WatermarkConfig {
+function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[], warnings: ConfigIssue[]): WatermarkConfig {
   if (!raw) return { driver: 'file' };
   const supported = `supported: ${SUPPORTED_WATERMARK_DRIVERS.join(', ')}`;
   if ((UNSUPPORTED_WATERMARK_DRIVERS as readonly string[]).includes(raw.driver)) {
@@ -176,6 +186,12 @@ function buildWatermark(raw: RawConfig['watermark'], errors: ConfigIssue[]): Wat
       path: ['watermark', 'driver'],
       message: `driver ${JSON.stringify(raw.driver)} is not supported by this build (${supported})`,
     });
+  } else if (raw.driver === 'aws') {
+    const config = buildAwsWatermark(raw.config, errors);
+    if (config) return { driver: 'aws', config };
+  } else if (raw.driver === 'postgres') {
+    const postgres = buildPostgresWatermark(raw.config, ['watermark', 'config'], errors, warnings);
+    if (postgres) return { driver: 'postgres', postgres };
   } else if (raw.driver !== 'file' && raw.driver !== 'mem') {
     const all = [...SUPPORTED_WATERMARK_DRIVERS, ...UNSUPPORTED_WATERMARK_DRIVERS];
     errors.push({
@@ -206,4 +222,19 @@ function fail(
     file,
     located.map(({ issue, at }) => formatIssue(file, issue, at)),
   );
+}
+
+/** Hook replies are verified with core's Tezos verification, which has no BLS. */
+function hookKeyProblem(key: string): string | undefined {
+  return key.startsWith('BLpk')
+    ? 'is a BLS key: hook replies can be verified with ed25519 (edpk), secp256k1 (sppk) or P-256 (p2pk) keys only; give the hook one of those'
+    : undefined;
+}
+
+/** An http:// (not https) hook URL whose host is not this machine. */
+function openToPath(address: string): boolean {
+  const url = new URL(address);
+  if (url.protocol !== 'http:') return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
 }

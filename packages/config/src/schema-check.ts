@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigIssue, YamlPath } from './config-error';
-import { AWSKMS_CONFIG_SCHEMA, CONFIG_SCHEMA } from './schema';
+import { AWSKMS_CONFIG_SCHEMA, CONFIG_SCHEMA, POSTGRES_WATERMARK_CONFIG_SCHEMA } from './schema';
 import { didYouMean } from './suggest';
 
 // validateSchema: false skips compiling the JSON Schema meta-schema on every start (~60 ms of a CLI
@@ -22,7 +22,7 @@ export function checkSchema(schema: object, data: unknown, base: YamlPath = []):
   return (validate.errors ?? []).map((e) => toIssue(e, data, base));
 }
 
-export { AWSKMS_CONFIG_SCHEMA, CONFIG_SCHEMA };
+export { AWSKMS_CONFIG_SCHEMA, CONFIG_SCHEMA, POSTGRES_WATERMARK_CONFIG_SCHEMA };
 
 function toIssue(e: ErrorObject, root: unknown, base: YamlPath): ConfigIssue {
   const path = [...base, ...pointerToPath(e.instancePath, root)];

@@ -20,7 +20,48 @@ const jwtCredentials = {
   properties: {
     password: str,
     secret: str,
-    jwt_exp: { type: 'integer', minimum: 1 },
+    // minutes; 0 means the default 60, as in Go
+    jwt_exp: { type: 'integer', minimum: 0 },
+  },
+} as const;
+
+/** `server.tls` / `server.utility_tls` (not in Go Signatory, which serves plain HTTP and ignores these keys). */
+const tls = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cert_file', 'key_file'],
+  properties: {
+    cert_file: { type: 'string', minLength: 1 },
+    key_file: { type: 'string', minLength: 1 },
+    key_passphrase: str,
+    client_ca_file: { type: 'string', minLength: 1 },
+    min_version: { enum: ['TLSv1.2', 'TLSv1.3'] },
+  },
+} as const;
+
+/** Mutez (a whole number) or a string such as `12.5tz` or `500000mutez`; the value is checked in code (key-limits.ts). */
+const amount = { type: ['string', 'number'] } as const;
+
+const keyLimits = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    max_amount: amount,
+    max_request_amount: amount,
+    max_fee: amount,
+    max_gas_limit: amount,
+    max_storage_limit: amount,
+    destinations: stringList,
+    delegates: stringList,
+    spend: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['window', 'amount'],
+        properties: { window: str, amount },
+      },
+    },
   },
 } as const;
 
@@ -39,6 +80,7 @@ const keyPolicy = {
     log_payloads: bool,
     authorized_keys: publicKeys,
     jwt_users: stringList,
+    limits: keyLimits,
   },
 } as const;
 
@@ -61,6 +103,8 @@ export const CONFIG_SCHEMA = {
         address: str,
         utility_address: str,
         authorized_keys: publicKeys,
+        tls,
+        utility_tls: tls,
         jwt: {
           type: 'object',
           additionalProperties: false,
@@ -97,7 +141,8 @@ export const CONFIG_SCHEMA = {
       type: ['object', 'null'],
       additionalProperties: false,
       required: ['address'],
-      properties: { address: str, authorized_keys: publicKeys },
+      // timeout_ms is ours (Go waits for the hook as long as the client does)
+      properties: { address: str, authorized_keys: publicKeys, timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 } },
     },
     watermark: {
       type: ['object', 'null'],
@@ -122,5 +167,42 @@ export const AWSKMS_CONFIG_SCHEMA = {
     keys: { type: 'array', items: { type: 'string', minLength: 1 } },
     // Accepted and ignored, as Go Signatory does since its PR #499 (its own test config still sets it).
     user_name: str,
+  },
+} as const;
+
+/** `watermark.config` for `driver: aws` (DynamoDB). */
+export const AWS_WATERMARK_CONFIG_SCHEMA = {
+  $id: 'https://signatory-ts/aws-watermark-config',
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    access_key_id: { type: 'string', minLength: 1 },
+    secret_access_key: { type: 'string', minLength: 1 },
+    session_token: { type: 'string', minLength: 1 },
+    region: { type: 'string', minLength: 1 },
+    endpoint: { type: 'string', minLength: 1 },
+    table: { type: 'string', minLength: 1 },
+    create_table: bool,
+    timeout_ms: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+/** `watermark.config` for `driver: postgres` (TS-only). Ranges are checked in watermark-postgres.ts. */
+export const POSTGRES_WATERMARK_CONFIG_SCHEMA = {
+  $id: 'https://signatory-ts/postgres-watermark-config',
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', minLength: 1 },
+    password: { type: 'string', minLength: 1 },
+    table: { type: 'string', minLength: 1 },
+    ssl: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      properties: { ca_file: { type: 'string', minLength: 1 } },
+    },
+    create_table: bool,
+    pool_max: { type: 'integer' },
+    statement_timeout_ms: { type: 'integer' },
   },
 } as const;

@@ -2,7 +2,7 @@ import type { ConfigIssue, YamlPath } from './config-error';
 import { DEFAULT_JWT_EXP_MINUTES, DEFAULT_SERVER_ADDRESS, DEFAULT_UTILITY_ADDRESS } from './defaults';
 import { listenAddressProblem } from './listen-address';
 import { flattenKeys } from './public-keys';
-import type { JwtConfig, JwtCredentials, JwtUser, ServerConfig } from './types';
+import type { JwtConfig, JwtCredentials, JwtUser, ServerConfig, TlsConfig } from './types';
 
 interface RawCredentials {
   password: string;
@@ -18,6 +18,25 @@ export interface RawServer {
   utility_address?: string;
   authorized_keys?: unknown;
   jwt?: { users: Record<string, RawUser> };
+  tls?: RawTls;
+  utility_tls?: RawTls;
+}
+interface RawTls {
+  cert_file: string;
+  key_file: string;
+  key_passphrase?: string;
+  client_ca_file?: string;
+  min_version?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+function buildTls(t: RawTls): TlsConfig {
+  return {
+    certFile: t.cert_file,
+    keyFile: t.key_file,
+    ...(t.key_passphrase !== undefined ? { keyPassphrase: t.key_passphrase } : {}),
+    ...(t.client_ca_file !== undefined ? { clientCaFile: t.client_ca_file } : {}),
+    minVersion: t.min_version ?? 'TLSv1.2',
+  };
 }
 
 /** `server`, with loopback defaults (see defaults.ts) and Go Signatory's start-up JWT checks. */
@@ -54,6 +73,8 @@ export function buildServer(raw: RawServer | null | undefined, errors: ConfigIss
     utilityAddress,
     ...(authorizedKeys !== undefined ? { authorizedKeys } : {}),
     ...(jwt !== undefined ? { jwt } : {}),
+    ...(s.tls !== undefined ? { tls: buildTls(s.tls) } : {}),
+    ...(s.utility_tls !== undefined ? { utilityTls: buildTls(s.utility_tls) } : {}),
   };
 }
 
@@ -63,7 +84,8 @@ function buildUser(u: RawUser, at: YamlPath, errors: ConfigIssue[]): JwtUser {
   if (u.old_cred_exp !== undefined) {
     const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(u.old_cred_exp);
     const d = m === null ? undefined : new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
-    if (d === undefined || Number.isNaN(d.getTime())) {
+    // V8 rolls impossible dates over (Feb 30 -> Mar 1, 24:00 -> next day); Go refuses them, so does this
+    if (d === undefined || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 19).replace('T', ' ') !== u.old_cred_exp) {
       errors.push({ path: [...at, 'old_cred_exp'], message: 'expected a UTC time "YYYY-MM-DD hh:mm:ss"' });
     } else oldCredExp = d;
   }
@@ -91,17 +113,21 @@ function credentials(c: RawCredentials, at: YamlPath, errors: ConfigIssue[]): Jw
     const problem = strengthProblem(c[key], min);
     if (problem) errors.push({ path: [...at, key], message: problem });
   }
-  return { password: c.password, secret: c.secret, expMinutes: c.jwt_exp ?? DEFAULT_JWT_EXP_MINUTES };
+  // Go: jwt_exp absent or 0 -> 60
+  return { password: c.password, secret: c.secret, expMinutes: c.jwt_exp || DEFAULT_JWT_EXP_MINUTES };
 }
 
-/** Describes what a weak credential lacks without showing it. */
+/**
+ * Describes what a weak credential lacks without showing it. Go's rules exactly: the length in
+ * UTF-8 bytes (Go's len; "characters" in the text, as Go says), ASCII classes, and "special" = printable ASCII that is not alphanumeric (space too).
+ */
 function strengthProblem(v: string, min: number): string | undefined {
   const missing = [
-    v.length < min ? `at least ${min} characters` : '',
+    Buffer.byteLength(v, 'utf8') < min ? `at least ${min} characters` : '',
     /[A-Z]/.test(v) ? '' : 'an upper-case letter',
     /[a-z]/.test(v) ? '' : 'a lower-case letter',
     /[0-9]/.test(v) ? '' : 'a digit',
-    /[!-/:-@[-`{-~]/.test(v) ? '' : 'a special character',
+    /[ -/:-@[-`{-~]/.test(v) ? '' : 'a special character',
   ].filter(Boolean);
   return missing.length === 0 ? undefined : `is too weak: needs ${missing.join(', ')}`;
 }

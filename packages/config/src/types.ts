@@ -39,6 +39,24 @@ export interface ServerConfig {
   readonly authorizedKeys?: readonly string[];
   /** JWT login; never set together with `authorizedKeys`. */
   readonly jwt?: JwtConfig;
+  /** `server.tls`: HTTPS on the signing listener (not in Go Signatory). Undefined: plain HTTP. */
+  readonly tls?: TlsConfig;
+  /** `server.utility_tls`: HTTPS on the utility listener (/metrics, /healthz). Undefined: plain HTTP. */
+  readonly utilityTls?: TlsConfig;
+}
+
+/** A listener's TLS files. Paths are as written (relative ones from the working directory); the daemon reads them. */
+export interface TlsConfig {
+  /** PEM certificate chain, leaf first. */
+  readonly certFile: string;
+  /** PEM private key of the leaf certificate. */
+  readonly keyFile: string;
+  /** Passphrase of an encrypted key_file. A secret: never logged or shown. */
+  readonly keyPassphrase?: string;
+  /** PEM CA certificates client certificates must chain to; set, every client must present one (mTLS). */
+  readonly clientCaFile?: string;
+  /** Oldest TLS version accepted. Default TLSv1.2. */
+  readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
 }
 
 export interface JwtConfig {
@@ -99,6 +117,46 @@ export interface KeyPolicyConfig {
   readonly jwtUsers?: readonly string[];
   readonly allowProofOfPossession: boolean;
   readonly logPayloads: boolean;
+  /** `limits`: what a generic request may move, pay and reach (docs/policy.md). Undefined: no limits. */
+  readonly limits?: KeyLimits;
+}
+
+/**
+ * A key's `limits:`, checked and exact: amounts in mutez as bigint, never floating point. Every
+ * field is optional; an absent one does not limit. They apply to generic requests only.
+ */
+export interface KeyLimits {
+  /** Per operation: the tez a transaction sends to another account, or an origination's balance. */
+  readonly maxAmount?: bigint;
+  /** Per request: everything the request can take from the key (amounts, fees, storage burn). */
+  readonly maxRequestAmount?: bigint;
+  /** Per operation: the fee of each manager operation. */
+  readonly maxFee?: bigint;
+  /** Per operation: gas_limit. */
+  readonly maxGasLimit?: bigint;
+  /** Per operation: storage_limit, in bytes (it bounds the storage burn). */
+  readonly maxStorageLimit?: bigint;
+  /** Allowlist of where transactions (and tickets) may go. Undefined: anywhere. Empty: nowhere but the key itself. */
+  readonly destinations?: readonly LimitDestination[];
+  /** Allowlist of delegates (tz1…tz4) a delegation or origination may name. Undefined: any. */
+  readonly delegates?: readonly string[];
+  /** Caps over rolling windows (parsed and checked; not enforced by this build, which refuses to start with them). */
+  readonly spend?: readonly SpendCap[];
+}
+
+/** One `destinations` entry: `tz1…`, `KT1…` (entrypoint `default`) or `KT1…%entrypoint`. */
+export interface LimitDestination {
+  readonly address: string;
+  /** The one entrypoint allowed; `default` when the entry names none (as a Michelson address does). */
+  readonly entrypoint: string;
+}
+
+/** One `spend` entry: at most `amount` mutez leave the key in any `window`. */
+export interface SpendCap {
+  /** As written, trimmed (`24h`). */
+  readonly window: string;
+  readonly windowSeconds: number;
+  readonly amount: bigint;
 }
 
 export interface PolicyHookConfig {
@@ -106,6 +164,51 @@ export interface PolicyHookConfig {
   readonly address: string;
   /** Keys whose signatures on hook replies are accepted. Undefined: replies are not signed. */
   readonly authorizedKeys?: readonly string[];
+  /** `timeout_ms` (ours): the hook must answer within this many ms. Undefined: the hook's default. */
+  readonly timeoutMs?: number;
 }
 
-export type WatermarkConfig = { readonly driver: 'file' } | { readonly driver: 'mem' };
+export type WatermarkConfig =
+  | { readonly driver: 'file' }
+  | { readonly driver: 'mem' }
+  | { readonly driver: 'aws'; readonly config: AwsWatermarkConfig }
+  | { readonly driver: 'postgres'; readonly postgres: PostgresWatermarkConfig };
+
+/**
+ * `watermark: driver: aws` settings: Go Signatory's keys (region, table and the AWS credentials)
+ * plus `endpoint`, `create_table` and `timeout_ms`. Credentials left out come from the AWS SDK's
+ * usual chain; those set here go to the DynamoDB client only, so they may differ from the vault's.
+ */
+export interface AwsWatermarkConfig {
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  /** Undefined: the SDK's chain (AWS_REGION, profile). */
+  readonly region?: string;
+  /** DynamoDB endpoint URL (a local emulator in development). Not in Go Signatory. */
+  readonly endpoint?: string;
+  /** Table name. Default `watermark` (Go Signatory's). */
+  readonly table: string;
+  /** Create the table at start-up when it is missing (needs dynamodb:CreateTable). Default true. Not in Go Signatory. */
+  readonly createTable: boolean;
+  /** Time one DynamoDB call may take, retries included. Default 1500. Not in Go Signatory. */
+  readonly timeoutMs: number;
+}
+
+/** `watermark.config` for `driver: postgres` (TS-only: Go Signatory has no such backend). */
+export interface PostgresWatermarkConfig {
+  /** `postgres://user@host:port/database[?…]`; undefined: the PG* environment variables (PGHOST, PGUSER, …). */
+  readonly url?: string;
+  /** Undefined: the URL's password, else PGPASSWORD, else none. */
+  readonly password?: string;
+  /** Table name, optionally schema-qualified (`schema.table`). Default `signatory_watermark`. */
+  readonly table: string;
+  /** TLS to the server; undefined: whatever the URL or PGSSLMODE says (plain by default). */
+  readonly ssl?: { readonly caFile?: string };
+  /** Create the table when it is missing (default true); false: require it, so a role with only SELECT/INSERT/UPDATE/DELETE works. */
+  readonly createTable: boolean;
+  /** Connections in the pool (default 10). */
+  readonly poolMax: number;
+  /** Server-side statement timeout and client-side query timeout, ms (default 2000). */
+  readonly statementTimeoutMs: number;
+}

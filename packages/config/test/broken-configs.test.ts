@@ -67,7 +67,7 @@ const CASES: [string, string, string][] = [
   [
     'unknown key with no close match lists the expected keys',
     `server:\n  color: blue\n`,
-    `signatory.yaml:2:3: server.color: unknown key "color"; expected one of: address, utility_address, authorized_keys, jwt`,
+    `signatory.yaml:2:3: server.color: unknown key "color"; expected one of: address, utility_address, authorized_keys, tls, utility_tls, jwt`,
   ],
   [
     'wrong type',
@@ -131,8 +131,8 @@ const CASES: [string, string, string][] = [
   ],
   [
     'watermark backend this build lacks',
-    `watermark:\n  driver: aws\n  config: {table: watermark}\n`,
-    `signatory.yaml:2:3: watermark.driver: driver "aws" is not supported by this build (supported: file, mem)`,
+    `watermark:\n  driver: gcp\n  config: {project: p}\n`,
+    `signatory.yaml:2:3: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws, postgres)`,
   ],
   ['bad listen address', `server:\n  address: 6732\n`, `signatory.yaml:2:3: server.address: expected a string, got a whole number`],
   [
@@ -144,6 +144,16 @@ const CASES: [string, string, string][] = [
     'policy hook address without a scheme',
     `policy_hook:\n  address: localhost:9000\n`,
     `signatory.yaml:2:3: policy_hook.address: is not a URL (expected http://host:port/path or https://…; a bare host:port needs http:// in front)`,
+  ],
+  [
+    'a BLS key for policy hook replies',
+    `policy_hook:\n  address: http://127.0.0.1:9000/hook\n  authorized_keys:\n    - ${EDPK}\n    - BLpk1zN6gfET9J3X9MJgvthy6qMb1kMT5CpJMkofcbobta6SRwhmTwEtjvjxtcTB9WjqWe2q1mgK\n`,
+    `signatory.yaml:5:7: policy_hook.authorized_keys[1]: is a BLS key: hook replies can be verified with ed25519 (edpk), secp256k1 (sppk) or P-256 (p2pk) keys only; give the hook one of those`,
+  ],
+  [
+    'policy hook timeout of zero',
+    `policy_hook:\n  address: http://127.0.0.1:9000/hook\n  timeout_ms: 0\n`,
+    `signatory.yaml:3:3: policy_hook.timeout_ms: must be at least 1`,
   ],
   [
     'both allow and the legacy keys',
@@ -228,7 +238,7 @@ describe('broken configs give one config_invalid error with an exact message', (
       `signatory.yaml:8:17: tezos.${TZ1}.allow.generic[0]: unknown operation kind "transfer" (did you mean "transaction"?)`,
       `signatory.yaml:8:27: tezos.${TZ1}.allow.generic[1]: unknown ballot vote "yes" (did you mean "yay"?); expected ballot, ballot:yay, ballot:nay or ballot:pass`,
       `signatory.yaml:9:3: tezos.${EDPK}: "${EDPK}" is a public key, not a public key hash (write its hash ${TZ1})`,
-      'signatory.yaml:10:13: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem)',
+      'signatory.yaml:10:13: watermark.driver: driver "gcp" is not supported by this build (supported: file, mem, aws, postgres)',
     ]);
     expect(e.message).toBe(e.problems.join('\n'));
   });

@@ -127,6 +127,13 @@ describe('valid configs', () => {
     expect(c.warnings).toEqual([]);
   });
 
+  test('policy_hook.timeout_ms (ours) is read; absent, the hook keeps its default', () => {
+    const hook = (extra: string) =>
+      parseConfig(withVault(`policy_hook:\n  address: http://127.0.0.1:9000/hook\n${extra}`), { env }).policyHook;
+    expect(hook('  timeout_ms: 1500\n')).toEqual({ address: 'http://127.0.0.1:9000/hook', timeoutMs: 1500 });
+    expect(hook('')).toEqual({ address: 'http://127.0.0.1:9000/hook' });
+  });
+
   test('jwt users with rotation and per-key jwt_users', async () => {
     const c = await loadConfig(fixture('jwt.yaml'), { env });
     const alice = c.server.jwt?.users.get('alice');
@@ -141,6 +148,20 @@ describe('valid configs', () => {
     expect(c.server.authorizedKeys).toBeUndefined();
     expect(c.vaults.get('kms')).toEqual({ driver: 'awskms', config: {} });
     expect(c.tezos.get('tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH')?.jwtUsers).toEqual(['alice']);
+  });
+
+  test('an unsigned policy hook over plain http to another host loads with a warning', () => {
+    const warnings = (hook: string) =>
+      parseConfig(withVault(`policy_hook:\n${hook}`), { env }).warnings.filter((w) => w.includes('policy_hook'));
+    expect(warnings('  address: http://10.0.0.5:9000/approve')).toEqual([
+      'signatory.yaml:2:3: policy_hook.address: is plain http to another host and replies are not signed: anything on the network path can approve signatures; set policy_hook.authorized_keys or use https',
+    ]);
+    expect(warnings('  address: http://localhost:9000/approve')).toEqual([]);
+    expect(warnings('  address: http://[::1]:9000/approve')).toEqual([]);
+    expect(warnings('  address: https://hook.example:9000/approve')).toEqual([]);
+    expect(
+      warnings('  address: http://10.0.0.5:9000/approve\n  authorized_keys: [edpkud8oWEmsioAfxyFt45aP3tXncZGKQMJMg3aRwStxwLFNGfFKeu]'),
+    ).toEqual([]);
   });
 
   test('allow_proof_of_possession on a non-tz4 key loads with a warning', () => {

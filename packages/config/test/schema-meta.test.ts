@@ -1,11 +1,13 @@
 import Ajv from 'ajv';
-import { AWSKMS_CONFIG_SCHEMA, CONFIG_SCHEMA } from '../src/schema';
+import { AWS_WATERMARK_CONFIG_SCHEMA, AWSKMS_CONFIG_SCHEMA, CONFIG_SCHEMA, POSTGRES_WATERMARK_CONFIG_SCHEMA } from '../src/schema';
 
 // The runtime validator skips meta-schema validation for start-up time; this is where it happens.
 describe('config schemas', () => {
   it.each([
     ['CONFIG_SCHEMA', CONFIG_SCHEMA],
     ['AWSKMS_CONFIG_SCHEMA', AWSKMS_CONFIG_SCHEMA],
+    ['AWS_WATERMARK_CONFIG_SCHEMA', AWS_WATERMARK_CONFIG_SCHEMA],
+    ['POSTGRES_WATERMARK_CONFIG_SCHEMA', POSTGRES_WATERMARK_CONFIG_SCHEMA],
   ])('%s is a valid JSON Schema that strict ajv compiles', (_name, schema) => {
     const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true });
     expect(ajv.validateSchema(schema)).toBe(true);

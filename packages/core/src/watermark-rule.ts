@@ -15,7 +15,10 @@ export interface Mark {
    * with the `vh` prefix in files). Undefined only for a stored mark whose file had `hash: null`.
    */
   readonly digest?: Uint8Array;
-  /** The signature released for this request (b58, e.g. `p2sig…`). Absent in files Go Signatory wrote. */
+  /**
+   * The signature released for this request (b58, e.g. `p2sig…`). Absent (or empty) when no signer
+   * released one that is known here: marks Go Signatory wrote, marks raised by `watermark import`.
+   */
   readonly signature?: string;
 }
 
@@ -62,7 +65,8 @@ export type WatermarkVerdict = 'advance' | 'replay' | 'reject';
  *   `stored.signature`, never sign again: a KMS ECDSA signature is randomized, so re-signing would
  *   release a second, different signature for the same block or attestation);
  * - anything else: `reject` — lower, or equal with different bytes, or equal bytes whose
- *   signature was not kept (a mark Go Signatory wrote).
+ *   signature was not kept (a mark Go Signatory wrote, or one `watermark import` raised: its
+ *   signature is absent or empty, and there is nothing to hand back).
  */
 export function compareWatermark(stored: Mark | undefined, next: Mark): WatermarkVerdict {
   if (stored === undefined) return 'advance';
@@ -74,6 +78,7 @@ export function compareWatermark(stored: Mark | undefined, next: Mark): Watermar
       stored.digest !== undefined &&
       next.digest !== undefined &&
       stored.signature !== undefined &&
+      stored.signature !== '' &&
       equalBytes(stored.digest, next.digest)
     ) {
       return 'replay';

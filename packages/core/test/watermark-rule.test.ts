@@ -19,6 +19,7 @@ describe('compareWatermark', () => {
     ['identical digest at a lower level is rejected', m(5, 0, d(1), 's'), m(4, 0, d(1)), 'reject'],
     ['identical bytes are rejected when no signature was kept (a Go Signatory mark)', m(5, 1, d(1)), m(5, 1, d(1)), 'reject'],
     ['a stored mark with hash null never replays', m(5, 1, undefined, 's'), m(5, 1, d(1)), 'reject'],
+    ['a stored mark with an empty signature (imported) never replays', m(5, 1, d(1), ''), m(5, 1, d(1)), 'reject'],
     ['a stored mark with hash null still lets a higher round through', m(5, 1, undefined), m(5, 2, d(1)), 'advance'],
     ['level 0 round 0 advances over nothing', undefined, m(0, 0, d(0)), 'advance'],
   ];

@@ -1,9 +1,15 @@
-import type { Server } from 'node:http';
+import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>`: the endpoint a DynamoDB client is given. */
   readonly endpoint: string;
+  /**
+   * Stops answering, as an outage would: the listener is closed and open connections are cut; the
+   * tables and items stay in memory. `resume()` listens again on the same port.
+   */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -12,13 +18,97 @@ export async function startDynalite(): Promise<DynaliteServer> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynalite ships no types
   const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  // dynalite's own close() also closes its in-memory database (the data would be gone): pause with
+  // the plain HTTP server's close, which only stops listening
+  const close = (closeServer: (cb: () => void) => void) => () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      closeServer(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    pause: close((cb) => Server.prototype.close.call(server, cb)),
+    resume: () => listen(port),
+    stop: close((cb) => server.close(cb)),
   };
+}
+
+/** What the proxy does with one request: forward it, answer with an AWS error, or never answer. */
+export type DynamoFault =
+  | undefined
+  | 'stall'
+  | {
+      readonly status: number;
+      readonly type: string;
+      readonly message: string;
+      /** More fields of the error body, e.g. the `Item` DynamoDB returns with ReturnValuesOnConditionCheckFailure. */
+      readonly body?: Record<string, unknown>;
+    };
+
+export interface DynamoProxiedRequest {
+  /** DynamoDB operation (`PutItem`, `DescribeTable`, …), from X-Amz-Target. */
+  readonly operation: string;
+  readonly authorization: string;
+}
+
+export interface DynamoFaultProxy {
+  readonly endpoint: string;
+  readonly seen: DynamoProxiedRequest[];
+  /** Decides per operation; forwards everything by default. */
+  fault: (operation: string) => DynamoFault;
+  stop(): Promise<void>;
+}
+
+/**
+ * A loopback HTTP proxy in front of a real DynamoDB emulator that can answer an operation with an
+ * AWS error (throttling, access denied) or hold it unanswered (a network that eats packets), the
+ * failures dynalite itself cannot produce. It also records what the client sent.
+ */
+export async function startDynamoFaultProxy(target: string): Promise<DynamoFaultProxy> {
+  const to = new URL(target);
+  const proxy: DynamoFaultProxy = {
+    endpoint: '',
+    seen: [],
+    fault: () => undefined,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      proxy.seen.push({ operation, authorization: String(req.headers.authorization ?? '') });
+      const fault = proxy.fault(operation);
+      if (fault === 'stall') return;
+      if (fault !== undefined) {
+        res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': fault.type });
+        res.end(JSON.stringify({ ...fault.body, __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: fault.message }));
+        return;
+      }
+      const fwd = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      fwd.on('error', () => res.destroy());
+      fwd.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  (proxy as { endpoint: string }).endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return proxy;
 }

@@ -1,2 +1,3 @@
 export * from './dynalite';
 export * from './postgres';
+export * from './hook-server';

@@ -1,9 +1,15 @@
 import { LEGACY_REQUEST_KINDS } from '@signatory-ts/core';
 import type { Decision, PolicyRule, SignContext } from './decision';
 import type { KeyPolicy } from './key-policy';
+import { checkLimits } from './limits';
 
 const ALLOW: Decision = { allow: true };
-const deny = (rule: PolicyRule, reason: string): Decision => ({ allow: false, rule, reason });
+const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({
+  allow: false,
+  rule,
+  reason,
+  ...(kind !== undefined ? { kind } : {}),
+});
 
 /**
  * Go Signatory's static policy, checks in its order: listed, JWT user, chain, client
@@ -26,7 +32,7 @@ export function evaluate(ctx: SignContext, policy: KeyPolicy | undefined): Decis
     if (!policy.clients.has(ctx.clientPkh)) return deny('client', `client \`${ctx.clientPkh}' is not allowed`);
   }
   if ((LEGACY_REQUEST_KINDS as readonly string[]).includes(ctx.requestKind) || !policy.requests.has(ctx.requestKind)) {
-    return deny('request_kind', `request kind \`${ctx.requestKind}' is not allowed`);
+    return deny('request_kind', `request kind \`${ctx.requestKind}' is not allowed`, ctx.requestKind);
   }
   if (ctx.requestKind !== 'generic') return ALLOW;
   const ops = ctx.operationKinds ?? [];
@@ -36,7 +42,13 @@ export function evaluate(ctx: SignContext, policy: KeyPolicy | undefined): Decis
     if (policy.operations.has(op)) continue;
     const colon = op.indexOf(':');
     if (colon > 0 && op.slice(0, colon) === 'ballot' && policy.operations.has('ballot')) continue;
-    return deny('operation_kind', `operation \`${op}' is not allowed`);
+    return deny('operation_kind', `operation \`${op}' is not allowed`, op);
+  }
+  if (policy.limits !== undefined) {
+    // limits are checked over the decoded operations; a caller that did not pass them gets no signature
+    if (ctx.generic === undefined) return deny('limits', 'limits: the decoded request is missing, so its limits cannot be checked');
+    const refusal = checkLimits(ctx.generic, policy.limits);
+    if (refusal !== undefined) return { allow: false, rule: 'limits', limit: refusal.rule, reason: refusal.reason };
   }
   return ALLOW;
 }

@@ -1,3 +1,4 @@
+import type { KeyLimits } from '@signatory-ts/config';
 import { DEFAULT_ALLOWED_REQUESTS, publicKeyHash, REQUEST_KINDS, SignatoryError, type RequestKind } from '@signatory-ts/core';
 
 /**
@@ -16,6 +17,8 @@ export interface KeyPolicyInput {
   readonly authorizedKeys?: readonly string[];
   /** JWT users allowed to use the key. Undefined: any logged-in user. */
   readonly jwtUsers?: readonly string[];
+  /** What each generic request may move (docs/policy.md). Undefined: no limits. */
+  readonly limits?: KeyLimits;
 }
 
 /** A key's policy, ready for evaluate: sets, client keys hashed once. */
@@ -26,6 +29,7 @@ export interface KeyPolicy {
   /** Client key hashes (tz…), from authorizedKeys. */
   readonly clients?: ReadonlySet<string>;
   readonly jwtUsers?: ReadonlySet<string>;
+  readonly limits?: KeyLimits;
 }
 
 /**
@@ -47,9 +51,11 @@ export function buildPolicy(entry: KeyPolicyInput | null): KeyPolicy {
     chains?: Set<string>;
     clients?: Set<string>;
     jwtUsers?: Set<string>;
+    limits?: KeyLimits;
   } = { requests: new Set(entry.allowedRequests), operations: new Set(entry.allowedOperations) };
   if (entry.allowedChains !== undefined) out.chains = new Set(entry.allowedChains);
   if (entry.jwtUsers !== undefined) out.jwtUsers = new Set(entry.jwtUsers);
+  if (entry.limits !== undefined) out.limits = entry.limits;
   if (entry.authorizedKeys !== undefined) {
     out.clients = new Set(
       entry.authorizedKeys.map((pk) => {

@@ -12,7 +12,12 @@ const entry = (e: Partial<KeyPolicyInput>): KeyPolicyInput => ({ allowedRequests
 const ctx = (c: Partial<SignContext>): SignContext => ({ pkh: PKH, requestKind: 'block', chainId: MAINNET, ...c });
 const generic = (...operationKinds: string[]): Partial<SignContext> => ({ requestKind: 'generic', chainId: undefined, operationKinds });
 const ALLOW: Decision = { allow: true };
-const deny = (rule: PolicyRule, reason: string): Decision => ({ allow: false, rule, reason });
+const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({
+  allow: false,
+  rule,
+  reason,
+  ...(kind !== undefined ? { kind } : {}),
+});
 
 type Row = [string, KeyPolicyInput | null | 'unlisted', Partial<SignContext>, Decision];
 
@@ -26,21 +31,26 @@ const rows: Row[] = [
     'default policy refuses attestation_with_dal (DAL bakers must allow it)',
     null,
     { requestKind: 'attestation_with_dal' },
-    deny('request_kind', "request kind `attestation_with_dal' is not allowed"),
+    deny('request_kind', "request kind `attestation_with_dal' is not allowed", 'attestation_with_dal'),
   ],
-  ['default policy refuses generic', null, generic('transaction'), deny('request_kind', "request kind `generic' is not allowed")],
+  [
+    'default policy refuses generic',
+    null,
+    generic('transaction'),
+    deny('request_kind', "request kind `generic' is not allowed", 'generic'),
+  ],
   [
     'default policy refuses pack',
     null,
     { requestKind: 'pack', chainId: undefined },
-    deny('request_kind', "request kind `pack' is not allowed"),
+    deny('request_kind', "request kind `pack' is not allowed", 'pack'),
   ],
-  ['a mapping with nothing allowed refuses block', entry({}), {}, deny('request_kind', "request kind `block' is not allowed")],
+  ['a mapping with nothing allowed refuses block', entry({}), {}, deny('request_kind', "request kind `block' is not allowed", 'block')],
   [
     'a mapping with nothing allowed refuses attestation',
     entry({}),
     { requestKind: 'attestation' },
-    deny('request_kind', "request kind `attestation' is not allowed"),
+    deny('request_kind', "request kind `attestation' is not allowed", 'attestation'),
   ],
 
   // request kinds
@@ -49,19 +59,19 @@ const rows: Row[] = [
     'a request kind missing from allow is refused by name',
     entry({ allowedRequests: ['attestation'] }),
     {},
-    deny('request_kind', "request kind `block' is not allowed"),
+    deny('request_kind', "request kind `block' is not allowed", 'block'),
   ],
   [
     'legacy_block is refused even if everything is allowed',
     entry({ allowedRequests: ['attestation', 'attestation_with_dal', 'block', 'generic', 'pack', 'preattestation'] }),
     { requestKind: 'legacy_block' },
-    deny('request_kind', "request kind `legacy_block' is not allowed"),
+    deny('request_kind', "request kind `legacy_block' is not allowed", 'legacy_block'),
   ],
   [
     'legacy_endorsement is refused',
     null,
     { requestKind: 'legacy_endorsement' },
-    deny('request_kind', "request kind `legacy_endorsement' is not allowed"),
+    deny('request_kind', "request kind `legacy_endorsement' is not allowed", 'legacy_endorsement'),
   ],
   ['pack passes when allowed', entry({ allowedRequests: ['pack'] }), { requestKind: 'pack', chainId: undefined }, ALLOW],
 
@@ -76,7 +86,7 @@ const rows: Row[] = [
     'every operation of a batch must be allowed; the first refused one is named',
     entry({ allowedRequests: ['generic'], allowedOperations: ['reveal', 'transaction'] }),
     generic('reveal', 'delegation', 'origination'),
-    deny('operation_kind', "operation `delegation' is not allowed"),
+    deny('operation_kind', "operation `delegation' is not allowed", 'delegation'),
   ],
   [
     'a batch of allowed operations passes',
@@ -88,13 +98,13 @@ const rows: Row[] = [
     'generic with a null list (allow.generic:) refuses every operation',
     entry({ allowedRequests: ['generic'] }),
     generic('transaction'),
-    deny('operation_kind', "operation `transaction' is not allowed"),
+    deny('operation_kind', "operation `transaction' is not allowed", 'transaction'),
   ],
   [
     'operations allowed without generic in the request kinds are refused at the request kind',
     entry({ allowedOperations: ['transaction'] }),
     generic('transaction'),
-    deny('request_kind', "request kind `generic' is not allowed"),
+    deny('request_kind', "request kind `generic' is not allowed", 'generic'),
   ],
   [
     'a generic request with no operations is refused',
@@ -106,32 +116,32 @@ const rows: Row[] = [
     'transaction does not allow stake',
     entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
     generic('stake'),
-    deny('operation_kind', "operation `stake' is not allowed"),
+    deny('operation_kind', "operation `stake' is not allowed", 'stake'),
   ],
   [
     'transaction does not allow unstake',
     entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
     generic('unstake'),
-    deny('operation_kind', "operation `unstake' is not allowed"),
+    deny('operation_kind', "operation `unstake' is not allowed", 'unstake'),
   ],
   [
     'transaction does not allow finalize_unstake',
     entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
     generic('finalize_unstake'),
-    deny('operation_kind', "operation `finalize_unstake' is not allowed"),
+    deny('operation_kind', "operation `finalize_unstake' is not allowed", 'finalize_unstake'),
   ],
   [
     'transaction does not allow set_delegate_parameters',
     entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
     generic('set_delegate_parameters'),
-    deny('operation_kind', "operation `set_delegate_parameters' is not allowed"),
+    deny('operation_kind', "operation `set_delegate_parameters' is not allowed", 'set_delegate_parameters'),
   ],
   ['stake allowed by name passes', entry({ allowedRequests: ['generic'], allowedOperations: ['stake'] }), generic('stake'), ALLOW],
   [
     'stake does not allow transaction',
     entry({ allowedRequests: ['generic'], allowedOperations: ['stake'] }),
     generic('transaction'),
-    deny('operation_kind', "operation `transaction' is not allowed"),
+    deny('operation_kind', "operation `transaction' is not allowed", 'transaction'),
   ],
   ['ballot allows every vote', entry({ allowedRequests: ['generic'], allowedOperations: ['ballot'] }), generic('ballot:nay'), ALLOW],
   [
@@ -144,13 +154,13 @@ const rows: Row[] = [
     'ballot:yay refuses a nay ballot by its vote',
     entry({ allowedRequests: ['generic'], allowedOperations: ['ballot:yay'] }),
     generic('ballot:nay'),
-    deny('operation_kind', "operation `ballot:nay' is not allowed"),
+    deny('operation_kind', "operation `ballot:nay' is not allowed", 'ballot:nay'),
   ],
   [
     'ballot:pass refuses a yay ballot',
     entry({ allowedRequests: ['generic'], allowedOperations: ['ballot:pass'] }),
     generic('ballot:yay'),
-    deny('operation_kind', "operation `ballot:yay' is not allowed"),
+    deny('operation_kind', "operation `ballot:yay' is not allowed", 'ballot:yay'),
   ],
   [
     'operation kinds are ignored for non-generic requests',

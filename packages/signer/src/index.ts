@@ -6,3 +6,13 @@ export { withDeadline } from './deadline';
 export { SignLane, type SignLaneOptions } from './sign-lane';
 export { SILENT_LOGGER, type SignerLogger, type SignerEvents, type LogFields } from './signer-events';
 export { decodeStage, authorizeStage, guardedSignStage, opStats, keyTypeOf, type DecodedRequest } from './pipeline';
+export {
+  StaticPolicy,
+  PolicyChain,
+  PolicyHook,
+  DEFAULT_HOOK_TIMEOUT_MS,
+  type Policy,
+  type Decision,
+  type Denial,
+  type PolicyHookCall,
+} from '@signatory-ts/policy';

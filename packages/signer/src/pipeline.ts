@@ -13,10 +13,10 @@ import {
   type LegacyRequestKind,
   type RequestKind,
   type SignerKeyType,
+  type SignRequest,
   type Slot,
 } from '@signatory-ts/core';
-import type { Decision, KeyPolicy, SignContext } from '@signatory-ts/policy';
-import { evaluate } from '@signatory-ts/policy';
+import type { Decision, Policy, SignContext } from '@signatory-ts/policy';
 import { signWithWatermark, type GuardedSignResult, type WatermarkStore } from '@signatory-ts/watermark';
 
 /**
@@ -34,6 +34,8 @@ export interface DecodedRequest {
   readonly round?: number;
   /** Generic requests: the policy kind of each operation, in order. */
   readonly operationKinds?: readonly string[];
+  /** Generic requests: the whole decoded request (every amount, fee and destination, for limits). */
+  readonly generic?: SignRequest;
 }
 
 const CONSENSUS = new Set<string>(CONSENSUS_KINDS);
@@ -61,7 +63,7 @@ export function decodeStage(bytes: Uint8Array, keyType: SignerKeyType | undefine
   const req = parseSignRequest(bytes, keyType);
   switch (req.kind) {
     case 'generic':
-      return { kind: 'generic', operationKinds: req.operations.map(policyKind) };
+      return { kind: 'generic', operationKinds: req.operations.map(policyKind), generic: req };
     case 'legacy_block':
     case 'legacy_endorsement':
       return { kind: req.kind, chainId: String(req.chainId), level: req.level };
@@ -81,22 +83,29 @@ export function opStats(req: DecodedRequest): Record<string, number> {
   return out;
 }
 
-/** Authorize: the key's static policy over the decoded request. A refusal is a value. */
+/**
+ * Authorize: the signer's policy (the static one, or static then hook) over the decoded request.
+ * A refusal is a value. The request bytes and the client's address go along for the hook.
+ */
 export function authorizeStage(
+  policy: Policy,
   pkh: string,
-  policy: KeyPolicy | undefined,
+  bytes: Uint8Array,
   req: DecodedRequest,
-  client: { clientPkh?: string; jwtUser?: string },
-): Decision {
+  client: { clientPkh?: string; jwtUser?: string; source?: string },
+): Decision | Promise<Decision> {
   const ctx: SignContext = {
     pkh,
     requestKind: req.kind,
+    request: bytes,
     ...(req.operationKinds !== undefined ? { operationKinds: req.operationKinds } : {}),
+    ...(req.generic !== undefined ? { generic: req.generic } : {}),
     ...(req.chainId !== undefined ? { chainId: req.chainId } : {}),
     ...(client.clientPkh !== undefined ? { clientPkh: client.clientPkh } : {}),
     ...(client.jwtUser !== undefined ? { jwtUser: client.jwtUser } : {}),
+    ...(client.source !== undefined ? { source: client.source } : {}),
   };
-  return evaluate(ctx, policy);
+  return policy.evaluate(ctx);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { SignatoryError, toHex, type KeyRef, type Vault, type RequestKind } from '@signatory-ts/core';
-import { buildPolicy, type KeyPolicy, type KeyPolicyInput } from '@signatory-ts/policy';
-import type { WatermarkStore } from '@signatory-ts/watermark';
+import { StaticPolicy, violationType, type Denial, type KeyPolicyInput, type Policy } from '@signatory-ts/policy';
+import type { GuardedSignResult, WatermarkStore } from '@signatory-ts/watermark';
 import { ClientAuth } from './client-auth';
 import { withDeadline } from './deadline';
 import { KeyIndex, type IndexSnapshot } from './key-index';
@@ -16,6 +16,12 @@ export interface SignerOptions {
   readonly vaults: readonly Vault[];
   /** `tezos:` pkh -> policy entry. A pkh absent here is inactive: it can be looked up, never used to sign. */
   readonly policies: ReadonlyMap<string, KeyPolicyEntry | null>;
+  /**
+   * Who may sign what: asked for every request of a listed key once it is decoded and its key
+   * found, before the watermark slot is locked. Default: the static policy of `policies`. The
+   * daemon passes the static policy, or a PolicyChain of it and the policy hook.
+   */
+  readonly policy?: Policy;
   readonly watermarkStore: WatermarkStore;
   /** `server.authorized_keys`: client public keys. Set, every sign request must be authenticated. */
   readonly authorizedKeys?: readonly string[];
@@ -40,6 +46,8 @@ export interface SignInput {
   /** Client key hash from `?authentication=` (see Signer.authenticate). */
   readonly clientPkh?: string;
   readonly jwtUser?: string;
+  /** The client's address (TCP peer), for the policy hook. */
+  readonly source?: string;
   readonly version?: SigningVersion;
 }
 
@@ -72,6 +80,20 @@ export interface Signer {
 
 const denied = (reason: string) => new SignatoryError('policy_denied', reason);
 
+/** A request that passed authorize: decoded, its key found, allowed by policy. */
+interface Authorized {
+  readonly input: SignInput;
+  readonly req: DecodedRequest;
+  readonly kind: RequestKind;
+  readonly key: KeyRef;
+}
+
+/** What the sign step gave, and how long the watermark step (lock, check, sign, persist) took. */
+interface Signed {
+  readonly result: GuardedSignResult;
+  readonly seconds: number;
+}
+
 /**
  * Builds the signer: policies compiled, vaults listed once into the key index. Start-up problems
  * (a vault that cannot list) are reported through listKeys(), not thrown: the daemon logs them and
@@ -87,12 +109,10 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     maxQueued: options.genericLane?.maxQueued ?? 256,
     maxWaitMs: options.genericLane?.maxWaitMs ?? deadline, // no longer than one vault call may take
   });
-  const policies = new Map<string, KeyPolicy>();
+  const listed = options.policies;
+  const policy = options.policy ?? new StaticPolicy(listed);
   const logPayloads = new Set<string>();
-  for (const [pkh, entry] of options.policies) {
-    policies.set(pkh, buildPolicy(entry));
-    if (entry?.logPayloads === true) logPayloads.add(pkh);
-  }
+  for (const [pkh, entry] of listed) if (entry?.logPayloads === true) logPayloads.add(pkh);
   const auth = options.authorizedKeys !== undefined ? new ClientAuth(options.authorizedKeys) : undefined;
   const index = new KeyIndex(
     options.vaults,
@@ -125,17 +145,19 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     log[level](msg, { ...f, ...extra });
   }
 
-  async function run(input: SignInput): Promise<{ signature: string }> {
+  /**
+   * Listed -> decode -> key lookup -> policy. A refusal is counted, logged and thrown here; what
+   * comes out may be signed.
+   */
+  async function authorize(input: SignInput): Promise<Authorized> {
     const { pkh, bytes } = input;
-    // 1. listed (before decoding, as Go Signatory: a stranger's garbage gets 403, not a decode report)
-    const policy = policies.get(pkh);
-    if (policy === undefined) {
+    // listed (before decoding, as Go Signatory: a stranger's garbage gets 403, not a decode report)
+    if (!listed.has(pkh)) {
       const reason = `${pkh} is not listed in config`;
       events.policyViolation?.({ pkh, rule: 'not_listed', violation: 'not_listed' });
       logRequest('error', reason, input, undefined, { raw: rawHex(bytes) });
       throw denied(reason);
     }
-    // 2. decode
     let req: DecodedRequest;
     try {
       req = decodeStage(bytes, keyTypeOf(pkh));
@@ -143,44 +165,50 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       logRequest('error', (e as Error).message, input, undefined, { raw: rawHex(bytes) });
       throw e;
     }
-    // 3. key lookup (index map; throttled re-list for an unknown pkh)
+    // index map; throttled re-list for an unknown pkh
     const key: KeyRef = await index.get(pkh);
     logRequest('info', 'Requesting signing operation', input, req, { vault: key.vault, version: input.version ?? 2 });
-    // 4. authorize
-    const decision = authorizeStage(pkh, policy, req, input);
-    if (!decision.allow) {
-      const violation =
-        decision.rule === 'operation_kind'
-          ? decision.reason.replace(/^operation `([^']*)' is not allowed$/, '$1')
-          : decision.rule === 'request_kind'
-            ? req.kind
-            : decision.rule;
-      if (decision.rule !== 'chain') events.policyViolation?.({ pkh, rule: decision.rule, violation });
-      logRequest('error', decision.reason, input, req, { vault: key.vault, raw: rawHex(bytes) });
-      throw denied(decision.reason);
-    }
-    const kind = req.kind as RequestKind;
-    const chainLabel = req.chainId ?? '';
+    const decision = await authorizeStage(policy, pkh, bytes, req, input);
+    if (!decision.allow) throw refused(input, req, key, decision);
     const payloadLevel = logPayloads.has(pkh) ? 'info' : 'debug';
     if (log.isLevelEnabled?.(payloadLevel) !== false) {
       // the whole request: the operator asked for payloads (log_payloads), and it passed decoding and policy
       logRequest(payloadLevel, 'About to sign raw bytes', input, req, { vault: key.vault, raw: toHex(bytes) });
     }
-    // 5. lock slot -> check watermark -> sign -> persist -> release
+    return { input, req, kind: req.kind as RequestKind, key };
+  }
+
+  /** Counts and logs a policy refusal; the error to answer it with. */
+  function refused(input: SignInput, req: DecodedRequest, key: KeyRef, d: Denial): SignatoryError {
+    const violation = violationType(d);
+    if (violation !== undefined) events.policyViolation?.({ pkh: input.pkh, rule: d.rule, violation });
+    logRequest('error', d.reason, input, req, { vault: key.vault, raw: rawHex(input.bytes) });
+    return new SignatoryError(d.code ?? 'policy_denied', d.reason);
+  }
+
+  /** Lock slot -> check watermark -> sign -> persist -> release (consensus); generic and pack take a slot of their lane. */
+  async function sign(a: Authorized): Promise<Signed> {
+    const { key } = a;
+    const { pkh, bytes } = a.input;
     const started = performance.now();
-    let result;
-    try {
-      const vaultSign = () =>
-        withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
-      // consensus requests call the vault at once; generic and pack requests take a slot of their lane
-      result = await guardedSignStage(store, pkh, bytes, req, isConsensus(kind) ? vaultSign : () => genericLane.run(vaultSign));
-    } catch (e) {
-      const code = e instanceof SignatoryError ? e.code : 'internal';
-      events.signFailed?.({ vault: key.vault, code, chainId: chainLabel });
-      logRequest('error', (e as Error).message, input, req, { vault: key.vault });
-      throw e;
-    }
-    const seconds = (performance.now() - started) / 1000;
+    const vaultSign = () =>
+      withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
+    const result = await guardedSignStage(store, pkh, bytes, a.req, isConsensus(a.kind) ? vaultSign : () => genericLane.run(vaultSign));
+    return { result, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** A sign step that threw (vault failure, deadline, store error, busy lane). */
+  function reportFailure(a: Authorized, e: unknown): void {
+    const code = e instanceof SignatoryError ? e.code : 'internal';
+    events.signFailed?.({ vault: a.key.vault, code, chainId: a.req.chainId ?? '' });
+    logRequest('error', (e as Error).message, a.input, a.req, { vault: a.key.vault });
+  }
+
+  /** Events and logs of a finished sign step; the signature to release, or the watermark refusal thrown. */
+  function report(a: Authorized, { result, seconds }: Signed): { signature: string } {
+    const { input, req, kind, key } = a;
+    const { pkh } = input;
+    const chainLabel = req.chainId ?? '';
     if (result.status === 'rejected') {
       const reason = 'watermark validation failed';
       events.watermark?.({ result: 'rejected', backend: store.name, requestKind: kind, seconds });
@@ -208,12 +236,22 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       result.status === 'replay' ? `Signed ${kind} successfully (stored signature of identical request)` : `Signed ${kind} successfully`,
       input,
       req,
-      {
-        vault: key.vault,
-      },
+      { vault: key.vault },
     );
     log.debug(`Encoded signature: ${result.signature}`, { pkh });
     return { signature: result.signature };
+  }
+
+  async function run(input: SignInput): Promise<{ signature: string }> {
+    const a = await authorize(input);
+    let signed: Signed;
+    try {
+      signed = await sign(a);
+    } catch (e) {
+      reportFailure(a, e);
+      throw e;
+    }
+    return report(a, signed);
   }
 
   const signer: Signer = {
@@ -235,7 +273,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       if (auth === undefined) return undefined;
       return auth.authenticate(pkh, bytes, authentication);
     },
-    isActive: (pkh) => policies.has(pkh),
+    isActive: (pkh) => listed.has(pkh),
     get inFlight() {
       return inflight.size;
     },

@@ -142,12 +142,8 @@ export function writeSlot(
   mark: Mark & { digest: Uint8Array; signature: string },
 ): void {
   const entries = (marks[pkh] ??= {});
-  const e: Entry = {
-    level: mark.level,
-    round: mark.round,
-    hash: b58Encode('vh', mark.digest),
-    signature: mark.signature,
-  };
+  const e: Entry = { level: mark.level, round: mark.round, hash: b58Encode('vh', mark.digest) };
+  if (mark.signature !== '') e.signature = mark.signature; // an imported mark (NO_SIGNATURE) keeps none
   entries[kind] = e;
   if (kind === 'attestation' && entries.attestation_with_dal !== undefined) entries.attestation_with_dal = { ...e };
 }

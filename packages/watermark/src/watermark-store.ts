@@ -3,8 +3,19 @@ import { SignatoryError, WATERMARK_KINDS, type Mark, type Slot } from '@signator
 /** A request about to be signed, as the watermark sees it: digest = blake2b-256 of its bytes. */
 export type NextMark = Mark & { readonly digest: Uint8Array };
 
-/** A mark with the signature that was released for it: what a store commits. */
+/**
+ * A mark with the signature that was released for it: what a store commits. `signature` is
+ * NO_SIGNATURE for a mark no signer released here (`signatory-cli watermark import`).
+ */
 export type SignedMark = NextMark & { readonly signature: string };
+
+/**
+ * The signature of a mark raised by an operator (`watermark import`): no signature was released
+ * for it here, so there is nothing to hand back. A store commits it like any other mark (same
+ * compare-and-set: it only ever raises), keeps no signature for it (or an empty one), and never
+ * answers `replay` over it: an identical request at that level and round is `rejected`.
+ */
+export const NO_SIGNATURE = '';
 
 /**
  * Throws bad_request unless `next` can be stored: level and round non-negative integers, a 32-byte
@@ -24,8 +35,8 @@ export function checkMark(slot: Slot, next: NextMark): void {
  * What a commit did:
  * - `committed`: `next` was strictly above the stored mark (or the slot was empty) and is now
  *   durably stored; release the signature;
- * - `replay`: the stored mark has the same (level, round) and the same digest; release
- *   `signature` (the stored one) instead of the new one;
+ * - `replay`: the stored mark has the same (level, round) and the same digest, and a stored
+ *   signature (never NO_SIGNATURE); release `signature` (the stored one) instead of the new one;
  * - `rejected`: the stored mark is at or above `next`; release nothing.
  */
 export type CommitResult =

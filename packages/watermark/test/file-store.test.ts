@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Encode, watermarkSlot } from '@signatory-ts/core';
-import { FileWatermarkStore, WatermarkFileError, type WatermarkIoEvent } from '../src';
+import { FileWatermarkStore, NO_SIGNATURE, WatermarkFileError, type WatermarkIoEvent } from '../src';
 import { describeWatermarkStore } from './store-conformance';
 
 const dirs: string[] = [];
@@ -127,5 +127,18 @@ describe('FileWatermarkStore health (for /healthz)', () => {
     rmSync(`${file}.lock`);
     expect(await store.health()).toBeUndefined();
     expect(await store.commit(slot, mark(2))).toEqual({ status: 'committed' });
+  });
+});
+
+describe('FileWatermarkStore marks raised by watermark import', () => {
+  it('writes a mark committed with NO_SIGNATURE as Go Signatory would: level, round and hash, no signature key', async () => {
+    const base = tempDir();
+    const store = new FileWatermarkStore({ baseDir: base });
+    const slot = watermarkSlot(CHAIN, pkhs[0]!, 'block');
+    expect(await store.commit(slot, { level: 9, round: 2, digest: new Uint8Array(32).fill(5), signature: NO_SIGNATURE })).toEqual({
+      status: 'committed',
+    });
+    const file = JSON.parse(readFileSync(path.join(base, 'watermark_v2', `${CHAIN}.json`), 'utf8'));
+    expect(file).toEqual({ [pkhs[0]!]: { block: { level: 9, round: 2, hash: b58Encode('vh', new Uint8Array(32).fill(5)) } } });
   });
 });

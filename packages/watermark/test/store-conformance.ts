@@ -1,5 +1,5 @@
 import { b58Encode, blake2b256, watermarkSlot, type Mark, type Slot } from '@signatory-ts/core';
-import { signWithWatermark, type SignedMark, type WatermarkStore } from '../src';
+import { NO_SIGNATURE, signWithWatermark, type SignedMark, type WatermarkStore } from '../src';
 
 /**
  * The behaviour every WatermarkStore must have. Each store's test file calls this with a factory
@@ -78,6 +78,19 @@ export function describeWatermarkStore(name: string, factory: () => Promise<Wate
       for (const s of others) expect(await store.commit(s, mark(5, 0))).toEqual({ status: 'committed' });
       expect(await store.get(block)).toMatchObject({ level: 100 });
       for (const s of others) expect(await store.get(s)).toMatchObject({ level: 5 });
+    });
+
+    it('never replays a mark committed without a signature (watermark import): an identical request is refused', async () => {
+      const imported = { level: 60, round: 1, digest: digest('imported'), signature: NO_SIGNATURE };
+      expect(await store.commit(block, imported)).toEqual({ status: 'committed' });
+      expect(await store.get(block)).toMatchObject({ level: 60, round: 1 });
+      expect((await store.commit(block, mark(60, 1, 'imported'))).status).toBe('rejected');
+      let calls = 0;
+      const r = await signWithWatermark(store, block, { level: 60, round: 1, digest: digest('imported') }, async () => `s${++calls}`);
+      expect(r.status).toBe('rejected');
+      expect(calls).toBe(0);
+      // a higher round is signed as usual
+      expect(await store.commit(block, mark(60, 2))).toEqual({ status: 'committed' });
     });
 
     it('puts attestation and attestation_with_dal in one slot: the second, different one is rejected', async () => {

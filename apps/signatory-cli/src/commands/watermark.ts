@@ -1,3 +1,4 @@
+import type { Config } from '@signatory-ts/config';
 import {
   b58Decode,
   CONSENSUS_KINDS,
@@ -8,8 +9,8 @@ import {
   type Mark,
   type Slot,
 } from '@signatory-ts/core';
-import { FileWatermarkStore } from '@signatory-ts/watermark';
-import { loadContext, type Context, type GlobalOptions } from '../context';
+import { openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
+import { loadContext, type GlobalOptions } from '../context';
 import type { Out } from '../output';
 
 export interface ShowOptions extends GlobalOptions {
@@ -23,43 +24,66 @@ export interface ResetOptions extends GlobalOptions {
   force?: boolean;
 }
 
-/** The store the config names. Only the file store keeps anything between runs. */
-function fileStore(ctx: Context): FileWatermarkStore {
-  if (ctx.config.watermark.driver !== 'file') {
-    throw new SignatoryError(
-      'bad_request',
-      `watermark: ${ctx.config.file} uses the ${ctx.config.watermark.driver} watermark driver, which keeps nothing between runs: there is nothing to show or reset`,
-    );
-  }
-  return new FileWatermarkStore({ baseDir: ctx.config.baseDir });
+/** How messages name the store `config` uses: base_dir for the file store, else the driver and the config file. */
+export function storeLabel(config: Pick<Config, 'file' | 'baseDir' | 'watermark'>): string {
+  return config.watermark.driver === 'file'
+    ? `the file store in base_dir ${config.baseDir}`
+    : `the ${config.watermark.driver} watermark store of ${config.file}`;
 }
 
-function table(rows: string[][]): string {
+/**
+ * The store `config` names, opened as the daemon opens it (openWatermarkStore), so the CLI sees the
+ * signer's marks whatever the driver. `mem` keeps nothing between runs: there is nothing to work on.
+ */
+export async function openStore(config: Config, command: string): Promise<WatermarkStore> {
+  if (config.watermark.driver === 'mem') {
+    throw new SignatoryError(
+      'bad_request',
+      `${command}: ${config.file} uses the mem watermark driver, which keeps nothing between runs: there is nothing to ${command.split(' ')[1]}. ` +
+        'Point --config at the configuration of the signer whose marks you mean',
+    );
+  }
+  return openWatermarkStore(config);
+}
+
+/** Every slot of `store` with its mark, or a clear error if the store cannot list them. */
+export async function listSlots(store: WatermarkStore, label: string, command: string): Promise<[Slot, Mark][]> {
+  if (store.list === undefined) throw new SignatoryError('bad_request', `${command}: ${label} cannot list its marks`);
+  const slots: [Slot, Mark][] = [];
+  for await (const entry of store.list()) slots.push(entry);
+  return slots;
+}
+
+/** Rows as aligned columns, the first row the header. */
+export function formatTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 2))).join('') + '\n').join('');
 }
 
-/** `signatory-cli watermark show`: every slot of the file store (chain, pkh, kind, level, round). */
+/** `signatory-cli watermark show`: every slot of the configured store (chain, pkh, kind, level, round). */
 export async function watermarkShow(opts: ShowOptions, out: Out = process.stdout): Promise<void> {
   const ctx = await loadContext(opts);
-  const store = fileStore(ctx);
-  const slots: [Slot, Mark][] = [];
-  for await (const entry of store.list()) slots.push(entry);
-  if (opts.json) {
-    const rows = slots.map(([s, m]) => ({ chain: s.chainId, pkh: s.pkh, kind: s.kind, level: m.level, round: m.round }));
-    out.write(JSON.stringify(rows, null, 2) + '\n');
-    return;
+  const store = await openStore(ctx.config, 'watermark show');
+  try {
+    const slots = await listSlots(store, storeLabel(ctx.config), 'watermark show');
+    if (opts.json) {
+      const rows = slots.map(([s, m]) => ({ chain: s.chainId, pkh: s.pkh, kind: s.kind, level: m.level, round: m.round }));
+      out.write(JSON.stringify(rows, null, 2) + '\n');
+      return;
+    }
+    if (slots.length === 0) {
+      ctx.log.info('no watermarks stored', { store: storeLabel(ctx.config) });
+      return;
+    }
+    out.write(
+      formatTable([
+        ['CHAIN', 'PKH', 'KIND', 'LEVEL', 'ROUND'],
+        ...slots.map(([s, m]) => [s.chainId, s.pkh, s.kind, String(m.level), String(m.round)]),
+      ]),
+    );
+  } finally {
+    await store.close?.();
   }
-  if (slots.length === 0) {
-    ctx.log.info('no watermarks stored', { dir: store.dir });
-    return;
-  }
-  out.write(
-    table([
-      ['CHAIN', 'PKH', 'KIND', 'LEVEL', 'ROUND'],
-      ...slots.map(([s, m]) => [s.chainId, s.pkh, s.kind, String(m.level), String(m.round)]),
-    ]),
-  );
 }
 
 /**
@@ -75,26 +99,39 @@ export async function watermarkReset(opts: ResetOptions, out: Out = process.stdo
   } catch (e) {
     throw new SignatoryError('bad_request', `--pkh: ${(e as Error).message}`);
   }
-  const ctx = await loadContext(opts);
-  const store = fileStore(ctx);
-  const slot: Slot = { chainId: opts.chain, pkh: opts.pkh, kind: watermarkKind(opts.kind as ConsensusKind) };
-  const mark = await store.get(slot);
-  const name = `${slot.chainId} ${slot.pkh} ${slot.kind}`;
-  if (mark === undefined) throw new SignatoryError('bad_request', `watermark reset: no watermark stored for ${name}`);
-  const what = `${name} (level ${mark.level}, round ${mark.round})`;
-  if (!opts.force) {
-    throw new SignatoryError(
-      'bad_request',
-      `watermark reset: would remove ${what}; after that the signer signs this slot at ANY level, which can double-bake or double-attest. Stop every signer using ${ctx.config.baseDir}, make sure the key is not signing elsewhere, then repeat with --force`,
-    );
+  try {
+    b58Decode(opts.chain, ['Net']);
+  } catch (e) {
+    throw new SignatoryError('bad_request', `--chain: ${(e as Error).message}`);
   }
-  if (!(await store.reset(slot))) throw new SignatoryError('bad_request', `watermark reset: no watermark stored for ${name}`);
-  ctx.log.warn('watermark reset', {
-    chain: slot.chainId,
-    pkh: slot.pkh,
-    kind: slot.kind,
-    level: String(mark.level),
-    round: String(mark.round),
-  });
-  out.write(`removed ${what}\n`);
+  const ctx = await loadContext(opts);
+  const label = storeLabel(ctx.config);
+  const store = await openStore(ctx.config, 'watermark reset');
+  try {
+    if (store.reset === undefined) throw new SignatoryError('bad_request', `watermark reset: ${label} cannot reset a mark`);
+    const slot: Slot = { chainId: opts.chain, pkh: opts.pkh, kind: watermarkKind(opts.kind as ConsensusKind) };
+    const mark = await store.get(slot);
+    const name = `${slot.chainId} ${slot.pkh} ${slot.kind}`;
+    if (mark === undefined) throw new SignatoryError('bad_request', `watermark reset: no watermark stored for ${name} in ${label}`);
+    const what = `${name} (level ${mark.level}, round ${mark.round})`;
+    if (!opts.force) {
+      throw new SignatoryError(
+        'bad_request',
+        `watermark reset: would remove ${what} from ${label}; after that the signer signs this slot at ANY level, which can double-bake or double-attest. ` +
+          `Stop every signer using ${label}, make sure the key is not signing elsewhere, then repeat with --force`,
+      );
+    }
+    if (!(await store.reset(slot))) throw new SignatoryError('bad_request', `watermark reset: no watermark stored for ${name} in ${label}`);
+    ctx.log.warn('watermark reset', {
+      store: store.name,
+      chain: slot.chainId,
+      pkh: slot.pkh,
+      kind: slot.kind,
+      level: String(mark.level),
+      round: String(mark.round),
+    });
+    out.write(`removed ${what}\n`);
+  } finally {
+    await store.close?.();
+  }
 }

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LocalForger } from '@taquito/local-forging';
+import { OpKind } from '@taquito/rpc';
+import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+
+// A key's `limits:` at start-up, with real `kms-local` and `signatory serve` processes on loopback:
+// per-request limits are enforced by the daemon; spend caps, which this build does not enforce, stop it.
+let dir: string;
+let kms: { proc: Proc; url: string };
+let keys: KmsKey[];
+const started: Proc[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'signatory-limits-'));
+  kms = await startKms(path.join(dir, 'kms'));
+  keys = await createKeys(kms.url, ['ECC_NIST_P256']);
+});
+afterAll(async () => {
+  for (const p of started) await stop(p, 'SIGKILL');
+  await stop(kms.proc);
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A config whose key allows transactions, with `limits` lines under it. */
+async function config(name: string, limits: string[]): Promise<string> {
+  const file = path.join(dir, `${name}.yaml`);
+  const allow = ['{generic: [transaction, reveal]}', '    limits:', ...limits.map((l) => `      ${l}`)].join('\n');
+  await writeConfig(file, { baseDir: path.join(dir, name), kmsUrl: kms.url, keys, allow });
+  return file;
+}
+
+describe('limits at start-up', () => {
+  it('a key with per-request limits signs at the limit and answers 403 naming the limit one mutez over', async () => {
+    const s = await startSignatory(await config('limits', ['max_amount: 100tz', 'max_fee: 0.05tz', 'max_gas_limit: 100000']));
+    started.push(s.proc);
+    const pkh = keys[0]!.pkh;
+    const transfer = async (amount: string) =>
+      '03' +
+      (await new LocalForger().forge({
+        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
+        contents: [
+          {
+            kind: OpKind.TRANSACTION,
+            source: pkh,
+            fee: '1000',
+            counter: '1',
+            gas_limit: '2000',
+            storage_limit: '0',
+            amount,
+            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
+          },
+        ],
+      }));
+    const sign = (hex: string) =>
+      fetch(`${s.url}/keys/${pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+    const atLimit = await sign(await transfer('100000000'));
+    expect(atLimit.status).toBe(200);
+    expect(((await atLimit.json()) as { signature: string }).signature).toMatch(/^p2sig/);
+    const over = await sign(await transfer('100000001'));
+    expect(over.status).toBe(403);
+    expect(await over.text()).toContain('operation 0 (transaction): amount 100.000001 tz is above max_amount 100 tz');
+  }, 30_000);
+
+  it('a key with spend caps does not start, and the error names the key and the YAML path', async () => {
+    const file = await config('spend', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 200tz}']);
+    const p = run([SIGNATORY_BIN, 'serve', '-c', file], 'stderr');
+    started.push(p);
+    expect(await p.exited).toBe(1);
+    const pkh = keys[0]!.pkh;
+    expect(p.lines.filter((l) => !/level=(info|debug)/.test(l))).toEqual([
+      `signatory: ${file}:18:7: tezos.${pkh}.limits.spend: spend caps are not enforced by this build yet, so key ${pkh} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
+    ]);
+  }, 30_000);
+});

@@ -1,0 +1,163 @@
+import { appendFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { blake2b256, createDigestVerifier, fromHex, parsePublicKey, parseSignature } from '@signatory-ts/core';
+import { startDynalite } from '@signatory-ts/dev-servers';
+import { startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+
+/**
+ * Several `signatory serve` replicas on one watermark store, and a checker of what they released.
+ * Built binaries (processes.ts): build the signatory app and kms-local first.
+ */
+
+/** The `watermark:` block of one store the replicas share, with whatever server it needs. */
+export interface RunningStore {
+  /** `id` is unique per use (a table name, say). */
+  yaml(id: string): string;
+  /**
+   * Makes the store fail for every replica (a server stopped, a directory gone) until the returned
+   * function brings it back with its marks. `baseDir` is the replicas' base_dir. Absent: not tested.
+   */
+  outage?(baseDir: string): Promise<() => Promise<void>>;
+  stop(): Promise<void>;
+}
+
+export interface StoreSetup {
+  readonly name: string;
+  start(): Promise<RunningStore>;
+}
+
+/**
+ * The stores the replica suite runs on. `file`: several processes on one host sharing base_dir (a
+ * supported set-up: the kernel lock keeps them apart). Rows for `aws` (packages/dev-servers
+ * startDynalite) and `postgres` (startPostgres) go beside it.
+ */
+export const STORE_SETUPS: readonly StoreSetup[] = [
+  {
+    name: 'file',
+    start: async () => ({
+      yaml: () => 'watermark:\n  driver: file\n',
+      // the marks' directory moved away: every commit fails until it is put back
+      async outage(baseDir) {
+        const dir = path.join(baseDir, 'watermark_v2');
+        await rename(dir, `${dir}.away`);
+        return () => rename(`${dir}.away`, dir);
+      },
+      stop: async () => undefined,
+    }),
+  },
+  {
+    // DynamoDB (Go Signatory's table) on dynalite; an outage is dynalite's listener closed, its data kept
+    name: 'aws',
+    start: async () => {
+      const d = await startDynalite();
+      return {
+        yaml: (id) =>
+          `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 2000\n`,
+        async outage() {
+          await d.pause();
+          return () => d.resume();
+        },
+        stop: () => d.stop(),
+      };
+    },
+  },
+];
+
+export interface Replica {
+  proc: Proc;
+  url: string;
+  utilityUrl: string;
+}
+
+/** kms-local and `count` replicas sharing one config (so one base_dir and one store). */
+export class ReplicaSet {
+  readonly replicas: Replica[] = [];
+  private readonly all: Proc[] = [];
+
+  private constructor(
+    readonly kms: { proc: Proc; url: string },
+    readonly configFile: string,
+  ) {}
+
+  static async start(o: { dir: string; keys: (kmsUrl: string) => Promise<KmsKey[]>; storeYaml: string; count: number }) {
+    const kms = await startKms(`${o.dir}/kms`);
+    const keys = await o.keys(kms.url);
+    const configFile = `${o.dir}/signatory.yaml`;
+    await writeConfig(configFile, { baseDir: o.dir, kmsUrl: kms.url, keys });
+    await appendFile(configFile, o.storeYaml);
+    const set = new ReplicaSet(kms, configFile);
+    await Promise.all(Array.from({ length: o.count }, (_, i) => set.restart(i)));
+    return { set, keys };
+  }
+
+  /** Starts replica `i` (again: a new process on a new port, same config). */
+  async restart(i: number): Promise<Replica> {
+    const s = await startSignatory(this.configFile);
+    this.all.push(s.proc);
+    this.replicas[i] = { proc: s.proc, url: s.url, utilityUrl: s.utilityUrl };
+    return this.replicas[i];
+  }
+
+  async kill9(i: number): Promise<void> {
+    await stop(this.replicas[i]!.proc, 'SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all.map((p) => stop(p)));
+    await stop(this.kms.proc);
+  }
+}
+
+export interface Answer {
+  status: number;
+  signature?: string;
+  /** The error text of a non-200 answer. */
+  msg?: string;
+}
+
+/** POSTs `hex` for `pkh` to `url`; undefined if the replica cannot be reached (killed). */
+export async function sign(url: string, pkh: string, hex: string): Promise<Answer | undefined> {
+  let r: Response;
+  let text: string;
+  try {
+    r = await fetch(`${url}/keys/${pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+    text = await r.text();
+  } catch {
+    return undefined;
+  }
+  if (r.status === 200) return { status: 200, signature: (JSON.parse(text) as { signature: string }).signature };
+  return { status: r.status, msg: text };
+}
+
+/**
+ * Records every signature released, by slot (chain, key, slot kind, level, round), and checks the
+ * one rule that matters: no slot ever released two different signatures, and every signature
+ * released is a valid one over the request that got it.
+ */
+export class ReleaseChecker {
+  private readonly bySlot = new Map<string, Map<string, string>>(); // slot → signature → request hex
+  released = 0;
+
+  record(slot: string, hex: string, answer: Answer | undefined, publicKey: string): void {
+    if (answer?.status !== 200) return;
+    this.released++;
+    const sigs = this.bySlot.get(slot) ?? new Map<string, string>();
+    this.bySlot.set(slot, sigs);
+    const pk = parsePublicKey(publicKey);
+    const sig = parseSignature(answer.signature!);
+    if (sig.curve !== pk.curve || !createDigestVerifier(pk)(blake2b256(fromHex(hex)), sig.bytes)) {
+      throw new Error(`${slot}: released a signature that does not verify: ${answer.signature}`);
+    }
+    sigs.set(answer.signature!, hex);
+  }
+
+  /** Slots that released more than one signature, with the requests that got them (must be empty). */
+  doubleSigned(): string[] {
+    return [...this.bySlot].filter(([, sigs]) => sigs.size > 1).map(([slot, sigs]) => `${slot}: ${[...sigs.values()].join(' / ')}`);
+  }
+
+  /** How many slots released a signature. */
+  get slots(): number {
+    return this.bySlot.size;
+  }
+}

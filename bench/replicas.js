@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/**
+ * Several replicas, one watermark, through HTTP: three `signatory serve` processes on one store and
+ * one kms-local, and `keys` bakers (one tz1 key each) sending attestations at rising levels, each
+ * request to the next replica (round robin, as a load balancer would), one request in flight per
+ * baker. Measures signatures/s and p50/p99 per request for every store of the STORES table, with
+ * the file store first (the baseline, in the same run), and one replica on the file store for
+ * reference. kms-local adds no latency, so the figures are the signer's and the store's own cost.
+ * Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
+ * Usage: node bench/replicas.js [seconds=5] [keys=8] [store names, comma-separated=all]
+ */
+'use strict';
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const http = require('node:http');
+const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
+const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
+const { spawnKmsLocal } = require('../packages/kms-local/dist');
+const { CREDS, SIGNATORY, attestation, freePort } = require('./processes');
+
+const SECONDS = Number(process.argv[2] ?? 5);
+const KEYS = Number(process.argv[3] ?? 8);
+const ONLY = process.argv[4]?.split(',');
+
+/**
+ * The stores measured: `start()` starts what the store needs (a server on 127.0.0.1) and returns
+ * its `watermark:` YAML block. Rows for aws (packages/dev-servers startDynalite) and postgres
+ * (startPostgres) go after `file`, which stays first: the baseline.
+ */
+const STORES = [{ name: 'file', start: async () => ({ yaml: 'watermark:\n  driver: file\n', stop: async () => undefined }) }];
+
+function post(agent, port, pkh, hex) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify(hex);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/keys/${pkh}`,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function createKey(client) {
+  const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));
+  const pub = await client.send(new GetPublicKeyCommand({ KeyId: key.KeyMetadata.KeyId }));
+  return pkhOf(publicKeyFromSpki(new Uint8Array(pub.PublicKey)));
+}
+
+/** A `signatory serve` on `config` at `port`, ready when its /healthz answers 200. */
+async function startReplica(config, port, utility) {
+  const child = spawn(process.execPath, [SIGNATORY, 'serve', '-c', config, '--log', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let ready = false; !ready;) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  }
+  return { child, port };
+}
+
+async function scenario(name, dir, kmsUrl, pkhs, storeYaml, replicas, chain) {
+  const ports = [];
+  const children = [];
+  try {
+    for (let i = 0; i < replicas; i++) {
+      const port = await freePort();
+      const utility = await freePort();
+      const config = join(dir, `${name}-${i}.yaml`);
+      writeFileSync(
+        config,
+        `base_dir: ${join(dir, name)}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\n` +
+          `vaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${kmsUrl}\n      region: us-east-1\n` +
+          `      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\n` +
+          `tezos:\n${pkhs.map((p) => `  ${p}:\n    allow: {attestation: }\n`).join('')}${storeYaml}`,
+      );
+      children.push((await startReplica(config, port, utility)).child);
+      ports.push(port);
+    }
+    const agent = new http.Agent({ keepAlive: true, maxSockets: pkhs.length * replicas });
+    const lat = [];
+    let next = 0;
+    const end = Date.now() + SECONDS * 1000;
+    const t0 = process.hrtime.bigint();
+    await Promise.all(
+      pkhs.map(async (pkh) => {
+        for (let level = 1; Date.now() < end; level++) {
+          const t = process.hrtime.bigint();
+          const s = await post(agent, ports[next++ % ports.length], pkh, attestation(chain, level));
+          if (s !== 200) throw new Error(`${name}: attestation at level ${level} answered ${s}`);
+          lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+        }
+      }),
+    );
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    agent.destroy();
+    lat.sort((a, b) => a - b);
+    const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+    return { name, perSecond: lat.length / secs, p50: q(0.5), p99: q(0.99) };
+  } finally {
+    for (const c of children) {
+      c.kill('SIGTERM');
+      await new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r)));
+    }
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-replicas-'));
+  let kms;
+  try {
+    kms = await spawnKmsLocal({ dir: join(dir, 'kms') });
+    const client = new KMSClient({ endpoint: kms.url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
+    const pkhs = [];
+    for (let i = 0; i < KEYS; i++) pkhs.push(await createKey(client));
+    client.destroy();
+    const rows = [];
+    let chain = 0x3000;
+    rows.push(await scenario('file, 1 replica', dir, kms.url, pkhs, 'watermark:\n  driver: file\n', 1, chain++));
+    for (const setup of STORES.filter((s) => ONLY === undefined || ONLY.includes(s.name) || s.name === 'file')) {
+      const running = await setup.start();
+      try {
+        rows.push(await scenario(`${setup.name}, 3 replicas`, dir, kms.url, pkhs, running.yaml, 3, chain++));
+      } finally {
+        await running.stop();
+      }
+    }
+    const base = rows.find((r) => r.name === 'file, 3 replicas').perSecond;
+    console.log(`${SECONDS}s per store, ${KEYS} bakers (tz1) one request in flight each, round robin over the replicas, kms-local`);
+    console.log('set-up'.padEnd(24), 'signatures/s'.padStart(13), 'vs file'.padStart(9), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8));
+    for (const r of rows) {
+      console.log(
+        r.name.padEnd(24),
+        r.perSecond.toFixed(0).padStart(13),
+        `${(r.perSecond / base).toFixed(2)}x`.padStart(9),
+        r.p50.toFixed(2).padStart(8),
+        r.p99.toFixed(2).padStart(8),
+      );
+    }
+  } finally {
+    await kms?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

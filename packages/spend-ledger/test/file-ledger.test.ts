@@ -1,0 +1,146 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FileSpendLedger } from '../src';
+import { CAPS, describeSpendLedger, KEY, T0, TZ } from './ledger-conformance';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'spend-'));
+  dirs.push(dir);
+  return dir;
+};
+
+describeSpendLedger('FileSpendLedger', {
+  open: async () => new FileSpendLedger({ baseDir: tempDir() }),
+  reopen: async (ledger) => new FileSpendLedger({ baseDir: path.dirname((ledger as FileSpendLedger).dir) }),
+});
+
+describe('FileSpendLedger on disk', () => {
+  let base: string;
+  let ledger: FileSpendLedger;
+  let file: string;
+  beforeEach(() => {
+    base = tempDir();
+    ledger = new FileSpendLedger({ baseDir: base });
+    file = path.join(base, 'spend_ledger', `${KEY}.json`);
+  });
+
+  it('keeps one JSON file per key under base_dir/spend_ledger, and no temporary file behind', async () => {
+    const r = await ledger.reserve(KEY, 5n * TZ, CAPS, T0);
+    if (!r.ok) throw new Error('refused');
+    await ledger.confirm(r.reservation);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { v: number; entries: unknown[] };
+    expect(doc).toEqual({ v: 1, entries: [[r.reservation.id, T0, '5000000', 1]], resets: {} });
+    expect(readdirSync(path.dirname(file)).sort()).toEqual([`${KEY}.json`, `${KEY}.json.ofd-lock`]);
+  });
+
+  it('an unreadable ledger file refuses every reservation, names the file, and is left as it is', async () => {
+    expect((await ledger.reserve(KEY, TZ, CAPS, T0)).ok).toBe(true);
+    writeFileSync(file, '{"v":1,"entries":[["x",');
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining(`spend ledger ${file} is unreadable`),
+    });
+    await expect(ledger.show(KEY, CAPS, T0 + 1)).rejects.toThrow(/unreadable/);
+    expect(readFileSync(file, 'utf8')).toBe('{"v":1,"entries":[["x",');
+    writeFileSync(file, '{"v":1,"entries":[["x",1,"-5",0]],"resets":{}}'); // a negative amount would give budget away
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toThrow(/entry 0 is malformed/);
+  });
+
+  it('a ledger file that cannot be read refuses the reservation (store failure: fail closed) and records nothing', async () => {
+    expect((await ledger.reserve(KEY, TZ, CAPS, T0)).ok).toBe(true);
+    renameSync(file, `${file}.aside`);
+    mkdirSync(file); // EISDIR on read, for root too
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining(`spend ledger: cannot read ${file}: EISDIR`),
+    });
+    rmSync(file, { recursive: true });
+    renameSync(`${file}.aside`, file);
+    expect((await ledger.show(KEY, CAPS, T0 + 2))[0]!.spent).toBe(TZ);
+  });
+
+  it('three real processes racing on one base_dir never reserve more than the cap together', async () => {
+    const workers = [1, 2, 3].map(() => startWorker('race', base, '7', String(30n * TZ), String(T0)));
+    await Promise.all(workers.map((w) => w.line((l) => l.ready === true)));
+    for (const w of workers) w.child.stdin.write('go\n');
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
+    const results = workers.flatMap((w) => w.lines.filter((l) => l.ready === undefined));
+    expect(results).toHaveLength(21);
+    expect(results.filter((r) => r.error !== undefined)).toEqual([]);
+    expect(results.filter((r) => r.ok === true)).toHaveLength(6); // 6 × 30 tz = 180 tz; a 7th would make 210
+    expect((await ledger.show(KEY, CAPS, T0))[0]!.spent).toBe(180n * TZ);
+  }, 60_000);
+});
+
+it('kill -9 during a stream of reservations: the file stays whole, every reservation it reported counts, unconfirmed ones included', async () => {
+  const base = tempDir();
+  const file = path.join(base, 'spend_ledger', `${KEY}.json`);
+  const caps = [{ window: '1h', windowSeconds: 3600, amount: 1000n * TZ }];
+  const ledger = new FileSpendLedger({ baseDir: base });
+  let floor = 0n;
+  for (let round = 0; round < 3; round++) {
+    const w = startWorker('stream', base, String(T0));
+    await w.line((l) => typeof l.reserved === 'number' && l.reserved >= 5);
+    w.child.kill('SIGKILL');
+    await w.exited;
+    const reported = BigInt(Math.max(...w.lines.map((l) => l.reserved as number)));
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toBeInstanceOf(Object);
+    const [usage] = await ledger.show(KEY, caps, T0);
+    // everything it reported is durable (the file may hold one more: killed after the rename)
+    expect(usage!.spent).toBeGreaterThanOrEqual(floor + reported);
+    expect(usage!.spent).toBeLessThanOrEqual(floor + reported + 1n);
+    expect(usage!.reserved).toBeGreaterThanOrEqual((floor + reported) / 2n - 1n); // the odd ones were never confirmed
+    floor = usage!.spent;
+  }
+  // the next update by a live process removes what the killed writers left behind
+  expect((await ledger.reserve(KEY, 1n, caps, T0)).ok).toBe(true);
+  expect(readdirSync(path.dirname(file)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+}, 60_000);
+
+interface Worker {
+  child: ChildProcessWithoutNullStreams;
+  lines: Record<string, unknown>[];
+  exited: Promise<number | null>;
+  line(pred: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+}
+
+function startWorker(...args: string[]): Worker {
+  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'reserve-worker.js'), ...args], {
+    stdio: 'pipe',
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: [(l: Record<string, unknown>) => boolean, (l: Record<string, unknown>) => void][] = [];
+  let buf = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+      buf = buf.slice(i + 1);
+      lines.push(l);
+      for (const w of waiters.filter(([p]) => p(l))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w[1](l);
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return {
+    child,
+    lines,
+    exited,
+    line: (pred) =>
+      lines.find(pred) !== undefined
+        ? Promise.resolve(lines.find(pred)!)
+        : new Promise((resolve, reject) => {
+            waiters.push([pred, resolve]);
+            void exited.then(() => reject(new Error(`worker exited first; stderr:\n${stderr}`)));
+          }),
+  };
+}

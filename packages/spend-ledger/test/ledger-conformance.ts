@@ -1,0 +1,164 @@
+import type { SpendCap } from '@signatory-ts/config';
+import type { SpendLedger } from '../src';
+
+/** What every ledger must do, whatever it stores entries in. */
+
+export const KEY = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
+export const OTHER_KEY = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
+export const TZ = 1_000_000n;
+export const HOUR = 3_600_000;
+/** A test clock: a fixed start, moved by hand. */
+export const T0 = Date.UTC(2026, 0, 1);
+
+export const cap = (window: string, windowSeconds: number, tez: bigint): SpendCap => ({ window, windowSeconds, amount: tez * TZ });
+export const CAPS = [cap('1h', 3600, 200n), cap('24h', 86_400, 1000n)];
+
+export interface LedgerFactory {
+  /** A ledger on fresh, empty storage. */
+  open(): Promise<SpendLedger>;
+  /** Another instance on the storage of `ledger` (a restart, or another replica); absent for memory. */
+  reopen?(ledger: SpendLedger): Promise<SpendLedger>;
+}
+
+export function describeSpendLedger(name: string, factory: LedgerFactory): void {
+  describe(`${name}: spend ledger rules`, () => {
+    let ledger: SpendLedger;
+    const opened: SpendLedger[] = [];
+    beforeEach(async () => {
+      ledger = await factory.open();
+      opened.push(ledger);
+    });
+    afterEach(async () => {
+      for (const l of opened.splice(0)) await l.close();
+    });
+    const reserve = (tez: bigint, now: number, caps = CAPS, key = KEY) => ledger.reserve(key, tez * TZ, caps, now);
+
+    it('signs up to the cap exactly and refuses one mutez over, naming the window, what is spent, the amount and the cap', async () => {
+      expect((await reserve(150n, T0)).ok).toBe(true);
+      const over = await reserve(60n, T0 + 1000);
+      expect(over).toEqual({
+        ok: false,
+        refusal: {
+          window: '1h',
+          windowSeconds: 3600,
+          cap: 200n * TZ,
+          spent: 150n * TZ,
+          amount: 60n * TZ,
+          reason: 'spend cap 200 tz per 1h: 150 tz spent, this request 60 tz',
+        },
+      });
+      expect((await ledger.reserve(KEY, 50n * TZ + 1n, CAPS, T0 + 2000)).ok).toBe(false);
+      expect((await ledger.reserve(KEY, 50n * TZ, CAPS, T0 + 3000)).ok).toBe(true);
+      expect((await ledger.reserve(KEY, 1n, CAPS, T0 + 4000)).ok).toBe(false);
+      // the refusals recorded nothing
+      expect((await ledger.show(KEY, CAPS, T0 + 5000)).map((w) => w.spent)).toEqual([200n * TZ, 200n * TZ]);
+    });
+
+    it('names the first cap, in config order, that the request would exceed', async () => {
+      const caps = [cap('1h', 3600, 200n), cap('24h', 86_400, 300n)];
+      for (let h = 0; h < 3; h++) expect((await reserve(100n, T0 + h * HOUR, caps)).ok).toBe(true);
+      const r = await reserve(10n, T0 + 3 * HOUR, caps);
+      expect(r.ok === false && r.refusal.reason).toBe('spend cap 300 tz per 24h: 300 tz spent, this request 10 tz');
+    });
+
+    it('windows roll: an amount counts for exactly its window after it was reserved (test clock)', async () => {
+      expect((await reserve(200n, T0)).ok).toBe(true);
+      expect((await reserve(1n, T0 + HOUR - 1)).ok).toBe(false); // 1 ms before the hour ends: still counted
+      expect((await reserve(200n, T0 + HOUR)).ok).toBe(true); // the hour has passed
+      const show = await ledger.show(KEY, CAPS, T0 + HOUR);
+      expect(show).toEqual([
+        { window: '1h', windowSeconds: 3600, cap: 200n * TZ, spent: 200n * TZ, reserved: 200n * TZ, left: 0n },
+        { window: '24h', windowSeconds: 86_400, cap: 1000n * TZ, spent: 400n * TZ, reserved: 400n * TZ, left: 600n * TZ },
+      ]);
+      expect((await ledger.show(KEY, CAPS, T0 + 25 * HOUR - 1)).map((w) => w.spent)).toEqual([0n, 200n * TZ]);
+      expect((await ledger.show(KEY, CAPS, T0 + 25 * HOUR)).map((w) => w.spent)).toEqual([0n, 0n]);
+    });
+
+    it('an entry stamped ahead of this clock (another replica) counts', async () => {
+      expect((await reserve(200n, T0 + 60_000)).ok).toBe(true);
+      expect((await reserve(1n, T0)).ok).toBe(false);
+    });
+
+    it('release gives the reservation back; confirmed, it is never given back', async () => {
+      const a = await reserve(150n, T0);
+      const b = await reserve(50n, T0 + 1);
+      if (!a.ok || !b.ok) throw new Error('reserve refused');
+      expect((await reserve(1n, T0 + 2)).ok).toBe(false);
+      expect(await ledger.release(a.reservation)).toBe(true);
+      expect(await ledger.release(a.reservation)).toBe(false); // only once
+      expect((await ledger.show(KEY, CAPS, T0 + 3))[0]).toMatchObject({ spent: 50n * TZ, reserved: 50n * TZ, left: 150n * TZ });
+      await ledger.confirm(b.reservation);
+      await ledger.confirm(b.reservation);
+      expect((await ledger.show(KEY, CAPS, T0 + 3))[0]).toMatchObject({ spent: 50n * TZ, reserved: 0n });
+      expect(await ledger.release(b.reservation)).toBe(false);
+      expect((await ledger.show(KEY, CAPS, T0 + 3))[0]).toMatchObject({ spent: 50n * TZ });
+      expect((await reserve(150n, T0 + 4)).ok).toBe(true);
+    });
+
+    it('reset clears one window and leaves the others; reset of every window clears the key', async () => {
+      expect((await reserve(200n, T0)).ok).toBe(true);
+      await ledger.reset(KEY, 3600, T0 + 10);
+      expect((await ledger.show(KEY, CAPS, T0 + 10)).map((w) => w.spent)).toEqual([0n, 200n * TZ]);
+      expect((await reserve(200n, T0 + 20)).ok).toBe(true);
+      expect((await reserve(1n, T0 + 30)).ok).toBe(false); // counts what came after the reset
+      await ledger.reset(KEY, undefined, T0 + 40);
+      expect((await ledger.show(KEY, CAPS, T0 + 40)).map((w) => w.spent)).toEqual([0n, 0n]);
+    });
+
+    it('keeps keys apart; stores nothing for an amount of 0 or a key without caps', async () => {
+      expect((await reserve(200n, T0)).ok).toBe(true);
+      expect((await reserve(200n, T0, CAPS, OTHER_KEY)).ok).toBe(true);
+      const zero = await reserve(0n, T0);
+      expect(zero).toEqual({ ok: true, reservation: { key: KEY, id: '', amount: 0n, at: T0 } });
+      expect((await reserve(5000n, T0, [], OTHER_KEY)).ok).toBe(true);
+      expect((await ledger.show(OTHER_KEY, CAPS, T0)).map((w) => w.spent)).toEqual([200n * TZ, 200n * TZ]);
+    });
+
+    it('refuses a key that is not a key hash (it names a file or an item)', async () => {
+      await expect(ledger.reserve('../../etc/passwd', TZ, CAPS, T0)).rejects.toMatchObject({
+        code: 'bad_request',
+        message: /is not a key hash/,
+      });
+      await expect(ledger.show('tz1nope', CAPS, T0)).rejects.toMatchObject({ code: 'bad_request' });
+    });
+
+    it('20 concurrent reservations whose sum exceeds the cap: the reserved total never exceeds it', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => reserve(30n, T0 + i)));
+      expect(results.filter((r) => r.ok)).toHaveLength(6); // 6 × 30 = 180 ≤ 200 < 210
+      expect((await ledger.show(KEY, CAPS, T0 + 100))[0]!.spent).toBe(180n * TZ);
+    });
+
+    if (factory.reopen !== undefined) {
+      const reopen = factory.reopen;
+      it('a restart (a new instance on the same storage) keeps the ledger', async () => {
+        const a = await reserve(120n, T0);
+        if (!a.ok) throw new Error('reserve refused');
+        await ledger.confirm(a.reservation);
+        const b = await reserve(30n, T0 + 1);
+        await ledger.close();
+        const again = await reopen(ledger);
+        opened.push(again);
+        expect((await again.show(KEY, CAPS, T0 + 2))[0]).toMatchObject({ spent: 150n * TZ, reserved: 30n * TZ });
+        expect((await again.reserve(KEY, 51n * TZ, CAPS, T0 + 3)).ok).toBe(false);
+        // a reservation made before the restart can be released after it
+        if (!b.ok) throw new Error('reserve refused');
+        expect(await again.release(b.reservation)).toBe(true);
+        expect((await again.reserve(KEY, 80n * TZ, CAPS, T0 + 4)).ok).toBe(true);
+      });
+
+      it('three instances on one storage share one budget: 20 concurrent reservations never exceed the cap', async () => {
+        const replicas = [ledger, await reopen(ledger), await reopen(ledger)];
+        opened.push(...replicas.slice(1));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => replicas[i % 3]!.reserve(KEY, 30n * TZ + BigInt(i), CAPS, T0 + i)),
+        );
+        const total = results.reduce((sum, r) => (r.ok ? sum + r.reservation.amount : sum), 0n);
+        expect(total).toBeLessThanOrEqual(200n * TZ);
+        expect(results.filter((r) => r.ok)).toHaveLength(6); // linearized: a 7th would make 210 tz
+        expect((await replicas[1]!.show(KEY, CAPS, T0 + 100))[0]!.spent).toBe(total);
+        for (const r of results)
+          if (!r.ok) expect(r.refusal.reason).toMatch(/^spend cap 200 tz per 1h: \d+(\.\d+)? tz spent, this request 30(\.\d+)? tz$/);
+      });
+    }
+  });
+}

@@ -1,0 +1,106 @@
+import { startPostgres, type PostgresServer } from '@signatory-ts/dev-servers';
+import { openSpendLedger, PostgresSpendLedger, type PostgresLedgerConfig, type SpendLedger } from '../src';
+import { CAPS, describeSpendLedger, KEY, T0, TZ } from './ledger-conformance';
+
+jest.setTimeout(120_000);
+
+let pg: PostgresServer;
+let tables = 0;
+const open: SpendLedger[] = [];
+
+beforeAll(async () => {
+  pg = await startPostgres({ durable: false });
+});
+afterAll(async () => {
+  await Promise.all(open.map((l) => l.close().catch(() => undefined)));
+  await pg?.stop();
+});
+
+const config = (overrides: Partial<PostgresLedgerConfig> = {}): PostgresLedgerConfig => ({
+  url: pg.url,
+  table: `spend_${++tables}`,
+  createTable: true,
+  poolMax: 10,
+  statementTimeoutMs: 2000,
+  ...overrides,
+});
+const openLedger = async (c: PostgresLedgerConfig) => {
+  const l = await PostgresSpendLedger.open(c);
+  open.push(l);
+  return l;
+};
+
+// a fresh table per test; reopen: another instance with its own pool (a restart, or another replica)
+describeSpendLedger('PostgresSpendLedger', {
+  open: () => openLedger(config()),
+  reopen: (ledger) => openLedger({ ...config(), table: (ledger as PostgresSpendLedger).table }),
+});
+
+describe('PostgresSpendLedger on a real PostgreSQL', () => {
+  it('three replicas with small pools, 60 concurrent reservations over three keys: no key ever exceeds its cap', async () => {
+    const c = config({ poolMax: 3 });
+    const replicas = [await openLedger(c), await openLedger(c), await openLedger(c)];
+    const keys = [KEY, 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK', 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q'];
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        replicas[i % 3]!.reserve(keys[i % 3]!, 45n * TZ, CAPS, T0 + i).then((r) => ({ key: keys[i % 3]!, ok: r.ok })),
+      ),
+    );
+    for (const key of keys) {
+      expect(results.filter((x) => x.key === key && x.ok)).toHaveLength(4); // 4 × 45 = 180 tz; a 5th would make 225
+      expect((await replicas[1]!.show(key, CAPS, T0 + 100))[0]!.spent).toBe(180n * TZ);
+    }
+    expect(await pg.sql(`SELECT count(*)::int AS n FROM ${c.table}`)).toEqual([{ n: 3 }]);
+  });
+
+  it('a server outage refuses (throws, naming the table), and the ledger is intact when the server is back', async () => {
+    const ledger = await openLedger(config());
+    expect((await ledger.reserve(KEY, 100n * TZ, CAPS, T0)).ok).toBe(true);
+    await pg.pause();
+    try {
+      await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringMatching(/^spend ledger postgres \(table spend_\d+\): update failed: .+; nothing was reserved or signed$/),
+      });
+    } finally {
+      await pg.resume();
+    }
+    expect((await ledger.show(KEY, CAPS, T0 + 2))[0]!.spent).toBe(100n * TZ);
+    expect((await ledger.reserve(KEY, 100n * TZ, CAPS, T0 + 3)).ok).toBe(true);
+  });
+
+  it('a malformed ledger row refuses, naming the row, and is left as it is', async () => {
+    const c = config();
+    const ledger = await openLedger(c);
+    await pg.sql(`INSERT INTO ${c.table} (pkh, ledger) VALUES ($1, '{"v":2}')`, [KEY]);
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0)).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining(`spend ledger row ${KEY} of table ${c.table} is unreadable (not a version 1 ledger)`),
+    });
+    expect(await pg.sql(`SELECT ledger FROM ${c.table}`)).toEqual([{ ledger: '{"v":2}' }]);
+  });
+
+  it('a table of another shape, or a missing table with create_table off, stops the start with what to do', async () => {
+    await pg.sql('CREATE TABLE not_a_ledger (pkh text, amount bigint)');
+    await expect(PostgresSpendLedger.open(config({ table: 'not_a_ledger' }))).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringContaining(
+        'is not a spend ledger table (it needs pkh text with a unique key, ledger text, updated_at timestamptz; found pkh text, amount bigint)',
+      ),
+    });
+    await expect(PostgresSpendLedger.open(config({ createTable: false }))).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: expect.stringMatching(
+        /table spend_\d+ .*: does not exist: create it with the SQL in docs\/policy\.md, or set watermark\.config\.create_table: true/,
+      ),
+    });
+  });
+
+  it('openSpendLedger follows driver postgres: the watermark table name plus _spend', async () => {
+    const watermark = { driver: 'postgres', postgres: { ...config(), table: 'signatory_watermark' } };
+    const ledger = await openSpendLedger({ baseDir: '/nonexistent', watermark: watermark as never });
+    open.push(ledger);
+    expect((ledger as PostgresSpendLedger).table).toBe('signatory_watermark_spend');
+    expect(await pg.sql(`SELECT to_regclass('signatory_watermark_spend') IS NOT NULL AS ok`)).toEqual([{ ok: true }]);
+  });
+});
