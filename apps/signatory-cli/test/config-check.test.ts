@@ -57,6 +57,19 @@ describe('signatory-cli config check', () => {
     expect(r.stdout).toMatch(new RegExp(`${PAYOUT}\\n(  - .*\\n)*  - for any client authenticated by a key of server.authorized_keys\\n`));
   });
 
+  it('puts the limits of a payout key in words, exactly', async () => {
+    const f = file(
+      'limits.yaml',
+      `tezos:\n  ${PAYOUT}:\n    allow:\n      generic: [transaction, reveal]\n    limits:\n      max_amount: 100tz\n      max_fee: 0.05tz\n      max_storage_limit: 5000\n      destinations: [${BAKER}]\n`,
+    );
+    const r = await runCli(['config', 'check', '-c', f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  - generic requests: each operation sends at most 100 tez\n');
+    expect(r.stdout).toContain('  - generic requests: each operation pays a fee of at most 0.05 tez\n');
+    expect(r.stdout).toContain('  - generic requests: each operation has a storage limit of at most 5000 bytes\n');
+    expect(r.stdout).toContain(`  - generic requests: sends only to ${BAKER}\n`);
+  });
+
   it('reports every problem of a config that does not load, with its YAML path, and exits 3', async () => {
     const f = file('bad.yaml', `tezos:\n  ${BAKER}:\n    allow: {blok: }\n  ${PAYOUT.slice(0, -1)}x:\n`);
     const r = await runCli(['config', 'check', '-c', f]);

@@ -1,4 +1,4 @@
-import { loadConfig, type Config, type KeyPolicyConfig } from '@signatory-ts/config';
+import { loadConfig, type Config, type KeyLimits, type KeyPolicyConfig } from '@signatory-ts/config';
 import { DEFAULT_ALLOWED_REQUESTS, SignatoryError } from '@signatory-ts/core';
 import type { GlobalOptions } from '../context';
 import type { Out } from '../output';
@@ -22,6 +22,33 @@ export interface KeySummary {
 const CONSENSUS = new Set(['block', 'preattestation', 'attestation', 'attestation_with_dal']);
 
 const list = (items: readonly string[]) => items.join(', ');
+
+/** mutez as tez, exactly (no floating point). */
+const tez = (mutez: bigint) => {
+  const whole = mutez / 1_000_000n;
+  const frac = (mutez % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '');
+  return `${whole}${frac === '' ? '' : `.${frac}`} tez`;
+};
+
+/** A key's `limits:`, as sentences (generic requests only). */
+function describeLimits(l: KeyLimits): string[] {
+  const out: string[] = [];
+  const bound = (label: string, v: bigint | undefined, unit: (n: bigint) => string) => {
+    if (v !== undefined) out.push(`generic requests: ${label} at most ${unit(v)}`);
+  };
+  bound('each operation sends', l.maxAmount, tez);
+  bound('a whole request takes from the key (amounts, fees, storage burn)', l.maxRequestAmount, tez);
+  bound('each operation pays a fee of', l.maxFee, tez);
+  bound('each operation has a gas limit of', l.maxGasLimit, String);
+  bound('each operation has a storage limit of', l.maxStorageLimit, (n) => `${n} bytes`);
+  if (l.destinations !== undefined) {
+    const to = l.destinations.map((d) => (d.entrypoint === 'default' ? d.address : `${d.address}%${d.entrypoint}`));
+    out.push(to.length === 0 ? 'generic requests: sends to no one but the key itself' : `generic requests: sends only to ${list(to)}`);
+  }
+  if (l.delegates !== undefined) out.push(`generic requests: delegates only to ${list(l.delegates) || 'no one'}`);
+  for (const cap of l.spend ?? []) out.push(`at most ${tez(cap.amount)} leaves the key in any ${cap.window}`);
+  return out;
+}
 
 /** The effective policy of one `tezos:` entry, as sentences. */
 export function describeKey(pkh: string, entry: KeyPolicyConfig | null, config: Config): KeySummary {
@@ -62,6 +89,11 @@ export function describeKey(pkh: string, entry: KeyPolicyConfig | null, config: 
     lines.push('for any client that can reach the signing listener (no authentication)');
   }
   if (entry?.jwtUsers !== undefined && entry.jwtUsers.length > 0) lines.push(`only for the JWT users ${list(entry.jwtUsers)}`);
+  if (entry?.limits !== undefined) lines.push(...describeLimits(entry.limits));
+  if (config.policyHook !== undefined) {
+    const url = new URL(config.policyHook.address); // shown without credentials or query
+    lines.push(`and only if the policy hook at ${url.origin}${url.pathname} approves each request as well`);
+  }
   if (entry?.logPayloads === true) lines.push('logs every request it signs, whole, at info level');
   if (requests.length === 0) warnings.push(`${pkh}: its policy allows no request kind, so it signs nothing`);
   return { pkh, policy: entry === null ? 'default' : 'explicit', lines, warnings };
@@ -101,7 +133,8 @@ export async function configCheck(opts: ConfigCheckOptions, out: Out = process.s
     out.write(
       `${config.file}: valid\n` +
         `  signing listener ${config.server.address}, utility listener ${config.server.utilityAddress}\n` +
-        `  client authentication: ${config.server.authorizedKeys !== undefined ? `${config.server.authorizedKeys.length} authorized key(s)` : 'off'}\n` +
+        `  client authentication: ${config.server.authorizedKeys !== undefined ? `${config.server.authorizedKeys.length} authorized key(s)` : 'off'}` +
+        `${config.server.jwt !== undefined ? `, JWT (${config.server.jwt.users.size} user(s))` : ''}\n` +
         `  watermarks: ${config.watermark.driver}${config.watermark.driver === 'file' ? ` in ${config.baseDir}` : ''}\n` +
         `  vaults: ${vaults.length > 0 ? list(vaults) : 'none'}\n`,
     );
