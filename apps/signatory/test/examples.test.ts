@@ -71,7 +71,7 @@ describe('example configs', () => {
       expect(config.watermark.driver).toBe(driver);
       expect(config.vaults.size).toBe(1);
     } else {
-      // the DynamoDB and PostgreSQL stores are being added: then these load like the others
+      // a store this build does not have: the loader says so exactly
       const lines = (await readFile(file, 'utf8')).split('\n');
       const line = lines.length - [...lines].reverse().findIndex((l) => l.trim() === `driver: ${driver}`);
       const why =
