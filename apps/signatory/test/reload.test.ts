@@ -170,6 +170,24 @@ describe('SIGHUP reloads signatory.yaml', () => {
     expect((await post(a.pkh, TRANSACTION)).status).toBe(200);
   });
 
+  it('a changed server.jwt fails the whole reload: logins keep the users the process started with', async () => {
+    const [a, b] = keys as [KmsKey, KmsKey];
+    const good = await readFile(configFile, 'utf8');
+    const jwt =
+      '  jwt:\n    users:\n      alice:\n        password: "Secret-password-1234"\n        secret: "Secret-jwt-hmac-key-0123456789-abcdef!"\n';
+    // b added too: it must stay unserved, since nothing of this config is applied
+    await writeFile(configFile, good.replace('server:\n', `server:\n${jwt}`) + `  ${b.pkh}:\n    allow: {generic: [transaction]}\n`);
+    const lines = (await hup()).join('\n');
+    expect(lines).toContain(
+      `msg="Reload: server.jwt changed in ${configFile}: a running process cannot apply it; restart signatory (nothing was reloaded)"`,
+    );
+    expect(lines).toMatch(/Reload failed \(1 problem\)/);
+    expect(lines).not.toContain('Secret-');
+    expect((await post(b.pkh, TRANSACTION)).status).toBe(403);
+    expect((await post(a.pkh, TRANSACTION)).status).toBe(200);
+    await writeFile(configFile, good);
+  });
+
   it('a vault that cannot list its keys fails the reload: the running vault keeps serving', async () => {
     const [a] = keys as [KmsKey];
     const good = await readFile(configFile, 'utf8');
