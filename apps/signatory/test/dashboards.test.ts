@@ -1,18 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
+import { startHookServer, type HookServer } from '@signatory-ts/dev-servers';
 import { block, consensus, TRANSACTION } from './payloads';
 import { REPO } from './bundled';
 import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // examples/grafana/signatory.json and examples/prometheus/alerts.yml against a real daemon: a
-// scripted run of requests (signatures, refusals, a KMS failure, a reload), then every metric and
+// scripted run of requests (signatures, refusals, a KMS failure, a policy hook, a reload), then every metric and
 // label the queries name must be in /metrics.
 let dir: string;
 let kms: { proc: Proc; url: string };
 let s: { proc: Proc; url: string; utilityUrl: string } | undefined;
+let hook: HookServer;
 let exported: Map<string, Set<string>>;
 
 /** Sample name -> label names, from the Prometheus text format. */
@@ -91,6 +93,8 @@ beforeAll(async () => {
     keys,
     allow: '{block: , preattestation: , attestation: , generic: [reveal]}',
   });
+  hook = await startHookServer(); // allows every request the static policy let through
+  await appendFile(configFile, `policy_hook:\n  address: ${hook.url}\n`);
   s = await startSignatory(configFile);
   const pkh = keys[0]!.pkh;
   const post = async (hex: string, to = pkh) => (await fetch(`${s!.url}/keys/${to}`, { method: 'POST', body: JSON.stringify(hex) })).status;
@@ -117,6 +121,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stop(s?.proc);
   await stop(kms.proc);
+  await hook.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
