@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verifySignature } from '@taquito/utils';
+import { startDynalite, startPostgres } from '@signatory-ts/dev-servers';
 import { block } from './payloads';
 import { bundleInto, nodeModulesAbove } from './bundled';
 import { createKeys, run, startKms, stop, writeConfig, type KmsKey, type Proc } from './processes';
@@ -68,6 +69,40 @@ describe('the bundle (npm run bundle)', () => {
     expect(daemon.lines.every((l) => l.startsWith('time=') || l.startsWith('{'))).toBe(true);
     daemon.child.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
+  });
+
+  it.each([
+    ['postgres', 'b0000001'],
+    ['aws', 'b0000002'],
+  ])('runs the daemon with the %s watermark store (HA) from the bundle: signs, refuses a double bake', async (driver, chain) => {
+    const file = path.join(dir, `${driver}.yaml`);
+    await copyFile(configFile, file);
+    let server: { stop(): Promise<void> };
+    if (driver === 'postgres') {
+      const pg = await startPostgres({ durable: false });
+      server = pg;
+      await appendFile(file, `watermark:\n  driver: postgres\n  config:\n    url: ${pg.url}\n    table: bundle_watermark\n`);
+    } else {
+      const dynalite = await startDynalite();
+      server = dynalite;
+      await appendFile(
+        file,
+        `watermark:\n  driver: aws\n  config:\n    table: bundle_watermark\n    region: us-east-1\n    endpoint: ${dynalite.endpoint}\n` +
+          '    access_key_id: AKIDDYNAMO\n    secret_access_key: dynamo-secret-value\n',
+      );
+    }
+    const p = run([path.join(bundle, 'signatory.js'), 'serve', '-c', file], 'stderr');
+    try {
+      const m = await p.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
+      expect(p.lines.join('\n')).toMatch(new RegExp(`Initializing watermark backend.*backend=${driver}`));
+      const sign = async (hex: string) =>
+        (await fetch(`http://${m[1]}/keys/${keys[0]!.pkh}`, { method: 'POST', body: JSON.stringify(hex) })).status;
+      expect(await sign(block(5, 0, 0, chain))).toBe(200);
+      expect(await sign(block(5, 0, 1, chain))).toBe(409);
+    } finally {
+      await stop(p);
+      await server.stop();
+    }
   });
 
   it('runs the CLI with node alone: lists the key and shows the watermark the daemon stored', async () => {
