@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli, tempDir } from './harness';
 
@@ -7,6 +7,7 @@ const dir = tempDir('signatory-config-check-');
 const BAKER = 'tz3PUkjqtsAg1uV3aQTWTMs6SBDYbY9BkUp6';
 const PAYOUT = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const CLIENT = 'edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo';
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, text: string): string {
   const f = path.join(dir, name);
