@@ -7,19 +7,24 @@ import {
   PolicyHook,
   StaticPolicy,
   type Policy,
-  type Signer,
   type SignerLogger,
   type SignerOptions,
 } from '@signatory-ts/signer';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
+import { lendStore, lendVault, SwappableSigner, type BuildSigner } from './reload';
 
 export interface DaemonDeps {
+  /** The configuration served now (a reload replaces it). */
   readonly config: Config;
+  /** The vaults of the configuration served now. */
   readonly vaults: readonly Vault[];
   readonly store: WatermarkStore;
-  readonly signer: Signer;
+  /** The signer of the configuration served now; a reload swaps what is behind it (reload.ts). */
+  readonly signer: SwappableSigner;
   readonly metrics: Metrics;
+  /** Builds a signer for a config and its open vaults, on this store and metrics (a reload uses it). */
+  readonly buildSigner: BuildSigner;
 }
 
 /** Opens the vault of one `vaults.<name>` entry. */
@@ -42,10 +47,10 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     // instead of failing every consensus request later
     for (const w of await checkBaseDir(config.baseDir)) logger.warn(w);
   }
-  const vaults: Vault[] = [];
+  const vaults = new Map<string, Vault>();
   for (const [name, vc] of config.vaults) {
     logger.info('Initializing vault', { vault: vc.driver, vault_name: name });
-    vaults.push(await options.openVault(name, vc));
+    vaults.set(name, await options.openVault(name, vc));
   }
   const metrics = createMetrics(options.version !== undefined ? { version: options.version } : {});
   const store = await openWatermarkStore(config, {
@@ -54,17 +59,20 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     onWarning: (m) => logger.warn(m),
   });
   logger.info('Initializing watermark backend', { backend: store.name });
-  const signer = await createSigner({
-    vaults,
-    policies: config.tezos,
-    policy: policyOf(config, metrics),
-    watermarkStore: store,
-    ...(config.server.authorizedKeys !== undefined ? { authorizedKeys: config.server.authorizedKeys } : {}),
-    logger,
-    events: metrics.events,
-    ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
-    ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
-  });
+  // every generation's signer borrows the vaults and the store: the SwappableSigner closes them
+  const buildSigner: BuildSigner = (config, vaults) =>
+    createSigner({
+      vaults: vaults.map(lendVault),
+      policies: config.tezos,
+      policy: policyOf(config, metrics),
+      watermarkStore: lendStore(store),
+      ...(config.server.authorizedKeys !== undefined ? { authorizedKeys: config.server.authorizedKeys } : {}),
+      logger,
+      events: metrics.events,
+      ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
+      ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
+    });
+  const signer = new SwappableSigner({ config, vaults, signer: await buildSigner(config, [...vaults.values()]) }, store);
   new Gauge({
     name: 'generic_sign_lane_requests',
     help: 'Generic and pack requests in the vault lane, by state: running (vault call in flight) or queued (waiting for a slot).',
@@ -75,7 +83,18 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
       this.set({ state: 'queued' }, signer.genericLane.queued);
     },
   });
-  return { config, vaults, store, signer, metrics };
+  return {
+    get config() {
+      return signer.generation.config;
+    },
+    get vaults() {
+      return [...signer.generation.vaults.values()];
+    },
+    store,
+    signer,
+    metrics,
+    buildSigner,
+  };
 }
 
 /** The static policy of `tezos:`, then the policy hook when `policy_hook` is set (a config reload builds a new one). */

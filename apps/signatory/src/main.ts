@@ -5,6 +5,7 @@ import { awsKmsOpener } from './aws-vault';
 import { serve, type Daemon } from './daemon';
 import { createLogger, logProcessWarnings, type Logger } from '@signatory-ts/log';
 import { buildProgram, type ServeFlags } from './program';
+import { reloadOnSighup } from './reload';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
@@ -18,7 +19,7 @@ const CONSENSUS_SOCKETS = 50;
 /**
  * SIGHUP -> re-read the TLS certificate and key (renewal without a restart; open connections are
  * kept, a bad new file keeps the old certificate and is logged). Installed only when a listener has
- * TLS, so without TLS SIGHUP keeps Node's default.
+ * TLS; the config reload (reload.ts) has its own SIGHUP handler.
  */
 function installTlsReload(daemon: Daemon, config: Config, logger: Logger): void {
   if (config.server.tls === undefined && config.server.utilityTls === undefined) return;
@@ -32,7 +33,8 @@ function installTlsReload(daemon: Daemon, config: Config, logger: Logger): void 
 async function runServe(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: flags.log, ...(flags.jsonLog ? { json: true } : {}) });
   logProcessWarnings(logger);
-  const config = await loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  const load = () => loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  const config = await load();
   const signDeadlineMs = flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS;
   const daemon = await serve(config, {
     logger,
@@ -57,6 +59,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
     maxAuthFailures: flags.maxAuthFailures,
     version: VERSION,
   });
+  // SIGHUP reloads signatory.yaml (reload.ts; during shutdown it does nothing), and the TLS certificates
+  reloadOnSighup(() => daemon.reload(load), logger);
   installTlsReload(daemon, config, logger);
   await new Promise<void>((resolve) => {
     let stopping = false;
