@@ -164,7 +164,7 @@ export function buildProgram(): Command {
     .command('reset')
     .description('clear a spend window of a key (it may then spend its whole cap again at once)')
     .requiredOption('--key <pkh>', 'key hash (tz…) with limits.spend in the config')
-    .requiredOption('--window <window>', 'one of the key\'s spend windows (e.g. 1h, 24h), or all')
+    .requiredOption('--window <window>', "one of the key's spend windows (e.g. 1h, 24h), or all")
     .option('--force', 'really reset')
     .action(async (_opts: object, command: Command) => {
       const { limitsReset } = require('./commands/limits') as typeof LimitsCommand;
