@@ -308,17 +308,3 @@ export class Reloader {
     return { ok: false, problems };
   }
 }
-
-/**
- * SIGHUP -> reload. Kept apart from any other SIGHUP handler (TLS certificates): each does its
- * own part. Returns a function that removes the handler (Node's default for SIGHUP, ending the
- * process, then applies again unless another handler is left).
- */
-export function reloadOnSighup(reload: () => Promise<ReloadResult>, logger: SignerLogger): () => void {
-  const onHup = () => {
-    logger.info('Received SIGHUP');
-    reload().catch((e: unknown) => logger.error(`Reload failed: ${(e as Error).message}`));
-  };
-  process.on('SIGHUP', onHup);
-  return () => process.off('SIGHUP', onHup);
-}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { block, TRANSACTION } from './payloads';
-import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // SIGHUP with real processes: kms-local and `signatory serve`; every step waits for the daemon's log line.
 let dir: string;
@@ -197,6 +197,24 @@ describe('SIGHUP reloads signatory.yaml', () => {
     expect(lines.join('\n')).toMatch(/Reload failed \(1 problem\); still serving the previous configuration/);
     expect((await post(a.pkh, TRANSACTION)).status).toBe(200);
     await writeFile(configFile, good);
+  });
+
+  it('SIGHUP while the daemon starts is logged and ignored (not the end of the process); it then starts and serves', async () => {
+    // key listing held 1.5 s by kms-local, so the SIGHUP lands while the daemon is still starting
+    await admin({ latencyByOperation: { ListKeys: 1500 } });
+    const p = run([SIGNATORY_BIN, 'serve', '-c', configFile, '--base-dir', path.join(dir, 'starting')], 'stderr');
+    try {
+      await p.waitFor(/Initializing vault/);
+      p.child.kill('SIGHUP');
+      await p.waitFor(/Received SIGHUP while starting: nothing to reload yet/);
+      const m = await p.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
+      expect(p.child.exitCode).toBeNull();
+      const r = await fetch(`http://${m[1]}/keys/${keys[0]!.pkh}`);
+      expect(r.status).toBe(200);
+    } finally {
+      await admin(null);
+      await stop(p, 'SIGKILL');
+    }
   });
 
   it('SIGHUP during shutdown reloads nothing; the request in flight completes and the process exits 0', async () => {
