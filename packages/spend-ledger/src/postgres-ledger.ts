@@ -76,7 +76,8 @@ export class PostgresSpendLedger extends DocumentLedger {
 
   protected async update<T>(key: string, change: (doc: LedgerDocument) => Change<T>): Promise<T> {
     return this.run('update', async (c) => {
-      await c.query('BEGIN');
+      // the locking upsert below relies on READ COMMITTED, whatever the role's or database's default
+      await c.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       try {
         const { rows } = await c.query<{ ledger: string }>(
           `INSERT INTO ${this.ident} AS s (pkh, ledger) VALUES ($1, $2)
@@ -111,12 +112,17 @@ export class PostgresSpendLedger extends DocumentLedger {
       throw this.failure(what, e);
     }
     let broken: unknown;
+    // a checked-out client has no listener of the pool's: a connection that dies now (server restart,
+    // pg_terminate_backend) would emit an 'error' nobody handles, which ends the process
+    const onError = (e: Error) => (broken ??= e);
+    client.on('error', onError);
     try {
       return await fn(client);
     } catch (e) {
-      if (!(e instanceof SignatoryError)) broken = e;
+      if (!(e instanceof SignatoryError)) broken ??= e;
       throw e instanceof SignatoryError ? e : this.failure(what, e);
     } finally {
+      client.off('error', onError);
       // a connection whose statement failed may be in any state: drop it rather than reuse it
       client.release(broken instanceof Error ? broken : undefined);
     }

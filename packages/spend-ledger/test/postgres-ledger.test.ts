@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { startPostgres, type PostgresServer } from '@signatory-ts/dev-servers';
 import { openSpendLedger, PostgresSpendLedger, type PostgresLedgerConfig, type SpendLedger } from '../src';
 import { CAPS, describeSpendLedger, KEY, T0, TZ } from './ledger-conformance';
@@ -67,6 +68,31 @@ describe('PostgresSpendLedger on a real PostgreSQL', () => {
     }
     expect((await ledger.show(KEY, CAPS, T0 + 2))[0]!.spent).toBe(100n * TZ);
     expect((await ledger.reserve(KEY, 100n * TZ, CAPS, T0 + 3)).ok).toBe(true);
+  });
+
+  it('its connection killed in the middle of a reservation: refused (throws, naming the table), the process goes on, the next one works', async () => {
+    const c = config();
+    const ledger = await openLedger(c);
+    expect((await ledger.reserve(KEY, TZ, CAPS, T0)).ok).toBe(true);
+    // a superuser transaction holds the key's row, so the reservation waits on its lock; then its session is killed
+    const hold = new Client({ connectionString: pg.url });
+    await hold.connect();
+    await hold.query('BEGIN');
+    try {
+      await hold.query(`SELECT 1 FROM ${c.table} WHERE pkh = $1 FOR UPDATE`, [KEY]);
+      const reserving = ledger.reserve(KEY, TZ, CAPS, T0 + 1);
+      const waiting = `SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%${c.table}%'`;
+      while ((await pg.sql(waiting)).length === 0) await new Promise((r) => setImmediate(r));
+      await pg.sql(`SELECT pg_terminate_backend(pid) FROM (${waiting}) w`);
+      await expect(reserving).rejects.toMatchObject({
+        message: expect.stringMatching(/^spend ledger postgres \(table spend_\d+\): update failed: /),
+      });
+    } finally {
+      await hold.query('ROLLBACK');
+      await hold.end();
+    }
+    expect((await ledger.reserve(KEY, TZ, CAPS, T0 + 2)).ok).toBe(true);
+    expect((await ledger.show(KEY, CAPS, T0 + 3))[0]!.spent).toBe(2n * TZ);
   });
 
   it('a malformed ledger row refuses, naming the row, and is left as it is', async () => {

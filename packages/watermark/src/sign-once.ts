@@ -1,6 +1,6 @@
 import { compareWatermark, type Mark, type Slot } from '@signatory-ts/core';
 import { withSlotLock } from './slot-lock';
-import { checkMark, NO_SIGNATURE, type NextMark, type WatermarkStore } from './watermark-store';
+import { checkMark, type NextMark, type WatermarkStore } from './watermark-store';
 
 export type GuardedSignResult =
   | { readonly status: 'signed'; readonly signature: string }
@@ -36,7 +36,7 @@ export async function signWithWatermark(
     const r = await store.commit(slot, { level: next.level, round: next.round, digest: next.digest, signature });
     if (r.status === 'committed') return { status: 'signed', signature };
     // a store must never replay a mark that has no signature (an imported one); if one did, refuse
-    if (r.status === 'replay' && r.signature === NO_SIGNATURE)
+    if (r.status === 'replay' && !r.signature)
       return { status: 'rejected', stored: { level: next.level, round: next.round } };
     return r;
   });
