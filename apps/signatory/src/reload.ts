@@ -49,6 +49,8 @@ export function lendStore(s: WatermarkStore): WatermarkStore {
  */
 export class SwappableSigner implements Signer {
   private gen: Generation;
+  /** The current generation and those whose requests are still finishing: a vault one of them holds stays open. */
+  private readonly live = new Set<Generation>();
   private readonly retiring = new Set<Promise<void>>();
   private closing: Promise<void> | undefined;
 
@@ -57,6 +59,7 @@ export class SwappableSigner implements Signer {
     private readonly store: WatermarkStore,
   ) {
     this.gen = first;
+    this.live.add(first);
   }
 
   get generation(): Generation {
@@ -96,15 +99,18 @@ export class SwappableSigner implements Signer {
 
   /**
    * Installs `next`. The previous signer refuses nothing that already reached it: its requests
-   * finish (watermarks persisted), then the vaults `next` does not use are closed. Resolves then.
+   * finish (watermarks persisted), then its vaults that no live generation holds are closed (two
+   * reloads in a row: a vault the oldest one still signs with stays open until it is done). Resolves then.
    */
   swap(next: Generation): Promise<void> {
     const old = this.gen;
     this.gen = next;
-    const kept = new Set(next.vaults.values());
+    this.live.add(next);
     const done = (async () => {
       await old.signer.close();
-      await Promise.allSettled([...old.vaults.values()].filter((v) => !kept.has(v)).map((v) => v.close?.()));
+      this.live.delete(old);
+      const held = new Set([...this.live].flatMap((g) => [...g.vaults.values()]));
+      await Promise.allSettled([...old.vaults.values()].filter((v) => !held.has(v)).map((v) => v.close?.()));
     })();
     this.retiring.add(done);
     void done.finally(() => this.retiring.delete(done));

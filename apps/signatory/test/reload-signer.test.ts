@@ -54,6 +54,29 @@ describe('SwappableSigner', () => {
     expect(h.deps.config).toBe(next);
   });
 
+  it('two reloads in a row: a vault the oldest generation still signs with stays open until its request is done', async () => {
+    const g1 = h.deps.signer.generation;
+    const [x1] = [...g1.vaults.values()];
+    h.kms.faults.set({ latencyByOperation: { Sign: 1000 } });
+    try {
+      const inflight = h.post(W, JSON.stringify(TRANSACTION));
+      while (g1.signer.inFlight === 0) await new Promise((r) => setImmediate(r));
+      // reload 1: only tezos: changed, the vault is reused; reload 2: the vault's settings changed, a new one
+      const c2 = config([W]);
+      const swap2 = h.deps.signer.swap({ config: c2, vaults: g1.vaults, signer: await h.deps.buildSigner(c2, [x1!]) });
+      const fresh = countCloses((await awsKmsOpener(3000, () => undefined)('kms', c2.vaults.get('kms')!)) as Vault);
+      const c3 = config([W]);
+      await h.deps.signer.swap({ config: c3, vaults: new Map([['kms', fresh]]), signer: await h.deps.buildSigner(c3, [fresh]) });
+      // generation 2 drained at once (nothing in flight on it), but generation 1 still signs with x1
+      expect(closed.get(x1)).toBeUndefined();
+      expect((await inflight).status).toBe(200);
+      await swap2;
+      expect(closed.get(x1)).toBe(1);
+    } finally {
+      h.kms.faults.set({ latencyByOperation: {} });
+    }
+  });
+
   it('a vault the next generation does not use is closed once the old one drained; shutdown closes the rest and the store once', async () => {
     const before = h.deps.signer.generation;
     const old = [...before.vaults.values()];
