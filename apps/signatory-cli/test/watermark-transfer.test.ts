@@ -206,6 +206,7 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
           { ...good, round: 1.5 },
           { ...good, digest: 'vhnope' },
           { ...good, kind: 'attestation_with_dal', level: 9 },
+          { ...good, level: 2 ** 31 },
         ],
       }),
     );
@@ -214,11 +215,12 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
     expect(r.stdout).toContain('refused  marks[1]: kind must be one of block, preattestation, attestation, attestation_with_dal');
     expect(r.stdout).toMatch(/refused {2}marks\[2\]: pkh "tz1nope"/);
     expect(r.stdout).toMatch(/refused {2}marks\[3\]: chain "NetNope"/);
-    expect(r.stdout).toContain('refused  marks[4]: level must be a non-negative integer, got -1');
-    expect(r.stdout).toContain('refused  marks[5]: round must be a non-negative integer, got 1.5');
+    expect(r.stdout).toContain('refused  marks[4]: level must be an integer from 0 to 2147483647, got -1');
+    expect(r.stdout).toContain('refused  marks[5]: round must be an integer from 0 to 2147483647, got 1.5');
+    expect(r.stdout).toContain('refused  marks[8]: level must be an integer from 0 to 2147483647, got 2147483648');
     expect(r.stdout).toMatch(/refused {2}marks\[6\]: digest/);
-    expect(r.stdout).toContain('2 raised, 0 kept, 6 refused');
-    expect(r.stderr).toContain('6 entries were refused (listed above)');
+    expect(r.stdout).toContain('2 raised, 0 kept, 7 refused');
+    expect(r.stderr).toContain('7 entries were refused (listed above)');
     expect(await dst.store.get(slot('block'))).toMatchObject({ level: 7, round: 1 });
     expect(await dst.store.get(slot('attestation'))).toMatchObject({ level: 9, round: 1 }); // attestation_with_dal is the attestation slot
   });

@@ -76,11 +76,12 @@ export class PostgresWatermarkStore implements WatermarkStore {
 
   private async startUp(config: PostgresWatermarkConfig, warn: (m: string) => void): Promise<void> {
     const where = 'watermark store postgres';
-    let server: { recovery: boolean; read_only: string; sync_commit: string; standbys: number };
+    let server: { recovery: boolean; read_only: string; sync_commit: string; sync_names: string; standbys: number };
     try {
       const { rows } = await this.pool.query<typeof server>(
         `SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS read_only,
                 current_setting('synchronous_commit') AS sync_commit,
+                current_setting('synchronous_standby_names') AS sync_names,
                 (SELECT count(*)::int FROM pg_stat_replication) AS standbys`,
       );
       server = rows[0]!;
@@ -106,6 +107,11 @@ export class PostgresWatermarkStore implements WatermarkStore {
     } else if (server.sync_commit === 'local' && server.standbys > 0) {
       warn(
         `${where}: synchronous_commit is local and the server has ${server.standbys} standby(s): a failover can lose acknowledged marks and allow a double signature; use synchronous replication (see docs/watermarks.md)`,
+      );
+    } else if (server.standbys > 0 && server.sync_names.trim() === '') {
+      // pg_stat_replication's sync_state is hidden from unprivileged roles; the setting is not
+      warn(
+        `${where}: the server has ${server.standbys} standby(s) but synchronous_standby_names is empty, so every standby is asynchronous: a failover to one can lose acknowledged marks and allow a double signature; name the standbys in synchronous_standby_names (see docs/watermarks.md)`,
       );
     }
     await checkTable(this.pool, this.table, this.ident, config.createTable);

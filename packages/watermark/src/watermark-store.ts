@@ -17,8 +17,10 @@ export type SignedMark = NextMark & { readonly signature: string };
  */
 export const NO_SIGNATURE = '';
 
+const MAX_INT32 = 2 ** 31 - 1;
+
 /**
- * Throws bad_request unless `next` can be stored: level and round non-negative integers, a 32-byte
+ * Throws bad_request unless `next` can be stored: level and round int32 values >= 0, a 32-byte
  * digest, a known slot kind. Stores call it before comparing, so a bad mark never reaches storage.
  */
 export function checkMark(slot: Slot, next: NextMark): void {
@@ -26,8 +28,11 @@ export function checkMark(slot: Slot, next: NextMark): void {
     throw new SignatoryError('bad_request', `watermark: ${what}`);
   };
   if (!(WATERMARK_KINDS as readonly string[]).includes(slot.kind)) bad(`unknown slot kind ${JSON.stringify(slot.kind)}`);
-  if (!Number.isSafeInteger(next.level) || next.level < 0) bad(`level must be a non-negative integer, got ${next.level}`);
-  if (!Number.isSafeInteger(next.round) || next.round < 0) bad(`round must be a non-negative integer, got ${next.round}`);
+  // int32 as in every Tezos payload: a larger mark (an import, say) could never be signed past and some stores cannot hold it
+  if (!Number.isSafeInteger(next.level) || next.level < 0 || next.level > MAX_INT32)
+    bad(`level must be an integer from 0 to ${MAX_INT32}, got ${next.level}`);
+  if (!Number.isSafeInteger(next.round) || next.round < 0 || next.round > MAX_INT32)
+    bad(`round must be an integer from 0 to ${MAX_INT32}, got ${next.round}`);
   if (!(next.digest instanceof Uint8Array) || next.digest.length !== 32) bad('digest must be 32 bytes (blake2b-256 of the request)');
 }
 

@@ -153,6 +153,7 @@ export function describeWatermarkStore(name: string, factory: () => Promise<Wate
     it.each([
       ['a negative level', { level: -1, round: 0 }],
       ['a fractional round', { level: 5, round: 0.5 }],
+      ['a level above int32 (no Tezos payload has one; an import could)', { level: 2 ** 31, round: 0 }],
       ['a short digest', { level: 5, round: 0, digest: new Uint8Array(31) }],
     ])('refuses to store %s (bad_request) and keeps the slot as it was', async (_what, bad) => {
       await store.commit(block, mark(4, 0));

@@ -150,8 +150,8 @@ export function checkEntry(slot: Slot, level: unknown, round: unknown, digest: U
     ['level', level],
     ['round', round],
   ] as const) {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-      throw new TypeError(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0 || v > 2 ** 31 - 1) {
+      throw new TypeError(`${what} must be an integer from 0 to 2147483647, got ${JSON.stringify(v)}`);
     }
   }
   if (digest !== undefined && digest.length !== 32) throw new TypeError('digest must be 32 bytes');
