@@ -11,6 +11,7 @@ import {
   type SignerLogger,
   type SignerOptions,
 } from '@signatory-ts/signer';
+import { openSpendLedger } from '@signatory-ts/spend-ledger';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -54,6 +55,11 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     onWarning: (m) => logger.warn(m),
   });
   logger.info('Initializing watermark backend', { backend: store.name });
+  // spend caps (limits.spend): their ledger in the watermarks' store family, so replicas share one budget; the signer closes it
+  const spendLedger = [...config.tezos.values()].some((p) => (p?.limits?.spend?.length ?? 0) > 0)
+    ? await openSpendLedger(config, { log: (m) => logger.info(m) })
+    : undefined;
+  if (spendLedger !== undefined) logger.info('Initializing spend ledger', { backend: spendLedger.name });
   const signer = await createSigner({
     vaults,
     policies: config.tezos,
@@ -64,6 +70,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     events: metrics.events,
     ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
     ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
+    ...(spendLedger !== undefined ? { spendLedger } : {}),
   });
   new Gauge({
     name: 'generic_sign_lane_requests',
