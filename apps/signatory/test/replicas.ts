@@ -94,11 +94,12 @@ export class ReplicaSet {
     readonly configFile: string,
   ) {}
 
-  static async start(o: { dir: string; keys: (kmsUrl: string) => Promise<KmsKey[]>; storeYaml: string; count: number }) {
+  /** `allow`: each key's `allow:` value (and lines under it, such as `limits:`); default writeConfig's. */
+  static async start(o: { dir: string; keys: (kmsUrl: string) => Promise<KmsKey[]>; storeYaml: string; count: number; allow?: string }) {
     const kms = await startKms(`${o.dir}/kms`);
     const keys = await o.keys(kms.url);
     const configFile = `${o.dir}/signatory.yaml`;
-    await writeConfig(configFile, { baseDir: o.dir, kmsUrl: kms.url, keys });
+    await writeConfig(configFile, { baseDir: o.dir, kmsUrl: kms.url, keys, ...(o.allow !== undefined ? { allow: o.allow } : {}) });
     await appendFile(configFile, o.storeYaml);
     const set = new ReplicaSet(kms, configFile);
     await Promise.all(Array.from({ length: o.count }, (_, i) => set.restart(i)));
