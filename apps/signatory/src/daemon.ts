@@ -14,6 +14,8 @@ export interface ServeOptions {
   /** false with --no-list: do not log the served keys at start-up. */
   readonly list?: boolean;
   readonly signDeadlineMs?: number;
+  /** Deadline of one spend ledger call (limits.spend), ms; signer default 2000. */
+  readonly spendLedgerTimeoutMs?: number;
   /** Generic/pack requests' budget of vault calls; consensus requests never wait behind it. */
   readonly genericLane?: SignerOptions['genericLane'];
   readonly requestDeadlineMs?: number;
@@ -154,6 +156,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     logger,
     openVault: options.openVault,
     ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
+    ...(options.spendLedgerTimeoutMs !== undefined ? { spendLedgerTimeoutMs: options.spendLedgerTimeoutMs } : {}),
     ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
     ...(options.version !== undefined ? { version: options.version } : {}),
   });

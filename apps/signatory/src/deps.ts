@@ -30,6 +30,8 @@ export interface BuildOptions {
   readonly logger: SignerLogger;
   readonly openVault: OpenVault;
   readonly signDeadlineMs?: number;
+  /** Deadline of one spend ledger call, ms (signer default 2000). */
+  readonly spendLedgerTimeoutMs?: number;
   /** Generic/pack requests' budget of vault calls (signer default: 16 at once, 256 waiting). */
   readonly genericLane?: SignerOptions['genericLane'];
   readonly version?: string;
@@ -71,6 +73,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
     ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
     ...(spendLedger !== undefined ? { spendLedger } : {}),
+    ...(options.spendLedgerTimeoutMs !== undefined ? { spendLedgerTimeoutMs: options.spendLedgerTimeoutMs } : {}),
   });
   new Gauge({
     name: 'generic_sign_lane_requests',
