@@ -96,5 +96,8 @@ describe('limits at start-up', () => {
     expect((await sign(await transfer('99998000'))).status).toBe(200);
     const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
     expect(metrics).toMatch(/^policy_violation_total\{violation_type="spend",[^}]*\} 1$/m);
+    // the gauges: what the window holds after the last reservation (the refused one did not change it), and its cap
+    expect(metrics).toContain(`spend_window_mutez{address="${pkh}",window="1h"} 200000000`);
+    expect(metrics).toContain(`spend_window_cap_mutez{address="${pkh}",window="1h"} 200000000`);
   }, 30_000);
 });
