@@ -33,7 +33,9 @@ export class SpendStage {
         );
       }
       const f = this.failure('reserve', e);
-      throw new SignatoryError('internal', `${f.message}; nothing was signed`, { cause: e });
+      throw /nothing was (reserved or )?signed/i.test(f.message)
+        ? f
+        : new SignatoryError('internal', `${f.message}; nothing was signed`, { cause: e });
     }
   }
 
@@ -66,9 +68,15 @@ export class SpendStage {
     return Promise.race([call, expired]).finally(() => clearTimeout(timer));
   }
 
+  /** The ledger's own errors name it already (`spend ledger aws: …`); anything else is named here. */
   private failure(what: string, e: unknown): SignatoryError {
     const cause = e instanceof Error ? e.message : String(e);
-    return new SignatoryError('internal', `spend ledger ${this.ledger.name}: ${what} failed: ${cause}`, { cause: e });
+    const text = cause.startsWith('spend ledger: ')
+      ? `spend ledger ${this.ledger.name}: ${cause.slice('spend ledger: '.length)}`
+      : cause.startsWith('spend ledger')
+        ? cause
+        : `spend ledger ${this.ledger.name}: ${what} failed: ${cause}`;
+    return new SignatoryError('internal', text, { cause: e });
   }
 }
 

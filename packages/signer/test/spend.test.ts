@@ -175,7 +175,7 @@ describe('spend ledger failures refuse (fail closed)', () => {
     const t = await setup(new FileSpendLedger({ baseDir: base }));
     kms.faults.failNext(1, 'KMSInvalidStateException', { operations: ['Sign'] }); // armed: a vault call would take it
     const answer = await t.sign(1n);
-    expect(answer).toMatch(/^internal: spend ledger file: reserve failed: .*spend_ledger.*; nothing was signed$/);
+    expect(answer).toMatch(/^internal: spend ledger file: cannot lock .*spend_ledger.*ENOTDIR.*Nothing was reserved or signed$/);
     expect(kms.faults.snapshot().fail?.remaining).toBe(1);
   });
 
