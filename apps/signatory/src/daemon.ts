@@ -261,6 +261,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       timer.unref();
       const closed = main.close();
       await deps.signer.close(); // waits for signatures in flight: each is persisted before release
+      await deps.spendLedger?.close(); // after the signer: requests in flight confirm their reservations
       await closed;
       clearTimeout(timer);
       await utility.close();

@@ -11,7 +11,7 @@ import {
   type SignerLogger,
   type SignerOptions,
 } from '@signatory-ts/signer';
-import { openSpendLedger } from '@signatory-ts/spend-ledger';
+import { openSpendLedger, type SpendLedger } from '@signatory-ts/spend-ledger';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 
@@ -21,6 +21,8 @@ export interface DaemonDeps {
   readonly store: WatermarkStore;
   readonly signer: Signer;
   readonly metrics: Metrics;
+  /** The ledger of spend caps, open when some key has `limits.spend`; closed at shutdown after the signer. */
+  readonly spendLedger?: SpendLedger;
 }
 
 /** Opens the vault of one `vaults.<name>` entry. */
@@ -57,7 +59,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     onWarning: (m) => logger.warn(m),
   });
   logger.info('Initializing watermark backend', { backend: store.name });
-  // spend caps (limits.spend): their ledger in the watermarks' store family, so replicas share one budget; the signer closes it
+  // spend caps (limits.spend): their ledger in the watermarks' store family, so replicas share one budget
   const spendLedger = [...config.tezos.values()].some((p) => (p?.limits?.spend?.length ?? 0) > 0)
     ? await openSpendLedger(config, { log: (m) => logger.info(m) })
     : undefined;
@@ -85,7 +87,7 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
       this.set({ state: 'queued' }, signer.genericLane.queued);
     },
   });
-  return { config, vaults, store, signer, metrics };
+  return { config, vaults, store, signer, metrics, ...(spendLedger !== undefined ? { spendLedger } : {}) };
 }
 
 /** The static policy of `tezos:`, then the policy hook when `policy_hook` is set (a config reload builds a new one). */

@@ -103,7 +103,12 @@ describe.each(STORE_SETUPS)('spend caps across three replicas on one $name store
     'a restart of every replica keeps the ledger: what is left is exactly what was left',
     async () => {
       expect(signed).toBeGreaterThan(0n);
-      for (const r of set.replicas) await stop(r.proc);
+      for (const r of set.replicas) {
+        await stop(r.proc);
+        // a clean stop: requests finished, the ledger closed after the signer
+        expect(r.proc.child.exitCode).toBe(0);
+        expect(r.proc.lines.some((l) => l.includes('msg="Signatory stopped"'))).toBe(true);
+      }
       for (let i = 0; i < 3; i++) await set.restart(i);
       const left = CAP - signed;
       const over = await send(left - FEE + 1n);

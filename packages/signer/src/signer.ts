@@ -40,7 +40,8 @@ export interface SignerOptions {
   readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number; readonly maxWaitMs?: number };
   /**
    * The ledger of `limits.spend` caps (packages/spend-ledger), shared by the replicas on one store.
-   * Required when a key of `policies` has spend caps; closed by close().
+   * Required when a key of `policies` has spend caps. Not closed by close(): its opener closes it
+   * (a config reload's new signer keeps using it).
    */
   readonly spendLedger?: SpendLedger;
   /** Deadline of one spend ledger call, ms (default 2000). Expired: the request is refused (500), nothing signed. */
@@ -350,7 +351,6 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       await Promise.allSettled([...inflight]);
       await Promise.allSettled(options.vaults.map((v) => v.close?.()));
       await store.close?.();
-      await options.spendLedger?.close();
     },
   };
   return signer;
