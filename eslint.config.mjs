@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '**/.turbo/**', '**/.state/**'] },
+  { ignores: ['**/dist/**', '**/dist-bundle/**', '**/node_modules/**', '**/coverage/**', '**/.turbo/**', '**/.state/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,6 +7,7 @@ import type * as ListOpsCommand from './commands/list-ops';
 import type * as ImportCommand from './commands/import';
 import type * as GenerateCommand from './commands/generate';
 import type * as WatermarkCommand from './commands/watermark';
+import type * as ConfigCheckCommand from './commands/config-check';
 import type * as WatermarkTransferCommand from './commands/watermark-transfer';
 import type * as LimitsCommand from './commands/limits';
 import type { GlobalOptions } from './context';
@@ -163,11 +164,22 @@ export function buildProgram(): Command {
     .command('reset')
     .description('clear a spend window of a key (it may then spend its whole cap again at once)')
     .requiredOption('--key <pkh>', 'key hash (tz…) with limits.spend in the config')
-    .requiredOption('--window <window>', 'one of the key\'s spend windows (e.g. 1h, 24h), or all')
+    .requiredOption('--window <window>', "one of the key's spend windows (e.g. 1h, 24h), or all")
     .option('--force', 'really reset')
     .action(async (_opts: object, command: Command) => {
       const { limitsReset } = require('./commands/limits') as typeof LimitsCommand;
       await limitsReset(allOptions<LimitsCommand.ResetOptions>(command));
+    });
+
+  const config = program.command('config').description('Check signatory.yaml');
+  config
+    .command('check')
+    .description('validate the config as `signatory serve` loads it and print what each key may sign, in words (exit 3 on problems)')
+    .option('--json', 'print JSON')
+    .option('--strict', 'treat warnings as problems (exit 3)')
+    .action(async (_opts: object, command: Command) => {
+      const { configCheck } = require('./commands/config-check') as typeof ConfigCheckCommand;
+      await configCheck(allOptions<ConfigCheckCommand.ConfigCheckOptions>(command));
     });
 
   return program;

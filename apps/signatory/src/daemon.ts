@@ -5,6 +5,7 @@ import { createApp } from './app';
 import { JwtAuth } from './jwt';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, parseListenAddress, type Listening } from './listen';
+import { Reloader, type ReloadResult } from './reload';
 import { isLoopbackHost, loadTls, type TlsMaterial } from './tls';
 import { createUtilityApp } from './utility-app';
 
@@ -89,6 +90,8 @@ export interface Daemon {
   reloadTls(now?: number): TlsReload[];
   /** Graceful stop: /healthz turns 503, no new connections, requests in flight finish and persist. */
   shutdown(): Promise<void>;
+  /** Serves the config `load` returns, or keeps the running one and logs why (reload.ts). */
+  reload(load: () => Promise<Config>): Promise<ReloadResult>;
 }
 
 /** Logs the keys served (Go Signatory prints its `list` template at start-up), and what is missing. */
@@ -134,18 +137,23 @@ export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): 
   }
 }
 
+/** Why this daemon cannot serve `config` (at start-up or on a reload), or undefined. */
+export function refuseConfig(config: Config, requestDeadlineMs: number): string | undefined {
+  const hookTimeout = config.policyHook?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
+  if (config.policyHook !== undefined && hookTimeout >= requestDeadlineMs) {
+    // a hook slower than the request would only ever be answered by the request deadline
+    return `${config.file}: policy_hook.timeout_ms (${hookTimeout}) must be below the request deadline (${requestDeadlineMs} ms, --request-deadline-ms); lower timeout_ms or raise the deadline`;
+  }
+  return undefined;
+}
+
 /** config -> deps -> both listeners. */
 export async function serve(config: Config, options: ServeOptions): Promise<Daemon> {
   const { logger } = options;
   const hookTimeout = config.policyHook?.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
   const requestDeadline = options.requestDeadlineMs ?? 10_000;
-  if (config.policyHook !== undefined && hookTimeout >= requestDeadline) {
-    // a hook slower than the request would only ever be answered by the request deadline
-    throw new SignatoryError(
-      'config_invalid',
-      `${config.file}: policy_hook.timeout_ms (${hookTimeout}) must be below the request deadline (${requestDeadline} ms, --request-deadline-ms); lower timeout_ms or raise the deadline`,
-    );
-  }
+  const problem = refuseConfig(config, requestDeadline);
+  if (problem !== undefined) throw new SignatoryError('config_invalid', problem);
   for (const w of config.warnings) logger.warn(w);
   logJwtRotations(config, logger);
   // TLS files are checked before any vault is opened: a bad one stops the start with one line naming it
@@ -188,7 +196,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   });
   const utilityApp = createUtilityApp({
     registry: deps.metrics.registry,
-    vaults: deps.vaults,
+    get vaults() {
+      return deps.vaults; // the configuration served now
+    },
     store: deps.store,
     shuttingDown: () => shuttingDown,
   });
@@ -248,6 +258,16 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     return out;
   };
 
+  const reloader = new Reloader({
+    signer: deps.signer,
+    openVault: options.openVault,
+    buildSigner: deps.buildSigner,
+    logger,
+    registry: deps.metrics.registry,
+    refuse: (c) => refuseConfig(c, requestDeadline),
+    onReloaded: () => logKeys(deps, logger, options.list !== false),
+  });
+
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     (stopping ??= (async () => {
@@ -268,5 +288,5 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       utility.destroy();
       logger.info('Signatory stopped');
     })());
-  return { deps, main, utility, shutdown, reloadTls };
+  return { deps, main, utility, shutdown, reloadTls, reload: (load) => reloader.reload(load) };
 }

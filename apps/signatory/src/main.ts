@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { loadConfig, type Config } from '@signatory-ts/config';
+import { loadConfig } from '@signatory-ts/config';
 import { isSignatoryError } from '@signatory-ts/core';
 import { awsKmsOpener } from './aws-vault';
-import { serve, type Daemon } from './daemon';
+import { serve } from './daemon';
 import { createLogger, logProcessWarnings, type Logger } from '@signatory-ts/log';
 import { buildProgram, type ServeFlags } from './program';
 
@@ -16,23 +16,32 @@ const SIGN_DEADLINE_GRACE_MS = 1000;
 const CONSENSUS_SOCKETS = 50;
 
 /**
- * SIGHUP -> re-read the TLS certificate and key (renewal without a restart; open connections are
- * kept, a bad new file keeps the old certificate and is logged). Installed only when a listener has
- * TLS, so without TLS SIGHUP keeps Node's default.
+ * One SIGHUP handler for the whole life of the process, installed before anything else: a SIGHUP that
+ * arrives while the daemon starts (a certificate renewal hook, say) is logged instead of ending the
+ * process (Node's default). Once serving, SIGHUP re-reads the TLS certificates (when a listener has
+ * TLS; open connections kept, a bad file keeps the old one) and signatory.yaml (reload.ts).
  */
-function installTlsReload(daemon: Daemon, config: Config, logger: Logger): void {
-  if (config.server.tls === undefined && config.server.utilityTls === undefined) return;
+function handleSighup(logger: Logger): (reload: () => void) => void {
+  let reload: (() => void) | undefined;
   process.on('SIGHUP', () => {
-    logger.info('Received SIGHUP: reloading TLS certificates');
-    daemon.reloadTls();
+    if (reload === undefined) logger.warn('Received SIGHUP while starting: nothing to reload yet; send it again once the daemon listens');
+    else reload();
   });
+  return (r) => (reload = r);
 }
 
 /** config -> deps -> listen; SIGTERM/SIGINT -> graceful shutdown, exit 0. */
 async function runServe(flags: ServeFlags): Promise<void> {
   const logger = createLogger({ level: flags.log, ...(flags.jsonLog ? { json: true } : {}) });
   logProcessWarnings(logger);
-  const config = await loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  // a defect somewhere must not end a signer that bakers depend on: say so loudly, keep serving (every
+  // signature is still released only after its watermark is stored)
+  process.on('unhandledRejection', (e) =>
+    logger.error(`Unhandled promise rejection (a defect: please report it): ${(e as Error)?.stack ?? String(e)}`),
+  );
+  const onSighup = handleSighup(logger);
+  const load = () => loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
+  const config = await load();
   const signDeadlineMs = flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS;
   const daemon = await serve(config, {
     logger,
@@ -59,7 +68,13 @@ async function runServe(flags: ServeFlags): Promise<void> {
     maxAuthFailures: flags.maxAuthFailures,
     version: VERSION,
   });
-  installTlsReload(daemon, config, logger);
+  const tls = config.server.tls !== undefined || config.server.utilityTls !== undefined;
+  onSighup(() => {
+    logger.info(tls ? 'Received SIGHUP: reloading TLS certificates and signatory.yaml' : 'Received SIGHUP');
+    if (tls) daemon.reloadTls();
+    // during shutdown the reload does nothing and says so
+    daemon.reload(load).catch((e: unknown) => logger.error(`Reload failed: ${(e as Error).message}`));
+  });
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
