@@ -100,4 +100,50 @@ describe('limits at start-up', () => {
     expect(metrics).toContain(`spend_window_mutez{address="${pkh}",window="1h"} 200000000`);
     expect(metrics).toContain(`spend_window_cap_mutez{address="${pkh}",window="1h"} 200000000`);
   }, 30_000);
+
+  it('a reload (SIGHUP) that adds spend caps opens the ledger and enforces them from then on', async () => {
+    const file = await config('reload', ['max_amount: 100tz']);
+    const s = await startSignatory(file);
+    started.push(s.proc);
+    const pkh = keys[0]!.pkh;
+    const transfer = async (amount: string) =>
+      '03' +
+      (await new LocalForger().forge({
+        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
+        contents: [
+          {
+            kind: OpKind.TRANSACTION,
+            source: pkh,
+            fee: '1000',
+            counter: '1',
+            gas_limit: '2000',
+            storage_limit: '0',
+            amount,
+            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
+          },
+        ],
+      }));
+    const sign = async (hex: string) => {
+      const r = await fetch(`${s.url}/keys/${pkh}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(hex),
+      });
+      return { status: r.status, text: await r.text() };
+    };
+    expect((await sign(await transfer('50000000'))).status).toBe(200); // no caps yet: counted nowhere
+    expect(s.proc.lines.some((l) => l.includes('Initializing spend ledger'))).toBe(false);
+    await config('reload', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 10tz}']);
+    const from = s.proc.lines.length;
+    s.proc.child.kill('SIGHUP');
+    while (!s.proc.lines.slice(from).some((l) => /msg="(Configuration reloaded from|Reload failed \()/.test(l))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded from'))).toBe(true);
+    expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Initializing spend ledger"'))).toBe(true);
+    expect((await sign(await transfer('9999000'))).status).toBe(200); // exactly the cap, fee included
+    const over = await sign(await transfer('1'));
+    expect(over.status).toBe(403);
+    expect(over.text).toContain('spend cap 10 tz per 1h: 10 tz spent, this request 0.001001 tz');
+  }, 30_000);
 });
