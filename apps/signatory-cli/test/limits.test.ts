@@ -61,6 +61,26 @@ describe('signatory-cli limits (built CLI)', () => {
     ]);
   });
 
+  it('show reads the spend ledger of caps written in signatory.yaml (the loader accepts them: the signer enforces them)', async () => {
+    const capped = writeConfig(dir, {
+      url: 'http://127.0.0.1:9',
+      tezos: `  ${PKH}:
+    allow:
+      generic: [transaction]
+    limits:
+      spend:
+        - {window: 1h, amount: 200tz}
+`,
+    });
+    const ledger = new FileSpendLedger({ baseDir: (await loadConfig(capped)).baseDir });
+    const r = await ledger.reserve(PKH, 150n * TZ, CAPS.slice(0, 1), Date.now());
+    if (!r.ok) throw new Error('refused');
+    await ledger.confirm(r.reservation);
+    const out = await runCli(['limits', 'show', '--json', '-c', capped]);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toMatchObject([{ pkh: PKH, spend: [{ window: '1h', cap: '200000000', spent: '150000000' }] }]);
+  });
+
   it('reset of a key without spend caps is refused, saying where caps are configured', async () => {
     const r = await runCli(['limits', 'reset', '-c', config, '--key', PKH, '--window', '1h', '--force']);
     expect(r.code).toBe(2);
@@ -75,7 +95,7 @@ describe('limits show and reset on a real file ledger', () => {
   const sink = { write: (s: string) => (out += s) };
 
   beforeEach(async () => {
-    // the config loader refuses limits.spend until the signer enforces caps: the caps are added to the loaded config
+    // the caps are added to the loaded config, so one YAML serves both suites
     const loaded = await loadConfig(config);
     const tezos = new Map(loaded.tezos);
     const policy = tezos.get(PKH)!;

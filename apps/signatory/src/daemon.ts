@@ -15,6 +15,8 @@ export interface ServeOptions {
   /** false with --no-list: do not log the served keys at start-up. */
   readonly list?: boolean;
   readonly signDeadlineMs?: number;
+  /** Deadline of one spend ledger call (limits.spend), ms; signer default 2000. */
+  readonly spendLedgerTimeoutMs?: number;
   /** Generic/pack requests' budget of vault calls; consensus requests never wait behind it. */
   readonly genericLane?: SignerOptions['genericLane'];
   readonly requestDeadlineMs?: number;
@@ -162,6 +164,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     logger,
     openVault: options.openVault,
     ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
+    ...(options.spendLedgerTimeoutMs !== undefined ? { spendLedgerTimeoutMs: options.spendLedgerTimeoutMs } : {}),
     ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
     ...(options.version !== undefined ? { version: options.version } : {}),
   });
@@ -278,6 +281,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       timer.unref();
       const closed = main.close();
       await deps.signer.close(); // waits for signatures in flight: each is persisted before release
+      await deps.spendLedger?.close(); // after the signer: requests in flight confirm their reservations
       await closed;
       clearTimeout(timer);
       await utility.close();

@@ -10,6 +10,7 @@ import {
   type SignerLogger,
   type SignerOptions,
 } from '@signatory-ts/signer';
+import { openSpendLedger, type SpendLedger } from '@signatory-ts/spend-ledger';
 import { checkBaseDir, openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { createMetrics, type Metrics } from './metrics';
 import { lendStore, lendVault, SwappableSigner, type BuildSigner } from './reload';
@@ -25,6 +26,8 @@ export interface DaemonDeps {
   readonly metrics: Metrics;
   /** Builds a signer for a config and its open vaults, on this store and metrics (a reload uses it). */
   readonly buildSigner: BuildSigner;
+  /** The ledger of spend caps, once a served config has `limits.spend`; closed at shutdown after the signer. */
+  readonly spendLedger: SpendLedger | undefined;
 }
 
 /** Opens the vault of one `vaults.<name>` entry. */
@@ -34,6 +37,8 @@ export interface BuildOptions {
   readonly logger: SignerLogger;
   readonly openVault: OpenVault;
   readonly signDeadlineMs?: number;
+  /** Deadline of one spend ledger call, ms (signer default 2000). */
+  readonly spendLedgerTimeoutMs?: number;
   /** Generic/pack requests' budget of vault calls (signer default: 16 at once, 256 waiting). */
   readonly genericLane?: SignerOptions['genericLane'];
   readonly version?: string;
@@ -59,9 +64,27 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     onWarning: (m) => logger.warn(m),
   });
   logger.info('Initializing watermark backend', { backend: store.name });
-  // every generation's signer borrows the vaults and the store: the SwappableSigner closes them
-  const buildSigner: BuildSigner = (config, vaults) =>
-    createSigner({
+  // spend caps (limits.spend): their ledger in the watermarks' store family, so replicas share one budget. Opened
+  // when a config served (at start-up or by a reload) first has caps; the watermark settings it follows never change
+  // on a reload, so one ledger serves every generation
+  let spendLedger: SpendLedger | undefined;
+  let opening: Promise<SpendLedger> | undefined;
+  const ledgerFor = async (config: Config): Promise<SpendLedger | undefined> => {
+    if (spendLedger !== undefined || ![...config.tezos.values()].some((p) => (p?.limits?.spend?.length ?? 0) > 0)) return spendLedger;
+    opening ??= openSpendLedger(config, { log: (m) => logger.info(m) });
+    try {
+      spendLedger = await opening;
+    } finally {
+      opening = undefined; // a failed opening is tried again by the next config with caps
+    }
+    logger.info('Initializing spend ledger', { backend: spendLedger.name });
+    return spendLedger;
+  };
+  // every generation's signer borrows the vaults, the store and the spend ledger: the SwappableSigner closes the
+  // vaults and the store, the daemon the ledger
+  const buildSigner: BuildSigner = async (config, vaults) => {
+    const ledger = await ledgerFor(config);
+    return createSigner({
       vaults: vaults.map(lendVault),
       policies: config.tezos,
       policy: policyOf(config, metrics),
@@ -71,7 +94,10 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
       events: metrics.events,
       ...(options.signDeadlineMs !== undefined ? { signDeadlineMs: options.signDeadlineMs } : {}),
       ...(options.genericLane !== undefined ? { genericLane: options.genericLane } : {}),
+      ...(ledger !== undefined ? { spendLedger: ledger } : {}),
+      ...(options.spendLedgerTimeoutMs !== undefined ? { spendLedgerTimeoutMs: options.spendLedgerTimeoutMs } : {}),
     });
+  };
   const signer = new SwappableSigner({ config, vaults, signer: await buildSigner(config, [...vaults.values()]) }, store);
   new Gauge({
     name: 'generic_sign_lane_requests',
@@ -94,6 +120,9 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
     signer,
     metrics,
     buildSigner,
+    get spendLedger() {
+      return spendLedger;
+    },
   };
 }
 

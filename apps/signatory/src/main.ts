@@ -59,6 +59,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
     list: flags.list,
     // the vault keeps the KMS deadline itself and says why it failed; the signer's deadline is a backstop behind it
     signDeadlineMs,
+    // a spend ledger call (limits.spend) may take what the request deadline leaves beside the vault call
+    spendLedgerTimeoutMs: Math.max(100, flags.requestDeadlineMs - signDeadlineMs),
     requestDeadlineMs: flags.requestDeadlineMs,
     ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
     maxClientConnections: flags.maxClientConnections,

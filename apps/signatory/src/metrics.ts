@@ -142,6 +142,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: POLICY_HOOK_BUCKETS,
     ...reg,
   });
+  const spendWindow = new Gauge({
+    name: 'spend_window_mutez',
+    help: 'What a spend cap window (limits.spend) holds, mutez (confirmed and reserved), as this replica last saw it: after each reservation made or refused, and each one given back.',
+    labelNames: ['address', 'window'] as const,
+    ...reg,
+  });
+  const spendWindowCap = new Gauge({
+    name: 'spend_window_cap_mutez',
+    help: 'The cap of a spend window (limits.spend), mutez.',
+    labelNames: ['address', 'window'] as const,
+    ...reg,
+  });
   const buildInfo = new Gauge({
     name: 'signatory_build_info',
     help: 'Build information (always 1).',
@@ -169,6 +181,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     watermark(e) {
       watermarkOps.inc({ result: e.result, backend: e.backend, request_type: e.requestKind });
       watermarkDuration.observe({ backend: e.backend }, e.seconds);
+    },
+    spend(e) {
+      // mutez as a float64: exact up to 2^53 mutez (9 billion tz)
+      for (const w of e.windows) {
+        spendWindow.set({ address: e.pkh, window: w.window }, Number(w.spent));
+        spendWindowCap.set({ address: e.pkh, window: w.window }, Number(w.cap));
+      }
     },
     watermarkRejected(e) {
       watermarkRejections.inc({ address: e.pkh, operation_type: e.requestKind, chain_id: e.chainId, reason: e.reason });

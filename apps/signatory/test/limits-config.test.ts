@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalForger } from '@taquito/local-forging';
 import { OpKind } from '@taquito/rpc';
-import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // A key's `limits:` at start-up, with real `kms-local` and `signatory serve` processes on loopback:
-// per-request limits are enforced by the daemon; spend caps, which this build does not enforce, stop it.
+// per-request limits and spend caps (on the file spend ledger under base_dir) are enforced by the daemon.
 let dir: string;
 let kms: { proc: Proc; url: string };
 let keys: KmsKey[];
@@ -63,14 +63,87 @@ describe('limits at start-up', () => {
     expect(await over.text()).toContain('operation 0 (transaction): amount 100.000001 tz is above max_amount 100 tz');
   }, 30_000);
 
-  it('a key with spend caps does not start, and the error names the key and the YAML path', async () => {
+  it('a key with spend caps starts and enforces them: the cap signs exactly, one mutez more is refused naming the window', async () => {
     const file = await config('spend', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 200tz}']);
-    const p = run([SIGNATORY_BIN, 'serve', '-c', file], 'stderr');
-    started.push(p);
-    expect(await p.exited).toBe(1);
+    const s = await startSignatory(file);
+    started.push(s.proc);
+    expect(s.proc.lines.some((l) => l.includes('msg="Initializing spend ledger"') && l.includes('backend=file'))).toBe(true);
     const pkh = keys[0]!.pkh;
-    expect(p.lines.filter((l) => !/level=(info|debug)/.test(l))).toEqual([
-      `signatory: ${file}:18:7: tezos.${pkh}.limits.spend: spend caps are not enforced by this build yet, so key ${pkh} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
-    ]);
+    const transfer = async (amount: string) =>
+      '03' +
+      (await new LocalForger().forge({
+        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
+        contents: [
+          {
+            kind: OpKind.TRANSACTION,
+            source: pkh,
+            fee: '1000',
+            counter: '1',
+            gas_limit: '2000',
+            storage_limit: '0',
+            amount,
+            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
+          },
+        ],
+      }));
+    const sign = (hex: string) =>
+      fetch(`${s.url}/keys/${pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+    // a request spends its amount and its 1000 mutez fee: 100.001 tz, then exactly the 99.999 tz left
+    expect((await sign(await transfer('100000000'))).status).toBe(200);
+    const over = await sign(await transfer('99998001'));
+    expect(over.status).toBe(403);
+    expect(await over.text()).toContain('spend cap 200 tz per 1h: 100.001 tz spent, this request 99.999001 tz');
+    expect((await sign(await transfer('99998000'))).status).toBe(200);
+    const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^policy_violation_total\{violation_type="spend",[^}]*\} 1$/m);
+    // the gauges: what the window holds after the last reservation (the refused one did not change it), and its cap
+    expect(metrics).toContain(`spend_window_mutez{address="${pkh}",window="1h"} 200000000`);
+    expect(metrics).toContain(`spend_window_cap_mutez{address="${pkh}",window="1h"} 200000000`);
+  }, 30_000);
+
+  it('a reload (SIGHUP) that adds spend caps opens the ledger and enforces them from then on', async () => {
+    const file = await config('reload', ['max_amount: 100tz']);
+    const s = await startSignatory(file);
+    started.push(s.proc);
+    const pkh = keys[0]!.pkh;
+    const transfer = async (amount: string) =>
+      '03' +
+      (await new LocalForger().forge({
+        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
+        contents: [
+          {
+            kind: OpKind.TRANSACTION,
+            source: pkh,
+            fee: '1000',
+            counter: '1',
+            gas_limit: '2000',
+            storage_limit: '0',
+            amount,
+            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
+          },
+        ],
+      }));
+    const sign = async (hex: string) => {
+      const r = await fetch(`${s.url}/keys/${pkh}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(hex),
+      });
+      return { status: r.status, text: await r.text() };
+    };
+    expect((await sign(await transfer('50000000'))).status).toBe(200); // no caps yet: counted nowhere
+    expect(s.proc.lines.some((l) => l.includes('Initializing spend ledger'))).toBe(false);
+    await config('reload', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 10tz}']);
+    const from = s.proc.lines.length;
+    s.proc.child.kill('SIGHUP');
+    while (!s.proc.lines.slice(from).some((l) => /msg="(Configuration reloaded from|Reload failed \()/.test(l))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded from'))).toBe(true);
+    expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Initializing spend ledger"'))).toBe(true);
+    expect((await sign(await transfer('9999000'))).status).toBe(200); // exactly the cap, fee included
+    const over = await sign(await transfer('1'));
+    expect(over.status).toBe(403);
+    expect(over.text).toContain('spend cap 10 tz per 1h: 10 tz spent, this request 0.001001 tz');
   }, 30_000);
 });

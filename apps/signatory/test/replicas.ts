@@ -92,22 +92,34 @@ export class ReplicaSet {
   private constructor(
     readonly kms: { proc: Proc; url: string },
     readonly configFile: string,
+    private readonly args: string[] = [],
   ) {}
 
-  static async start(o: { dir: string; keys: (kmsUrl: string) => Promise<KmsKey[]>; storeYaml: string; count: number }) {
+  /**
+   * `allow`: each key's `allow:` value (and lines under it, such as `limits:`); default writeConfig's.
+   * `args`: extra `signatory serve` flags of every replica.
+   */
+  static async start(o: {
+    dir: string;
+    keys: (kmsUrl: string) => Promise<KmsKey[]>;
+    storeYaml: string;
+    count: number;
+    allow?: string;
+    args?: string[];
+  }) {
     const kms = await startKms(`${o.dir}/kms`);
     const keys = await o.keys(kms.url);
     const configFile = `${o.dir}/signatory.yaml`;
-    await writeConfig(configFile, { baseDir: o.dir, kmsUrl: kms.url, keys });
+    await writeConfig(configFile, { baseDir: o.dir, kmsUrl: kms.url, keys, ...(o.allow !== undefined ? { allow: o.allow } : {}) });
     await appendFile(configFile, o.storeYaml);
-    const set = new ReplicaSet(kms, configFile);
+    const set = new ReplicaSet(kms, configFile, o.args ?? []);
     await Promise.all(Array.from({ length: o.count }, (_, i) => set.restart(i)));
     return { set, keys };
   }
 
   /** Starts replica `i` (again: a new process on a new port, same config). */
   async restart(i: number): Promise<Replica> {
-    const s = await startSignatory(this.configFile);
+    const s = await startSignatory(this.configFile, this.args);
     this.all.push(s.proc);
     this.replicas[i] = { proc: s.proc, url: s.url, utilityUrl: s.utilityUrl };
     return this.replicas[i];

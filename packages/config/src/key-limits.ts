@@ -145,9 +145,8 @@ export function formatTez(mutez: bigint): string {
 
 /**
  * Turns `tezos.<pkh>.limits` into KeyLimits, every value checked; problems go to `errors` at the
- * path of the value. `spend:` is parsed and checked in full, then refused: this build does not
- * enforce spend caps yet, and a signer must not start believing a cap protects a key when nothing
- * enforces it.
+ * path of the value. `spend:` caps are enforced by the signer on the spend ledger
+ * (packages/spend-ledger), in the store of `watermark.driver`.
  */
 export function buildKeyLimits(pkh: string, raw: RawKeyLimits, path: YamlPath, errors: ConfigIssue[]): KeyLimits {
   const out: Mutable<KeyLimits> = {};
@@ -209,12 +208,6 @@ export function buildKeyLimits(pkh: string, raw: RawKeyLimits, path: YamlPath, e
       caps.push({ window: s.window.trim(), windowSeconds: window.value, amount: cap.value });
     });
     out.spend = caps;
-    if (raw.spend.length > 0) {
-      errors.push({
-        path: [...path, 'spend'],
-        message: `spend caps are not enforced by this build yet, so key ${pkh} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
-      });
-    }
   }
 
   return out;

@@ -140,7 +140,7 @@ export interface KeyLimits {
   readonly destinations?: readonly LimitDestination[];
   /** Allowlist of delegates (tz1…tz4) a delegation or origination may name. Undefined: any. */
   readonly delegates?: readonly string[];
-  /** Caps over rolling windows (parsed and checked; not enforced by this build, which refuses to start with them). */
+  /** Caps over rolling windows, enforced by the signer on the spend ledger (packages/spend-ledger). */
   readonly spend?: readonly SpendCap[];
 }
 

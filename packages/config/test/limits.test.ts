@@ -65,6 +65,16 @@ describe('limits: a valid block', () => {
     expect(policy(yaml('destinations: []')).limits).toEqual({ destinations: [] });
   });
 
+  it('spend caps load in config order, in mutez and seconds (enforced by the signer on the spend ledger)', () => {
+    expect(policy(yaml('max_amount: 100tz\nspend:\n  - {window: 1h, amount: 200tz}\n  - {window: 24h, amount: 1000tz}')).limits).toEqual({
+      maxAmount: 100_000_000n,
+      spend: [
+        { window: '1h', windowSeconds: 3600, amount: 200_000_000n },
+        { window: '24h', windowSeconds: 86_400, amount: 1_000_000_000n },
+      ],
+    });
+  });
+
   it('an empty spend list configures no cap and loads', () => {
     expect(policy(yaml('spend: []')).limits).toEqual({ spend: [] });
   });
@@ -262,7 +272,6 @@ describe('limits: config errors name the YAML path and the fix', () => {
       'a window of 0s',
       'spend: [{window: 0s, amount: 1tz}]',
       [
-        `signatory.yaml:6:7: ${P}.spend: spend caps are not enforced by this build yet, so key ${KEY} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
         `signatory.yaml:6:16: ${P}.spend[0].window: window "0s" is empty, so it would cap nothing; write a window of 1s or more (for example 1h)`,
       ],
     ],
@@ -270,7 +279,6 @@ describe('limits: config errors name the YAML path and the fix', () => {
       'a window with an unknown unit, a window too long, a bad cap amount',
       'spend:\n  - {window: 1w, amount: 1tz}\n  - {window: 400d, amount: 1tz}\n  - {window: 1h, amount: -1}',
       [
-        `signatory.yaml:6:7: ${P}.spend: spend caps are not enforced by this build yet, so key ${KEY} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
         `signatory.yaml:7:12: ${P}.spend[0].window: unknown unit "w" in window "1w"; expected s, m, h or d (for example 1h, 24h, 7d)`,
         `signatory.yaml:8:12: ${P}.spend[1].window: window "400d" is longer than 366d`,
         `signatory.yaml:9:24: ${P}.spend[2].amount: -1 is negative; write mutez as a whole number (500000) or an amount with a unit (0.5tz, 500000mutez), 0 or more`,
@@ -280,15 +288,7 @@ describe('limits: config errors name the YAML path and the fix', () => {
       'two caps over the same window (24h and 1d)',
       'spend:\n  - {window: 24h, amount: 1tz}\n  - {window: 1d, amount: 2tz}',
       [
-        `signatory.yaml:6:7: ${P}.spend: spend caps are not enforced by this build yet, so key ${KEY} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
         `signatory.yaml:8:12: ${P}.spend[1].window: window "1d" is the same as spend[0]'s; keep one cap per window`,
-      ],
-    ],
-    [
-      'valid spend caps still refuse to start: nothing enforces them yet',
-      'max_amount: 100tz\nspend:\n  - {window: 1h, amount: 200tz}\n  - {window: 24h, amount: 1000tz}',
-      [
-        `signatory.yaml:7:7: ${P}.spend: spend caps are not enforced by this build yet, so key ${KEY} would be served without them; remove limits.spend, or run a build that enforces spend caps (see docs/policy.md)`,
       ],
     ],
     [

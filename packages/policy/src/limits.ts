@@ -83,7 +83,7 @@ export function operationSpend(op: DecodedOperation): OperationSpend {
 /**
  * What a request can take from the key at most, in mutez: amounts sent away, fees and the
  * storage-burn bound of every operation. Zero for anything but a generic request. This is what
- * max_request_amount compares, and what spend caps will count.
+ * max_request_amount compares, and what the signer reserves against spend caps.
  */
 export function requestSpend(request: SignRequest): RequestSpend {
   let amount = 0n;

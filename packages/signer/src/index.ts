@@ -4,6 +4,7 @@ export { ClientAuth, authenticatedBytes } from './client-auth';
 export { parseSigningVersion, type SigningVersion } from './signing-version';
 export { withDeadline } from './deadline';
 export { SignLane, type SignLaneOptions } from './sign-lane';
+export { SpendStage, type SpendWindows } from './spend-stage';
 export { SILENT_LOGGER, type SignerLogger, type SignerEvents, type LogFields } from './signer-events';
 export { decodeStage, authorizeStage, guardedSignStage, opStats, keyTypeOf, type DecodedRequest } from './pipeline';
 export {

@@ -1,4 +1,5 @@
 import type { ErrorCode, RequestKind, LegacyRequestKind } from '@signatory-ts/core';
+import type { SpendWindows } from './spend-stage';
 
 /** Fields of a log line (winston's `meta`). Never a secret: pkhs, kinds, levels, hex of requests only. */
 export type LogFields = Record<string, unknown>;
@@ -44,6 +45,11 @@ export interface SignerEvents {
   policyViolation?(e: { pkh: string; rule: string; violation: string }): void;
   /** Every request that passed policy goes through the watermark step, generic included (as Signatory counts). */
   watermark?(e: { result: 'success' | 'rejected'; backend: string; requestKind: RequestKind | LegacyRequestKind; seconds: number }): void;
+  /**
+   * What a key's spend windows hold, as this signer last saw them: after a reservation (made or
+   * refused) and after one was given back. For the spend gauges; no extra ledger read.
+   */
+  spend?(e: SpendWindows): void;
   /** A watermark refusal, with the reason text. */
   watermarkRejected?(e: { pkh: string; requestKind: RequestKind; chainId: string; reason: string }): void;
 }

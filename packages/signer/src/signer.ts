@@ -1,11 +1,13 @@
 import { SignatoryError, toHex, type KeyRef, type Vault, type RequestKind } from '@signatory-ts/core';
-import { StaticPolicy, violationType, type Denial, type KeyPolicyInput, type Policy } from '@signatory-ts/policy';
+import { requestSpend, StaticPolicy, violationType, type Denial, type KeyPolicyInput, type Policy } from '@signatory-ts/policy';
+import type { Reservation, SpendLedger } from '@signatory-ts/spend-ledger';
 import type { GuardedSignResult, WatermarkStore } from '@signatory-ts/watermark';
 import { ClientAuth } from './client-auth';
 import { withDeadline } from './deadline';
 import { KeyIndex, type IndexSnapshot } from './key-index';
 import { authorizeStage, decodeStage, guardedSignStage, isConsensus, keyTypeOf, opStats, rawHex, type DecodedRequest } from './pipeline';
 import { SignLane } from './sign-lane';
+import { givenBack, SpendStage, type SpendWindows } from './spend-stage';
 import { SILENT_LOGGER, type LogFields, type SignerEvents, type SignerLogger } from './signer-events';
 import type { SigningVersion } from './signing-version';
 
@@ -36,6 +38,16 @@ export interface SignerOptions {
    * for at most signDeadlineMs; beyond that `busy`). Block, preattestation and attestation requests never wait behind it.
    */
   readonly genericLane?: { readonly concurrency?: number; readonly maxQueued?: number; readonly maxWaitMs?: number };
+  /**
+   * The ledger of `limits.spend` caps (packages/spend-ledger), shared by the replicas on one store.
+   * Required when a key of `policies` has spend caps. Not closed by close(): its opener closes it
+   * (a config reload's new signer keeps using it).
+   */
+  readonly spendLedger?: SpendLedger;
+  /** Deadline of one spend ledger call, ms (default 2000). Expired: the request is refused (500), nothing signed. */
+  readonly spendLedgerTimeoutMs?: number;
+  /** The clock of spend windows, ms since the epoch (default Date.now; tests pass a test clock). */
+  readonly now?: () => number;
 }
 
 export interface SignInput {
@@ -86,6 +98,8 @@ interface Authorized {
   readonly req: DecodedRequest;
   readonly kind: RequestKind;
   readonly key: KeyRef;
+  /** What the request holds on its key's spend caps until it is signed (confirm) or not (release). */
+  readonly hold?: { readonly reservation: Reservation; readonly windows?: SpendWindows['windows'] };
 }
 
 /** What the sign step gave, and how long the watermark step (lock, check, sign, persist) took. */
@@ -113,6 +127,23 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   const policy = options.policy ?? new StaticPolicy(listed);
   const logPayloads = new Set<string>();
   for (const [pkh, entry] of listed) if (entry?.logPayloads === true) logPayloads.add(pkh);
+  const spendCaps = new Map<string, NonNullable<NonNullable<KeyPolicyEntry['limits']>['spend']>>();
+  for (const [pkh, entry] of listed) {
+    const caps = entry?.limits?.spend;
+    if (caps !== undefined && caps.length > 0) spendCaps.set(pkh, caps);
+  }
+  if (spendCaps.size > 0 && options.spendLedger === undefined) {
+    // never serve a key believing a cap protects it when nothing counts what it signs
+    throw new SignatoryError(
+      'config_invalid',
+      `key ${[...spendCaps.keys()][0]} has spend caps (limits.spend) but the signer was given no spend ledger to count them`,
+    );
+  }
+  const now = options.now ?? Date.now;
+  const spend =
+    options.spendLedger !== undefined
+      ? new SpendStage(options.spendLedger, options.spendLedgerTimeoutMs ?? 2000, (m) => log.error(m))
+      : undefined;
   const auth = options.authorizedKeys !== undefined ? new ClientAuth(options.authorizedKeys) : undefined;
   const index = new KeyIndex(
     options.vaults,
@@ -175,7 +206,37 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       // the whole request: the operator asked for payloads (log_payloads), and it passed decoding and policy
       logRequest(payloadLevel, 'About to sign raw bytes', input, req, { vault: key.vault, raw: toHex(bytes) });
     }
-    return { input, req, kind: req.kind as RequestKind, key };
+    const a: Authorized = { input, req, kind: req.kind as RequestKind, key };
+    return reserve(a);
+  }
+
+  /**
+   * Spend caps: the request's amount (amounts sent away, fees, storage burn bound) reserved on the
+   * key's ledger, after every other check and before the vault. Over a cap: 403 naming the window.
+   */
+  async function reserve(a: Authorized): Promise<Authorized> {
+    const caps = spendCaps.get(a.input.pkh);
+    if (caps === undefined || spend === undefined || a.req.generic === undefined) return a;
+    const { pkh } = a.input;
+    let r;
+    try {
+      r = await spend.reserve(pkh, requestSpend(a.req.generic).total, caps, now());
+    } catch (e) {
+      logRequest('error', (e as Error).message, a.input, a.req, { vault: a.key.vault });
+      throw e;
+    }
+    if (r.windows !== undefined) events.spend?.({ pkh, windows: r.windows });
+    if (!r.ok) throw refused(a.input, a.req, a.key, { allow: false, rule: 'limits', limit: 'spend', reason: r.refusal.reason });
+    return { ...a, hold: { reservation: r.reservation, ...(r.windows !== undefined ? { windows: r.windows } : {}) } };
+  }
+
+  /** Nothing was signed for `a`: its reservation is given back. */
+  async function giveBack(a: Authorized): Promise<void> {
+    if (a.hold === undefined || spend === undefined) return;
+    const back = await spend.release(a.hold.reservation);
+    if (back && a.hold.windows !== undefined) {
+      events.spend?.({ pkh: a.input.pkh, windows: givenBack(a.hold.windows, a.hold.reservation.amount) });
+    }
   }
 
   /** Counts and logs a policy refusal; the error to answer it with. */
@@ -244,14 +305,20 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
 
   async function run(input: SignInput): Promise<{ signature: string }> {
     const a = await authorize(input);
-    let signed: Signed;
+    let released: { signature: string };
     try {
-      signed = await sign(a);
+      released = report(a, await sign(a));
     } catch (e) {
-      reportFailure(a, e);
+      if (!(e instanceof SignatoryError && e.code === 'watermark_rejected')) reportFailure(a, e);
+      await giveBack(a);
       throw e;
     }
-    return report(a, signed);
+    if (a.hold !== undefined && spend !== undefined) {
+      // signed: it counts from now on, injected or not; a failed confirm leaves it counted as reserved
+      const problem = await spend.confirm(a.hold.reservation);
+      if (problem !== undefined) logRequest('error', problem, a.input, a.req, { vault: a.key.vault });
+    }
+    return released;
   }
 
   const signer: Signer = {

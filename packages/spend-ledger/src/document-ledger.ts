@@ -37,10 +37,10 @@ export abstract class DocumentLedger implements SpendLedger {
     const reservation: Reservation = { key, id, amount, at: now };
     return this.update(key, (doc): Change<ReserveResult> => {
       // already there: a store's retry after a write whose answer was lost (never counted twice)
-      if (doc.entries.some((e) => e.id === id)) return { result: { ok: true, reservation }, write: false };
+      if (doc.entries.some((e) => e.id === id)) return { result: { ok: true, reservation, windows: usage(doc, caps, now) }, write: false };
       prune(doc, caps, now);
       const refusal = overCap(doc, amount, caps, now);
-      if (refusal !== undefined) return { result: { ok: false, refusal }, write: false };
+      if (refusal !== undefined) return { result: { ok: false, refusal, windows: usage(doc, caps, now) }, write: false };
       if (doc.entries.length >= MAX_ENTRIES) {
         throw new SignatoryError(
           'internal',
@@ -50,7 +50,7 @@ export abstract class DocumentLedger implements SpendLedger {
         );
       }
       doc.entries.push({ id, at: now, amount, signed: false });
-      return { result: { ok: true, reservation }, write: true };
+      return { result: { ok: true, reservation, windows: usage(doc, caps, now) }, write: true };
     });
   }
 

@@ -60,8 +60,13 @@ export interface SpendRefusal {
   readonly reason: string;
 }
 
+/**
+ * `windows`: what each window of the caps holds once the reservation is made (or, refused, as it
+ * stands): the signer's gauges, with no second read. Absent when nothing was stored or read (amount 0, no caps).
+ */
 export type ReserveResult =
-  { readonly ok: true; readonly reservation: Reservation } | { readonly ok: false; readonly refusal: SpendRefusal };
+  | { readonly ok: true; readonly reservation: Reservation; readonly windows?: readonly WindowUsage[] }
+  | { readonly ok: false; readonly refusal: SpendRefusal; readonly windows?: readonly WindowUsage[] };
 
 /** One window of a key, as `show` reports it. */
 export interface WindowUsage {

@@ -34,9 +34,16 @@ export function describeSpendLedger(name: string, factory: LedgerFactory): void 
     const reserve = (tez: bigint, now: number, caps = CAPS, key = KEY) => ledger.reserve(key, tez * TZ, caps, now);
 
     it('signs up to the cap exactly and refuses one mutez over, naming the window, what is spent, the amount and the cap', async () => {
-      expect((await reserve(150n, T0)).ok).toBe(true);
+      const first = await reserve(150n, T0);
+      expect(first.ok).toBe(true);
+      // what each window holds once it is made: the signer's gauges, with no second read
+      expect(first.windows).toEqual([
+        { window: '1h', windowSeconds: 3600, cap: 200n * TZ, spent: 150n * TZ, reserved: 150n * TZ, left: 50n * TZ },
+        { window: '24h', windowSeconds: 86_400, cap: 1000n * TZ, spent: 150n * TZ, reserved: 150n * TZ, left: 850n * TZ },
+      ]);
       const over = await reserve(60n, T0 + 1000);
-      expect(over).toEqual({
+      expect(over.windows?.map((w) => w.spent)).toEqual([150n * TZ, 150n * TZ]); // as it stands: the refusal added nothing
+      expect({ ...over, windows: undefined }).toEqual({
         ok: false,
         refusal: {
           window: '1h',

@@ -1,0 +1,94 @@
+import { SignatoryError } from '@signatory-ts/core';
+import type { Reservation, ReserveResult, SpendLedger, WindowUsage } from '@signatory-ts/spend-ledger';
+
+type SpendCaps = Parameters<SpendLedger['reserve']>[2];
+
+/**
+ * The spend stage of a generic request for a key with `limits.spend` caps: reserve its amount on
+ * the shared ledger after policy allowed it and before the vault signs, confirm once signed, give
+ * it back when nothing was signed. Every ledger call is cut at `timeoutMs`; a ledger that fails or
+ * does not answer refuses the request (fail closed): never a signature it could not count.
+ */
+export class SpendStage {
+  constructor(
+    private readonly ledger: SpendLedger,
+    private readonly timeoutMs: number,
+    private readonly onLateError: (message: string) => void,
+  ) {}
+
+  /**
+   * Reserves `amount` under `caps`. A refusal is returned; a ledger failure or timeout is thrown as
+   * a 500 naming the ledger and the cause. A reservation that lands after the timeout is given back.
+   */
+  async reserve(key: string, amount: bigint, caps: SpendCaps, now: number): Promise<ReserveResult> {
+    const call = this.ledger.reserve(key, amount, caps, now);
+    try {
+      return await this.bounded(call, 'reserve');
+    } catch (e) {
+      if (e instanceof TimedOut) {
+        // the store may still record it: give it back when it does, so a slow store does not eat the budget
+        call.then(
+          (r) => (r.ok ? this.release(r.reservation) : undefined),
+          () => undefined,
+        );
+      }
+      const f = this.failure('reserve', e);
+      throw /nothing was (reserved or )?signed/i.test(f.message)
+        ? f
+        : new SignatoryError('internal', `${f.message}; nothing was signed`, { cause: e });
+    }
+  }
+
+  /** Marks the reservation signed. Never throws: a failed confirm leaves it counted (reserved), the safe side; logged. */
+  async confirm(r: Reservation): Promise<string | undefined> {
+    try {
+      await this.bounded(this.ledger.confirm(r), 'confirm');
+      return undefined;
+    } catch (e) {
+      return this.failure('confirm', e).message + '; the reservation stays counted';
+    }
+  }
+
+  /** Gives the reservation back (nothing was signed). Never throws: a failed release leaves it counted; logged. */
+  async release(r: Reservation): Promise<boolean> {
+    try {
+      return await this.bounded(this.ledger.release(r), 'release');
+    } catch (e) {
+      this.onLateError(this.failure('release', e).message + '; the reservation stays counted until its window passes');
+      return false;
+    }
+  }
+
+  private bounded<T>(call: Promise<T>, what: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimedOut(`no answer to ${what} within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer.unref();
+    });
+    return Promise.race([call, expired]).finally(() => clearTimeout(timer));
+  }
+
+  /** The ledger's own errors name it already (`spend ledger aws: …`); anything else is named here. */
+  private failure(what: string, e: unknown): SignatoryError {
+    const cause = e instanceof Error ? e.message : String(e);
+    const text = cause.startsWith('spend ledger: ')
+      ? `spend ledger ${this.ledger.name}: ${cause.slice('spend ledger: '.length)}`
+      : cause.startsWith('spend ledger')
+        ? cause
+        : `spend ledger ${this.ledger.name}: ${what} failed: ${cause}`;
+    return new SignatoryError('internal', text, { cause: e });
+  }
+}
+
+class TimedOut extends Error {}
+
+/** What the spend gauges show of one key: each window's cap and what it holds. */
+export interface SpendWindows {
+  readonly pkh: string;
+  readonly windows: readonly Pick<WindowUsage, 'window' | 'cap' | 'spent'>[];
+}
+
+/** `windows` with `amount` given back (a released reservation), never below 0. */
+export function givenBack(windows: SpendWindows['windows'], amount: bigint): SpendWindows['windows'] {
+  return windows.map((w) => ({ ...w, spent: w.spent > amount ? w.spent - amount : 0n }));
+}
