@@ -32,7 +32,10 @@ const COMPONENTS = [
   [/packages\/log\/|winston|logform|triple-beam|safe-stable-stringify|readable-stream/, 'logging'],
   [/prom-client|tdigest|bintrees/, 'metrics (prom-client)'],
   [/apps\/signatory\/dist\/metrics/, 'metrics (prom-client)'],
-  [/node_modules\/(express|router|body-parser|raw-body|on-finished|finalhandler|send|accepts|type-is|content-type|mime|qs|debug|depd|iconv-lite|statuses|http-errors|bytes|path-to-regexp|parseurl|cookie|vary|encodeurl|escape-html|fresh|range-parser|media-typer|negotiator|proxy-addr|forwarded|ipaddr|merge-descriptors|utils-merge|setprototypeof|ee-first|unpipe|content-disposition|etag|serve-static|on-headers|destroy|toidentifier|inherits|safe-buffer|object-inspect|side-channel|get-intrinsic|es-|call-bind|has-|gopd|function-bind|hasown|math-intrinsics|dunder-proto)\//, 'Express + body parsing'],
+  [
+    /node_modules\/(express|router|body-parser|raw-body|on-finished|finalhandler|send|accepts|type-is|content-type|mime|qs|debug|depd|iconv-lite|statuses|http-errors|bytes|path-to-regexp|parseurl|cookie|vary|encodeurl|escape-html|fresh|range-parser|media-typer|negotiator|proxy-addr|forwarded|ipaddr|merge-descriptors|utils-merge|setprototypeof|ee-first|unpipe|content-disposition|etag|serve-static|on-headers|destroy|toidentifier|inherits|safe-buffer|object-inspect|side-channel|get-intrinsic|es-|call-bind|has-|gopd|function-bind|hasown|math-intrinsics|dunder-proto)\//,
+    'Express + body parsing',
+  ],
   [/apps\/signatory\/dist\//, 'daemon (apps/signatory)'],
   [/node_modules\//, 'other dependencies'],
 ];
@@ -99,11 +102,15 @@ for (const file of positionals.flatMap(files)) {
 const requests = opt.requests === undefined ? undefined : Number(opt.requests);
 console.log(
   `busy ${(busyMicros / 1e6).toFixed(2)} s, idle ${(idleMicros / 1e6).toFixed(2)} s` +
-    (requests ? `, ${((busyMicros / 1e3) / requests).toFixed(3)} ms busy per request over ${requests} requests` : ''),
+    (requests ? `, ${(busyMicros / 1e3 / requests).toFixed(3)} ms busy per request over ${requests} requests` : ''),
 );
 console.log('component'.padEnd(34), 'share'.padStart(7), requests ? 'ms/req'.padStart(8) : '');
 for (const [c, us] of [...totals].sort((a, b) => b[1] - a[1])) {
-  console.log(c.padEnd(34), `${((100 * us) / busyMicros).toFixed(1)}%`.padStart(7), requests ? (us / 1e3 / requests).toFixed(3).padStart(8) : '');
+  console.log(
+    c.padEnd(34),
+    `${((100 * us) / busyMicros).toFixed(1)}%`.padStart(7),
+    requests ? (us / 1e3 / requests).toFixed(3).padStart(8) : '',
+  );
 }
 console.log(`\ntop ${opt.top} functions (self time)`);
 for (const [f, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, Number(opt.top))) {
