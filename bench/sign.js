@@ -13,14 +13,17 @@
 // (~2 ms) at p50 and keep >= 95% of the floor's throughput at concurrency 8; signatory CPU <= 1.5 ms per
 // generic request, <= 2 ms per attestation.
 // --kms-latency 0 is the old mode (kms-local answers at once: the three processes fight for the CPU).
-// BENCH_PROF=dir adds --cpu-prof to signatory. SIGNATORY_LOG=level (default warn).
+// --streams generic,attestation runs only those streams (and the floor): a profile of one kind.
+// BENCH_PROF=dir adds --cpu-prof to signatory and, after the run, prints where its CPU went by
+// component (bench/cpu-profile.js over the profile, per request signatory served).
+// SIGNATORY_LOG=level (default warn).
 // Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
-// Usage: node bench/sign.js [--requests 1000] [--concurrency 1,8] [--kms-latency 15] [--keys 4]
+// Usage: node bench/sign.js [--requests 1000] [--concurrency 1,8] [--kms-latency 15] [--keys 4] [--streams generic,attestation,block]
 'use strict';
 const { parseArgs } = require('node:util');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { once } = require('node:events');
-const { mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const http = require('node:http');
@@ -35,8 +38,10 @@ const { values: opt } = parseArgs({
     concurrency: { type: 'string', default: '1,8' },
     'kms-latency': { type: 'string', default: '15' },
     keys: { type: 'string', default: '4' },
+    streams: { type: 'string', default: 'generic,attestation,block' },
   },
 });
+const STREAMS = new Set(opt.streams.split(','));
 const N = Number(opt.requests);
 const CONCURRENCY = opt.concurrency.split(',').map(Number);
 const KMS_LATENCY = Number(opt['kms-latency']);
@@ -113,6 +118,10 @@ function summary(s) {
   };
 }
 
+let profiled = 0;
+/** Profiles already in BENCH_PROF before this run (not this run's). */
+const profilesBefore = new Set(process.env.BENCH_PROF ? (existsSync(process.env.BENCH_PROF) ? readdirSync(process.env.BENCH_PROF) : []) : []);
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-sign-'));
   let kms;
@@ -162,6 +171,7 @@ async function main() {
       ['kms-local', kms.pid],
     ];
     const levels = new Map();
+    let served = 0; // requests signatory answered (warm-up included), for the profile's per-request figures
     const next = (k) => levels.set(k, (levels.get(k) ?? 0) + 1).get(k);
     const key = (w) => keys[w % keys.length].pkh;
     const rows = [];
@@ -175,9 +185,10 @@ async function main() {
         stream('generic', (w) => post(port, key(w), TRANSACTION)),
         stream('attestation', (w) => post(port, key(w), attestation(0x10000 * c + w, next(`a${c}.${w}`)))),
         stream('block', (w) => post(port, key(w), block(0x20000 * c + w, next(`b${c}.${w}`)))),
-      ];
+      ].filter((s) => s.name === 'floor' || STREAMS.has(s.name));
       // warm up every path (connections, JIT, chain files), then interleave the streams in rounds
       for (const s of streams) await runChunk(stream(s.name, s.task), Math.min(100, N), c, procs);
+      served += (streams.length - 1) * (Math.min(100, N) + N);
       for (let done = 0; done < N; done += ROUND) for (const s of streams) await runChunk(s, Math.min(ROUND, N - done), c, procs);
       const [floor, ...rest] = streams.map(summary);
       rows.push({ c, floor, rest });
@@ -198,6 +209,7 @@ async function main() {
       }
     }
     client.destroy();
+    profiled = served;
   } finally {
     agent.destroy();
     if (sig && sig.exitCode === null && sig.signalCode === null) {
@@ -207,6 +219,18 @@ async function main() {
     }
     await kms?.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+  if (process.env.BENCH_PROF && profiled > 0) {
+    // the profile is written when signatory exits (above); every request it served is in it
+    console.log(`\nsignatory's CPU profile (${process.env.BENCH_PROF}), ${profiled} requests:`);
+    const prof = process.env.BENCH_PROF;
+    const files = readdirSync(prof).filter((f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f));
+    const out = spawnSync(
+      process.execPath,
+      [join(__dirname, 'cpu-profile.js'), ...files.map((f) => join(prof, f)), '--requests', String(profiled)],
+      { encoding: 'utf8' },
+    );
+    process.stdout.write(out.stdout + out.stderr);
   }
 }
 

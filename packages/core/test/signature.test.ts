@@ -263,3 +263,75 @@ describe('createDigestVerifier (ECDSA with a cached table for the key point)', (
     }
   });
 });
+
+describe('createDigestVerifier for P-256 (scalar multiplications in OpenSSL, noble for the rest)', () => {
+  const ec = ecdsaCurve('p256');
+  const { Point } = ec;
+  const { Fn } = Point;
+  const n = CURVE_ORDER.p256;
+  /** A reproducible scalar in 1..n-1. */
+  const scalar = (label: string): bigint => (bytesToBigInt(blake2b256(new TextEncoder().encode(label))) % (n - 1n)) + 1n;
+  const noble = (pub: Uint8Array, d: Uint8Array, sig: Uint8Array): boolean => {
+    try {
+      return ec.verify(sig, d, pub, { lowS: false, prehash: false, format: 'compact' });
+    } catch {
+      return false;
+    }
+  };
+
+  it('agrees with noble verify over 16 keys on valid signatures, their high-S twins and one-bit corruptions', () => {
+    let accepted = 0;
+    for (let k = 0; k < 16; k++) {
+      const priv = bigIntToBytes(scalar(`key ${k}`), 32);
+      const pub = ec.getPublicKey(priv, true);
+      const verify = createDigestVerifier({ curve: 'p256', bytes: pub });
+      for (let m = 0; m < 3; m++) {
+        const d = blake2b256(Uint8Array.of(k, m));
+        const sig = ec.sign(d, priv, { prehash: false }).toBytes('compact');
+        const bit = (k * 3 + m) % 512;
+        const corrupt = Uint8Array.from(sig);
+        corrupt[bit >> 3]! ^= 1 << (bit & 7);
+        const otherDigest = Uint8Array.from(d);
+        otherDigest[bit & 31]! ^= 1;
+        for (const [digest, s] of [
+          [d, sig],
+          [d, twin('p256', sig)],
+          [d, corrupt],
+          [otherDigest, sig],
+        ] as const) {
+          const ours = verify(digest, s);
+          expect([k, m, toHex(s), ours]).toEqual([k, m, toHex(s), noble(pub, digest, s)]);
+          if (ours) accepted++;
+        }
+      }
+    }
+    expect(accepted).toBe(16 * 3 * 2); // each signature and its twin; no corruption
+  });
+
+  // The shortcut computes R = (r/s)·(Q + (e/r)·G); when (e/r)·G is Q or -Q it hands over to noble.
+  it('decides like noble when (e/r)·G is the key point itself (a valid signature) or its negation', () => {
+    const d = scalar('private key'); // Q = d·G
+    const pub = Point.BASE.multiply(d).toBytes(true);
+    const verify = createDigestVerifier({ curve: 'p256', bytes: pub });
+    const m = scalar('nonce');
+    const r = Fn.create(Point.BASE.multiply(m).toAffine().x);
+    // e = d·r makes e/r = d: (e/r)·G = Q; s = (e + r·d)/m makes the signature valid
+    const e = Fn.mul(d, r);
+    const s = Fn.div(Fn.add(e, Fn.mul(r, d)), m);
+    const sig = concatBytes(bigIntToBytes(r, 32), bigIntToBytes(s, 32));
+    expect(noble(pub, bigIntToBytes(e, 32), sig)).toBe(true);
+    expect(verify(bigIntToBytes(e, 32), sig)).toBe(true);
+    expect(verify(bigIntToBytes(e, 32), concatBytes(bigIntToBytes(r, 32), bigIntToBytes(Fn.add(s, 1n), 32)))).toBe(false);
+    // e = -d·r: (e/r)·G = -Q, R would be the point at infinity, never valid
+    const minus = bigIntToBytes(Fn.neg(e), 32);
+    expect(verify(minus, sig)).toBe(noble(pub, minus, sig));
+    expect(verify(minus, sig)).toBe(false);
+  });
+
+  it('verifySignature (one-shot) takes the same path and agrees', () => {
+    const pk = secretKeyPublicKey(P256);
+    const sig = signWithSecretKey(MSG, P256).bytes;
+    expect(verifySignature(MSG, pk, sig)).toBe(true);
+    expect(verifySignature(Uint8Array.of(...MSG, 0), pk, sig)).toBe(false);
+  });
+});

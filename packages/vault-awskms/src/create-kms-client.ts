@@ -1,4 +1,4 @@
-import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
+import { KMSClient, type KMSClientConfig, type SignCommand, type SignCommandOutput } from '@aws-sdk/client-kms';
 import type { AwsKmsConfig } from '@signatory-ts/config';
 
 export interface KmsClientOptions {
@@ -24,6 +24,7 @@ export function createKmsClient(config: AwsKmsConfig, options: KmsClientOptions 
   const maxSockets = options.maxSockets ?? 50;
   const c: KMSClientConfig = {
     maxAttempts: options.maxAttempts ?? 1,
+    cacheMiddleware: true, // see sendAbortable
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 1000,
       httpAgent: { keepAlive: true, maxSockets },
@@ -39,5 +40,34 @@ export function createKmsClient(config: AwsKmsConfig, options: KmsClientOptions 
       ...(config.sessionToken !== undefined ? { sessionToken: config.sessionToken } : {}),
     };
   }
-  return new KMSClient(c);
+  const client = new KMSClient(c);
+  const handler = client.config.requestHandler;
+  // innermost: sends the signed request as the SDK's last step would, with the call's own signal
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const abortSignal = signals.get(args.input as object);
+      return abortSignal === undefined ? next(args) : handler.handle(args.request as never, { abortSignal });
+    },
+    { step: 'deserialize', priority: 'low', name: 'signatoryAbortSignal' },
+  );
+  abortable.add(client);
+  return client;
+}
+
+/** Command input -> the AbortSignal of its call (see sendAbortable). */
+const signals = new WeakMap<object, AbortSignal>();
+/** Clients made by createKmsClient, which read those signals. */
+const abortable = new WeakSet<KMSClient>();
+
+/**
+ * `client.send(command, { abortSignal })` for the hot path (Sign), cheaper. The SDK rebuilds and sorts its middleware
+ * stack on every call that passes options; a client made with `cacheMiddleware` reuses it, but
+ * only for calls without options. So the signal travels with the command's input, and the
+ * innermost middleware createKmsClient adds hands it to the HTTP handler (which aborts the
+ * request, as with the option). For a client made elsewhere this is plain `send` with the option.
+ */
+export function sendAbortable(client: KMSClient, command: SignCommand, abortSignal: AbortSignal): Promise<SignCommandOutput> {
+  if (!abortable.has(client)) return client.send(command, { abortSignal });
+  signals.set(command.input, abortSignal);
+  return client.send(command);
 }

@@ -13,6 +13,7 @@ import {
   type PublicKey,
 } from '@signatory-ts/core';
 import { callWithRetry, type RetryOptions } from './call-with-retry';
+import { sendAbortable } from './create-kms-client';
 import { KmsCallFailed, toSignatoryError } from './kms-failure';
 import { SIGNING_BY_KEY_SPEC } from './key-spec';
 
@@ -68,9 +69,10 @@ export class AwsKmsKey implements KeyRef {
         { operation: 'Sign', keyId: this.id, region: this.ctx.region, endpoint: this.ctx.endpoint },
         this.ctx.retry,
         (abortSignal) =>
-          this.ctx.client.send(
+          sendAbortable(
+            this.ctx.client,
             new SignCommand({ KeyId: this.id, Message: digest, MessageType: messageType, SigningAlgorithm: algorithm }),
-            { abortSignal },
+            abortSignal,
           ),
       );
       if (r.Signature === undefined) throw new SignatoryError('vault_unavailable', `KMS Sign returned no signature for ${this.id}`);

@@ -161,6 +161,24 @@ describe('sign', () => {
     }
   });
 
+  // one client, its middleware stack resolved once (cacheMiddleware): calls in flight at once for
+  // different keys must each get their own key's signature
+  it('signs with 12 keys of all three types at once on one vault, each signature from its own key', async () => {
+    const v = vault();
+    const keys = await Promise.all((['tz1', 'tz2', 'tz3'] as const).flatMap((t) => usable[t].map((k) => v.key(k.arn))));
+    for (let round = 0; round < 5; round++) {
+      const jobs = keys.flatMap((key, k) =>
+        [0, 1].map((i) => {
+          const payload = Buffer.from([0x03, round, k, i]);
+          return key.sign(payload).then((sig) => ({ key, payload, sig }));
+        }),
+      );
+      for (const { key, payload, sig } of await Promise.all(jobs)) {
+        expect(verifySignature(payload.toString('hex'), key.publicKey, sig)).toBe(true);
+      }
+    }
+  });
+
   it('retries while KMS throttles and then succeeds', async () => {
     const key = await vault({ deadlineMs: 5000 }).key(usable.tz2[1]!.arn);
     await kms.faults({ throttle: { forMs: 400, operations: ['Sign'] } });

@@ -54,6 +54,17 @@ describe('file store and Go Signatory files', () => {
     expect(await store.get(watermarkSlot(CHAIN, PKH, 'preattestation'))).toMatchObject({ level: 34, round: 4 });
   });
 
+  // hashes are decoded once and kept (every read checks every entry); what a read hands out is a copy
+  it('reads the same digest again after a caller changed the one it was given, and still refuses a hash with a bad checksum', async () => {
+    writeRaw(GO_FILE);
+    const slot = watermarkSlot(CHAIN, PKH, 'block');
+    const first = (await store.get(slot))!.digest!;
+    first.fill(0);
+    expect(Buffer.from((await store.get(slot))!.digest!)).toEqual(Buffer.from(b58Decode(C1, ['vh']).payload));
+    writeRaw(GO_FILE.replace(C1, `${C1.slice(0, -1)}X`));
+    await expect(store.get(slot)).rejects.toThrow(WatermarkFileError);
+  });
+
   it('refuses identical bytes over a Go-written mark (no signature kept to replay) and accepts a higher round', async () => {
     writeRaw(GO_FILE);
     const slot = watermarkSlot(CHAIN, PKH, 'block');
