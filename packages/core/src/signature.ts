@@ -1,4 +1,4 @@
-import { createECDH, createPublicKey, verify as nodeVerify, type ECDH } from 'node:crypto';
+import { createECDH, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
 import { curveOf, CURVES, ecdsaCurve, ED25519_SPKI_PREFIX, prefixesOf, type Curve, type EcdsaCurve } from './curves';
@@ -105,8 +105,6 @@ function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boo
  * All of it is public data (a key, a digest, a signature): nothing here needs to be constant-time.
  */
 function p256Verifier(publicKey: Uint8Array): DigestVerifier {
-  const ecdh = p256Ecdh();
-  if (ecdh === undefined) return ecdsaVerifier('p256', publicKey, true); // an OpenSSL without P-256: noble, with the table
   const { Point } = ecdsaCurve('p256');
   const { Fp, Fn } = Point;
   const { x: qx, y: qy } = Point.fromBytes(publicKey).toAffine();
@@ -123,17 +121,17 @@ function p256Verifier(publicKey: Uint8Array): DigestVerifier {
       const w = Fn.inv(Fn.mul(r, s)); // one inversion for both 1/r and 1/s
       const k = Fn.mul(e, Fn.mul(s, w)); // e/r
       const u2 = Fn.mul(r, Fn.mul(r, w)); // r/s
-      ecdh.setPrivateKey(numberToBytesBE(k, 32));
-      const kG = ecdh.getPublicKey(); // 04‖x‖y
+      P256_ECDH.setPrivateKey(numberToBytesBE(k, 32));
+      const kG = P256_ECDH.getPublicKey(); // 04‖x‖y
       const x1 = bytesToNumberBE(kG.subarray(1, 33));
       const y1 = bytesToNumberBE(kG.subarray(33, 65));
       if (x1 === qx) return fallback(digest, sig); // (e/r)·G = ±Q: a doubling, or the point at infinity
       const l = Fp.div(Fp.sub(qy, y1), Fp.sub(qx, x1));
       const x3 = Fp.sub(Fp.sub(Fp.sqr(l), x1), qx);
       const y3 = Fp.sub(Fp.mul(l, Fp.sub(x1, x3)), y1);
-      ecdh.setPrivateKey(numberToBytesBE(u2, 32));
+      P256_ECDH.setPrivateKey(numberToBytesBE(u2, 32));
       const T = concatBytes(UNCOMPRESSED, numberToBytesBE(x3, 32), numberToBytesBE(y3, 32));
-      return Fn.create(bytesToNumberBE(ecdh.computeSecret(T))) === r; // OpenSSL checks that T is on the curve
+      return Fn.create(bytesToNumberBE(P256_ECDH.computeSecret(T))) === r; // OpenSSL checks that T is on the curve
     } catch {
       return false;
     }
@@ -141,17 +139,7 @@ function p256Verifier(publicKey: Uint8Array): DigestVerifier {
 }
 
 /** Reused by every P-256 verifier: its calls are synchronous, so no two verifications use it at once. */
-let p256EcdhObject: ECDH | null | undefined;
-function p256Ecdh(): ECDH | undefined {
-  if (p256EcdhObject === undefined) {
-    try {
-      p256EcdhObject = createECDH('prime256v1');
-    } catch {
-      p256EcdhObject = null;
-    }
-  }
-  return p256EcdhObject ?? undefined;
-}
+const P256_ECDH = createECDH('prime256v1');
 const UNCOMPRESSED = Uint8Array.of(0x04);
 
 /**
