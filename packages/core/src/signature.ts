@@ -1,8 +1,7 @@
-import { createECDH, createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { bytesToNumberBE, numberToBytesBE } from '@noble/curves/utils';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { bytesToNumberBE } from '@noble/curves/utils';
 import { b58Decode, b58Encode, type PrefixName } from './base58';
 import { curveOf, CURVES, ecdsaCurve, ED25519_SPKI_PREFIX, prefixesOf, type Curve, type EcdsaCurve } from './curves';
-import { concatBytes } from './bytes';
 import { blake2b256 } from './hash';
 import { parsePublicKey, type PublicKey } from './public-key';
 
@@ -93,60 +92,10 @@ function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boo
 }
 
 /**
- * P-256 check of r‖s over a 32-byte digest, with OpenSSL doing the scalar multiplications (about
- * twice less CPU than noble's BigInt ones even with a cached table; for secp256k1, OpenSSL's
- * generic code is slower than noble's, so that curve stays with noble). SEC 1 v2 §4.1.4 accepts
- * when R = u1·G + u2·Q has x ≡ r (mod n), where e is the digest's integer mod n, u1 = e/s and
- * u2 = r/s. Since u1 = u2·(e/r), R = u2·(Q + (e/r)·G): OpenSSL's ECDH key generation gives
- * (e/r)·G whole, Q is added here (one affine addition), and OpenSSL's ECDH gives the x of u2 times
- * that point, all the check needs. The two inputs the shortcut cannot take (e ≡ 0, (e/r)·G = ±Q;
- * never met by chance) go to noble's arithmetic. Anything OpenSSL refuses is a signature refused:
- * with the arithmetic right that cannot happen, and a fault here must show, not be papered over.
- * All of it is public data (a key, a digest, a signature): nothing here needs to be constant-time.
- */
-function p256Verifier(publicKey: Uint8Array): DigestVerifier {
-  const { Point } = ecdsaCurve('p256');
-  const { Fp, Fn } = Point;
-  const { x: qx, y: qy } = Point.fromBytes(publicKey).toAffine();
-  const fallback = ecdsaVerifier('p256', publicKey, false);
-  const n = Fn.ORDER;
-  return (digest, sig) => {
-    if (sig.length !== 64 || digest.length !== 32) return false;
-    const r = bytesToNumberBE(sig.subarray(0, 32));
-    const s = bytesToNumberBE(sig.subarray(32));
-    if (r === 0n || s === 0n || r >= n || s >= n) return false;
-    const e = Fn.create(bytesToNumberBE(digest));
-    if (e === 0n) return fallback(digest, sig); // (e/r)·G would be the point at infinity
-    try {
-      const w = Fn.inv(Fn.mul(r, s)); // one inversion for both 1/r and 1/s
-      const k = Fn.mul(e, Fn.mul(s, w)); // e/r
-      const u2 = Fn.mul(r, Fn.mul(r, w)); // r/s
-      P256_ECDH.setPrivateKey(numberToBytesBE(k, 32));
-      const kG = P256_ECDH.getPublicKey(); // 04‖x‖y
-      const x1 = bytesToNumberBE(kG.subarray(1, 33));
-      const y1 = bytesToNumberBE(kG.subarray(33, 65));
-      if (x1 === qx) return fallback(digest, sig); // (e/r)·G = ±Q: a doubling, or the point at infinity
-      const l = Fp.div(Fp.sub(qy, y1), Fp.sub(qx, x1));
-      const x3 = Fp.sub(Fp.sub(Fp.sqr(l), x1), qx);
-      const y3 = Fp.sub(Fp.mul(l, Fp.sub(x1, x3)), y1);
-      P256_ECDH.setPrivateKey(numberToBytesBE(u2, 32));
-      const T = concatBytes(UNCOMPRESSED, numberToBytesBE(x3, 32), numberToBytesBE(y3, 32));
-      return Fn.create(bytesToNumberBE(P256_ECDH.computeSecret(T))) === r; // OpenSSL checks that T is on the curve
-    } catch {
-      return false;
-    }
-  };
-}
-
-/** Reused by every P-256 verifier: its calls are synchronous, so no two verifications use it at once. */
-const P256_ECDH = createECDH('prime256v1');
-const UNCOMPRESSED = Uint8Array.of(0x04);
-
-/**
  * A verifier for one key that does the per-key work (key object, point decompression, a wNAF table
- * for a secp256k1 point) once, so a vault can check every signature it returns cheaply. ed25519
- * uses node:crypto; secp256k1 @noble/curves and P-256 node:crypto's ECDH with noble (node:crypto's
- * verify cannot check ECDSA over a digest it did not hash itself; see p256Verifier). secp256k1 refuses high-S as libsecp256k1 (Octez) does; P-256 takes both
+ * for the point) once, so a vault can check every signature it returns cheaply. ed25519 uses
+ * node:crypto; secp256k1 and P-256 use @noble/curves (node:crypto cannot verify ECDSA over a digest
+ * it did not hash itself). secp256k1 refuses high-S as libsecp256k1 (Octez) does; P-256 takes both
  * forms as HACL does. BLS is not supported (no vault of this build holds tz4 keys): always false.
  */
 export function createDigestVerifier(pk: PublicKey): DigestVerifier {
@@ -160,9 +109,8 @@ function digestVerifier(pk: PublicKey, precompute: boolean): DigestVerifier {
       return (digest, sig) => sig.length === 64 && nodeVerify(null, digest, key, sig);
     }
     case 'secp256k1':
-      return ecdsaVerifier(pk.curve, pk.bytes, precompute);
     case 'p256':
-      return p256Verifier(pk.bytes);
+      return ecdsaVerifier(pk.curve, pk.bytes, precompute);
     case 'bls':
       return () => false;
   }
