@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 /**
  * Local signature checks as the AWS KMS vault does them on every signature it returns:
- * core createDigestVerifier (node:crypto for ed25519; for secp256k1 @noble/curves with a wNAF table
- * cached for the key point; for P-256 OpenSSL's scalar multiplications through node:crypto ECDH)
- * against plain noble `verify` with the encoded key and an elliptic verifier, on the same digests and
- * signatures, same run. The one-off cost of the first call (the table for secp256k1) is printed too.
+ * core createDigestVerifier (node:crypto for ed25519; for ECDSA @noble/curves with a wNAF table cached
+ * for the key point) against plain noble `verify` with the encoded key and an elliptic verifier, on the
+ * same digests and signatures, same run. The one-off cost of building the table is printed too.
  * Build first: npx turbo run build --filter=@signatory-ts/core
  * Usage: node bench/signature-verify.js [seconds-per-measure=1]
  */
