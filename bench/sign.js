@@ -120,7 +120,9 @@ function summary(s) {
 
 let profiled = 0;
 /** Profiles already in BENCH_PROF before this run (not this run's). */
-const profilesBefore = new Set(process.env.BENCH_PROF ? (existsSync(process.env.BENCH_PROF) ? readdirSync(process.env.BENCH_PROF) : []) : []);
+const profilesBefore = new Set(
+  process.env.BENCH_PROF ? (existsSync(process.env.BENCH_PROF) ? readdirSync(process.env.BENCH_PROF) : []) : [],
+);
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-sign-'));

@@ -287,9 +287,7 @@ describe('limits: config errors name the YAML path and the fix', () => {
     [
       'two caps over the same window (24h and 1d)',
       'spend:\n  - {window: 24h, amount: 1tz}\n  - {window: 1d, amount: 2tz}',
-      [
-        `signatory.yaml:8:12: ${P}.spend[1].window: window "1d" is the same as spend[0]'s; keep one cap per window`,
-      ],
+      [`signatory.yaml:8:12: ${P}.spend[1].window: window "1d" is the same as spend[0]'s; keep one cap per window`],
     ],
     [
       'an unknown key in limits, with the likely one suggested',

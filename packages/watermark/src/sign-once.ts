@@ -36,8 +36,7 @@ export async function signWithWatermark(
     const r = await store.commit(slot, { level: next.level, round: next.round, digest: next.digest, signature });
     if (r.status === 'committed') return { status: 'signed', signature };
     // a store must never replay a mark that has no signature (an imported one); if one did, refuse
-    if (r.status === 'replay' && !r.signature)
-      return { status: 'rejected', stored: { level: next.level, round: next.round } };
+    if (r.status === 'replay' && !r.signature) return { status: 'rejected', stored: { level: next.level, round: next.round } };
     return r;
   });
 }
