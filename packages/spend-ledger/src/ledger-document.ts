@@ -16,6 +16,11 @@ export interface LedgerDocument {
   entries: LedgerEntry[];
   /** windowSeconds → ms: that window counts only entries reserved after this time (`limits reset`). */
   resets: Map<number, number>;
+  /**
+   * The longest window any signer has counted on this key, seconds: entries are kept that long, so a
+   * replica (or a reloaded config) with shorter windows never drops what a longer one still counts.
+   */
+  retention: number;
 }
 
 export interface LedgerEntry {
@@ -33,7 +38,7 @@ export const MAX_ENTRIES = 4000;
 export const COMPACT_BUCKETS = 1000;
 const MINUTE_MS = 60_000;
 
-export const emptyDocument = (): LedgerDocument => ({ entries: [], resets: new Map() });
+export const emptyDocument = (): LedgerDocument => ({ entries: [], resets: new Map(), retention: 0 });
 
 /** `{"v":1,"entries":[[id, at, "mutez", 0|1], …],"resets":{"3600": at}}` */
 export function formatDocument(doc: LedgerDocument): string {
@@ -41,6 +46,7 @@ export function formatDocument(doc: LedgerDocument): string {
     v: 1,
     entries: doc.entries.map((e) => [e.id, e.at, e.amount.toString(), e.signed ? 1 : 0]),
     resets: Object.fromEntries(doc.resets),
+    ...(doc.retention > 0 ? { retention: doc.retention } : {}),
   });
 }
 
@@ -57,7 +63,7 @@ export function parseDocument(text: string, where: string): LedgerDocument {
   } catch (e) {
     throw broken((e as Error).message);
   }
-  const r = raw as { v?: unknown; entries?: unknown; resets?: unknown };
+  const r = raw as { v?: unknown; entries?: unknown; resets?: unknown; retention?: unknown };
   if (typeof raw !== 'object' || raw === null || r.v !== 1) throw broken('not a version 1 ledger');
   if (!Array.isArray(r.entries)) throw broken('no entries list');
   const entries = r.entries.map((e: unknown, i): LedgerEntry => {
@@ -79,7 +85,10 @@ export function parseDocument(text: string, where: string): LedgerDocument {
     if (!/^\d+$/.test(w) || !Number.isSafeInteger(at)) throw broken(`reset of window ${w} is malformed`);
     resets.set(Number(w), at as number);
   }
-  return { entries, resets };
+  // absent in ledgers written before it was kept: the caps of the next update set it
+  if (r.retention !== undefined && !(Number.isSafeInteger(r.retention) && (r.retention as number) > 0))
+    throw broken('retention is malformed');
+  return { entries, resets, retention: (r.retention as number | undefined) ?? 0 };
 }
 
 /** What `windowSeconds` holds at `now`: entries reserved within it (and after its reset), and the unconfirmed part. */
@@ -129,11 +138,13 @@ export function overCap(doc: LedgerDocument, amount: bigint, caps: readonly Spen
 }
 
 /**
- * Drops what no window of `caps` can count any more: entries older than the longest window, and
- * resets older than their window. A window made longer later sees only what the shorter one kept.
+ * Drops what no window can count any more: entries older than the longest window any signer has
+ * counted on this key (`retention`: replicas and reloads may have different caps), and resets
+ * older than their window. A window made longer later sees only what the shorter one kept.
  */
 export function prune(doc: LedgerDocument, caps: readonly SpendCap[], now: number): void {
-  const longest = Math.max(...caps.map((c) => c.windowSeconds));
+  doc.retention = Math.max(doc.retention, ...caps.map((c) => c.windowSeconds));
+  const longest = doc.retention;
   doc.entries = doc.entries.filter((e) => e.at > now - longest * 1000);
   for (const [w, at] of doc.resets) if (at <= now - w * 1000) doc.resets.delete(w);
   if (doc.entries.length >= MAX_ENTRIES) compact(doc, Math.max(MINUTE_MS, Math.ceil((longest * 1000) / COMPACT_BUCKETS)));

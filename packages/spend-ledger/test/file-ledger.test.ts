@@ -33,7 +33,7 @@ describe('FileSpendLedger on disk', () => {
     if (!r.ok) throw new Error('refused');
     await ledger.confirm(r.reservation);
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { v: number; entries: unknown[] };
-    expect(doc).toEqual({ v: 1, entries: [[r.reservation.id, T0, '5000000', 1]], resets: {} });
+    expect(doc).toEqual({ v: 1, entries: [[r.reservation.id, T0, '5000000', 1]], resets: {}, retention: 86_400 });
     expect(readdirSync(path.dirname(file)).sort()).toEqual([`${KEY}.json`, `${KEY}.json.ofd-lock`]);
   });
 

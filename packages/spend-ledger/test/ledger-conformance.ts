@@ -81,6 +81,15 @@ export function describeSpendLedger(name: string, factory: LedgerFactory): void 
       expect((await ledger.show(KEY, CAPS, T0 + 25 * HOUR)).map((w) => w.spent)).toEqual([0n, 0n]);
     });
 
+    it('a signer with shorter caps (another replica, a reload) does not drop what a longer window still counts', async () => {
+      // the 24h cap has counted this key: 300 tz over two hours
+      expect((await reserve(150n, T0)).ok).toBe(true);
+      expect((await reserve(150n, T0 + HOUR + 1)).ok).toBe(true);
+      const hourOnly = [cap('1h', 3600, 200n)];
+      expect((await reserve(10n, T0 + 2.5 * HOUR, hourOnly)).ok).toBe(true); // prunes by the longest window seen, not 1h
+      expect((await ledger.show(KEY, CAPS, T0 + 3 * HOUR)).map((w) => w.spent)).toEqual([10n * TZ, 310n * TZ]);
+    });
+
     it('an entry stamped ahead of this clock (another replica) counts', async () => {
       expect((await reserve(200n, T0 + 60_000)).ok).toBe(true);
       expect((await reserve(1n, T0)).ok).toBe(false);
