@@ -6,12 +6,10 @@ import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from '@aws-sdk/clien
 import { encodePublicKey, pkhOf, publicKeyFromSpki } from '@signatory-ts/core';
 
 /**
- * Real processes for end-to-end tests: the built `kms-local` and `signatory` binaries (run
- * `npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local` first).
+ * Real processes for end-to-end tests: the built `signatory` binary (jest.config.js builds it, and kms-local, which
+ * the suites start with kms-local's spawnKmsLocal).
  */
-const repo = path.resolve(__dirname, '../../..');
-export const KMS_BIN = path.join(repo, 'packages/kms-local/dist/main.js');
-export const SIGNATORY_BIN = path.join(repo, 'apps/signatory/dist/main.js');
+export const SIGNATORY_BIN = path.resolve(__dirname, '..', 'dist', 'main.js');
 export const CREDS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
 export interface Proc {
@@ -63,12 +61,6 @@ export function run(args: string[], stream: 'stdout' | 'stderr', wrap: readonly 
       });
     },
   };
-}
-
-export async function startKms(dir: string, extra: string[] = []): Promise<{ proc: Proc; url: string }> {
-  const proc = run([KMS_BIN, '--dir', dir, '--port', '0', ...extra], 'stdout');
-  const m = await proc.waitFor(/listening on (http:\/\/\S+)/);
-  return { proc, url: m[1]! };
 }
 
 export interface KmsKey {
