@@ -166,15 +166,14 @@ it('a symbolic link where the lock file goes is refused, never followed', async 
 it('where file locks are unavailable, the start-up check and every commit fail saying so; nothing is written', async () => {
   // a platform the binding has no build for, stood in for by a child process in which it fails to load
   const script = `
-    require(${JSON.stringify(path.join(__dirname, 'fixtures', 'ts-register.js'))});
     const Module = require('node:module');
     const resolve = Module._resolveFilename;
     Module._resolveFilename = function (request, ...rest) {
       if (request === 'fs-native-extensions') throw new Error('no build for this platform');
       return resolve.call(this, request, ...rest);
     };
-    const { checkBaseDir, FileWatermarkStore, WatermarkLockError } = require('@signatory-ts/watermark');
-    const { watermarkSlot } = require('@signatory-ts/core');
+    const { checkBaseDir, FileWatermarkStore, WatermarkLockError } = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const { watermarkSlot } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'core'))});
     (async () => {
       const start = await checkBaseDir(process.argv[1]).then(() => 'started', (e) => e.constructor.name + ': ' + e.message);
       const store = new FileWatermarkStore({ baseDir: process.argv[1] });
