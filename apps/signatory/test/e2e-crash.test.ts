@@ -4,7 +4,7 @@ import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { block } from './payloads';
-import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, postSign, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // Real processes on loopback: `kms-local` and one or two `signatory serve` on one base_dir.
 let dir: string;
@@ -32,14 +32,7 @@ async function signatory(extra: string[] = []) {
   return s;
 }
 
-const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(hex),
-  });
-  return { status: r.status, text: await r.text() };
-};
+const post = (url: string, hex: string) => postSign(url, keys[0]!.pkh, hex);
 
 /** The block mark stored for our key on `chain`, read from the watermark file. */
 async function storedBlock(chain: string): Promise<{ level: number; round: number } | undefined> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { consensus } from './payloads';
-import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, postSign, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // Real processes on loopback: `signatory serve` started while its KMS (`kms-local`) is down.
 let dir: string;
@@ -31,14 +31,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(hex),
-  });
-  return { status: r.status, text: await r.text() };
-};
+const post = (url: string, hex: string) => postSign(url, keys[0]!.pkh, hex);
 
 describe('KMS down at start-up', () => {
   it('answers 500 naming the vault problem (not 404), then signs soon after KMS comes up, without a restart', async () => {

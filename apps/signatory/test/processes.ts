@@ -123,6 +123,16 @@ export async function startSignatory(
   return { proc, url: `http://${m[1]}`, utilityUrl: `http://${u[1]}` };
 }
 
+/** POST /keys/<pkh> with the JSON string `hex`: the status and the body's text. */
+export async function postSign(url: string, pkh: string, hex: string): Promise<{ status: number; text: string }> {
+  const r = await fetch(`${url}/keys/${pkh}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(hex),
+  });
+  return { status: r.status, text: await r.text() };
+}
+
 export async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill(signal);

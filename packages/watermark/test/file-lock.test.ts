@@ -16,17 +16,12 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { watermarkSlot } from '@signatory-ts/core';
-import { FileWatermarkStore, WatermarkLockError } from '../src';
+import { FileWatermarkStore } from '../src';
+import { CHAIN, PKH, lockRefusal as refusal, mark, slot } from './lock-slot';
 
 // The cross-process lock is a kernel lock on `<chain>.json.ofd-lock`. Another holder is stood in for
 // by a descriptor of this process (open-file-description locks exclude each other even in one
 // process) or by a real child process.
-
-const CHAIN = 'NetXo5iVw1vBoxM';
-const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const slot = watermarkSlot(CHAIN, PKH, 'block');
-const mark = (level: number) => ({ level, round: 0, digest: new Uint8Array(32).fill(level), signature: `sig${level}` });
 
 let base: string;
 let file: string;
@@ -42,15 +37,6 @@ afterEach(() => rmSync(base, { recursive: true, force: true }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package ships no types
 const { tryLock } = require('fs-native-extensions') as { tryLock(fd: number): boolean };
 const store = () => new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 200 });
-
-async function refusal(p: Promise<unknown>): Promise<WatermarkLockError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(WatermarkLockError);
-  return e as WatermarkLockError;
-}
 
 /** Takes the kernel lock through a descriptor of its own, with `record` as the holder's. */
 function holdLock(record: string): number {
