@@ -1,9 +1,11 @@
 // Shared jest settings: TypeScript through ts-jest, transpile-only because tsconfig sets
 // isolatedModules (type checking is the build's and check-types' job);
 // workspace packages resolved to their sources so a test never runs against a stale dist.
+// `spawns`: the workspaces (turbo filters, e.g. '@signatory-ts/signatory...') whose built code the package's tests
+// run as child processes; jest.build-spawned.js builds them before the first suite.
 const path = require('node:path');
 
-module.exports = function jestConfig(dir) {
+module.exports = function jestConfig(dir, { spawns } = {}) {
   return {
     rootDir: dir,
     testEnvironment: 'node',
@@ -16,5 +18,6 @@ module.exports = function jestConfig(dir) {
       '^@signatory-ts/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     },
     testTimeout: 60000,
+    ...(spawns ? { globalSetup: path.join(__dirname, 'jest.build-spawned.js'), globals: { spawns } } : {}),
   };
 };

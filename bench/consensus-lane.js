@@ -11,7 +11,7 @@
 // Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
 // Usage: node bench/consensus-lane.js [attestations=300] [flood connections=200]
 'use strict';
-const { CREDS, SIGNATORY, TRANSACTION, attestation, freePort } = require('./processes');
+const { CREDS, SIGNATORY, TRANSACTION, attestation, freePort, postSign: post } = require('./processes');
 const { spawn } = require('node:child_process');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
@@ -24,28 +24,6 @@ const { spawnKmsLocal } = require('../packages/kms-local/dist');
 const N = Number(process.argv[2] ?? 300);
 const FLOOD = Number(process.argv[3] ?? 200);
 const KMS_LATENCY_MS = 15;
-
-function post(agent, port, pkh, hex) {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify(hex);
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: `/keys/${pkh}`,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function createKey(client) {
   const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));

@@ -1,5 +1,6 @@
-// What the sign benches share: payloads and free ports (kms-local is started with its spawnKmsLocal).
+// What the sign benches share: payloads, free ports and the sign request (kms-local is started with its spawnKmsLocal).
 'use strict';
+const http = require('node:http');
 const net = require('node:net');
 const { join } = require('node:path');
 
@@ -45,4 +46,27 @@ function freePort() {
   });
 }
 
-module.exports = { ROOT, SIGNATORY, CREDS, TRANSACTION, attestation, block, freePort };
+/** POST /keys/<pkh> with `hex` through `agent`; resolves with the status code once the body is read. */
+function postSign(agent, port, pkh, hex) {
+  return new Promise((resolve, reject) => {
+    const body = JSON.stringify(hex);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/keys/${pkh}`,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+module.exports = { ROOT, SIGNATORY, CREDS, TRANSACTION, attestation, block, freePort, postSign };

@@ -30,7 +30,7 @@ const http = require('node:http');
 const { KMSClient, CreateKeyCommand, GetPublicKeyCommand, SignCommand } = require('@aws-sdk/client-kms');
 const { blake2b256, publicKeyFromSpki, pkhOf, fromHex } = require('../packages/core/dist');
 const { spawnKmsLocal } = require('../packages/kms-local/dist');
-const { CREDS, SIGNATORY, TRANSACTION, attestation, block, freePort } = require('./processes');
+const { CREDS, SIGNATORY, TRANSACTION, attestation, block, freePort, postSign } = require('./processes');
 
 const { values: opt } = parseArgs({
   options: {
@@ -50,27 +50,10 @@ const ROUND = 100; // requests per stream per round
 const LOG = process.env.SIGNATORY_LOG ?? 'warn';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(...CONCURRENCY) });
-function post(port, pkh, hex) {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify(hex);
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: `/keys/${pkh}`,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = async (port, pkh, hex) => {
+  const status = await postSign(agent, port, pkh, hex);
+  if (status !== 200) throw new Error(`status ${status}`);
+};
 
 /** CPU seconds (user + system) a process has used so far; Linux /proc, else NaN. */
 function cpuSeconds(pid) {

@@ -1,4 +1,4 @@
-const base = require('../../jest.config.base.js')(__dirname);
-
-// The tests run the built CLI (dist/main.js) and kms-local as child processes: build them once, first.
-module.exports = { ...base, globalSetup: '<rootDir>/test/build-once.js' };
+// The tests run the built CLI and kms-local as child processes, and config-file.test.ts runs `signatory serve` too.
+module.exports = require('../../jest.config.base.js')(__dirname, {
+  spawns: ['@signatory-ts/signatory-cli', '@signatory-ts/kms-local', '@signatory-ts/signatory'],
+});

@@ -1,1 +1,2 @@
-module.exports = require('../../jest.config.base.js')(__dirname);
+// test/cli.test.ts runs the built command.
+module.exports = require('../../jest.config.base.js')(__dirname, { spawns: ['@signatory-ts/kms-local'] });

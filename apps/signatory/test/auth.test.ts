@@ -10,11 +10,8 @@ import {
 } from '@signatory-ts/core';
 import { C2, TRANSACTION } from './payloads';
 import { failure, startHarness, VAULT_YAML, type Harness } from './harness';
+import { TZ3 as OTHER, TZ3_SK as OTHER_SK, W, W_SK } from './keys';
 
-const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const OTHER_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
-const OTHER = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
 // client keys: CLIENT is authorized for both keys, CLIENT2 only at server level (not in OTHER's list)
 const CLIENT_SK = 'edsk3ZAm9nqEo7qNugo2wcmxWnbDe7oUUmHt5UJYDdqwucsaHTAsVQ';
 const CLIENT_PKH = 'tz1PhHHZRSEqFViUYYJeT5YJ9uzvgQgdNWXW';

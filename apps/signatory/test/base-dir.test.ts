@@ -1,25 +1,26 @@
 import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { block } from './payloads';
-import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // base_dir is checked before the daemon starts, and /healthz reflects the watermark store: real
 // `kms-local` and `signatory serve` processes on loopback.
 let dir: string;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let keys: KmsKey[];
 const started: Proc[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-basedir-'));
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   keys = await createKeys(kms.url, ['ECC_NIST_P256']);
 });
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
-  await stop(kms.proc);
+  await kms.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -8,9 +8,8 @@ import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
 import { awsKmsOpener } from '../src/aws-vault';
 import { serve } from '../src/daemon';
 import { createLogger } from '@signatory-ts/log';
+import { W, W_SK } from './keys';
 
-const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const TX =
   '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
 const MISSING = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';

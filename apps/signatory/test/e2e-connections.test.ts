@@ -3,6 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import {
   concatBytes,
   encodePublicKey,
@@ -14,11 +15,11 @@ import {
   signWithSecretKey,
 } from '@signatory-ts/core';
 import { consensus } from './payloads';
-import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // Real processes on loopback: an attacker on 127.0.0.2 (or more addresses), a baker on 127.0.0.1.
 let dir: string;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let keys: KmsKey[];
 let configFile: string;
 const started: Proc[] = [];
@@ -26,7 +27,7 @@ const held: Socket[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-conn-'));
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519']);
   configFile = path.join(dir, 'signatory.yaml');
   await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
@@ -36,7 +37,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
-  await stop(kms.proc);
+  await kms.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

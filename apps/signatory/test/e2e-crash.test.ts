@@ -2,26 +2,27 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { block } from './payloads';
-import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, postSign, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // Real processes on loopback: `kms-local` and one or two `signatory serve` on one base_dir.
 let dir: string;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let keys: KmsKey[];
 let configFile: string;
 const started: Proc[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-crash-'));
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   keys = await createKeys(kms.url, ['ECC_NIST_P256']);
   configFile = path.join(dir, 'signatory.yaml');
   await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
 });
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
-  await stop(kms.proc);
+  await kms.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -31,19 +32,7 @@ async function signatory(extra: string[] = []) {
   return s;
 }
 
-const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(hex),
-  });
-  return { status: r.status, text: await r.text() };
-};
-const admin = (body: unknown) =>
-  fetch(`${kms.url}/__admin/faults`, {
-    method: body === null ? 'DELETE' : 'POST',
-    ...(body === null ? {} : { body: JSON.stringify(body) }),
-  });
+const post = (url: string, hex: string) => postSign(url, keys[0]!.pkh, hex);
 
 /** The block mark stored for our key on `chain`, read from the watermark file. */
 async function storedBlock(chain: string): Promise<{ level: number; round: number } | undefined> {
@@ -112,7 +101,7 @@ describe('crash and shutdown safety with real processes', () => {
   it('SIGTERM (then SIGINT) while a signature is in flight: the request completes, the mark is stored, exit code 0', async () => {
     const chain = 'a0000003';
     const s = await signatory();
-    await admin({ latencyByOperation: { Sign: 800 } });
+    await kms.faults({ latencyByOperation: { Sign: 800 } });
     const pending = post(s.url, block(10, 0, 0, chain));
     await s.proc.waitFor(/msg="Requesting signing operation".*lvl=10\b/); // the request is in the pipeline, KMS answering slowly
     s.proc.child.kill('SIGTERM');
@@ -120,7 +109,7 @@ describe('crash and shutdown safety with real processes', () => {
     s.proc.child.kill('SIGINT'); // a second signal (Ctrl-C on the group) must not cut the drain short
     const r = await pending;
     const code = await s.proc.exited;
-    await admin(null);
+    await kms.clearFaults();
     expect(r.status).toBe(200);
     expect(code).toBe(0);
     expect(await storedBlock(chain)).toMatchObject({ level: 10, round: 0 });
@@ -129,11 +118,11 @@ describe('crash and shutdown safety with real processes', () => {
   it('KMS throttling is retried; KMS down gives an error within the deadline, moves nothing, and the next request after recovery succeeds', async () => {
     const chain = 'a0000004';
     const s = await signatory(['--kms-deadline-ms', '1500']);
-    await admin({ throttle: { count: 2, operations: ['Sign'] } });
+    await kms.faults({ throttle: { count: 2, operations: ['Sign'] } });
     expect((await post(s.url, block(1, 0, 0, chain))).status).toBe(200);
-    await admin({ hang: { operations: ['Sign'] } });
+    await kms.faults({ hang: { operations: ['Sign'] } });
     const down = await post(s.url, block(2, 0, 0, chain));
-    await admin(null);
+    await kms.clearFaults();
     expect(down.status).toBe(500);
     expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 1500 ms/); // gave up at the deadline
     expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved

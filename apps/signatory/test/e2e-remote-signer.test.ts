@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { RemoteSigner } from '@taquito/remote-signer';
-import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // End to end with real processes: Taquito's RemoteSigner 21 (a third-party client) -> `signatory
 // serve` -> `kms-local` (every ECDSA S high, so low-S normalisation must run) -> back, and every
@@ -12,24 +13,23 @@ const PER_KEY = 200;
 const CLIENT = path.join(__dirname, 'clients/remote-signer-client.js');
 
 let dir: string;
-let kms: Proc | undefined;
+let kms: SpawnedKmsLocal | undefined;
 let sig: Proc | undefined;
 let url: string;
 let keys: KmsKey[];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-e2e-'));
-  const k = await startKms(path.join(dir, 'kms'), ['--high-s', 'always']);
-  kms = k.proc;
-  keys = await createKeys(k.url, ['ECC_NIST_EDWARDS25519', 'ECC_SECG_P256K1', 'ECC_NIST_P256']);
-  await writeConfig(path.join(dir, 'signatory.yaml'), { baseDir: dir, kmsUrl: k.url, keys });
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms'), args: ['--high-s', 'always'] });
+  keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519', 'ECC_SECG_P256K1', 'ECC_NIST_P256']);
+  await writeConfig(path.join(dir, 'signatory.yaml'), { baseDir: dir, kmsUrl: kms.url, keys });
   const s = await startSignatory(path.join(dir, 'signatory.yaml'));
   sig = s.proc;
   url = s.url;
 });
 afterAll(async () => {
   await stop(sig);
-  await stop(kms);
+  await kms?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

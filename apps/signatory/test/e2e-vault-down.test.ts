@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { consensus } from './payloads';
-import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { createKeys, postSign, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // Real processes on loopback: `signatory serve` started while its KMS (`kms-local`) is down.
 let dir: string;
@@ -11,31 +12,26 @@ let kmsUrl: string;
 let keys: KmsKey[];
 let configFile: string;
 const started: Proc[] = [];
+let kms: SpawnedKmsLocal | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-vault-down-'));
   kmsDir = path.join(dir, 'kms');
   // create the key, then stop kms-local: its port is where the signer will look for KMS
-  const kms = await startKms(kmsDir);
-  kmsUrl = kms.url;
-  keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519']);
-  await stop(kms.proc);
+  const first = await spawnKmsLocal({ dir: kmsDir });
+  kmsUrl = first.url;
+  keys = await createKeys(first.url, ['ECC_NIST_EDWARDS25519']);
+  await first.stop();
   configFile = path.join(dir, 'signatory.yaml');
   await writeConfig(configFile, { baseDir: dir, kmsUrl, keys });
 });
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
+  await kms?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
-const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(hex),
-  });
-  return { status: r.status, text: await r.text() };
-};
+const post = (url: string, hex: string) => postSign(url, keys[0]!.pkh, hex);
 
 describe('KMS down at start-up', () => {
   it('answers 500 naming the vault problem (not 404), then signs soon after KMS comes up, without a restart', async () => {
@@ -51,8 +47,7 @@ describe('KMS down at start-up', () => {
     const pk = await fetch(`${s.url}/keys/${keys[0]!.pkh}`);
     expect(pk.status).toBe(500);
 
-    const kms = await startKms(kmsDir, ['--port', port]);
-    started.push(kms.proc);
+    kms = await spawnKmsLocal({ dir: kmsDir, args: ['--port', port] });
     // poll the signer (each request may itself trigger the re-list) until KMS is seen
     let level = 11;
     let r = await post(s.url, consensus('attestation', level, 0));

@@ -1,9 +1,8 @@
 import { consensus, TRANSACTION } from './payloads';
 import { failure, startHarness, VAULT_YAML, type Harness } from './harness';
+import { W, W_SK } from './keys';
 
 // tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf (Go Signatory's watermark test key): its transactions are TRANSACTION's source
-const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 
 let h: Harness;
 

@@ -6,12 +6,10 @@ import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from '@aws-sdk/clien
 import { encodePublicKey, pkhOf, publicKeyFromSpki } from '@signatory-ts/core';
 
 /**
- * Real processes for end-to-end tests: the built `kms-local` and `signatory` binaries (run
- * `npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local` first).
+ * Real processes for end-to-end tests: the built `signatory` binary (jest.config.js builds it, and kms-local, which
+ * the suites start with kms-local's spawnKmsLocal).
  */
-const repo = path.resolve(__dirname, '../../..');
-export const KMS_BIN = path.join(repo, 'packages/kms-local/dist/main.js');
-export const SIGNATORY_BIN = path.join(repo, 'apps/signatory/dist/main.js');
+export const SIGNATORY_BIN = path.resolve(__dirname, '..', 'dist', 'main.js');
 export const CREDS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' };
 
 export interface Proc {
@@ -63,12 +61,6 @@ export function run(args: string[], stream: 'stdout' | 'stderr', wrap: readonly 
       });
     },
   };
-}
-
-export async function startKms(dir: string, extra: string[] = []): Promise<{ proc: Proc; url: string }> {
-  const proc = run([KMS_BIN, '--dir', dir, '--port', '0', ...extra], 'stdout');
-  const m = await proc.waitFor(/listening on (http:\/\/\S+)/);
-  return { proc, url: m[1]! };
 }
 
 export interface KmsKey {
@@ -129,6 +121,16 @@ export async function startSignatory(
   const m = await proc.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
   const u = await proc.waitFor(/Utility HTTP server is listening for connections on (\S+)"/);
   return { proc, url: `http://${m[1]}`, utilityUrl: `http://${u[1]}` };
+}
+
+/** POST /keys/<pkh> with the JSON string `hex`: the status and the body's text. */
+export async function postSign(url: string, pkh: string, hex: string): Promise<{ status: number; text: string }> {
+  const r = await fetch(`${url}/keys/${pkh}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(hex),
+  });
+  return { status: r.status, text: await r.text() };
 }
 
 export async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -3,17 +3,11 @@ import { OpKind } from '@taquito/rpc';
 import { verifySignature } from '@taquito/utils';
 import { block, consensus, TRANSACTION } from './payloads';
 import { failure, startHarness, VAULT_YAML, type Harness } from './harness';
+import { TZ3 as STRANGER, TZ3_PK as STRANGER_PK, TZ3_SK as STRANGER_SK, W, W_PK, W_SK } from './keys';
 
-// tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf: the key of Go Signatory's watermark integration tests
-const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 // tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q: in config, in no vault
 const MISSING = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';
-// in the vault, not in config
-const STRANGER_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
-const STRANGER = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
-const STRANGER_PK = 'p2pk65pxFqFj1N66zRRQtdbEJWHMH5hRv4WsRkaGWQJtZ5bv8nVx6Dg';
-const W_PK = 'edpkuFt8yrNyseDKXvMsQ12NTEoqJEnkPQaCp4Kw5WPCEJHr5YV48m';
+// STRANGER: in the vault, not in config
 
 const YAML = `${VAULT_YAML}
 tezos:

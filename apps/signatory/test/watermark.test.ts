@@ -4,9 +4,8 @@ import { b58Encode, fromHex, parseSecretKey, secretKeyPublicKey, encodePublicKey
 import { verifySignature } from '@taquito/utils';
 import { block, consensus } from './payloads';
 import { failure, startHarness, VAULT_YAML, type Harness } from './harness';
+import { W, W_SK } from './keys';
 
-const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const P_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
 const P = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
 const P_PK = encodePublicKey(secretKeyPublicKey(parseSecretKey(P_SK)));

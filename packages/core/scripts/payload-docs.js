@@ -10,6 +10,8 @@ function renderPayloadDocs(core) {
   const p = (s = '') => out.push(s);
   const hex = (n) => `0x${n.toString(16).padStart(2, '0')}`;
   const cell = (s) => String(s).replace(/\|/g, '\\|');
+  const title = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
+  const protocol = (name) => `${title(name)} (\`${core.PROTOCOL_REGISTRY[name].hashPrefix}…\`)`;
 
   p('# Sign-request payloads the signer understands');
   p();
@@ -19,14 +21,19 @@ function renderPayloadDocs(core) {
   p('A sign request is the bytes `POST /keys/<pkh>` receives: one magic byte, then the payload. The decoder');
   p('(`parseSignRequest` in `@signatory-ts/core`) is strict: it must consume every byte, and anything');
   p('malformed, unknown or never signable is refused with a `DecodeError` (code `bad_request`) that names');
-  p('the reason and the byte offset. Operation tables: Ushuaia (025) by default, Tallinn (024) on request.');
+  p(
+    `the reason and the byte offset. Operation tables: ${protocol(core.CURRENT_PROTOCOL)} by default, ` +
+      `${core.PROTOCOLS.filter((x) => x !== core.CURRENT_PROTOCOL)
+        .map(protocol)
+        .join(', ')} on request.`,
+  );
   p();
   p('## Magic bytes');
   p();
   p('| Byte | Request kind | What follows |');
   p('|---|---|---|');
   for (const m of core.MAGIC_BYTES)
-    p(`| \`${hex(m.magic)}\` | ${m.kind ? `\`${m.kind}\`` : m.magic === 0x13 ? 'by tag, see below' : 'refused'} | ${cell(m.what)} |`);
+    p(`| \`${hex(m.magic)}\` | ${m.kind ? `\`${m.kind}\`` : m.refused ? 'refused' : 'by tag, see below'} | ${cell(m.what)} |`);
   p('| other | refused | `unknown_magic` (e.g. raw Etherlink blueprints) |');
   p();
   p('## Consensus requests (0x12, 0x13)');
@@ -82,7 +89,6 @@ function renderPayloadDocs(core) {
   p();
   p('### Protocol differences');
   p();
-  const title = (name) => `${name[0].toUpperCase()}${name.slice(1)}`;
   const current = core.PROTOCOL_REGISTRY[core.CURRENT_PROTOCOL];
   const Current = title(current.name);
   for (const proto of core.PROTOCOLS.filter((x) => x !== core.CURRENT_PROTOCOL)) {

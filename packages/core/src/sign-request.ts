@@ -67,17 +67,36 @@ export interface ParseOptions {
   protocol?: Protocol | ProtocolTables;
 }
 
-/** Magic bytes and what they are, for docs and error messages. */
-export const MAGIC_BYTES: readonly { magic: number; kind: SignRequestKind | null; what: string }[] = [
-  { magic: 0x01, kind: 'legacy_block', what: 'Emmy block (obsolete since 2022; recognised only to be refused)' },
-  { magic: 0x02, kind: 'legacy_endorsement', what: 'Emmy endorsement (obsolete; recognised only to be refused)' },
-  { magic: 0x03, kind: 'generic', what: 'generic operation: branch and operations' },
-  { magic: 0x04, kind: null, what: 'client authentication message prefix: never a sign request' },
-  { magic: 0x05, kind: 'pack', what: 'Michelson packed data (PACK)' },
-  { magic: 0x11, kind: 'block', what: 'Tenderbake block header' },
-  { magic: 0x12, kind: 'preattestation', what: 'preattestation (tag 20, or 40 in BLS mode)' },
-  { magic: 0x13, kind: null, what: 'attestation (tag 21), attestation_with_dal (23), or BLS-mode attestation (41)' },
+/** A consensus magic byte's contents, from CONSENSUS_TAGS: "preattestation (tag 20) or BLS-mode preattestation (40)". */
+const consensusContents = (magic: 0x12 | 0x13): string =>
+  orList(
+    Object.values(CONSENSUS_TAGS)
+      .filter((s) => s.magic === magic)
+      .map((s, i) => `${s.bls ? 'BLS-mode ' : ''}${s.kind} (${i === 0 ? 'tag ' : ''}${s.tag})`),
+  );
+
+/**
+ * Magic bytes and what they are, for docs and error messages. `kind` is null where the kind comes from a
+ * consensus tag (0x13) or there is none (0x04); `refused` bytes are recognised only to be refused.
+ */
+export const MAGIC_BYTES: readonly { magic: number; kind: SignRequestKind | null; refused: boolean; what: string }[] = [
+  { magic: 0x01, kind: 'legacy_block', refused: true, what: 'Emmy block (obsolete since 2022; recognised only to be refused)' },
+  { magic: 0x02, kind: 'legacy_endorsement', refused: true, what: 'Emmy endorsement (obsolete; recognised only to be refused)' },
+  { magic: 0x03, kind: 'generic', refused: false, what: 'generic operation: branch and operations' },
+  { magic: 0x04, kind: null, refused: true, what: 'client authentication message prefix: never a sign request' },
+  { magic: 0x05, kind: 'pack', refused: false, what: 'Michelson packed data (PACK)' },
+  { magic: 0x11, kind: 'block', refused: false, what: 'Tenderbake block header' },
+  { magic: 0x12, kind: 'preattestation', refused: false, what: consensusContents(0x12) },
+  { magic: 0x13, kind: null, refused: false, what: consensusContents(0x13) },
 ];
+
+const hexByte = (b: number): string => `0x${b.toString(16).padStart(2, '0')}`;
+/** "magic byte 0x03 (generic), …, 0x12 (preattestation) or 0x13 (attestation)": the bytes decoded, from MAGIC_BYTES. */
+const EXPECTED_MAGIC = `magic byte ${orList(
+  MAGIC_BYTES.filter((m) => !m.refused).map(
+    (m) => `${hexByte(m.magic)} (${m.kind ?? Object.values(CONSENSUS_TAGS).find((s) => s.magic === m.magic)!.kind})`,
+  ),
+)}`;
 
 const chainId = (r: Reader): B58 => new B58('Net', r.fixed(4, 'chain id'));
 const EXPECTED_TAGS = {
@@ -160,12 +179,7 @@ export function parseSignRequest(bytes: Uint8Array, signerKeyType?: SignerKeyTyp
         '0x04 prefixes client authentication messages; a signer never signs it',
       );
     default:
-      throw new DecodeError(
-        'unknown_magic',
-        0,
-        'magic byte 0x03 (generic), 0x05 (pack), 0x11 (block), 0x12 (preattestation) or 0x13 (attestation)',
-        `got 0x${magic.toString(16).padStart(2, '0')}`,
-      );
+      throw new DecodeError('unknown_magic', 0, EXPECTED_MAGIC, `got ${hexByte(magic)}`);
   }
   r.expectEnd();
   return out;

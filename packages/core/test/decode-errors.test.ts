@@ -78,6 +78,12 @@ describe('DecodeError', () => {
     expect(d.expected.length).toBeGreaterThan(0);
   });
 
+  it('names the magic bytes it decodes (derived from MAGIC_BYTES and the consensus tags) when the first byte is unknown', () => {
+    expect(() => parseSignRequest(fromHex('0a00'))).toThrow(
+      'unknown_magic at byte 0: expected magic byte 0x03 (generic), 0x05 (pack), 0x11 (block), 0x12 (preattestation) or 0x13 (attestation) (got 0x0a)',
+    );
+  });
+
   it('fails a huge length prefix before allocating anything', () => {
     const hex = '05' + '0a' + 'ffffffff';
     expect(() => parseSignRequest(fromHex(hex))).toThrow(expect.objectContaining({ reason: 'bad_length', offset: 2 }));

@@ -1,8 +1,9 @@
 /**
  * Property test: 100,000+ random and mutated requests per run (truncated, bit-flipped, extended,
  * huge lengths, random tags, random bytes behind every magic byte). Each either decodes,
- * consuming every byte, or throws a DecodeError; the fast path always agrees. The seed changes
- * per run and is printed on failure. Longer runs: scripts/fuzz.js.
+ * consuming every byte, or throws a DecodeError; the fast path always agrees. The seed is fixed,
+ * so `npm test` gives the same answer every run; scripts/fuzz.js runs longer, with a random seed
+ * (`node scripts/fuzz.js <iterations> <seed>` replays a failure it prints).
  */
 import * as core from '@signatory-ts/core';
 import taquito from './vectors/taquito-operations.json';
@@ -34,7 +35,7 @@ describe('decoding arbitrary bytes', () => {
   });
 
   it('decodes exactly or throws DecodeError, for 100,000 mutated inputs', () => {
-    const seed = (Date.now() ^ (process.pid << 8)) >>> 0;
+    const seed = 0x5eed_2026;
     const rand = prng(seed);
     const ITERATIONS = 100_000;
     let decoded = 0;

@@ -201,7 +201,10 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
     }
   }
 
-  const server = createServer((req, res) => void handle(req, res));
+  // Idle keep-alive connections are kept 65 s (Node's default is 5 s) and announced as `Keep-Alive: timeout=65`, which
+  // the SDK's agent honours. With 5 s, a process busy for longer between two calls (a test verifying with a slow
+  // library under load, client and server in one process) reused a connection the server was closing: ECONNRESET.
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

@@ -5,13 +5,8 @@ import { CreateKeyCommand, ListKeysCommand, SignCommand } from '@aws-sdk/client-
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { client, removeDir, tempDir, TEST_CREDENTIALS } from './harness';
 
-const PACKAGE = join(__dirname, '..');
-const MAIN = join(PACKAGE, 'dist', 'main.js');
-
-beforeAll(() => {
-  // the test runs the built command, so build it from the current sources first
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: PACKAGE, stdio: 'pipe' });
-});
+// the built command (jest.config.js builds it from the current sources first)
+const MAIN = join(__dirname, '..', 'dist', 'main.js');
 
 interface Running {
   child: ChildProcess;

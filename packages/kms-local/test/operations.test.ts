@@ -31,6 +31,9 @@ import { ec as EC } from 'elliptic';
 import { client, start, type Started } from './harness';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
+/** An ECDSA Sign of a 32-byte digest (the call a Tezos signer makes for tz2 and tz3 keys). */
+const signDigest = (KeyId: string | undefined, Message: Uint8Array = Buffer.alloc(32)) =>
+  t.kms.send(new SignCommand({ KeyId, Message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
 
 /** elliptic, not the noble that kms-local signs with: signatures are checked by an independent implementation. */
 function ellipticPublic(spki: Uint8Array, curve: 'p256' | 'secp256k1') {
@@ -217,9 +220,7 @@ describe('Sign, Verify and GetPublicKey', () => {
     expect(pk.PublicKey!.length).toBe(spkiLength);
     expect(pk).toMatchObject({ KeySpec: spec, KeyUsage: 'SIGN_VERIFY', SigningAlgorithms: ['ECDSA_SHA_256'] });
     const message = digest('tezos payload');
-    const out = await t.kms.send(
-      new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-    );
+    const out = await signDigest(meta.KeyId, message);
     expect(out.KeyId).toBe(meta.Arn);
     const sig = Buffer.from(out.Signature!);
     expect(sig[0]).toBe(0x30);
@@ -259,9 +260,7 @@ describe('Sign, Verify and GetPublicKey', () => {
     let high = 0;
     const n = 24;
     for (let i = 0; i < n; i++) {
-      const out = await t.kms.send(
-        new SignCommand({ KeyId: meta.KeyId, Message: digest(`m${i}`), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-      );
+      const out = await signDigest(meta.KeyId, digest(`m${i}`));
       if (secp256k1.Signature.fromBytes(out.Signature!, 'der').hasHighS()) high++;
     }
     // P(all 24 on one side) = 2^-23
@@ -273,9 +272,7 @@ describe('Sign, Verify and GetPublicKey', () => {
     const meta = await createKey('ECC_SECG_P256K1');
     const message = digest('high-S verify');
     t.server.faults.setHighS('always');
-    const out = await t.kms.send(
-      new SignCommand({ KeyId: meta.KeyId, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-    );
+    const out = await signDigest(meta.KeyId, message);
     t.server.faults.setHighS('random');
     const der = Buffer.from(out.Signature!);
     const verify = (Signature: Uint8Array) =>
@@ -305,11 +302,7 @@ describe('Sign, Verify and GetPublicKey', () => {
   it('enforces the message rules: 32-byte DIGEST for ECDSA, RAW for ED25519_SHA_512, algorithms of the key spec', async () => {
     const ecc = await createKey('ECC_NIST_P256');
     const ed = await createKey('ECC_NIST_EDWARDS25519');
-    await expect(
-      t.kms.send(
-        new SignCommand({ KeyId: ecc.KeyId, Message: Buffer.alloc(31, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-      ),
-    ).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(signDigest(ecc.KeyId, Buffer.alloc(31, 1))).rejects.toMatchObject({ name: 'ValidationException' });
     await expect(
       t.kms.send(
         new SignCommand({ KeyId: ed.KeyId, Message: Buffer.alloc(32, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ED25519_SHA_512' }),
@@ -334,11 +327,7 @@ describe('Sign, Verify and GetPublicKey', () => {
     ] as const) {
       const meta = await createKey(spec, usage);
       await expect(t.kms.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }))).rejects.toBeInstanceOf(UnsupportedOperationException);
-      await expect(
-        t.kms.send(
-          new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-        ),
-      ).rejects.toBeInstanceOf(InvalidKeyUsageException);
+      await expect(signDigest(meta.KeyId)).rejects.toBeInstanceOf(InvalidKeyUsageException);
     }
   });
 
@@ -358,11 +347,7 @@ describe('Sign, Verify and GetPublicKey', () => {
         Buffer.from(out.Signature!),
       ),
     ).toBe(true);
-    await expect(
-      t.kms.send(
-        new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-      ),
-    ).rejects.toBeInstanceOf(InvalidKeyUsageException);
+    await expect(signDigest(meta.KeyId)).rejects.toBeInstanceOf(InvalidKeyUsageException);
   });
 
   it('answers DryRun with DryRunOperationException and signs nothing', async () => {
@@ -385,10 +370,7 @@ describe('key states', () => {
   it('refuses Sign and GetPublicKey on a disabled key until it is enabled again', async () => {
     const meta = await createKey('ECC_NIST_P256');
     await t.kms.send(new DisableKeyCommand({ KeyId: meta.KeyId }));
-    const sign = () =>
-      t.kms.send(
-        new SignCommand({ KeyId: meta.KeyId, Message: Buffer.alloc(32, 2), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }),
-      );
+    const sign = () => signDigest(meta.KeyId, Buffer.alloc(32, 2));
     await expect(sign()).rejects.toBeInstanceOf(DisabledException);
     await expect(t.kms.send(new GetPublicKeyCommand({ KeyId: meta.KeyId }))).rejects.toBeInstanceOf(DisabledException);
     expect((await t.kms.send(new DescribeKeyCommand({ KeyId: meta.KeyId }))).KeyMetadata).toMatchObject({

@@ -95,15 +95,16 @@ describe('attempt timeout', () => {
   });
 
   it('an attempt cut by the attempt timeout is retried while the deadline leaves time, and the message says so', async () => {
-    const key = await vault({ deadlineMs: 700, attemptTimeoutMs: 200 }).key(keyArn);
-    kms.faults.setLatency(600, 'Sign');
+    // a deadline of many attempt timeouts, so a loaded machine (timers firing late) still retries at least once
+    const key = await vault({ deadlineMs: 1500, attemptTimeoutMs: 200 }).key(keyArn);
+    kms.faults.setLatency(1600, 'Sign');
     const err = await key.sign(Buffer.from('03a4', 'hex')).then(
       () => new Error('signed'),
       (e: Error) => e,
     );
-    const m = /^KMS Sign got no answer in (\d+) attempts over \d+ ms \(the last one cut after \d+ ms; deadline 700 ms\)/.exec(err.message);
+    const m = /^KMS Sign got no answer in (\d+) attempts over \d+ ms \(the last one cut after \d+ ms; deadline 1500 ms\)/.exec(err.message);
     expect(m).not.toBeNull();
-    expect(Number(m![1])).toBeGreaterThanOrEqual(3);
+    expect(Number(m![1])).toBeGreaterThanOrEqual(2);
     await signsAnsweredReach(Number(m![1])); // every attempt reached kms-local
   });
 });

@@ -16,17 +16,12 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { watermarkSlot } from '@signatory-ts/core';
-import { FileWatermarkStore, WatermarkLockError } from '../src';
+import { FileWatermarkStore } from '../src';
+import { CHAIN, PKH, lockRefusal as refusal, mark, slot } from './lock-slot';
 
 // The cross-process lock is a kernel lock on `<chain>.json.ofd-lock`. Another holder is stood in for
 // by a descriptor of this process (open-file-description locks exclude each other even in one
 // process) or by a real child process.
-
-const CHAIN = 'NetXo5iVw1vBoxM';
-const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const slot = watermarkSlot(CHAIN, PKH, 'block');
-const mark = (level: number) => ({ level, round: 0, digest: new Uint8Array(32).fill(level), signature: `sig${level}` });
 
 let base: string;
 let file: string;
@@ -42,15 +37,6 @@ afterEach(() => rmSync(base, { recursive: true, force: true }));
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package ships no types
 const { tryLock } = require('fs-native-extensions') as { tryLock(fd: number): boolean };
 const store = () => new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 200 });
-
-async function refusal(p: Promise<unknown>): Promise<WatermarkLockError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(WatermarkLockError);
-  return e as WatermarkLockError;
-}
 
 /** Takes the kernel lock through a descriptor of its own, with `record` as the holder's. */
 function holdLock(record: string): number {
@@ -166,15 +152,14 @@ it('a symbolic link where the lock file goes is refused, never followed', async 
 it('where file locks are unavailable, the start-up check and every commit fail saying so; nothing is written', async () => {
   // a platform the binding has no build for, stood in for by a child process in which it fails to load
   const script = `
-    require(${JSON.stringify(path.join(__dirname, 'fixtures', 'ts-register.js'))});
     const Module = require('node:module');
     const resolve = Module._resolveFilename;
     Module._resolveFilename = function (request, ...rest) {
       if (request === 'fs-native-extensions') throw new Error('no build for this platform');
       return resolve.call(this, request, ...rest);
     };
-    const { checkBaseDir, FileWatermarkStore, WatermarkLockError } = require('@signatory-ts/watermark');
-    const { watermarkSlot } = require('@signatory-ts/core');
+    const { checkBaseDir, FileWatermarkStore, WatermarkLockError } = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const { watermarkSlot } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'core'))});
     (async () => {
       const start = await checkBaseDir(process.argv[1]).then(() => 'started', (e) => e.constructor.name + ': ' + e.message);
       const store = new FileWatermarkStore({ baseDir: process.argv[1] });

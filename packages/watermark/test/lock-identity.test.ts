@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { watermarkSlot } from '@signatory-ts/core';
-import { FileWatermarkStore, WatermarkLockError } from '../src';
+import { FileWatermarkStore } from '../src';
+import { CHAIN, lockRefusal as refusal, mark, slot } from './lock-slot';
 import { commitOnce, startWorker, type Worker } from './fixtures/worker';
 
 // The lock belongs to a process, whatever its pid: a signer that is PID 1 in a container is PID 1
@@ -12,10 +12,6 @@ import { commitOnce, startWorker, type Worker } from './fixtures/worker';
 // `unshare --pid --fork --mount-proc` (a new PID namespace; same host name and boot id), which
 // needs root and util-linux.
 
-const CHAIN = 'NetXo5iVw1vBoxM';
-const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const slot = watermarkSlot(CHAIN, PKH, 'block');
-const mark = (level: number) => ({ level, round: 0, digest: new Uint8Array(32).fill(level), signature: `sig${level}` });
 const CONTAINER = ['unshare', '--pid', '--fork', '--mount-proc'];
 const canUnshare = process.platform === 'linux' && spawnSync(CONTAINER[0]!, [...CONTAINER.slice(1), 'true']).status === 0;
 const inContainer = canUnshare ? it : it.skip;
@@ -31,15 +27,6 @@ afterEach(() => rmSync(base, { recursive: true, force: true }));
 
 const chainFile = () => path.join(base, 'watermark_v2', `${CHAIN}.json`);
 const store = (lockTimeoutMs = 200) => new FileWatermarkStore({ baseDir: base, lockTimeoutMs });
-
-async function refusal(p: Promise<unknown>): Promise<WatermarkLockError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(WatermarkLockError);
-  return e as WatermarkLockError;
-}
 
 /** A worker that has taken the lock and is paused right before its rename, holding it. */
 async function holding(wrapper: string[]): Promise<Worker> {

@@ -2,18 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { watermarkSlot } from '@signatory-ts/core';
 import { FileWatermarkStore, WatermarkLockError } from '../src';
+import { CHAIN, mark, slot } from './lock-slot';
 import { startWorker } from './fixtures/worker';
 
 // A writer killed mid-write (kill -9) leaves its temporary file `.<chain>.json.<pid>.<nonce>.<n>.tmp`
 // in watermark_v2/. The store removes those of dead writers, never a live writer's.
 
-const CHAIN = 'NetXo5iVw1vBoxM';
 const OTHER_CHAIN = 'NetXdQprcVkpaWU';
-const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const slot = watermarkSlot(CHAIN, PKH, 'block');
-const mark = (level: number) => ({ level, round: 0, digest: new Uint8Array(32).fill(level), signature: `sig${level}` });
 const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
 
 let base: string;
