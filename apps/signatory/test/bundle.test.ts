@@ -6,13 +6,14 @@ import { verifySignature } from '@taquito/utils';
 import { startDynalite, startPostgres } from '@signatory-ts/dev-servers';
 import { block } from './payloads';
 import { bundleInto, nodeModulesAbove } from './bundled';
-import { createKeys, run, startKms, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
+import { createKeys, run, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // `npm run bundle`'s files copied alone to a temporary directory (no node_modules reachable from it),
 // run with `node` against a real kms-local: the daemon signs (file watermark, native lock) and the CLI lists.
 let dir: string;
 let bundle: string;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let keys: KmsKey[];
 let configFile: string;
 let daemon: Proc | undefined;
@@ -28,14 +29,14 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-bundle-'));
   bundle = path.join(dir, 'bundle');
   bundleInto(bundle);
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   keys = await createKeys(kms.url, ['ECC_NIST_P256']);
   configFile = path.join(dir, 'signatory.yaml');
   await writeConfig(configFile, { baseDir: path.join(dir, 'base'), kmsUrl: kms.url, keys });
 });
 afterAll(async () => {
   await stop(daemon, 'SIGKILL');
-  await stop(kms.proc);
+  await kms.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -6,13 +6,14 @@ import { load as parseYaml } from 'js-yaml';
 import { startHookServer, type HookServer } from '@signatory-ts/dev-servers';
 import { block, consensus, TRANSACTION } from './payloads';
 import { REPO } from './bundled';
-import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
+import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // examples/grafana/signatory.json and examples/prometheus/alerts.yml against a real daemon: a
 // scripted run of requests (signatures, refusals, a KMS failure, a policy hook, a reload), then every metric and
 // label the queries name must be in /metrics.
 let dir: string;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let s: { proc: Proc; url: string; utilityUrl: string } | undefined;
 let hook: HookServer;
 let exported: Map<string, Set<string>>;
@@ -84,7 +85,7 @@ async function alertQueries(): Promise<string[]> {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-dashboards-'));
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   const keys: KmsKey[] = await createKeys(kms.url, ['ECC_NIST_P256']);
   const configFile = path.join(dir, 'signatory.yaml');
   await writeConfig(configFile, {
@@ -120,7 +121,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stop(s?.proc);
-  await stop(kms.proc);
+  await kms.stop();
   await hook.stop();
   await rm(dir, { recursive: true, force: true });
 });

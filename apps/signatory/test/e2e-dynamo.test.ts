@@ -4,7 +4,8 @@ import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite, startDynamoFaultProxy, type DynaliteServer } from '@signatory-ts/dev-servers';
 import { block } from './payloads';
-import { createKeys, run, startKms, startSignatory, stop, writeConfig, SIGNATORY_BIN, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal } from '@signatory-ts/kms-local';
+import { createKeys, run, startSignatory, stop, writeConfig, SIGNATORY_BIN, type KmsKey, type Proc } from './processes';
 
 // Real processes on loopback: `signatory serve` with `watermark: driver: aws` on dynalite (started
 // here, in this process, so the test can take it away and bring it back with its data).
@@ -13,17 +14,19 @@ let dynalite: DynaliteServer;
 let keys: KmsKey[];
 let kmsUrl: string;
 const started: Proc[] = [];
+let stopKms: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-dynamo-'));
   dynalite = await startDynalite();
-  const kms = await startKms(path.join(dir, 'kms'));
-  started.push(kms.proc);
+  const kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
+  stopKms = () => kms.stop();
   kmsUrl = kms.url;
   keys = await createKeys(kms.url, ['ECC_NIST_P256']); // randomized signatures: a re-signed replay would differ from the stored one
 });
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
+  await stopKms?.();
   await dynalite.stop();
   await rm(dir, { recursive: true, force: true });
 });

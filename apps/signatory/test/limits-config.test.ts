@@ -3,23 +3,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalForger } from '@taquito/local-forging';
 import { OpKind } from '@taquito/rpc';
-import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
+import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // A key's `limits:` at start-up, with real `kms-local` and `signatory serve` processes on loopback:
 // per-request limits and spend caps (on the file spend ledger under base_dir) are enforced by the daemon.
 let dir: string;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let keys: KmsKey[];
 const started: Proc[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-limits-'));
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   keys = await createKeys(kms.url, ['ECC_NIST_P256']);
 });
 afterAll(async () => {
   for (const p of started) await stop(p, 'SIGKILL');
-  await stop(kms.proc);
+  await kms.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { block, TRANSACTION } from './payloads';
-import { createKeys, run, SIGNATORY_BIN, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
+import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // SIGHUP with real processes: kms-local and `signatory serve`; every step waits for the daemon's log line.
 let dir: string;
-let kms: { proc: Proc; url: string };
+let kms: SpawnedKmsLocal;
 let keys: KmsKey[];
 let configFile: string;
 let s: { proc: Proc; url: string; utilityUrl: string };
@@ -48,7 +49,7 @@ const metric = async (name: string) => {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'signatory-reload-'));
-  kms = await startKms(path.join(dir, 'kms'));
+  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
   keys = await createKeys(kms.url, ['ECC_NIST_P256', 'ECC_NIST_EDWARDS25519', 'ECC_NIST_P256']);
   configFile = path.join(dir, 'signatory.yaml');
   await config([keys[0]!, keys[1]!]);
@@ -56,7 +57,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stop(s?.proc, 'SIGKILL');
-  await stop(kms.proc);
+  await kms.stop();
   await rm(dir, { recursive: true, force: true });
 });
 

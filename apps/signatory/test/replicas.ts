@@ -2,7 +2,8 @@ import { appendFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { blake2b256, createDigestVerifier, fromHex, parsePublicKey, parseSignature } from '@signatory-ts/core';
 import { startDynalite, startPostgres } from '@signatory-ts/dev-servers';
-import { startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
+import { startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 /**
  * Several `signatory serve` replicas on one watermark store, and a checker of what they released.
@@ -90,7 +91,7 @@ export class ReplicaSet {
   private readonly all: Proc[] = [];
 
   private constructor(
-    readonly kms: { proc: Proc; url: string },
+    readonly kms: SpawnedKmsLocal,
     readonly configFile: string,
     private readonly args: string[] = [],
   ) {}
@@ -107,7 +108,7 @@ export class ReplicaSet {
     allow?: string;
     args?: string[];
   }) {
-    const kms = await startKms(`${o.dir}/kms`);
+    const kms = await spawnKmsLocal({ dir: `${o.dir}/kms` });
     const keys = await o.keys(kms.url);
     const configFile = `${o.dir}/signatory.yaml`;
     await writeConfig(configFile, { baseDir: o.dir, kmsUrl: kms.url, keys, ...(o.allow !== undefined ? { allow: o.allow } : {}) });
@@ -131,7 +132,7 @@ export class ReplicaSet {
 
   async stop(): Promise<void> {
     await Promise.all(this.all.map((p) => stop(p)));
-    await stop(this.kms.proc);
+    await this.kms.stop();
   }
 }
 

@@ -3,7 +3,8 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createKeys, startKms, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
+import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 import { httpsCall, issue, makeCa, type Issued } from './tls-certs';
 
 // End to end with real processes: `signatory serve` with server.tls, Taquito's RemoteSigner over
@@ -12,7 +13,7 @@ import { httpsCall, issue, makeCa, type Issued } from './tls-certs';
 const CLIENT = path.join(__dirname, 'clients/remote-signer-client.js');
 
 let dir: string;
-let kms: Proc | undefined;
+let kms: SpawnedKmsLocal | undefined;
 let sig: Proc | undefined;
 let url: string;
 let keys: KmsKey[];
@@ -31,8 +32,8 @@ beforeAll(async () => {
   keyFile = path.join(dir, 'served.key');
   copyFileSync(server1.cert, certFile);
   copyFileSync(server1.key, keyFile);
-  const k = await startKms(path.join(dir, 'kms'));
-  kms = k.proc;
+  const k = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
+  kms = k;
   keys = await createKeys(k.url, ['ECC_NIST_EDWARDS25519', 'ECC_NIST_P256']);
   const file = path.join(dir, 'signatory.yaml');
   await writeConfig(file, { baseDir: dir, kmsUrl: k.url, keys });
@@ -50,7 +51,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stop(sig);
-  await stop(kms);
+  await kms?.stop();
   await rm(dir, { recursive: true, force: true });
 });
 
