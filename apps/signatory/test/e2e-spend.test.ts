@@ -6,9 +6,8 @@
 import { mkdir, mkdtemp, rename, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LocalForger } from '@taquito/local-forging';
-import { OpKind } from '@taquito/rpc';
 import { formatTez as tez } from '@signatory-ts/config';
+import { transfer as forgeTransfer } from './payloads';
 import { createKeys, stop, type KmsKey } from './processes';
 import { ReleaseChecker, ReplicaSet, sign, STORE_SETUPS, type Answer, type RunningStore } from './replicas';
 
@@ -30,23 +29,7 @@ describe.each(STORE_SETUPS)('spend caps across three replicas on one $name store
   const checker = new ReleaseChecker();
 
   /** A transfer of `amount` mutez plus a 1000 mutez fee, no storage: it spends amount + 1000. */
-  const transfer = async (amount: bigint) =>
-    '03' +
-    (await new LocalForger().forge({
-      branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
-      contents: [
-        {
-          kind: OpKind.TRANSACTION,
-          source: key.pkh,
-          fee: FEE.toString(),
-          counter: String(++counter),
-          gas_limit: '2000',
-          storage_limit: '0',
-          amount: amount.toString(),
-          destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
-        },
-      ],
-    }));
+  const transfer = (amount: bigint) => forgeTransfer(key.pkh, amount, ++counter);
   /** Sends a transfer through the next replica; every 200 is checked to be a valid signature over it. */
   async function send(amount: bigint): Promise<Answer | undefined> {
     const hex = await transfer(amount);

@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LocalForger } from '@taquito/local-forging';
-import { OpKind } from '@taquito/rpc';
 import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
-import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { transfer as forgeTransfer } from './payloads';
+import { createKeys, postSign, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
 // A key's `limits:` at start-up, with real `kms-local` and `signatory serve` processes on loopback:
 // per-request limits and spend caps (on the file spend ledger under base_dir) are enforced by the daemon.
@@ -37,31 +36,14 @@ describe('limits at start-up', () => {
     const s = await startSignatory(await config('limits', ['max_amount: 100tz', 'max_fee: 0.05tz', 'max_gas_limit: 100000']));
     started.push(s.proc);
     const pkh = keys[0]!.pkh;
-    const transfer = async (amount: string) =>
-      '03' +
-      (await new LocalForger().forge({
-        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
-        contents: [
-          {
-            kind: OpKind.TRANSACTION,
-            source: pkh,
-            fee: '1000',
-            counter: '1',
-            gas_limit: '2000',
-            storage_limit: '0',
-            amount,
-            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
-          },
-        ],
-      }));
-    const sign = (hex: string) =>
-      fetch(`${s.url}/keys/${pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+    const transfer = (amount: string) => forgeTransfer(pkh, amount);
+    const sign = (hex: string) => postSign(s.url, pkh, hex);
     const atLimit = await sign(await transfer('100000000'));
     expect(atLimit.status).toBe(200);
-    expect(((await atLimit.json()) as { signature: string }).signature).toMatch(/^p2sig/);
+    expect((JSON.parse(atLimit.text) as { signature: string }).signature).toMatch(/^p2sig/);
     const over = await sign(await transfer('100000001'));
     expect(over.status).toBe(403);
-    expect(await over.text()).toContain('operation 0 (transaction): amount 100.000001 tz is above max_amount 100 tz');
+    expect(over.text).toContain('operation 0 (transaction): amount 100.000001 tz is above max_amount 100 tz');
   }, 30_000);
 
   it('a key with spend caps starts and enforces them: the cap signs exactly, one mutez more is refused naming the window', async () => {
@@ -70,30 +52,13 @@ describe('limits at start-up', () => {
     started.push(s.proc);
     expect(s.proc.lines.some((l) => l.includes('msg="Initializing spend ledger"') && l.includes('backend=file'))).toBe(true);
     const pkh = keys[0]!.pkh;
-    const transfer = async (amount: string) =>
-      '03' +
-      (await new LocalForger().forge({
-        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
-        contents: [
-          {
-            kind: OpKind.TRANSACTION,
-            source: pkh,
-            fee: '1000',
-            counter: '1',
-            gas_limit: '2000',
-            storage_limit: '0',
-            amount,
-            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
-          },
-        ],
-      }));
-    const sign = (hex: string) =>
-      fetch(`${s.url}/keys/${pkh}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hex) });
+    const transfer = (amount: string) => forgeTransfer(pkh, amount);
+    const sign = (hex: string) => postSign(s.url, pkh, hex);
     // a request spends its amount and its 1000 mutez fee: 100.001 tz, then exactly the 99.999 tz left
     expect((await sign(await transfer('100000000'))).status).toBe(200);
     const over = await sign(await transfer('99998001'));
     expect(over.status).toBe(403);
-    expect(await over.text()).toContain('spend cap 200 tz per 1h: 100.001 tz spent, this request 99.999001 tz');
+    expect(over.text).toContain('spend cap 200 tz per 1h: 100.001 tz spent, this request 99.999001 tz');
     expect((await sign(await transfer('99998000'))).status).toBe(200);
     const metrics = await (await fetch(`${s.utilityUrl}/metrics`)).text();
     expect(metrics).toMatch(/^policy_violation_total\{violation_type="spend",[^}]*\} 1$/m);
@@ -107,31 +72,8 @@ describe('limits at start-up', () => {
     const s = await startSignatory(file);
     started.push(s.proc);
     const pkh = keys[0]!.pkh;
-    const transfer = async (amount: string) =>
-      '03' +
-      (await new LocalForger().forge({
-        branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
-        contents: [
-          {
-            kind: OpKind.TRANSACTION,
-            source: pkh,
-            fee: '1000',
-            counter: '1',
-            gas_limit: '2000',
-            storage_limit: '0',
-            amount,
-            destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
-          },
-        ],
-      }));
-    const sign = async (hex: string) => {
-      const r = await fetch(`${s.url}/keys/${pkh}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(hex),
-      });
-      return { status: r.status, text: await r.text() };
-    };
+    const transfer = (amount: string) => forgeTransfer(pkh, amount);
+    const sign = (hex: string) => postSign(s.url, pkh, hex);
     expect((await sign(await transfer('50000000'))).status).toBe(200); // no caps yet: counted nowhere
     expect(s.proc.lines.some((l) => l.includes('Initializing spend ledger'))).toBe(false);
     await config('reload', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 10tz}']);

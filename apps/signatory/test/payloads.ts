@@ -1,3 +1,5 @@
+import { LocalForger } from '@taquito/local-forging';
+import { OpKind } from '@taquito/rpc';
 import { fromHex, toHex } from '@signatory-ts/core';
 
 /**
@@ -53,3 +55,26 @@ export const TRANSACTION =
 
 export const hexToBytes = fromHex;
 export const bytesToHex = toHex;
+
+/**
+ * A generic request (0x03) of one transaction of `amount` mutez from `source` to a fixed tz1 with a 1000 mutez
+ * fee and no storage (so it spends amount + 1000), forged by Taquito; `counter` varies the bytes.
+ */
+export async function transfer(source: string, amount: bigint | string, counter = 1): Promise<string> {
+  const forged = await new LocalForger().forge({
+    branch: 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2',
+    contents: [
+      {
+        kind: OpKind.TRANSACTION,
+        source,
+        fee: '1000',
+        counter: String(counter),
+        gas_limit: '2000',
+        storage_limit: '0',
+        amount: String(amount),
+        destination: 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY',
+      },
+    ],
+  });
+  return '03' + forged;
+}
