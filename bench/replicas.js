@@ -19,7 +19,7 @@ const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/c
 const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
 const { spawnKmsLocal } = require('../packages/kms-local/dist');
 const { startDynalite, startPostgres } = require('../packages/dev-servers/dist');
-const { CREDS, SIGNATORY, attestation, freePort } = require('./processes');
+const { CREDS, SIGNATORY, attestation, freePort, postSign } = require('./processes');
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const KEYS = Number(process.argv[3] ?? 8);
@@ -54,28 +54,6 @@ const STORES = [
     },
   },
 ];
-
-function post(agent, port, pkh, hex) {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify(hex);
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: `/keys/${pkh}`,
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function createKey(client) {
   const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));
@@ -123,7 +101,7 @@ async function scenario(name, dir, kmsUrl, pkhs, storeYaml, replicas, chain) {
       pkhs.map(async (pkh) => {
         for (let level = 1; Date.now() < end; level++) {
           const t = process.hrtime.bigint();
-          const s = await post(agent, ports[next++ % ports.length], pkh, attestation(chain, level));
+          const s = await postSign(agent, ports[next++ % ports.length], pkh, attestation(chain, level));
           if (s !== 200) throw new Error(`${name}: attestation at level ${level} answered ${s}`);
           lat.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
