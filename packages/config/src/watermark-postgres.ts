@@ -15,7 +15,8 @@ interface RawPostgres {
 export const DEFAULT_POSTGRES_TABLE = 'signatory_watermark';
 const DEFAULT_POOL_MAX = 10;
 const DEFAULT_STATEMENT_TIMEOUT_MS = 2000;
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+// 57, not PostgreSQL's 63: the spend ledger's table is `<table>_spend`, which must not be truncated into this one
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,56}$/;
 /** URL query parameters that configure TLS (node-postgres reads these from the connection string). */
 const SSL_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey'];
 
@@ -76,7 +77,8 @@ export function buildPostgresWatermark(
   if (parts.length > 2 || !parts.every((p) => IDENTIFIER.test(p))) {
     errors.push({
       path: at('table'),
-      message: 'must be a table name or schema.table of lowercase letters, digits and _ (at most 63 each, not starting with a digit)',
+      message:
+        'must be a table name or schema.table of lowercase letters, digits and _ (at most 57 each, so that `<table>_spend` fits in the 63 PostgreSQL allows; not starting with a digit)',
     });
   }
   const range = (key: 'pool_max' | 'statement_timeout_ms', value: number, min: number, max: number, why: string) => {

@@ -100,12 +100,17 @@ describe('watermark driver postgres', () => {
     [
       'a table name needing quotes',
       'table: "Marks; DROP TABLE x"',
-      'watermark.config.table: must be a table name or schema.table of lowercase letters, digits and _ (at most 63 each, not starting with a digit)',
+      'watermark.config.table: must be a table name or schema.table of lowercase letters, digits and _ (at most 57 each, so that `<table>_spend` fits in the 63 PostgreSQL allows; not starting with a digit)',
+    ],
+    [
+      'a table name of 58 characters (the spend ledger adds _spend: PostgreSQL would cut it to 63 and hit the watermark table)',
+      `table: ${'t'.repeat(58)}`,
+      'watermark.config.table: must be a table name or schema.table of lowercase letters, digits and _ (at most 57 each, so that `<table>_spend` fits in the 63 PostgreSQL allows; not starting with a digit)',
     ],
     [
       'a three-part table name',
       'table: a.b.c',
-      'watermark.config.table: must be a table name or schema.table of lowercase letters, digits and _ (at most 63 each, not starting with a digit)',
+      'watermark.config.table: must be a table name or schema.table of lowercase letters, digits and _ (at most 57 each, so that `<table>_spend` fits in the 63 PostgreSQL allows; not starting with a digit)',
     ],
     [
       'no connections',
