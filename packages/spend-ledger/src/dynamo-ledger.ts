@@ -3,14 +3,14 @@ import {
   ConditionalCheckFailedException,
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   waitUntilTableExists,
-  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import type { AwsWatermarkConfig } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
+import { createDynamoClient } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
 
@@ -49,25 +49,8 @@ export class DynamoSpendLedger extends DocumentLedger {
     this.timeoutMs = config.timeoutMs;
     this.contentionTimeoutMs = options.contentionTimeoutMs ?? 4 * config.timeoutMs;
     this.where = `DynamoDB table "${config.table}"${config.endpoint !== undefined ? ` at ${config.endpoint}` : ''}`;
-    const c: DynamoDBClientConfig = {
-      maxAttempts: 3, // throttling, 5xx and network errors, inside timeout_ms (the abort signal)
-      requestHandler: {
-        connectionTimeout: 1000,
-        requestTimeout: config.timeoutMs,
-        httpAgent: { keepAlive: true },
-        httpsAgent: { keepAlive: true },
-      },
-    };
-    if (config.region !== undefined) c.region = config.region;
-    if (config.endpoint !== undefined) c.endpoint = config.endpoint;
-    if (config.accessKeyId !== undefined && config.secretAccessKey !== undefined) {
-      c.credentials = {
-        accessKeyId: config.accessKeyId,
-        secretAccessKey: config.secretAccessKey,
-        ...(config.sessionToken !== undefined ? { sessionToken: config.sessionToken } : {}),
-      };
-    }
-    this.client = new DynamoDBClient(c);
+    // throttling, 5xx and network errors retried by the SDK, inside timeout_ms (the abort signal)
+    this.client = createDynamoClient(config, { maxAttempts: 3 });
   }
 
   /**

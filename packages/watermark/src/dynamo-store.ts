@@ -2,11 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
-  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import type { AwsWatermarkConfig } from '@signatory-ts/config';
 import { SignatoryError, slotKey, type Mark, type Slot } from '@signatory-ts/core';
@@ -25,6 +24,7 @@ import {
   type StoredItem,
 } from './dynamo-item';
 import { dynamoErrorType, dynamoFailure, isRetryable, type DynamoContext } from './dynamo-failure';
+import { createDynamoClient } from './dynamo-client';
 import { ensureTable } from './dynamo-table';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 
@@ -85,26 +85,11 @@ export class DynamoWatermarkStore implements WatermarkStore {
       ...(config.region !== undefined ? { region: config.region } : {}),
       ...(config.endpoint !== undefined ? { endpoint: config.endpoint } : {}),
     };
-    const c: DynamoDBClientConfig = {
-      maxAttempts: 1, // call() retries, so the timeout bounds the retries too and the last error is known
-      requestHandler: {
-        connectionTimeout: options.connectionTimeoutMs ?? 1000,
-        requestTimeout: config.timeoutMs,
-        httpAgent: { keepAlive: true },
-        httpsAgent: { keepAlive: true },
-      },
-    };
-    if (config.region !== undefined) c.region = config.region;
-    if (config.endpoint !== undefined) c.endpoint = config.endpoint;
-    // the config's credentials go to this client only (never the environment), so the vault may use others
-    if (config.accessKeyId !== undefined && config.secretAccessKey !== undefined) {
-      c.credentials = {
-        accessKeyId: config.accessKeyId,
-        secretAccessKey: config.secretAccessKey,
-        ...(config.sessionToken !== undefined ? { sessionToken: config.sessionToken } : {}),
-      };
-    }
-    this.client = new DynamoDBClient(c);
+    // call() retries, so the timeout bounds the retries too and the last error is known
+    this.client = createDynamoClient(config, {
+      maxAttempts: 1,
+      ...(options.connectionTimeoutMs !== undefined ? { connectionTimeoutMs: options.connectionTimeoutMs } : {}),
+    });
   }
 
   /** Connects, checks (or creates) the table, and returns the store; throws what to fix otherwise. */

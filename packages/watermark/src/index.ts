@@ -13,3 +13,4 @@ export { openWatermarkStore, type OpenStoreOptions } from './open-store';
 // for other stores under base_dir (the spend ledger): the same kernel lock and directory creation
 export { FileLock, uniqueSuffix, type HeldLock } from './file-lock';
 export { makeDir } from './base-dir';
+export { createDynamoClient } from './dynamo-client';
