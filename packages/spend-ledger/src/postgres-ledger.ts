@@ -1,6 +1,6 @@
-import fs from 'node:fs';
-import { escapeIdentifier, Pool, type PoolClient, type PoolConfig } from 'pg';
+import { escapeIdentifier, Pool, type PoolClient } from 'pg';
 import { SignatoryError } from '@signatory-ts/core';
+import { postgresPoolConfig } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
 
@@ -58,7 +58,7 @@ export class PostgresSpendLedger extends DocumentLedger {
 
   /** Connects, creates (create_table) or checks the table; a failure is a start-up error saying what to fix. */
   static async open(config: PostgresLedgerConfig): Promise<PostgresSpendLedger> {
-    const pool = new Pool(poolConfig(config));
+    const pool = new Pool(postgresPoolConfig(config, 'spend ledger postgres'));
     const ledger = new PostgresSpendLedger(pool, config.table);
     try {
       await ledger.checkTable(config.createTable);
@@ -195,43 +195,6 @@ export class PostgresSpendLedger extends DocumentLedger {
       );
     }
   }
-}
-
-function poolConfig(config: PostgresLedgerConfig): PoolConfig {
-  let ssl: PoolConfig['ssl'];
-  if (config.ssl !== undefined) {
-    let ca: Buffer | undefined;
-    if (config.ssl.caFile !== undefined) {
-      try {
-        ca = fs.readFileSync(config.ssl.caFile);
-      } catch (e) {
-        throw new SignatoryError(
-          'config_invalid',
-          `spend ledger postgres: watermark.config.ssl.ca_file ${config.ssl.caFile} cannot be read (${(e as Error).message})`,
-        );
-      }
-    }
-    ssl = { rejectUnauthorized: true, ...(ca !== undefined ? { ca } : {}) };
-  }
-  let connection: PoolConfig = config.password !== undefined ? { password: config.password } : {};
-  if (config.url !== undefined) {
-    // node-postgres lets a connection string override every other option, the password too: it goes into the URL (in memory only)
-    const url = new URL(config.url);
-    if (config.password !== undefined) url.password = encodeURIComponent(config.password);
-    connection = { connectionString: url.toString() };
-  }
-  const timeout = config.statementTimeoutMs;
-  return {
-    ...connection,
-    ...(ssl !== undefined ? { ssl } : {}),
-    max: config.poolMax,
-    connectionTimeoutMillis: timeout,
-    statement_timeout: timeout,
-    query_timeout: timeout + 500,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    application_name: 'signatory-ts',
-  };
 }
 
 /** node-postgres' message (never the password), with the SQLSTATE or errno; each address's reason for a failed connection. */

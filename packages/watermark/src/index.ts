@@ -14,3 +14,4 @@ export { openWatermarkStore, type OpenStoreOptions } from './open-store';
 export { FileLock, uniqueSuffix, type HeldLock } from './file-lock';
 export { makeDir } from './base-dir';
 export { createDynamoClient } from './dynamo-client';
+export { postgresPoolConfig } from './postgres-pool';

@@ -1,9 +1,9 @@
-import fs from 'node:fs';
-import { Pool, escapeIdentifier, type PoolConfig } from 'pg';
+import { Pool, escapeIdentifier } from 'pg';
 import { compareWatermark, SignatoryError, WATERMARK_KINDS, type Mark, type Slot, type WatermarkKind } from '@signatory-ts/core';
 import type { PostgresWatermarkConfig } from '@signatory-ts/config';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 import { describePostgresError, postgresErrorType, storeError } from './postgres-errors';
+import { postgresPoolConfig } from './postgres-pool';
 import { checkTable } from './postgres-table';
 
 export interface PostgresWatermarkStoreOptions {
@@ -63,7 +63,7 @@ export class PostgresWatermarkStore implements WatermarkStore {
    */
   static async open(options: PostgresWatermarkStoreOptions): Promise<PostgresWatermarkStore> {
     const { config } = options;
-    const pool = new Pool(poolConfig(config));
+    const pool = new Pool(postgresPoolConfig(config, 'watermark store postgres'));
     const store = new PostgresWatermarkStore(pool, config.table, options.onIo);
     try {
       await store.startUp(config, options.onWarning ?? (() => undefined));
@@ -252,48 +252,6 @@ export class PostgresWatermarkStore implements WatermarkStore {
       // a metrics observer must not turn a durable commit into a failure
     }
   }
-}
-
-function poolConfig(config: PostgresWatermarkConfig): PoolConfig {
-  let ssl: PoolConfig['ssl'];
-  if (config.ssl !== undefined) {
-    let ca: Buffer | undefined;
-    if (config.ssl.caFile !== undefined) {
-      try {
-        ca = fs.readFileSync(config.ssl.caFile);
-      } catch (e) {
-        throw new SignatoryError(
-          'config_invalid',
-          `watermark store postgres: watermark.config.ssl.ca_file ${config.ssl.caFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): give the path of the PEM file of the CA that signed the server's certificate`,
-        );
-      }
-    }
-    ssl = { rejectUnauthorized: true, ...(ca !== undefined ? { ca } : {}) };
-  }
-  const timeout = config.statementTimeoutMs;
-  let connection: PoolConfig;
-  if (config.url === undefined) {
-    connection = config.password !== undefined ? { password: config.password } : {};
-  } else {
-    // node-postgres lets the connection string override every other option, the password too:
-    // so the password goes into the URL (in memory only; pg never prints the connection string)
-    const url = new URL(config.url);
-    if (config.password !== undefined) url.password = encodeURIComponent(config.password);
-    connection = { connectionString: url.toString() };
-  }
-  return {
-    ...connection,
-    ...(ssl !== undefined ? { ssl } : {}),
-    max: config.poolMax,
-    // waiting for a connection (a new one, or a free one of the pool) and each statement are
-    // bounded, server- and client-side, so a commit fails well inside the request deadline
-    connectionTimeoutMillis: timeout,
-    statement_timeout: timeout,
-    query_timeout: timeout + 500,
-    idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    application_name: 'signatory-ts',
-  };
 }
 
 function toMark(row: Row, table: string): Mark {
