@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { SignatoryError } from '@signatory-ts/core';
-import { FileLock, KeyedLock, makeDir, uniqueSuffix, WatermarkLockError } from '@signatory-ts/watermark';
+import { FileLock, KeyedLock, makeDir, replaceDurably, WatermarkLockError } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
 
@@ -12,9 +11,6 @@ export interface FileSpendLedgerOptions {
   /** How long an update waits for another process's lock on the key's file before failing (nothing reserved). Default 5 000 ms. */
   readonly lockTimeoutMs?: number;
 }
-
-const fsync = promisify(fs.fsync);
-const rename = promisify(fs.rename);
 
 /**
  * One JSON file per key under base_dir, crash-safe and shared by the processes of one host, as
@@ -91,27 +87,7 @@ export class FileSpendLedger extends DocumentLedger {
 
   private async write(file: string, text: string, assertHeld: () => void): Promise<void> {
     try {
-      const tmp = path.join(this.dir, `.${path.basename(file)}.${uniqueSuffix()}.tmp`);
-      const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o640);
-      try {
-        try {
-          fs.writeFileSync(fd, text, 'utf8');
-          await fsync(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
-        assertHeld(); // the lock file is still the one locked: a last check before the commit point
-        await rename(tmp, file);
-      } catch (e) {
-        fs.rmSync(tmp, { force: true });
-        throw e;
-      }
-      const dir = fs.openSync(this.dir, 'r');
-      try {
-        await fsync(dir);
-      } finally {
-        fs.closeSync(dir);
-      }
+      await replaceDurably(this.dir, file, text, assertHeld);
     } catch (e) {
       if (e instanceof SignatoryError) throw e;
       throw new SignatoryError('internal', `spend ledger: cannot write ${file}: ${(e as Error).message}; nothing was reserved`, {

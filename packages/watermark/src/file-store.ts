@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { b58Decode, compareWatermark, PKH_PREFIXES, SignatoryError, type Mark, type Slot } from '@signatory-ts/core';
 import {
   formatChainMarks,
@@ -13,7 +12,8 @@ import {
   type ChainMarks,
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
-import { FileLock, uniqueSuffix, WatermarkLockError } from './file-lock';
+import { replaceDurably } from './durable-replace';
+import { FileLock, WatermarkLockError } from './file-lock';
 import { makeDir, probeWrite } from './base-dir';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
 
@@ -29,9 +29,6 @@ export interface FileWatermarkStoreOptions {
   /** Told of every chain file read and write, with its duration and error type (metrics). */
   readonly onIo?: WatermarkIoObserver;
 }
-
-const fsync = promisify(fs.fsync);
-const rename = promisify(fs.rename);
 
 interface Pending {
   readonly slot: Slot;
@@ -267,28 +264,7 @@ export class FileWatermarkStore implements WatermarkStore {
     const operation = exists ? 'write' : 'create';
     const t0 = performance.now();
     try {
-      const tmp = path.join(this.dir, `.${path.basename(file)}.${uniqueSuffix()}.tmp`);
-      const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o640);
-      try {
-        try {
-          fs.writeFileSync(fd, text, 'utf8');
-          await fsync(fd);
-        } finally {
-          fs.closeSync(fd);
-        }
-        // always true while the lock works as designed; a cheap last check before the commit point
-        assertHeld();
-        await rename(tmp, file); // a rename waits for the journal: off the event loop, like the fsyncs
-      } catch (e) {
-        fs.rmSync(tmp, { force: true });
-        throw e;
-      }
-      const dir = fs.openSync(this.dir, 'r');
-      try {
-        await fsync(dir);
-      } finally {
-        fs.closeSync(dir);
-      }
+      await replaceDurably(this.dir, file, text, assertHeld);
     } catch (e) {
       this.observe(operation, t0, ioErrorType(e));
       throw e;

@@ -15,3 +15,4 @@ export { FileLock, uniqueSuffix, type HeldLock } from './file-lock';
 export { makeDir } from './base-dir';
 export { createDynamoClient } from './dynamo-client';
 export { postgresPoolConfig } from './postgres-pool';
+export { replaceDurably } from './durable-replace';
