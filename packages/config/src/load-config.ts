@@ -136,6 +136,17 @@ function build(
   }
 
   const watermark = buildWatermark(broken(['watermark']) ? null : raw.watermark, errors, warnings);
+  if (watermark.driver === 'mem') {
+    // the spend ledger lives where the marks do: in memory a restart would hand every key its whole cap back
+    for (const [pkh, policy] of tezos) {
+      if ((policy?.limits?.spend?.length ?? 0) === 0) continue;
+      errors.push({
+        path: ['tezos', pkh, 'limits', 'spend'],
+        message:
+          'spend caps need a ledger that survives a restart and is shared by every replica, and watermark driver mem keeps it in memory; use watermark driver file, aws or postgres',
+      });
+    }
+  }
 
   // Last, and only when nothing else is wrong: after a typo such as `vault:` it would be noise.
   if (errors.length === 0) checkSomethingToSign(raw, errors, warnings);

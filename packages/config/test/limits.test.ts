@@ -313,3 +313,12 @@ describe('limits: config errors name the YAML path and the fix', () => {
     ]);
   });
 });
+
+describe('spend caps and the watermark driver', () => {
+  it('are refused with driver mem: a restart would hand the whole cap back', () => {
+    const text = yaml('spend:\n  - {window: 1h, amount: 200tz}') + 'watermark:\n  driver: mem\n';
+    expect(problems(text)).toEqual([
+      `signatory.yaml:6:7: tezos.${KEY}.limits.spend: spend caps need a ledger that survives a restart and is shared by every replica, and watermark driver mem keeps it in memory; use watermark driver file, aws or postgres`,
+    ]);
+  });
+});

@@ -38,6 +38,17 @@ export abstract class DocumentLedger implements SpendLedger {
     return this.update(key, (doc): Change<ReserveResult> => {
       // already there: a store's retry after a write whose answer was lost (never counted twice)
       if (doc.entries.some((e) => e.id === id)) return { result: { ok: true, reservation, windows: usage(doc, caps, now) }, write: false };
+      // entries carry their signer's clock: a clock behind the others' would make what they spent look
+      // older than it is, so one found behind the newest entry refuses (fail closed), and a clock a
+      // little behind stamps at the newest time rather than in the past
+      const newest = doc.entries.reduce((m, e) => Math.max(m, e.at), -Infinity);
+      if (newest - now > CLOCK_TOLERANCE_MS) {
+        throw new SignatoryError(
+          'internal',
+          `spend ledger: this signer's clock is ${Math.round((newest - now) / 1000)} s behind the newest reservation of ${key} ` +
+            '(another signer sharing the ledger, or this clock set back); nothing was signed. Synchronize the clocks of every signer (NTP)',
+        );
+      }
       prune(doc, caps, now);
       const refusal = overCap(doc, amount, caps, now);
       if (refusal !== undefined) return { result: { ok: false, refusal, windows: usage(doc, caps, now) }, write: false };
@@ -49,7 +60,7 @@ export abstract class DocumentLedger implements SpendLedger {
             'Reservations left by signers that died before confirming count until their window passes; `signatory-cli limits reset` clears them',
         );
       }
-      doc.entries.push({ id, at: now, amount, signed: false });
+      doc.entries.push({ id, at: Math.max(now, newest), amount, signed: false });
       return { result: { ok: true, reservation, windows: usage(doc, caps, now) }, write: true };
     });
   }
@@ -92,6 +103,9 @@ export abstract class DocumentLedger implements SpendLedger {
     });
   }
 }
+
+/** How far a signer's clock may be behind the newest entry of a key before it refuses to reserve. */
+export const CLOCK_TOLERANCE_MS = 60_000;
 
 /** Key hashes already checked (base58 with its checksum is not free; a signer sees a few). */
 const checkedKeys = new Set<string>();

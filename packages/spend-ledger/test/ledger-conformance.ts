@@ -95,6 +95,17 @@ export function describeSpendLedger(name: string, factory: LedgerFactory): void 
       expect((await reserve(1n, T0)).ok).toBe(false);
     });
 
+    it("a signer whose clock is more than a minute behind the key's newest entry refuses (what others spent would look older)", async () => {
+      expect((await reserve(10n, T0 + 2 * 60_000)).ok).toBe(true);
+      await expect(reserve(10n, T0)).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringContaining("spend ledger: this signer's clock is 120 s behind the newest reservation of"),
+      });
+      // within the tolerance it reserves, stamped at the newest time (never in the past)
+      expect((await reserve(10n, T0 + 90_000)).ok).toBe(true);
+      expect((await ledger.show(KEY, CAPS, T0 + 2 * 60_000 + HOUR - 1))[0]!.spent).toBe(20n * TZ);
+    });
+
     it('release gives the reservation back; confirmed, it is never given back', async () => {
       const a = await reserve(150n, T0);
       const b = await reserve(50n, T0 + 1);

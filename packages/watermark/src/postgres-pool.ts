@@ -47,6 +47,8 @@ export function postgresPoolConfig(
     connectionTimeoutMillis: timeout,
     statement_timeout: timeout,
     query_timeout: timeout + 500,
+    // a signer paused or cut off inside a transaction (the spend ledger's) must not hold its row lock for hours
+    idle_in_transaction_session_timeout: 2 * timeout,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 'signatory-ts',
