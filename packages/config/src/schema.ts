@@ -153,17 +153,22 @@ export const CONFIG_SCHEMA = {
   },
 } as const;
 
+/** Credentials, region and endpoint: the same keys for the KMS vault and the DynamoDB watermark store. */
+const AWS_CONNECTION = {
+  access_key_id: { type: 'string', minLength: 1 },
+  secret_access_key: { type: 'string', minLength: 1 },
+  session_token: { type: 'string', minLength: 1 },
+  region: { type: 'string', minLength: 1 },
+  endpoint: { type: 'string', minLength: 1 },
+} as const;
+
 /** `vaults.<name>.config` for `driver: awskms`. */
 export const AWSKMS_CONFIG_SCHEMA = {
   $id: 'https://signatory-ts/awskms-config',
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {
-    access_key_id: { type: 'string', minLength: 1 },
-    secret_access_key: { type: 'string', minLength: 1 },
-    session_token: { type: 'string', minLength: 1 },
-    region: { type: 'string', minLength: 1 },
-    endpoint: { type: 'string', minLength: 1 },
+    ...AWS_CONNECTION,
     keys: { type: 'array', items: { type: 'string', minLength: 1 } },
     // Accepted and ignored, as Go Signatory does since its PR #499 (its own test config still sets it).
     user_name: str,
@@ -176,11 +181,7 @@ export const AWS_WATERMARK_CONFIG_SCHEMA = {
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {
-    access_key_id: { type: 'string', minLength: 1 },
-    secret_access_key: { type: 'string', minLength: 1 },
-    session_token: { type: 'string', minLength: 1 },
-    region: { type: 'string', minLength: 1 },
-    endpoint: { type: 'string', minLength: 1 },
+    ...AWS_CONNECTION,
     table: { type: 'string', minLength: 1 },
     create_table: bool,
     timeout_ms: { type: 'integer', minimum: 1 },
