@@ -18,42 +18,13 @@ const http = require('node:http');
 const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
 const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
 const { spawnKmsLocal } = require('../packages/kms-local/dist');
-const { startDynalite, startPostgres } = require('../packages/dev-servers/dist');
 const { CREDS, SIGNATORY, attestation, freePort, postSign } = require('./processes');
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const KEYS = Number(process.argv[3] ?? 8);
 const ONLY = process.argv[4]?.split(',');
 
-/**
- * The stores measured: `start()` starts what the store needs (a server on 127.0.0.1) and returns
- * its `watermark:` YAML block. `file` stays first: the baseline.
- */
-const STORES = [
-  { name: 'file', start: async () => ({ yaml: 'watermark:\n  driver: file\n', stop: async () => undefined }) },
-  {
-    // DynamoDB's API on dynalite (in this process): measures the store's code and round trips, not DynamoDB
-    name: 'aws',
-    start: async () => {
-      const d = await startDynalite();
-      return {
-        yaml: `watermark:\n  driver: aws\n  config:\n    table: bench_${process.pid}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIABENCH\n    secret_access_key: bench\n`,
-        stop: () => d.stop(),
-      };
-    },
-  },
-  {
-    // a real PostgreSQL server on loopback (fsync on)
-    name: 'postgres',
-    start: async () => {
-      const p = await startPostgres();
-      return {
-        yaml: `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: bench_${process.pid}\n`,
-        stop: () => p.stop(),
-      };
-    },
-  },
-];
+const { STORES } = require('./stores');
 
 async function createKey(client) {
   const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));

@@ -25,43 +25,11 @@ const root = path.join(__dirname, '..');
 const { b58Encode, blake2b256, watermarkSlot } = require(path.join(root, 'packages', 'core', 'dist'));
 const { parseConfig } = require(path.join(root, 'packages', 'config', 'dist'));
 const { MemoryWatermarkStore, openWatermarkStore, signWithWatermark } = require(path.join(root, 'packages', 'watermark', 'dist'));
-const { startDynalite, startPostgres } = require(path.join(root, 'packages', 'dev-servers', 'dist'));
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ONLY = process.argv[3]?.split(',');
 
-/**
- * The stores measured. `start()` starts what the store needs (a server on 127.0.0.1) and returns
- * its `watermark:` YAML block and a stop function. `file` stays first: the baseline.
- */
-const STORES = [
-  {
-    name: 'file',
-    start: async () => ({ yaml: 'watermark:\n  driver: file\n', stop: async () => undefined }),
-  },
-  {
-    // DynamoDB's API on dynalite (in this process): measures the store's code and round trips, not DynamoDB
-    name: 'aws',
-    start: async () => {
-      const d = await startDynalite();
-      return {
-        yaml: `watermark:\n  driver: aws\n  config:\n    table: bench_${process.pid}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIABENCH\n    secret_access_key: bench\n`,
-        stop: () => d.stop(),
-      };
-    },
-  },
-  {
-    // a real PostgreSQL server on loopback (fsync on)
-    name: 'postgres',
-    start: async () => {
-      const p = await startPostgres();
-      return {
-        yaml: `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: bench_${process.pid}\n`,
-        stop: () => p.stop(),
-      };
-    },
-  },
-];
+const { STORES } = require('./stores');
 
 const CHAIN = 'NetXdQprcVkpaWU';
 const PKHS = Array.from({ length: 8 }, (_, i) => b58Encode('tz1', new Uint8Array(20).fill(i + 1)));
