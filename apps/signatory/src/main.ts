@@ -9,8 +9,11 @@ import { buildProgram, type ServeFlags } from './program';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const VERSION: string = (require('../package.json') as { version: string }).version;
 
-/** Time the signer's own deadline leaves the vault past --kms-deadline-ms to report its failure. */
-const SIGN_DEADLINE_GRACE_MS = 1000;
+/**
+ * What a request keeps beside --kms-deadline-ms for the rest of its work (verification, the watermark
+ * write, the answer) when the generic lane's wait and the spend ledger's budget are taken from it.
+ */
+const REQUEST_MARGIN_MS = 1000;
 
 /** KMS client sockets kept for everything but the generic lane (the AWS SDK's default pool size). */
 const CONSENSUS_SOCKETS = 50;
@@ -42,7 +45,8 @@ async function runServe(flags: ServeFlags): Promise<void> {
   const onSighup = handleSighup(logger);
   const load = () => loadConfig(flags.config, flags.baseDir !== undefined ? { baseDirOverride: flags.baseDir } : {});
   const config = await load();
-  const signDeadlineMs = flags.kmsDeadlineMs + SIGN_DEADLINE_GRACE_MS;
+  // the time a request leaves for waiting on a lane slot or the spend ledger, beside its vault call
+  const besideVaultMs = Math.max(100, flags.requestDeadlineMs - flags.kmsDeadlineMs - REQUEST_MARGIN_MS);
   const daemon = await serve(config, {
     logger,
     openVault: awsKmsOpener(flags.kmsDeadlineMs, (m) => logger.warn(m), {
@@ -54,13 +58,13 @@ async function runServe(flags: ServeFlags): Promise<void> {
     genericLane: {
       concurrency: flags.genericConcurrency,
       maxQueued: flags.genericQueue,
-      maxWaitMs: Math.max(100, flags.requestDeadlineMs - signDeadlineMs),
+      maxWaitMs: besideVaultMs,
     },
     list: flags.list,
-    // the vault keeps the KMS deadline itself and says why it failed; the signer's deadline is a backstop behind it
-    signDeadlineMs,
-    // a spend ledger call (limits.spend) may take what the request deadline leaves beside the vault call
-    spendLedgerTimeoutMs: Math.max(100, flags.requestDeadlineMs - signDeadlineMs),
+    // one deadline per KMS call: the AWS KMS vault keeps --kms-deadline-ms itself (retries inside it) and says
+    // why it failed; the signer bounds with the same value only a vault that keeps no deadline of its own
+    signDeadlineMs: flags.kmsDeadlineMs,
+    spendLedgerTimeoutMs: besideVaultMs,
     requestDeadlineMs: flags.requestDeadlineMs,
     ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
     maxClientConnections: flags.maxClientConnections,

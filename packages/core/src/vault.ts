@@ -18,6 +18,11 @@ export interface KeyRef extends KeyIdentity {
   readonly vault: string;
   /** The vault's own reference for the key (for AWS KMS: the key ARN). */
   readonly id: string;
+  /**
+   * When set, `sign` settles (answers or fails) within this many ms on its own: the vault keeps the
+   * call's one deadline, and the signer adds none. Unset: the signer bounds the call with its own.
+   */
+  readonly deadlineMs?: number;
   /** Signs `message` (the whole request) and returns the base58 signature (edsig / spsig1 / p2sig). */
   sign(message: Uint8Array): Promise<string>;
 }

@@ -29,7 +29,10 @@ export interface SignerOptions {
   readonly authorizedKeys?: readonly string[];
   readonly logger?: SignerLogger;
   readonly events?: SignerEvents;
-  /** Deadline of one vault Sign call, ms (default 5000). Expired: vault_unavailable, nothing stored. */
+  /**
+   * Deadline of one vault Sign call, ms (default 5000), for keys whose vault keeps none of its own
+   * (`KeyRef.deadlineMs` unset). Expired: vault_unavailable, nothing stored.
+   */
   readonly signDeadlineMs?: number;
   /** Minimum time between two vault re-listings caused by unknown pkhs, ms (default 30 000). */
   readonly refreshIntervalMs?: number;
@@ -252,8 +255,11 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const { key } = a;
     const { pkh, bytes } = a.input;
     const started = performance.now();
-    const vaultSign = () =>
-      withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
+    // one deadline per vault call: the vault's own where it keeps one (it says why it failed), else the signer's
+    const vaultSign =
+      key.deadlineMs !== undefined
+        ? () => key.sign(bytes)
+        : () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
     const result = await guardedSignStage(store, pkh, bytes, a.req, isConsensus(a.kind) ? vaultSign : () => genericLane.run(vaultSign));
     return { result, seconds: (performance.now() - started) / 1000 };
   }

@@ -16,7 +16,8 @@ export interface RetryOptions {
 
 /**
  * Runs `attempt` until it succeeds, fails with an error that retrying cannot fix, or the deadline
- * passes (the attempt in flight is aborted through its signal). An attempt cut by the attempt
+ * passes (the attempt in flight is aborted through its signal, and given up at that moment even if
+ * it ignores the signal: the call settles within the deadline). An attempt cut by the attempt
  * timeout is retried while the deadline leaves time. Throws KmsCallFailed with the last error.
  * Retrying a KMS Sign is safe: nothing is released until a signature verifies, and the watermark
  * is kept by the signer, not here.
@@ -32,10 +33,18 @@ export async function callWithRetry<T>(
     const remaining = options.deadlineMs - (Date.now() - start);
     const cutMs = Math.max(1, Math.min(remaining, options.attemptTimeoutMs ?? Number.POSITIVE_INFINITY));
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), cutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(controller.signal.reason as Error);
+      }, cutMs);
+    });
     attempts += 1;
     try {
-      return await attempt(controller.signal);
+      const answer = attempt(controller.signal);
+      answer.catch(() => undefined); // an attempt given up at the cut may still fail later: nobody waits for it
+      return await Promise.race([answer, cut]);
     } catch (e) {
       const elapsed = Date.now() - start;
       const timing = { attempts, elapsedMs: elapsed, deadlineMs: options.deadlineMs };

@@ -59,6 +59,11 @@ export class AwsKmsKey implements KeyRef {
     return this.key.curve;
   }
 
+  /** sign() settles within the KMS deadline, retries included (callWithRetry keeps it): the signer adds none. */
+  get deadlineMs(): number {
+    return this.ctx.retry.deadlineMs;
+  }
+
   /** Signs the whole request (watermark byte included); returns edsig / spsig1 / p2sig. */
   async sign(message: Uint8Array): Promise<string> {
     const digest = blake2b256(message);
