@@ -3,7 +3,7 @@ import { b58Decode, fromHex, PKH_PREFIXES, SignatoryError } from '@signatory-ts/
 import { parseSigningVersion, withDeadline, type Signer, type SignerLogger } from '@signatory-ts/signer';
 import { AuthFailureLimit } from './auth-failures';
 import { errorBody, HttpError, jsonBody, toHttpFailure } from './http-errors';
-import { JwtRefusal, type JwtAuth } from './jwt';
+import { ACCESS_DENIED, JwtRefusal, type JwtAuth } from './jwt';
 import type { Metrics } from './metrics';
 
 export interface AppDeps {
@@ -127,6 +127,8 @@ export function createApp(deps: AppDeps): express.Express {
 
   const maxAuthFailures = deps.maxAuthFailures ?? 20;
   const authFailures = maxAuthFailures > 0 ? new AuthFailureLimit(maxAuthFailures, 60_000) : undefined;
+  // wrong passwords at POST /login, counted apart: a password guesser is held back, a baker's signatures are not
+  const loginFailures = maxAuthFailures > 0 ? new AuthFailureLimit(maxAuthFailures, 60_000) : undefined;
 
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimit ?? 64 * 1024 });
 
@@ -147,11 +149,25 @@ export function createApp(deps: AppDeps): express.Express {
     app
       .route('/login')
       .post((req, res) => {
+        const client = req.socket.remoteAddress ?? '';
+        const wait = loginFailures?.retryAfter(client) ?? 0;
+        if (wait > 0) {
+          // before the password is compared: a guess in this window is not even tried
+          metrics.authenticationFailures.inc({ status: '429', auth_method: 'jwt_login', client_ip: client });
+          res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+          return sendText(
+            res,
+            429,
+            `too many failed logins from ${client} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
+          );
+        }
         try {
           sendText(res, 201, jwt.login(req.get('username'), req.get('password')));
         } catch (e) {
           if (!(e instanceof JwtRefusal)) throw e;
-          metrics.authenticationFailures.inc({ status: '401', auth_method: 'jwt_login', client_ip: req.socket.remoteAddress ?? '' });
+          // a user name and password that matched no user: a guess (missing headers cost nothing)
+          if (e.message === ACCESS_DENIED) loginFailures?.fail(client);
+          metrics.authenticationFailures.inc({ status: '401', auth_method: 'jwt_login', client_ip: client });
           sendText(res, e.status, e.message);
         }
       })

@@ -13,6 +13,9 @@ export class JwtRefusal extends Error {
   readonly status = 401;
 }
 
+/** Go's answer to a login whose user name and password match no user (a wrong guess). */
+export const ACCESS_DENIED = 'Access denied';
+
 const HASHES: Readonly<Record<string, string>> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
 
 /** Asymmetric JWS algorithms: golang-jwt knows them but cannot verify them with an HMAC secret. */
@@ -177,13 +180,13 @@ export class JwtAuth {
       // the same work as for a known user, so the time taken does not tell which user names exist
       constantTimeEqual(given, UNKNOWN_USER_PASSWORD);
       constantTimeEqual(given, UNKNOWN_USER_PASSWORD);
-      throw new JwtRefusal('Access denied');
+      throw new JwtRefusal(ACCESS_DENIED);
     }
     // both compared every time: how long a login takes does not say which password matched
     const current = constantTimeEqual(given, Buffer.from(creds.current.password, 'utf8'));
     const next = creds.next !== undefined && constantTimeEqual(given, Buffer.from(creds.next.password, 'utf8'));
     const matched = current ? creds.current : next ? creds.next : undefined;
-    if (matched === undefined) throw new JwtRefusal('Access denied');
+    if (matched === undefined) throw new JwtRefusal(ACCESS_DENIED);
     return mintToken(matched.secret, user, Math.floor(this.now() / 1000) + matched.expMinutes * 60);
   }
 

@@ -44,6 +44,8 @@ export async function startHarness(opts: {
   genericLane?: { concurrency?: number; maxQueued?: number };
   /** The JWT clock (server.jwt), ms since the epoch. */
   now?: () => number;
+  /** --max-auth-failures (default 20). */
+  maxAuthFailures?: number;
 }): Promise<Harness> {
   const baseDir = await mkdtemp(path.join(tmpdir(), 'signatory-test-'));
   const kms = await startKmsLocal({ dir: path.join(baseDir, 'kms') });
@@ -76,6 +78,7 @@ export async function startHarness(opts: {
     metrics: deps.metrics,
     logger,
     ...(opts.requestDeadlineMs ? { requestDeadlineMs: opts.requestDeadlineMs } : {}),
+    ...(opts.maxAuthFailures !== undefined ? { maxAuthFailures: opts.maxAuthFailures } : {}),
     ...(config.server.jwt !== undefined
       ? {
           jwt: new JwtAuth(config.server.jwt, {
