@@ -6,6 +6,7 @@ import { JwtAuth } from './jwt';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, parseListenAddress, type Listening } from './listen';
 import { Reloader, type ReloadResult } from './reload';
+import { throttledLog } from './throttled-log';
 import { isLoopbackHost, loadTls, type TlsMaterial } from './tls';
 import { createUtilityApp } from './utility-app';
 
@@ -77,6 +78,8 @@ function logJwtRotations(config: Config, logger: SignerLogger, now = Date.now())
 
 /** The utility listener serves a scraper and a health checker: a few connections are plenty. */
 const UTILITY_CONNECTIONS = 32;
+/** Failed TLS handshakes logged a minute; the rest are counted in one line. */
+const TLS_ERROR_LINES = 20;
 
 export interface Daemon {
   readonly deps: DaemonDeps;
@@ -202,13 +205,18 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     store: deps.store,
     shuttingDown: () => shuttingDown,
   });
+  const logTlsError = throttledLog((m, fields) => logger.info(m, fields), {
+    limit: TLS_ERROR_LINES,
+    windowMs: 60_000,
+    what: 'failed TLS handshakes',
+  });
   const limits = {
     maxConnections: options.maxConnections ?? defaultMaxConnections(UTILITY_CONNECTIONS),
     maxClientConnections: options.maxClientConnections ?? 128,
     readTimeoutMs: options.readTimeoutMs ?? 5000,
     onError: (e: Error) => logger.error(`Listener error: ${e.message}`),
-    // scanners and misconfigured clients: worth a line, not an alarm
-    onTlsError: (e: Error, client: string) => logger.info(`TLS handshake failed: ${e.message}`, { client }),
+    // scanners and misconfigured clients: worth a line (at most 20 a minute), not an alarm
+    onTlsError: (e: Error, client: string) => logTlsError(`TLS handshake failed: ${e.message}`, { client }),
   };
   const refused = (listener: string) => (cap: string) => deps.metrics.connectionsRefused.inc({ listener, cap });
   const main = await listen(app, config.server.address, {

@@ -365,3 +365,26 @@ describe('warnings about plain HTTP on the network', () => {
     expect(plainHttpWarnings(config(`  address: 0.0.0.0:6732\n  tls: {cert_file: a.crt, key_file: a.key}\n${jwt}`))).toEqual([]);
   });
 });
+
+describe('failed TLS handshakes in the log', () => {
+  test('at most 20 lines a minute, however many a client causes', async () => {
+    const log = capture();
+    const d = await start(tlsBlock(servedFiles('throttled', server1)), log);
+    try {
+      // 30 clients speaking plain text to the TLS port: 30 failed handshakes, each connection closed by the server
+      await Promise.all(
+        Array.from(
+          { length: 30 },
+          () =>
+            new Promise((closed) => {
+              const s = connect(d.main.port, '127.0.0.1', () => s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+              s.on('error', () => undefined).on('close', closed);
+            }),
+        ),
+      );
+      expect(log.lines.filter((l) => l.includes('TLS handshake failed'))).toHaveLength(20);
+    } finally {
+      await d.shutdown();
+    }
+  });
+});

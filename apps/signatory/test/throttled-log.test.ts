@@ -1,0 +1,15 @@
+import { throttledLog } from '../src/throttled-log';
+
+describe('throttledLog', () => {
+  it('writes `limit` lines a window, then says how many it held back when the window ends, and starts again', async () => {
+    const lines: string[] = [];
+    let onLine: (() => void) | undefined;
+    const log = throttledLog((m) => (lines.push(m), onLine?.()), { limit: 2, windowMs: 50, what: 'failed handshakes' });
+    for (let i = 1; i <= 5; i++) log(`line ${i}`, {});
+    expect(lines).toEqual(['line 1', 'line 2']);
+    await new Promise<void>((resolve) => (onLine = resolve)); // the window's end
+    expect(lines).toEqual(['line 1', 'line 2', '3 more failed handshakes in the last 0.05 s were not logged']);
+    log('line 6', {});
+    expect(lines.at(-1)).toBe('line 6');
+  });
+});
