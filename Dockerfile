@@ -22,7 +22,8 @@ COPY scripts scripts
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm run bundle
 
 FROM node:22-bookworm-slim AS kms-local
-COPY --from=build /src/dist-bundle/kms-local.js /opt/kms-local/kms-local.js
+# the bundle and the licence notices of the libraries bundled into it
+COPY --from=build /src/dist-bundle/kms-local.js /src/dist-bundle/kms-local.js.LEGAL.txt /opt/kms-local/
 # a named volume takes the ownership of the directory it is mounted on
 RUN mkdir -p /var/lib/kms-local && chown node:node /var/lib/kms-local
 USER node
@@ -38,7 +39,8 @@ RUN groupadd --system --gid 10001 signatory \
  && useradd --system --uid 10001 --gid signatory --home-dir /var/lib/signatory --shell /usr/sbin/nologin signatory \
  && mkdir -p /var/lib/signatory /etc/signatory \
  && chown signatory:signatory /var/lib/signatory
-COPY --from=build /src/dist-bundle/signatory.js /src/dist-bundle/signatory-cli.js /opt/signatory/
+# the bundles and the licence notices of the libraries bundled into them (prebuilds/ holds the addon's)
+COPY --from=build /src/dist-bundle/signatory.js /src/dist-bundle/signatory-cli.js /src/dist-bundle/signatory.js.LEGAL.txt /src/dist-bundle/signatory-cli.js.LEGAL.txt /opt/signatory/
 COPY --from=build /src/dist-bundle/prebuilds /opt/signatory/prebuilds
 USER signatory:signatory
 WORKDIR /var/lib/signatory
