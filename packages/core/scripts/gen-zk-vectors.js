@@ -1,0 +1,364 @@
+#!/usr/bin/env node
+/**
+ * Writes test/vectors/zk-rollup.json: ZK rollup operations (tags 250-252) and batches of them, each
+ * with the fields an independent parser read from its bytes. The oracle is Octez's own Kaitai Struct
+ * description of the operation encoding (generated in Octez from the same data-encoding definitions
+ * octez-codec uses), compiled to JavaScript with kaitai-struct-compiler and run with the kaitai-struct
+ * runtime (both root devDependencies). Taquito cannot forge these kinds and octez-codec is not
+ * installable here, so this is what checks our decoder on them.
+ *
+ * The .ksy files are Octez's, not ours: they are not committed, nor is the parser generated from them.
+ * Whoever regenerates gets them from
+ *   repository  https://gitlab.com/tezos/tezos (GitHub mirror tezos/tezos-mirror)
+ *   commit      5c3bce60631f2294825cbe0505ea34218766b91b (the last one holding them: its child
+ *               0d15e9a63f "Client-libs/Kaitai: remove source directories" deleted the folder)
+ *   path        client-libs/kaitai-struct-files/files/
+ *   file        id_025__psgxqmsv__operation__unsigned.ksy, plus the two files it imports
+ *               (block_header__shell.ksy, operation__shell_header.ksy) and theirs
+ * U025 is the protocol our codec calls current (ushuaia); PsGXQmSv is its hash before Octez renamed
+ * src/proto_025_PsGXQmSv to proto_025_PsUshuai (7a35b2250e). For example:
+ *   git clone https://gitlab.com/tezos/tezos.git && cd tezos && mkdir /tmp/ksy && \
+ *   for f in $(git ls-tree --name-only 5c3bce6063 client-libs/kaitai-struct-files/files/); do
+ *     git show 5c3bce6063:$f > /tmp/ksy/$(basename $f); done
+ *
+ * Run: node packages/core/scripts/gen-zk-vectors.js --ksy-dir /tmp/ksy
+ * No network is needed; the output depends only on the .ksy files and the cases below (no date in it
+ * unless --date is given, so a rerun on the same inputs gives the same file).
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const compiler = require('kaitai-struct-compiler');
+const KaitaiStream = require('kaitai-struct/KaitaiStream');
+// js-yaml is declared by @signatory-ts/config (the package that reads YAML); resolve it from there.
+const yaml = require(require.resolve('js-yaml', { paths: [path.join(__dirname, '..', '..', 'config')] }));
+
+const OUT = path.join(__dirname, '..', 'test', 'vectors', 'zk-rollup.json');
+const SOURCE = {
+  repository: 'https://gitlab.com/tezos/tezos (GitHub mirror: tezos/tezos-mirror)',
+  commit: '5c3bce60631f2294825cbe0505ea34218766b91b',
+  path: 'client-libs/kaitai-struct-files/files/',
+  file: 'id_025__psgxqmsv__operation__unsigned.ksy',
+  protocol: 'U025 (ushuaia, hash PsGXQmSv before its rename to PsUshuai)',
+};
+const PROTO_PREFIX = /id_025__psgxqmsv__|__025__psgxqmsv/g;
+
+function usage(msg) {
+  if (msg) console.error(`gen-zk-vectors: ${msg}\n`);
+  console.error(
+    [
+      'usage: node packages/core/scripts/gen-zk-vectors.js --ksy-dir DIR [--date YYYY-MM-DD]',
+      '',
+      `DIR holds Octez's Kaitai Struct files: ${SOURCE.path} of ${SOURCE.repository}`,
+      `at commit ${SOURCE.commit} (at least ${SOURCE.file} and the files it imports).`,
+      'See the comment at the top of this script for a command that extracts them.',
+    ].join('\n'),
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--ksy-dir' || a === '--date') {
+      if (argv[i + 1] === undefined) usage(`${a} needs a value`);
+      args[a.slice(2)] = argv[++i];
+    } else usage(`unknown argument ${a}`);
+  }
+  if (!args['ksy-dir']) usage('--ksy-dir is required');
+  if (!fs.existsSync(path.join(args['ksy-dir'], SOURCE.file))) usage(`${path.join(args['ksy-dir'], SOURCE.file)} does not exist`);
+  return args;
+}
+
+// ---- bytes, written from the binary layout (big-endian ints, 4-byte dyn lengths, Zarith) ----
+const rep = (byte, n) => byte.repeat(n);
+const u8 = (n) => n.toString(16).padStart(2, '0');
+const i32 = (n) => (n >>> 0).toString(16).padStart(8, '0');
+const dyn = (hex) => i32(hex.length / 2) + hex;
+const ascii = (s) => Buffer.from(s, 'latin1').toString('hex');
+function zn(v) {
+  let n = BigInt(v);
+  let out = '';
+  do {
+    let b = Number(n & 0x7fn);
+    n >>= 7n;
+    if (n > 0n) b |= 0x80;
+    out += u8(b);
+  } while (n > 0n);
+  return out;
+}
+function zz(v) {
+  let n = BigInt(v);
+  const neg = n < 0n;
+  if (neg) n = -n;
+  let out = u8(Number(n & 0x3fn) | (neg ? 0x40 : 0) | (n >> 6n > 0n ? 0x80 : 0));
+  n >>= 6n;
+  while (n > 0n) {
+    out += u8(Number(n & 0x7fn) | (n >> 7n > 0n ? 0x80 : 0));
+    n >>= 7n;
+  }
+  return out;
+}
+const pkh = (tag, fill = 'ab') => u8(tag) + rep(fill, 20);
+const BRANCH = rep('00', 32);
+const manager = ({ source = pkh(0), fee = 1000, counter = 7, gas = 1500, storage = 0 } = {}) =>
+  source + zn(fee) + zn(counter) + zn(gas) + zn(storage);
+
+const S1 = rep('11', 32);
+const S2 = rep('22', 32);
+const S3 = rep('33', 32);
+const ROLLUP = rep('cd', 20);
+
+// zk_rollup_origination (250): public_parameters, circuits_info [(name, flag)], init_state [scalar], nb_ops int31
+const origination = ({
+  header = manager(),
+  params = '0102ff',
+  circuits = [
+    ['main', 0],
+    ['fees', 2],
+  ],
+  state = [S1, S2],
+  nbOps = 4,
+} = {}) => 'fa' + header + dyn(params) + dyn(circuits.map(([n, f]) => dyn(ascii(n)) + u8(f)).join('')) + dyn(state.join('')) + i32(nbOps);
+
+// zk_rollup_publish (251): zk_rollup, op [(l2 op, ticket option)]
+const l2op = ({ opCode = 1, id = rep('ee', 32), amount = 0, dst = pkh(1, '5b'), rollup = ROLLUP, payload = [] }) =>
+  i32(opCode) + id + zz(amount) + dst + rollup + dyn(payload.join(''));
+const NONE = '00';
+const ticket = (contents, ty, ticketer) => '01' + contents + ty + ticketer;
+const KT1 = (fill) => '01' + rep(fill, 20) + '00';
+const mInt = (n) => '00' + zz(n);
+const mString = (s) => '01' + dyn(ascii(s));
+const mBytes = (h) => '0a' + dyn(h);
+const mPrim = (code) => '03' + u8(code);
+const mPrim2 = (code, a, b) => '07' + u8(code) + a + b;
+const [NAT, STRING, BYTES, PAIR] = [98, 104, 105, 101];
+const publish = ({ header = manager(), rollup = ROLLUP, ops } = {}) =>
+  'fb' +
+  header +
+  rollup +
+  dyn(
+    (
+      ops ?? [
+        [l2op({ opCode: 1, amount: -5, payload: [S3] }), NONE],
+        [l2op({ opCode: 2, amount: 300 }), ticket(mInt(7), mPrim(NAT), KT1('44'))],
+      ]
+    )
+      .map((p) => p.join(''))
+      .join(''),
+  );
+
+// zk_rollup_update (252): zk_rollup, { pending_pis [(name, {new_state, fee, exit_validity})], private_pis [(name, {new_state, fee})], fee_pi { new_state }, proof }
+const pending = (name, state, fee, exit) => dyn(ascii(name)) + dyn(state.join('')) + fee + (exit ? 'ff' : '00');
+const priv = (name, state, fee) => dyn(ascii(name)) + dyn(state.join('')) + fee;
+const update = ({ header = manager(), rollup = ROLLUP, pendings, privates, feeState = [S2, S3], proof = 'abcdef' } = {}) =>
+  'fc' +
+  header +
+  rollup +
+  dyn((pendings ?? [pending('deposit', [S1], S2, true)]).join('')) +
+  dyn((privates ?? [priv('transfer', [], S3)]).join('')) +
+  dyn(feeState.join('')) +
+  dyn(proof);
+
+const delegation = (header = manager()) => '6e' + header + '00';
+
+/** Each case: name, contents hex (after the 0x03 watermark and the branch). */
+const CASES = [
+  // the byte strings test/zk-rollup.test.ts builds by hand
+  ['origination: circuits public + fee (zk-rollup.test.ts)', origination()],
+  [
+    'origination: circuits private + private (zk-rollup.test.ts)',
+    origination({
+      circuits: [
+        ['main', 1],
+        ['fees', 1],
+      ],
+    }),
+  ],
+  ['publish: ticket None then Some, amounts -5 and 300 (zk-rollup.test.ts)', publish()],
+  ['update: exit_validity true (zk-rollup.test.ts)', update()],
+  ['update: exit_validity false (zk-rollup.test.ts)', update({ pendings: [pending('deposit', [S1], S2, false)] })],
+  ['batch: origination, delegation, publish, update (zk-rollup.test.ts)', origination() + delegation() + publish() + update()],
+  // every branch of the three encodings
+  ['origination: everything empty, nb_ops 0', origination({ params: '', circuits: [], state: [], nbOps: 0 })],
+  [
+    'origination: three circuits (public, private, fee), one-scalar state, nb_ops max int31, tz2 source, large fee',
+    origination({
+      header: manager({ source: pkh(1, '01'), fee: 2n ** 63n - 1n, counter: 2n ** 70n, gas: 1040000, storage: 60000 }),
+      params: rep('5a', 300),
+      circuits: [
+        ['a', 0],
+        ['bb', 1],
+        ['ccc', 2],
+      ],
+      state: [S3],
+      nbOps: 0x3fffffff,
+    }),
+  ],
+  [
+    'origination: tz3 source, one circuit with an empty name',
+    origination({ header: manager({ source: pkh(2, '02') }), circuits: [['', 2]], nbOps: 1 }),
+  ],
+  ['origination: tz4 source', origination({ header: manager({ source: pkh(3, '03'), fee: 0, counter: 0, gas: 0 }) })],
+  [
+    'origination: tz5 source',
+    origination({ header: manager({ source: pkh(4, '04'), fee: 127, counter: 128, gas: 16383, storage: 16384 }) }),
+  ],
+  ['publish: empty op list', publish({ ops: [] })],
+  [
+    'publish: None tickets only, amounts 0, 63, 64, -64, -65, 2^70, -(2^64), every l1_dst key type',
+    publish({
+      ops: [
+        [l2op({ opCode: 0, amount: 0, dst: pkh(0, '10') }), NONE],
+        [l2op({ opCode: 3, amount: 63, dst: pkh(1, '11'), payload: [S1, S2] }), NONE],
+        [l2op({ opCode: 4, amount: 64, dst: pkh(2, '12') }), NONE],
+        [l2op({ opCode: 5, amount: -64, dst: pkh(3, '13') }), NONE],
+        [l2op({ opCode: 6, amount: -65, dst: pkh(4, '14') }), NONE],
+        [l2op({ opCode: 0x3fffffff, amount: 2n ** 70n, id: rep('01', 32), rollup: rep('02', 20) }), NONE],
+        [l2op({ opCode: 7, amount: -(2n ** 64n) }), NONE],
+      ],
+    }),
+  ],
+  [
+    'publish: Some tickets with string, bytes and pair contents, implicit and originated ticketers',
+    publish({
+      header: manager({ source: pkh(3, '77') }),
+      rollup: rep('9a', 20),
+      ops: [
+        [l2op({ amount: 1 }), ticket(mString('ticket'), mPrim(STRING), KT1('45'))],
+        [l2op({ amount: -1 }), ticket(mBytes('00ff'), mPrim(BYTES), '00' + pkh(0, '46'))],
+        [
+          l2op({ amount: 2n ** 40n }),
+          ticket(mPrim2(PAIR, mInt(-300), mString('')), mPrim2(PAIR, mPrim(NAT), mPrim(STRING)), '00' + pkh(4, '47')),
+        ],
+      ],
+    }),
+  ],
+  [
+    'update: empty pending and private lists, empty fee state, empty proof',
+    update({ pendings: [], privates: [], feeState: [], proof: '' }),
+  ],
+  [
+    'update: several pending (true, false) and private entries',
+    update({
+      header: manager({ source: pkh(2, 'c1') }),
+      rollup: rep('0f', 20),
+      pendings: [pending('deposit', [S1, S2, S3], S1, true), pending('withdraw', [], S2, false), pending('', [S3], S3, true)],
+      privates: [priv('transfer', [S1], S2), priv('swap', [S2, S3], S1)],
+      feeState: [S1],
+      proof: rep('99', 200),
+    }),
+  ],
+  ['batch: publish, update, origination, publish', publish({ ops: [] }) + update() + origination({ nbOps: 2 }) + publish()],
+  ['batch: two updates', update({ pendings: [], privates: [] }) + update()],
+];
+
+// ---- the oracle: compile the .ksy, parse, normalise its reading to plain JSON ----
+const camel = (id) =>
+  id
+    .split('_')
+    .filter(Boolean)
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join('');
+
+async function compileOracle(ksyDir) {
+  const loaded = new Map();
+  const load = (name) => {
+    if (!loaded.has(name)) loaded.set(name, yaml.load(fs.readFileSync(path.join(ksyDir, `${name}.ksy`), 'utf8')));
+    return loaded.get(name);
+  };
+  const main = load(SOURCE.file.replace(/\.ksy$/, ''));
+  const files = await compiler.compile('javascript', main, { importYaml: (name) => Promise.resolve(load(name)) }, false);
+  // Evaluate the generated UMD modules in memory (nothing is written), resolving their requires among themselves.
+  const modules = new Map();
+  const req = (name) => {
+    if (name === 'kaitai-struct/KaitaiStream') return KaitaiStream;
+    const file = `${path.basename(name)}.js`;
+    if (!modules.has(file)) {
+      const mod = { exports: {} };
+      modules.set(file, mod);
+      new Function('exports', 'require', 'self', files[file])(mod.exports, req, undefined);
+    }
+    return modules.get(file).exports;
+  };
+  const top = camel(main.meta.id);
+  const Parser = req(`./${top}`)[top];
+  // ksy types and enums by generated class name, to name enum values and recognise Zarith numbers
+  const types = new Map();
+  const enums = new Map();
+  for (const ksy of loaded.values()) {
+    types.set(camel(ksy.meta.id), ksy);
+    for (const [id, t] of Object.entries(ksy.types ?? {})) types.set(camel(id), t);
+    for (const [id, e] of Object.entries(ksy.enums ?? {})) enums.set(id, e);
+  }
+  return { Parser, types, enums };
+}
+
+const strip = (name) => name.replace(PROTO_PREFIX, '');
+
+/** Zarith natural from Kaitai's `n` (7-bit groups, least significant first). */
+const natOf = (chunks) => chunks.reduceRight((acc, c) => (acc << 7n) | BigInt(c.payload), 0n);
+/** Zarith integer from Kaitai's `z` (sign bit, 6-bit payload, then 7-bit groups). */
+function intOf(z) {
+  const mag = BigInt(z.payload) | (z.hasTail ? natOf(z.tail) << 6n : 0n);
+  return z.sign ? -mag : mag;
+}
+
+function normalise(oracle, v) {
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (Array.isArray(v)) return v.map((x) => normalise(oracle, x));
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v;
+  const cls = v.constructor.name;
+  if (cls === 'N') return natOf(v.n).toString();
+  if (cls === 'Z') return intOf(v).toString();
+  const spec = oracle.types.get(cls);
+  if (!spec) throw new Error(`no ksy type for class ${cls}`);
+  const out = {};
+  for (const attr of spec.seq ?? []) {
+    const key = camel(attr.id).replace(/^./, (c) => c.toLowerCase());
+    if (!(key in v) || v[key] === undefined) continue; // an `if:` branch not taken
+    if (attr.id.startsWith('len_')) continue; // a length prefix: framing, checked by the parser
+    let value = v[key];
+    if (attr.enum) {
+      const e = oracle.enums.get(attr.enum)[value];
+      if (e === undefined) throw new Error(`${attr.id}: ${value} is not in enum ${attr.enum}`);
+      value = strip(typeof e === 'object' ? e.id : String(e));
+    } else value = normalise(oracle, value);
+    out[strip(attr.id)] = value;
+  }
+  // Kaitai's wrapper types (a length prefix and one field, or a one-field struct) read as their field
+  const keys = Object.keys(out);
+  return keys.length === 1 ? out[keys[0]] : out;
+}
+
+function read(oracle, hex) {
+  const parsed = new oracle.Parser(new KaitaiStream(Buffer.from(hex, 'hex')));
+  if (!parsed._io.isEof()) throw new Error('the oracle left bytes unread');
+  return normalise(oracle, parsed);
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const oracle = await compileOracle(args['ksy-dir']);
+  const vectors = CASES.map(([name, contents]) => ({ name, hex: '03' + BRANCH + contents, kaitai: read(oracle, BRANCH + contents) }));
+  const file = {
+    source: {
+      ...SOURCE,
+      compiler: `kaitai-struct-compiler ${compiler.version} (built ${compiler.buildDate}), kaitai-struct runtime ${require('kaitai-struct/package.json').version}`,
+      ...(args.date ? { date: args.date } : {}),
+      regenerate: 'node packages/core/scripts/gen-zk-vectors.js --ksy-dir DIR (DIR: the .ksy files above; see the script)',
+      note: '`hex` is the whole sign request (0x03, branch, contents). `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names.',
+    },
+    count: vectors.length,
+    vectors,
+  };
+  fs.writeFileSync(OUT, JSON.stringify(file, null, 1) + '\n');
+  console.log(`wrote ${vectors.length} vectors to ${path.relative(process.cwd(), OUT)}`);
+}
+
+main().catch((e) => {
+  console.error(`gen-zk-vectors: ${e.stack ?? e}`);
+  process.exit(1);
+});
