@@ -22,8 +22,8 @@
  *     git show 5c3bce6063:$f > /tmp/ksy/$(basename $f); done
  *
  * Run: node packages/core/scripts/gen-zk-vectors.js --ksy-dir /tmp/ksy
- * No network is needed; the output depends only on the .ksy files and the cases below (no date in it
- * unless --date is given, so a rerun on the same inputs gives the same file).
+ * No network is needed; the output depends only on the .ksy files, the cases below and the date it
+ * records (today, UTC, unless --date is given: pass the recorded one to check a rerun gives the same file).
  */
 'use strict';
 const fs = require('node:fs');
@@ -41,6 +41,7 @@ const SOURCE = {
   file: 'id_025__psgxqmsv__operation__unsigned.ksy',
   protocol: 'U025 (ushuaia, hash PsGXQmSv before its rename to PsUshuai)',
 };
+const SOURCE_COMMIT_DATE = '2026-04-14';
 const PROTO_PREFIX = /id_025__psgxqmsv__|__025__psgxqmsv/g;
 
 function usage(msg) {
@@ -163,7 +164,7 @@ const update = ({ header = manager(), rollup = ROLLUP, pendings, privates, feeSt
 
 const delegation = (header = manager()) => '6e' + header + '00';
 
-/** Each case: name, contents hex (after the 0x03 watermark and the branch). */
+/** Each case: name, then the hex of each operation in its contents (after the 0x03 watermark and the branch). */
 const CASES = [
   // the byte strings test/zk-rollup.test.ts builds by hand
   ['origination: circuits public + fee (zk-rollup.test.ts)', origination()],
@@ -179,7 +180,7 @@ const CASES = [
   ['publish: ticket None then Some, amounts -5 and 300 (zk-rollup.test.ts)', publish()],
   ['update: exit_validity true (zk-rollup.test.ts)', update()],
   ['update: exit_validity false (zk-rollup.test.ts)', update({ pendings: [pending('deposit', [S1], S2, false)] })],
-  ['batch: origination, delegation, publish, update (zk-rollup.test.ts)', origination() + delegation() + publish() + update()],
+  ['batch: origination, delegation, publish, update (zk-rollup.test.ts)', [origination(), delegation(), publish(), update()]],
   // every branch of the three encodings
   ['origination: everything empty, nb_ops 0', origination({ params: '', circuits: [], state: [], nbOps: 0 })],
   [
@@ -250,8 +251,8 @@ const CASES = [
       proof: rep('99', 200),
     }),
   ],
-  ['batch: publish, update, origination, publish', publish({ ops: [] }) + update() + origination({ nbOps: 2 }) + publish()],
-  ['batch: two updates', update({ pendings: [], privates: [] }) + update()],
+  ['batch: publish, update, origination, publish', [publish({ ops: [] }), update(), origination({ nbOps: 2 }), publish()]],
+  ['batch: two updates', [update({ pendings: [], privates: [] }), update()]],
 ];
 
 // ---- the oracle: compile the .ksy, parse, normalise its reading to plain JSON ----
@@ -342,14 +343,26 @@ function read(oracle, hex) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const oracle = await compileOracle(args['ksy-dir']);
-  const vectors = CASES.map(([name, contents]) => ({ name, hex: '03' + BRANCH + contents, kaitai: read(oracle, BRANCH + contents) }));
+  const vectors = CASES.map(([name, ops]) => {
+    ops = [ops].flat();
+    const kaitai = read(oracle, BRANCH + ops.join(''));
+    // each operation of a batch, read alone, reads as it does inside the batch: the lengths below are the oracle's
+    ops.forEach((op, i) => {
+      const alone = read(oracle, BRANCH + op).contents;
+      if (alone.length !== 1 || JSON.stringify(alone[0]) !== JSON.stringify(kaitai.contents[i])) {
+        throw new Error(`${name}: operation ${i} reads differently alone`);
+      }
+    });
+    return { name, hex: '03' + BRANCH + ops.join(''), opLengths: ops.map((op) => op.length / 2), kaitai };
+  });
   const file = {
     source: {
       ...SOURCE,
       compiler: `kaitai-struct-compiler ${compiler.version} (built ${compiler.buildDate}), kaitai-struct runtime ${require('kaitai-struct/package.json').version}`,
-      ...(args.date ? { date: args.date } : {}),
+      commitDate: SOURCE_COMMIT_DATE,
+      generated: args.date ?? new Date().toISOString().slice(0, 10),
       regenerate: 'node packages/core/scripts/gen-zk-vectors.js --ksy-dir DIR (DIR: the .ksy files above; see the script)',
-      note: '`hex` is the whole sign request (0x03, branch, contents). `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names.',
+      note: '`hex` is the whole sign request (0x03, branch, contents); `opLengths` the byte length of each operation in the contents, in order. `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names.',
     },
     count: vectors.length,
     vectors,
