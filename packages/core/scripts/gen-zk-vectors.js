@@ -164,6 +164,9 @@ const update = ({ header = manager(), rollup = ROLLUP, pendings, privates, feeSt
 
 const delegation = (header = manager()) => '6e' + header + '00';
 
+// The .ksy reads Zarith numbers of any length: it does not express Octez's `check_size 10` on the manager
+// header's counter, gas and storage limits, nor the int64 range of mutez. The cases stay within them
+// (the codec's refusals beyond them are tested in decode-errors.test.ts).
 /** Each case: name, then the hex of each operation in its contents (after the 0x03 watermark and the branch). */
 const CASES = [
   // the byte strings test/zk-rollup.test.ts builds by hand
@@ -184,9 +187,9 @@ const CASES = [
   // every branch of the three encodings
   ['origination: everything empty, nb_ops 0', origination({ params: '', circuits: [], state: [], nbOps: 0 })],
   [
-    'origination: three circuits (public, private, fee), one-scalar state, nb_ops max int31, tz2 source, large fee',
+    'origination: three circuits (public, private, fee), one-scalar state, nb_ops max int31, tz2 source, max fee and 10-byte counter',
     origination({
-      header: manager({ source: pkh(1, '01'), fee: 2n ** 63n - 1n, counter: 2n ** 70n, gas: 1040000, storage: 60000 }),
+      header: manager({ source: pkh(1, '01'), fee: 2n ** 63n - 1n, counter: 2n ** 70n - 1n, gas: 1040000, storage: 60000 }),
       params: rep('5a', 300),
       circuits: [
         ['a', 0],
