@@ -33,7 +33,7 @@ const KaitaiStream = require('kaitai-struct/KaitaiStream');
 // js-yaml is declared by @signatory-ts/config (the package that reads YAML); resolve it from there.
 const yaml = require(require.resolve('js-yaml', { paths: [path.join(__dirname, '..', '..', 'config')] }));
 
-const OUT = path.join(__dirname, '..', 'test', 'vectors', 'zk-rollup.json');
+const VECTORS = path.join(__dirname, '..', 'test', 'vectors');
 const SOURCE = {
   repository: 'https://gitlab.com/tezos/tezos (GitHub mirror: tezos/tezos-mirror)',
   commit: '5c3bce60631f2294825cbe0505ea34218766b91b',
@@ -167,8 +167,12 @@ const delegation = (header = manager()) => '6e' + header + '00';
 // The .ksy reads Zarith numbers of any length: it does not express Octez's `check_size 10` on the manager
 // header's counter, gas and storage limits, nor the int64 range of mutez. The cases stay within them
 // (the codec's refusals beyond them are tested in decode-errors.test.ts).
-/** Each case: name, then the hex of each operation in its contents (after the 0x03 watermark and the branch). */
-const CASES = [
+/**
+ * Each case: name, the hex of each operation in its contents (after the 0x03 watermark and the branch),
+ * and `REFUSED` when the oracle must refuse the bytes (our decoder must then refuse them too).
+ */
+const REFUSED = true;
+const ZK_CASES = [
   // the byte strings test/zk-rollup.test.ts builds by hand
   ['origination: circuits public + fee (zk-rollup.test.ts)', origination()],
   [
@@ -256,6 +260,99 @@ const CASES = [
   ],
   ['batch: publish, update, origination, publish', [publish({ ops: [] }), update(), origination({ nbOps: 2 }), publish()]],
   ['batch: two updates', [update({ pendings: [], privates: [] }), update()]],
+  // bytes the encoding does not allow
+  ['refused: nb_ops above int31', origination({ nbOps: 0x40000000 }), REFUSED],
+  ['refused: nb_ops below int31', origination({ nbOps: -0x40000001 }), REFUSED],
+  ['refused: circuit flag 3', origination({ circuits: [['main', 3]] }), REFUSED],
+  ['refused: ticket option tag 2', publish({ ops: [[l2op({}), '02']] }), REFUSED],
+  ['refused: exit_validity 0x01', update({ pendings: [pending('deposit', [S1], S2, true).slice(0, -2) + '01'] }), REFUSED],
+  ['refused: l1_dst key tag 5', publish({ ops: [[l2op({ dst: pkh(5) }), NONE]] }), REFUSED],
+  ['refused: op_code above int31', publish({ ops: [[l2op({ opCode: 0x40000000 }), NONE]] }), REFUSED],
+  ['refused: proof length above 2^30 - 1', update().slice(0, -14) + 'ffffffff' + 'abcdef', REFUSED],
+];
+
+// ---- smart rollup operations (tags 202-205, 207), which Taquito cannot forge either ----
+const SR = rep('5e', 20);
+const H = (b) => rep(b, 32);
+const i16 = (n) => ((n & 0xffff) >>> 0).toString(16).padStart(4, '0');
+const i64 = (n) => BigInt.asUintN(64, BigInt(n)).toString(16).padStart(16, '0');
+const u16 = (n) => n.toString(16).padStart(4, '0');
+const cement = (header = manager(), rollup = SR) => 'ca' + header + rollup;
+const srPublish = ({ header = manager(), state = H('a1'), level = 1000, pred = H('a2'), ticks = 5000 } = {}) =>
+  'cb' + header + SR + state + i32(level) + pred + i64(ticks);
+const refute = (refutation, { header = manager(), opponent = pkh(1, 'b0') } = {}) => 'cc' + header + SR + opponent + refutation;
+const start = (player, opp) => '00' + player + opp;
+const move = (choice, step) => '01' + zn(choice) + step;
+const dissection = (chunks) => '00' + dyn(chunks.map(([state, tick]) => (state ? 'ff' + state : '00') + zn(tick)).join(''));
+const proofStep = (pvmStep, inputProof) => '01' + dyn(pvmStep) + (inputProof === undefined ? '00' : 'ff' + inputProof);
+const inboxProof = (level, counter, proof) => '00' + i32(level) + zn(counter) + dyn(proof);
+const revealRaw = (hex) => '01' + '00' + u16(hex.length / 2) + hex;
+const revealMetadata = '01' + '01';
+const revealDalPage = (level, slot, page, proof) => '01' + '02' + i32(level) + u8(slot) + i16(page) + dyn(proof);
+const revealDalParameters = '01' + '03';
+const FIRST_INPUT = '02';
+const timeout = (alice, bob, header = manager()) => 'cd' + header + SR + alice + bob;
+const recoverBond = (staker, header = manager()) => 'cf' + header + SR + staker;
+
+const SMART_ROLLUP_CASES = [
+  ['cement', cement()],
+  ['cement: tz4 source, large fee', cement(manager({ source: pkh(3, '31'), fee: 2n ** 63n - 1n }))],
+  ['publish', srPublish()],
+  ['publish: level 0, ticks 0', srPublish({ level: 0, ticks: 0 })],
+  [
+    'publish: negative level and ticks, max ticks',
+    [srPublish({ level: -1, ticks: -1 }), srPublish({ level: 0x7fffffff, ticks: 2n ** 63n - 1n })],
+  ],
+  ['refute: start', refute(start(H('c1'), H('c2')))],
+  ['refute: move, empty dissection', refute(move(0, dissection([])))],
+  [
+    'refute: move, dissection with and without states, large ticks',
+    refute(
+      move(
+        2n ** 60n,
+        dissection([
+          [H('d1'), 0],
+          [undefined, 1],
+          [H('d2'), 2n ** 69n],
+          [undefined, 127],
+        ]),
+      ),
+      { opponent: pkh(4, 'b4') },
+    ),
+  ],
+  ['refute: move, proof without input proof', refute(move(1, proofStep('0102', undefined)))],
+  ['refute: move, proof with an inbox proof', refute(move(3, proofStep('', inboxProof(77, 2n ** 40n, 'beef'))))],
+  ['refute: move, proof with a raw data reveal', refute(move(4, proofStep('aa', revealRaw('00ff'))))],
+  ['refute: move, proof with an empty raw data reveal', refute(move(4, proofStep('aa', revealRaw(''))))],
+  ['refute: move, proof with a 4096-byte raw data reveal', refute(move(4, proofStep('aa', revealRaw(rep('7a', 4096)))))],
+  ['refute: move, proof with a metadata reveal', refute(move(5, proofStep(rep('bb', 40), revealMetadata)))],
+  ['refute: move, proof with a DAL page reveal', refute(move(6, proofStep('cc', revealDalPage(123456, 31, 4095, 'dd'))))],
+  ['refute: move, proof with a DAL page reveal, negative page index', refute(move(6, proofStep('cc', revealDalPage(-1, 255, -2, ''))))],
+  ['refute: move, proof with a DAL parameters reveal', refute(move(7, proofStep('', revealDalParameters)))],
+  ['refute: move, proof with the first input', refute(move(8, proofStep('ee', FIRST_INPUT)))],
+  ['timeout', timeout(pkh(0, 'e0'), pkh(1, 'e1'))],
+  ['timeout: tz3 and tz5', timeout(pkh(2, 'e2'), pkh(4, 'e4'))],
+  ['recover_bond', recoverBond(pkh(3, 'f3'))],
+  ['recover_bond: tz5 staker', recoverBond(pkh(4, 'f4'), manager({ source: pkh(4, 'f5') }))],
+  [
+    'batch: every smart rollup kind here',
+    [cement(), srPublish(), refute(start(H('c1'), H('c2'))), timeout(pkh(0, 'e0'), pkh(1, 'e1')), recoverBond(pkh(2, 'f2'))],
+  ],
+  // bytes the encoding does not allow
+  ['refused: raw data reveal of 4097 bytes', refute(move(4, proofStep('aa', revealRaw(rep('7a', 4097))))), REFUSED],
+  ['refused: refutation tag 2', refute('02' + H('c1') + H('c2')), REFUSED],
+  ['refused: step tag 2', refute(move(1, '02' + dyn(''))), REFUSED],
+  ['refused: input proof tag 3', refute(move(1, proofStep('', '03'))), REFUSED],
+  ['refused: reveal proof tag 4', refute(move(1, proofStep('', '01' + '04'))), REFUSED],
+  ['refused: dissection state tag 0x01', refute(move(1, '00' + dyn('01' + H('d1') + zn(1)))), REFUSED],
+  ['refused: input proof option tag 0x01', refute(move(1, '01' + dyn('') + '01' + FIRST_INPUT)), REFUSED],
+  ['refused: staker key tag 5', recoverBond(pkh(5)), REFUSED],
+];
+
+/** The vector files: name, what they hold, cases. */
+const FILES = [
+  ['zk-rollup.json', 'ZK rollup operations (tags 250-252)', ZK_CASES],
+  ['smart-rollup.json', 'smart rollup cement, publish, refute, timeout and recover_bond (tags 202-205, 207)', SMART_ROLLUP_CASES],
 ];
 
 // ---- the oracle: compile the .ksy, parse, normalise its reading to plain JSON ----
@@ -327,51 +424,89 @@ function normalise(oracle, v) {
     let value = v[key];
     if (attr.enum) {
       const e = oracle.enums.get(attr.enum)[value];
-      if (e === undefined) throw new Error(`${attr.id}: ${value} is not in enum ${attr.enum}`);
+      if (e === undefined) throw new Refusal(`${attr.id}: ${value} is not in enum ${attr.enum}`);
       value = strip(typeof e === 'object' ? e.id : String(e));
     } else value = normalise(oracle, value);
     out[strip(attr.id)] = value;
   }
-  // Kaitai's wrapper types (a length prefix and one field, or a one-field struct) read as their field
+  // Kaitai's wrapper types (a length prefix and one field, or a one-field struct) read as their field;
+  // a union's tag alone (a case without fields) stays an object
   const keys = Object.keys(out);
-  return keys.length === 1 ? out[keys[0]] : out;
+  const only = keys.length === 1 ? spec.seq.find((a) => strip(a.id) === keys[0]) : undefined;
+  return only && !(only.enum && only.id.endsWith('_tag')) ? out[keys[0]] : out;
 }
 
+/**
+ * The kaitai-struct runtime reads 64-bit integers into JS numbers, which round above 2^53 (documented
+ * JS limitation); the oracle reads them exactly, as BigInt. Nothing else of the runtime changes.
+ */
+class ExactStream extends KaitaiStream {
+  readS8be() {
+    return Buffer.from(this.readBytes(8)).readBigInt64BE();
+  }
+  readU8be() {
+    return Buffer.from(this.readBytes(8)).readBigUInt64BE();
+  }
+}
+
+/** Why the oracle refuses some bytes: a Kaitai error (end of stream, a `valid` bound), or a value outside an enum. */
+class Refusal extends Error {}
+
 function read(oracle, hex) {
-  const parsed = new oracle.Parser(new KaitaiStream(Buffer.from(hex, 'hex')));
-  if (!parsed._io.isEof()) throw new Error('the oracle left bytes unread');
+  let parsed;
+  try {
+    parsed = new oracle.Parser(new ExactStream(Buffer.from(hex, 'hex')));
+  } catch (e) {
+    throw new Refusal(`${e.name}: ${e.message}`);
+  }
+  if (!parsed._io.isEof()) throw new Refusal('bytes left unread');
   return normalise(oracle, parsed);
+}
+
+function vectorOf(oracle, [name, ops, refused]) {
+  ops = [ops].flat();
+  const hex = '03' + BRANCH + ops.join('');
+  if (refused) {
+    try {
+      read(oracle, BRANCH + ops.join(''));
+    } catch (e) {
+      if (e instanceof Refusal) return { name, hex, kaitaiRefusal: e.message };
+      throw e;
+    }
+    throw new Error(`${name}: the oracle reads it, but the case says it must refuse it`);
+  }
+  const kaitai = read(oracle, BRANCH + ops.join(''));
+  // each operation of a batch, read alone, reads as it does inside the batch: the lengths below are the oracle's
+  ops.forEach((op, i) => {
+    const alone = read(oracle, BRANCH + op).contents;
+    if (alone.length !== 1 || JSON.stringify(alone[0]) !== JSON.stringify(kaitai.contents[i])) {
+      throw new Error(`${name}: operation ${i} reads differently alone`);
+    }
+  });
+  return { name, hex, opLengths: ops.map((op) => op.length / 2), kaitai };
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const oracle = await compileOracle(args['ksy-dir']);
-  const vectors = CASES.map(([name, ops]) => {
-    ops = [ops].flat();
-    const kaitai = read(oracle, BRANCH + ops.join(''));
-    // each operation of a batch, read alone, reads as it does inside the batch: the lengths below are the oracle's
-    ops.forEach((op, i) => {
-      const alone = read(oracle, BRANCH + op).contents;
-      if (alone.length !== 1 || JSON.stringify(alone[0]) !== JSON.stringify(kaitai.contents[i])) {
-        throw new Error(`${name}: operation ${i} reads differently alone`);
-      }
-    });
-    return { name, hex: '03' + BRANCH + ops.join(''), opLengths: ops.map((op) => op.length / 2), kaitai };
-  });
-  const file = {
-    source: {
-      ...SOURCE,
-      compiler: `kaitai-struct-compiler ${compiler.version} (built ${compiler.buildDate}), kaitai-struct runtime ${require('kaitai-struct/package.json').version}`,
-      commitDate: SOURCE_COMMIT_DATE,
-      generated: args.date ?? new Date().toISOString().slice(0, 10),
-      regenerate: 'node packages/core/scripts/gen-zk-vectors.js --ksy-dir DIR (DIR: the .ksy files above; see the script)',
-      note: '`hex` is the whole sign request (0x03, branch, contents); `opLengths` the byte length of each operation in the contents, in order. `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names.',
-    },
-    count: vectors.length,
-    vectors,
-  };
-  fs.writeFileSync(OUT, JSON.stringify(file, null, 1) + '\n');
-  console.log(`wrote ${vectors.length} vectors to ${path.relative(process.cwd(), OUT)}`);
+  for (const [fileName, holds, cases] of FILES) {
+    const vectors = cases.map((c) => vectorOf(oracle, c));
+    const file = {
+      source: {
+        holds,
+        ...SOURCE,
+        compiler: `kaitai-struct-compiler ${compiler.version} (built ${compiler.buildDate}), kaitai-struct runtime ${require('kaitai-struct/package.json').version}`,
+        commitDate: SOURCE_COMMIT_DATE,
+        generated: args.date ?? new Date().toISOString().slice(0, 10),
+        regenerate: 'node packages/core/scripts/gen-zk-vectors.js --ksy-dir DIR (DIR: the .ksy files above; see the script)',
+        note: '`hex` is the whole sign request (0x03, branch, contents); `opLengths` the byte length of each operation in the contents, in order. `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names. `kaitaiRefusal` (instead of `kaitai`): why the oracle refused the bytes.',
+      },
+      count: vectors.length,
+      vectors,
+    };
+    fs.writeFileSync(path.join(VECTORS, fileName), JSON.stringify(file, null, 1) + '\n');
+    console.log(`wrote ${vectors.length} vectors to ${path.relative(process.cwd(), path.join(VECTORS, fileName))}`);
+  }
 }
 
 main().catch((e) => {
