@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * Writes test/vectors/zk-rollup.json: ZK rollup operations (tags 250-252) and batches of them, each
- * with the fields an independent parser read from its bytes. The oracle is Octez's own Kaitai Struct
+ * Writes test/vectors/zk-rollup.json (ZK rollup operations, tags 250-252) and
+ * test/vectors/smart-rollup.json (smart rollup cement, publish, refute, timeout, recover_bond: tags
+ * 202-205, 207): operations and batches of them, each with the fields an independent parser read from
+ * its bytes, and bytes that parser refuses, with its reason. The oracle is Octez's own Kaitai Struct
  * description of the operation encoding (generated in Octez from the same data-encoding definitions
  * octez-codec uses), compiled to JavaScript with kaitai-struct-compiler and run with the kaitai-struct
  * runtime (both root devDependencies). Taquito cannot forge these kinds and octez-codec is not
