@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * Writes test/vectors/zk-rollup.json (ZK rollup operations, tags 250-252) and
+ * Writes test/vectors/zk-rollup.json (ZK rollup operations, tags 250-252),
  * test/vectors/smart-rollup.json (smart rollup cement, publish, refute, timeout, recover_bond: tags
- * 202-205, 207): operations and batches of them, each with the fields an independent parser read from
+ * 202-205, 207) and test/vectors/taquito-divergences.json (the encodings Taquito 25 reads differently
+ * from Octez, see core's README): operations and batches of them, each with the fields an independent parser read from
  * its bytes, and bytes that parser refuses, with its reason. The oracle is Octez's own Kaitai Struct
  * description of the operation encoding (generated in Octez from the same data-encoding definitions
  * octez-codec uses), compiled to JavaScript with kaitai-struct-compiler and run with the kaitai-struct
@@ -351,10 +352,40 @@ const SMART_ROLLUP_CASES = [
   ['refused: staker key tag 5', recoverBond(pkh(5)), REFUSED],
 ];
 
+// ---- where Taquito 25 differs from Octez (core README), settled by the oracle ----
+const reveal = (keyTag, keyHex, proof, header = manager({ source: pkh(keyTag, 'a9') })) =>
+  '6b' + header + u8(keyTag) + keyHex + (proof === undefined ? '00' : 'ff' + dyn(proof));
+const srOriginate = ({ pvm = 1, kernel = 'beef', ty = '0362', whitelist } = {}) =>
+  'c8' + manager() + u8(pvm) + dyn(kernel) + dyn(ty) + (whitelist === undefined ? '00' : 'ff' + dyn(whitelist.join('')));
+const paidStorage = (amount, destination = KT1('6c')) => '71' + manager() + zz(amount) + destination;
+
+const TAQUITO_DIVERGENCE_CASES = [
+  ['reveal: tz4 with its proof, then a delegation', [reveal(3, rep('b1', 48), rep('b2', 96)), delegation()]],
+  ['reveal: tz1 without a proof, then a delegation', [reveal(0, rep('e1', 32), undefined), delegation()]],
+  [
+    'smart_rollup_originate: whitelist of tz1 and tz4, then a delegation',
+    [srOriginate({ whitelist: [pkh(0, '21'), pkh(3, '24')] }), delegation()],
+  ],
+  ['smart_rollup_originate: empty whitelist, arith', [srOriginate({ pvm: 0, whitelist: [] }), delegation()]],
+  ['smart_rollup_originate: no whitelist, riscv, empty kernel', srOriginate({ pvm: 2, kernel: '' })],
+  ['increase_paid_storage: amounts 63, 64, -1, -64, 2^70', [63, 64, -1, -64, 2n ** 70n].map((a) => paidStorage(a))],
+  // bytes the encoding does not allow
+  ['refused: reveal proof of 95 bytes', reveal(3, rep('b1', 48), rep('b2', 95)), REFUSED],
+  ['refused: reveal proof presence byte 0x01', reveal(0, rep('e1', 32), undefined).slice(0, -2) + '01', REFUSED],
+  ['refused: pvm kind 3', srOriginate({ pvm: 3 }), REFUSED],
+  ['refused: whitelist key tag 5', srOriginate({ whitelist: [pkh(5)] }), REFUSED],
+  ['refused: increase_paid_storage to an implicit account', paidStorage(1, '00' + pkh(0)), REFUSED],
+];
+
 /** The vector files: name, what they hold, cases. */
 const FILES = [
   ['zk-rollup.json', 'ZK rollup operations (tags 250-252)', ZK_CASES],
   ['smart-rollup.json', 'smart rollup cement, publish, refute, timeout and recover_bond (tags 202-205, 207)', SMART_ROLLUP_CASES],
+  [
+    'taquito-divergences.json',
+    'the encodings Taquito 25 reads differently from Octez: reveal with a BLS proof and smart_rollup_originate with a whitelist inside a batch, increase_paid_storage amounts as Zarith Z',
+    TAQUITO_DIVERGENCE_CASES,
+  ],
 ];
 
 // ---- the oracle: compile the .ksy, parse, normalise its reading to plain JSON ----
@@ -426,7 +457,7 @@ function normalise(oracle, v) {
     let value = v[key];
     if (attr.enum) {
       const e = oracle.enums.get(attr.enum)[value];
-      if (e === undefined) throw new Refusal(`${attr.id}: ${value} is not in enum ${attr.enum}`);
+      if (e === undefined) throw new Refusal(`${strip(attr.id)}: ${value} is not in enum ${strip(attr.enum)}`);
       value = strip(typeof e === 'object' ? e.id : String(e));
     } else value = normalise(oracle, value);
     out[strip(attr.id)] = value;
