@@ -399,7 +399,9 @@ const camel = (id) =>
 async function compileOracle(ksyDir) {
   const loaded = new Map();
   const load = (name) => {
-    if (!loaded.has(name)) loaded.set(name, yaml.load(fs.readFileSync(path.join(ksyDir, `${name}.ksy`), 'utf8')));
+    const file = path.join(ksyDir, `${name}.ksy`);
+    if (!fs.existsSync(file)) usage(`${file} does not exist (the operation description imports it, directly or not)`);
+    if (!loaded.has(name)) loaded.set(name, yaml.load(fs.readFileSync(file, 'utf8')));
     return loaded.get(name);
   };
   const main = load(SOURCE.file.replace(/\.ksy$/, ''));
