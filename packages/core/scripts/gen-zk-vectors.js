@@ -405,11 +405,12 @@ async function compileOracle(ksyDir) {
     return loaded.get(name);
   };
   const main = load(SOURCE.file.replace(/\.ksy$/, ''));
-  const files = await compiler.compile('javascript', main, { importYaml: (name) => Promise.resolve(load(name)) }, false);
+  // debug mode: the parser records where it read each field (used for the length prefixes below)
+  const files = await compiler.compile('javascript', main, { importYaml: (name) => Promise.resolve(load(name)) }, true);
   // Evaluate the generated UMD modules in memory (nothing is written), resolving their requires among themselves.
   const modules = new Map();
   const req = (name) => {
-    if (name === 'kaitai-struct/KaitaiStream') return KaitaiStream;
+    if (name === 'kaitai-struct/KaitaiStream') return ExactStream;
     const file = `${path.basename(name)}.js`;
     if (!modules.has(file)) {
       const mod = { exports: {} };
@@ -487,15 +488,40 @@ class ExactStream extends KaitaiStream {
 /** Why the oracle refuses some bytes: a Kaitai error (end of stream, a `valid` bound), or a value outside an enum. */
 class Refusal extends Error {}
 
-function read(oracle, hex) {
+function parse(oracle, hex) {
   let parsed;
   try {
-    parsed = new oracle.Parser(new ExactStream(Buffer.from(hex, 'hex')));
+    parsed = new oracle.Parser(new ExactStream(Uint8Array.from(Buffer.from(hex, 'hex')).buffer));
+    parsed._read();
   } catch (e) {
     throw new Refusal(`${e.name}: ${e.message}`);
   }
   if (!parsed._io.isEof()) throw new Refusal('bytes left unread');
-  return normalise(oracle, parsed);
+  return parsed;
+}
+
+const read = (oracle, hex) => normalise(oracle, parse(oracle, hex));
+
+/**
+ * Where the oracle read each length prefix whose region holds structured content (not raw bytes):
+ * [byte offset in the parsed bytes, prefix size (4 or 2), the length it declares].
+ */
+function lengthPrefixes(oracle, v, out = []) {
+  if (Array.isArray(v)) v.forEach((x) => lengthPrefixes(oracle, x, out));
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return out;
+  const spec = oracle.types.get(v.constructor.name);
+  for (const attr of spec?.seq ?? []) {
+    const key = camel(attr.id).replace(/^./, (c) => c.toLowerCase());
+    if (v[key] === undefined) continue;
+    const region = attr.id.startsWith('len_') ? spec.seq.find((a) => a.size === attr.id) : undefined;
+    const raw = (type) => oracle.types.get(camel(type))?.seq?.every((a) => a['size-eos'] && !a.type);
+    if (region?.type && !raw(region.type)) {
+      const at = v._debug[key];
+      out.push([at.ioOffset + at.start, at.end - at.start, Number(v[key])]);
+    }
+    lengthPrefixes(oracle, v[key], out);
+  }
+  return out;
 }
 
 function vectorOf(oracle, [name, ops, refused]) {
@@ -510,7 +536,12 @@ function vectorOf(oracle, [name, ops, refused]) {
     }
     throw new Error(`${name}: the oracle reads it, but the case says it must refuse it`);
   }
-  const kaitai = read(oracle, BRANCH + ops.join(''));
+  const parsed = parse(oracle, BRANCH + ops.join(''));
+  const kaitai = normalise(oracle, parsed);
+  // offsets in `hex`, which starts with 0x03
+  const prefixes = lengthPrefixes(oracle, parsed)
+    .map(([at, size, length]) => [at + 1, size, length])
+    .sort((a, b) => a[0] - b[0]);
   // each operation of a batch, read alone, reads as it does inside the batch: the lengths below are the oracle's
   ops.forEach((op, i) => {
     const alone = read(oracle, BRANCH + op).contents;
@@ -518,7 +549,7 @@ function vectorOf(oracle, [name, ops, refused]) {
       throw new Error(`${name}: operation ${i} reads differently alone`);
     }
   });
-  return { name, hex, opLengths: ops.map((op) => op.length / 2), kaitai };
+  return { name, hex, opLengths: ops.map((op) => op.length / 2), lengthPrefixes: prefixes, kaitai };
 }
 
 async function main() {
@@ -534,7 +565,7 @@ async function main() {
         commitDate: SOURCE_COMMIT_DATE,
         generated: args.date ?? new Date().toISOString().slice(0, 10),
         regenerate: 'node packages/core/scripts/gen-zk-vectors.js --ksy-dir DIR (DIR: the .ksy files above; see the script)',
-        note: '`hex` is the whole sign request (0x03, branch, contents); `opLengths` the byte length of each operation in the contents, in order. `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names. `kaitaiRefusal` (instead of `kaitai`): why the oracle refused the bytes.',
+        note: '`hex` is the whole sign request (0x03, branch, contents); `opLengths` the byte length of each operation in the contents, in order; `lengthPrefixes` [byte offset in `hex`, prefix size, declared length] of each length-prefixed region the oracle read whose content is structured (not raw bytes). `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names. `kaitaiRefusal` (instead of `kaitai`): why the oracle refused the bytes.',
       },
       count: vectors.length,
       vectors,

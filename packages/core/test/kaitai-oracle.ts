@@ -15,12 +15,14 @@ export interface Vector {
   hex: string;
   /** Byte length of each operation in the contents (absent for a refused vector). */
   opLengths?: number[];
+  /** [byte offset in `hex`, prefix size, declared length] of each length-prefixed region with structured content. */
+  lengthPrefixes?: [number, number, number][];
   /** What the oracle read from the bytes after 0x03 (absent for a refused vector). */
   kaitai?: { operation__alpha__unsigned_operation: string; contents: Fields[] };
   /** Why the oracle refused the bytes (then our decoder must refuse them too). */
   kaitaiRefusal?: string;
 }
-export type ReadVector = Vector & Required<Pick<Vector, 'opLengths' | 'kaitai'>>;
+export type ReadVector = Vector & Required<Pick<Vector, 'opLengths' | 'lengthPrefixes' | 'kaitai'>>;
 
 // Base58check prefixes (Octez src/lib_crypto/base58.ml).
 const PREFIX = {
@@ -209,6 +211,24 @@ export function describeOracleVectors(title: string, all: Vector[]): void {
         else expect(refusal(v.hex.slice(0, end))?.code).toBe('bad_request');
       }
     });
+
+    it.each(read.filter((v) => v.lengthPrefixes.length > 0).map((v) => [v.name, v] as const))(
+      '%s: a byte added at the end of each length-prefixed region (its length and the enclosing ones grown by one)',
+      (_name, v) => {
+        for (const [at, size, length] of v.lengthPrefixes) {
+          const bytes = Buffer.from(v.hex, 'hex');
+          const end = at + size + length;
+          for (const [qAt, qSize, qLength] of v.lengthPrefixes) {
+            if (qAt <= at && qAt + qSize + qLength >= end) {
+              if (qSize === 4) bytes.writeUInt32BE(qLength + 1, qAt);
+              else bytes.writeUInt16BE(qLength + 1, qAt);
+            }
+          }
+          const grown = Buffer.concat([bytes.subarray(0, end), Buffer.from([0]), bytes.subarray(end)]).toString('hex');
+          expect(refusal(grown)?.code).toBe('bad_request');
+        }
+      },
+    );
 
     it.each(read.map((v) => [v.name, v] as const))('%s: trailing bytes', (_name, v) => {
       const first = v.hex.slice(CONTENTS, CONTENTS + 2 * v.opLengths[0]!);
