@@ -166,18 +166,26 @@ const proposalList: FieldCodec = label((r) => {
 /** Smart rollup refutation (sc_rollup_game_repr / sc_rollup_proof_repr). */
 const revealProof = union(
   {
-    0: (r) => ({
-      reveal_proof_kind: 'raw_data_proof',
-      raw_data: Buffer.from(r.fixed(r.u16('raw data length'), 'raw data')).toString('hex'),
-    }),
+    0: (r) => {
+      const at = r.pos;
+      const n = r.u16('raw data length');
+      // Octez: Bounded.string Uint16 sc_rollup_message_size_limit (4096)
+      if (n > 4096) r.fail('bad_length', 'raw data of at most 4096 bytes', `${n}`, at);
+      return { reveal_proof_kind: 'raw_data_proof', raw_data: Buffer.from(r.fixed(n, 'raw data')).toString('hex') };
+    },
     1: () => ({ reveal_proof_kind: 'metadata_proof' }),
     2: (r) =>
       readFields(
         r,
         [
-          ['published_level', i32],
-          ['slot_index', u8],
-          ['page_index', (s: Reader) => s.i16('page index')],
+          [
+            'dal_page_id',
+            record([
+              ['published_level', i32],
+              ['slot_index', u8],
+              ['page_index', (s: Reader) => s.i16('page index')],
+            ]),
+          ],
           ['dal_proof', dynHex('DAL page proof')],
         ],
         { reveal_proof_kind: 'dal_page_proof' },

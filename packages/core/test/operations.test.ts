@@ -146,7 +146,11 @@ describe('generic operations Taquito cannot forge', () => {
         pvm_step: 'abcd',
         input_proof: {
           input_proof_kind: 'reveal_proof',
-          reveal_proof: { reveal_proof_kind: 'dal_page_proof', published_level: 10, slot_index: 3, page_index: 4, dal_proof: 'ee' },
+          reveal_proof: {
+            reveal_proof_kind: 'dal_page_proof',
+            dal_page_id: { published_level: 10, slot_index: 3, page_index: 4 },
+            dal_proof: 'ee',
+          },
         },
       },
     });
