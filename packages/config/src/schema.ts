@@ -7,6 +7,7 @@
  */
 
 const str = { type: 'string' } as const;
+const nonEmptyStr = { type: 'string', minLength: 1 } as const;
 const bool = { type: 'boolean' } as const;
 const stringList = { type: 'array', items: str } as const;
 
@@ -31,10 +32,10 @@ const tls = {
   additionalProperties: false,
   required: ['cert_file', 'key_file'],
   properties: {
-    cert_file: { type: 'string', minLength: 1 },
-    key_file: { type: 'string', minLength: 1 },
+    cert_file: nonEmptyStr,
+    key_file: nonEmptyStr,
     key_passphrase: str,
-    client_ca_file: { type: 'string', minLength: 1 },
+    client_ca_file: nonEmptyStr,
     min_version: { enum: ['TLSv1.2', 'TLSv1.3'] },
   },
 } as const;
@@ -95,7 +96,7 @@ export const CONFIG_SCHEMA = {
     publicKeys: { type: ['string', 'array'], items: { $ref: '#/$defs/publicKeys' } },
   },
   properties: {
-    base_dir: { type: 'string', minLength: 1 },
+    base_dir: nonEmptyStr,
     server: {
       type: ['object', 'null'],
       additionalProperties: false,
@@ -153,57 +154,46 @@ export const CONFIG_SCHEMA = {
   },
 } as const;
 
+/** A driver's `config:` mapping (`$id` ends in `name`): these keys only; empty or absent is allowed. */
+const driverConfig = <P extends object>(name: string, properties: P) =>
+  ({ $id: `https://signatory-ts/${name}`, type: ['object', 'null'], additionalProperties: false, properties }) as const;
+
 /** Credentials, region and endpoint: the same keys for the KMS vault and the DynamoDB watermark store. */
 const AWS_CONNECTION = {
-  access_key_id: { type: 'string', minLength: 1 },
-  secret_access_key: { type: 'string', minLength: 1 },
-  session_token: { type: 'string', minLength: 1 },
-  region: { type: 'string', minLength: 1 },
-  endpoint: { type: 'string', minLength: 1 },
+  access_key_id: nonEmptyStr,
+  secret_access_key: nonEmptyStr,
+  session_token: nonEmptyStr,
+  region: nonEmptyStr,
+  endpoint: nonEmptyStr,
 } as const;
 
 /** `vaults.<name>.config` for `driver: awskms`. */
-export const AWSKMS_CONFIG_SCHEMA = {
-  $id: 'https://signatory-ts/awskms-config',
-  type: ['object', 'null'],
-  additionalProperties: false,
-  properties: {
-    ...AWS_CONNECTION,
-    keys: { type: 'array', items: { type: 'string', minLength: 1 } },
-    // Accepted and ignored, as Go Signatory does since its PR #499 (its own test config still sets it).
-    user_name: str,
-  },
-} as const;
+export const AWSKMS_CONFIG_SCHEMA = driverConfig('awskms-config', {
+  ...AWS_CONNECTION,
+  keys: { type: 'array', items: nonEmptyStr },
+  // Accepted and ignored, as Go Signatory does since its PR #499 (its own test config still sets it).
+  user_name: str,
+});
 
 /** `watermark.config` for `driver: aws` (DynamoDB). */
-export const AWS_WATERMARK_CONFIG_SCHEMA = {
-  $id: 'https://signatory-ts/aws-watermark-config',
-  type: ['object', 'null'],
-  additionalProperties: false,
-  properties: {
-    ...AWS_CONNECTION,
-    table: { type: 'string', minLength: 1 },
-    create_table: bool,
-    timeout_ms: { type: 'integer', minimum: 1 },
-  },
-} as const;
+export const AWS_WATERMARK_CONFIG_SCHEMA = driverConfig('aws-watermark-config', {
+  ...AWS_CONNECTION,
+  table: nonEmptyStr,
+  create_table: bool,
+  timeout_ms: { type: 'integer', minimum: 1 },
+});
 
 /** `watermark.config` for `driver: postgres` (TS-only). Ranges are checked in watermark-postgres.ts. */
-export const POSTGRES_WATERMARK_CONFIG_SCHEMA = {
-  $id: 'https://signatory-ts/postgres-watermark-config',
-  type: ['object', 'null'],
-  additionalProperties: false,
-  properties: {
-    url: { type: 'string', minLength: 1 },
-    password: { type: 'string', minLength: 1 },
-    table: { type: 'string', minLength: 1 },
-    ssl: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      properties: { ca_file: { type: 'string', minLength: 1 } },
-    },
-    create_table: bool,
-    pool_max: { type: 'integer' },
-    statement_timeout_ms: { type: 'integer' },
+export const POSTGRES_WATERMARK_CONFIG_SCHEMA = driverConfig('postgres-watermark-config', {
+  url: nonEmptyStr,
+  password: nonEmptyStr,
+  table: nonEmptyStr,
+  ssl: {
+    type: ['object', 'null'],
+    additionalProperties: false,
+    properties: { ca_file: nonEmptyStr },
   },
-} as const;
+  create_table: bool,
+  pool_max: { type: 'integer' },
+  statement_timeout_ms: { type: 'integer' },
+});

@@ -84,16 +84,22 @@ export interface AwsKmsVaultConfig {
 }
 
 /**
- * `driver: awskms` settings. Every field is optional: what is missing comes from the AWS SDK's
- * usual chain (environment, shared profile, web identity, container and instance roles).
+ * Credentials, region and endpoint: the same keys for the KMS vault and the DynamoDB watermark
+ * store. Every field is optional: what is missing comes from the AWS SDK's usual chain
+ * (environment, shared profile, web identity, container and instance roles).
  */
-export interface AwsKmsConfig {
+export interface AwsConnectionConfig {
   readonly accessKeyId?: string;
   readonly secretAccessKey?: string;
   readonly sessionToken?: string;
+  /** Undefined: the SDK's chain (AWS_REGION, profile). */
   readonly region?: string;
-  /** KMS endpoint URL (for example a local KMS in development). Not in Go Signatory. */
+  /** The service's endpoint URL (a local KMS or DynamoDB emulator in development). Not in Go Signatory. */
   readonly endpoint?: string;
+}
+
+/** `driver: awskms` settings: the AWS connection keys, and which keys to use. */
+export interface AwsKmsConfig extends AwsConnectionConfig {
   /** Restrict the vault to these keys (ids, ARNs or `alias/...`). Undefined: every usable key. Not in Go Signatory. */
   readonly keys?: readonly string[];
 }
@@ -179,14 +185,7 @@ export type WatermarkConfig =
  * plus `endpoint`, `create_table` and `timeout_ms`. Credentials left out come from the AWS SDK's
  * usual chain; those set here go to the DynamoDB client only, so they may differ from the vault's.
  */
-export interface AwsWatermarkConfig {
-  readonly accessKeyId?: string;
-  readonly secretAccessKey?: string;
-  readonly sessionToken?: string;
-  /** Undefined: the SDK's chain (AWS_REGION, profile). */
-  readonly region?: string;
-  /** DynamoDB endpoint URL (a local emulator in development). Not in Go Signatory. */
-  readonly endpoint?: string;
+export interface AwsWatermarkConfig extends AwsConnectionConfig {
   /** Table name. Default `watermark` (Go Signatory's). */
   readonly table: string;
   /** Create the table at start-up when it is missing (needs dynamodb:CreateTable). Default true. Not in Go Signatory. */

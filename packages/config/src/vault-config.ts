@@ -1,16 +1,11 @@
 import type { ConfigIssue, YamlPath } from './config-error';
 import { SUPPORTED_VAULT_DRIVERS, UNSUPPORTED_VAULT_DRIVERS } from './defaults';
-import { httpUrlProblem } from './listen-address';
+import { buildAwsConnection, type RawAwsConnection } from './aws-connection';
 import { AWSKMS_CONFIG_SCHEMA, checkSchema } from './schema-check';
 import { didYouMean } from './suggest';
 import type { AwsKmsConfig, VaultConfig } from './types';
 
-interface RawAwsKms {
-  access_key_id?: string;
-  secret_access_key?: string;
-  session_token?: string;
-  region?: string;
-  endpoint?: string;
+interface RawAwsKms extends RawAwsConnection {
   keys?: string[];
   user_name?: string;
 }
@@ -53,10 +48,7 @@ export function buildVault(
   if (c.user_name !== undefined) {
     warnings.push({ path: [...at, 'user_name'], message: 'is ignored (as in Go Signatory since it dropped the setting); remove it' });
   }
-  if (c.endpoint !== undefined) {
-    const problem = httpUrlProblem(c.endpoint);
-    if (problem) errors.push({ path: [...at, 'endpoint'], message: problem });
-  }
+  const connection = buildAwsConnection(c, at, errors);
   c.keys?.forEach((k, i) => {
     if (!KMS_KEY_REF.test(k)) {
       errors.push({
@@ -65,19 +57,6 @@ export function buildVault(
       });
     }
   });
-  const config: AwsKmsConfig = {
-    ...(c.access_key_id !== undefined ? { accessKeyId: c.access_key_id } : {}),
-    ...(c.secret_access_key !== undefined ? { secretAccessKey: c.secret_access_key } : {}),
-    ...(c.session_token !== undefined ? { sessionToken: c.session_token } : {}),
-    ...(c.region !== undefined ? { region: c.region } : {}),
-    ...(c.endpoint !== undefined ? { endpoint: c.endpoint } : {}),
-    ...(c.keys !== undefined ? { keys: [...new Set(c.keys)] } : {}),
-  };
-  if ((config.accessKeyId === undefined) !== (config.secretAccessKey === undefined)) {
-    errors.push({ path: at, message: 'access_key_id and secret_access_key go together: set both or neither' });
-  }
-  if (config.sessionToken !== undefined && config.accessKeyId === undefined) {
-    errors.push({ path: [...at, 'session_token'], message: 'needs access_key_id and secret_access_key' });
-  }
+  const config: AwsKmsConfig = { ...connection, ...(c.keys !== undefined ? { keys: [...new Set(c.keys)] } : {}) };
   return { driver: 'awskms', config };
 }

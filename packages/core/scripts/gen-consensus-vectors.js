@@ -133,20 +133,23 @@ const e4common = {
   round: 0,
   blockPayloadHash: ZERO_VH,
 };
-ok(
+/** E4's BLS-mode consensus content (no slot, tz4) as `kind`: under `magic`, with operation tag `tag`. */
+const e4 = (name, source, kind, magic, tag) =>
+  ok(
+    name,
+    source,
+    `${be(magic, 1)}${MAINNET}${E4_BRANCH}${be(tag, 1)}${be(1331, 4)}${be(0, 4)}${rep('00', 32)}`,
+    { kind, magic, tag, blsMode: true, ...e4common },
+    { keyType: 'tz4' },
+  );
+e4(
   'E4 BLS-mode attestation tag 41 (tz4)',
   'Octez U025 operation.bls_mode_unsigned, 0x13 + mainnet envelope added',
-  `13${MAINNET}${E4_BRANCH}29${be(1331, 4)}${be(0, 4)}${rep('00', 32)}`,
-  { kind: 'attestation', magic: 0x13, tag: 41, blsMode: true, ...e4common },
-  { keyType: 'tz4' },
+  'attestation',
+  0x13,
+  41,
 );
-ok(
-  'E4 twin: BLS-mode preattestation tag 40 (tz4)',
-  'E4 with 0x12 and tag 40',
-  `12${MAINNET}${E4_BRANCH}28${be(1331, 4)}${be(0, 4)}${rep('00', 32)}`,
-  { kind: 'preattestation', magic: 0x12, tag: 40, blsMode: true, ...e4common },
-  { keyType: 'tz4' },
-);
+e4('E4 twin: BLS-mode preattestation tag 40 (tz4)', 'E4 with 0x12 and tag 40', 'preattestation', 0x12, 40);
 ok(
   'E5 attestation_with_dal tag 23, DAL Z 8020 = 2048',
   'Octez U025 operation.unsigned, 0x13 + mainnet envelope added',

@@ -210,21 +210,19 @@ const SINGLE = {
   failing_noop: () => ({ kind: 'failing_noop', arbitrary: hex(int(0, 100)) }),
 };
 
+/** The fields attestation and attestation_with_dal share. */
+const attestationFields = () => ({
+  slot: int(0, 65535),
+  level: int(0, 2 ** 31 - 1),
+  round: int(0, 100),
+  block_payload_hash: b58('vh', bytes(32)),
+});
 /** Consensus contents: forged by Taquito, sent under 0x13 with a chain id. */
 const CONSENSUS = {
-  attestation: () => ({
-    kind: 'attestation',
-    slot: int(0, 65535),
-    level: int(0, 2 ** 31 - 1),
-    round: int(0, 100),
-    block_payload_hash: b58('vh', bytes(32)),
-  }),
+  attestation: () => ({ kind: 'attestation', ...attestationFields() }),
   attestation_with_dal: () => ({
     kind: 'attestation_with_dal',
-    slot: int(0, 65535),
-    level: int(0, 2 ** 31 - 1),
-    round: int(0, 100),
-    block_payload_hash: b58('vh', bytes(32)),
+    ...attestationFields(),
     // Octez encodes the DAL bitset as a Zarith Z, Taquito 25 as N: they agree only below 64.
     // Larger values are covered by the hand-checked consensus vectors (E5).
     dal_attestation: String(int(0, 63)),

@@ -93,6 +93,9 @@ const zkL2Operation = record([
   ['rollup_id', zkRollup],
   ['payload', zkState('ZK rollup operation payload')],
 ]);
+/** An update's public inputs, per circuit: `[circuit name, { new_state; fee; …more }]`. */
+const zkCircuitInputs = (what: string, ...more: (readonly [string, FieldCodec])[]): FieldCodec =>
+  dynList(tuple([circuitName, record([['new_state', zkState('new state')], ['fee', zkScalar], ...more])]), what);
 /** The ticket an L2 operation carries: tag 0 none (null), tag 1 { contents, ty, ticketer }. */
 const zkTicket = label(
   union(
@@ -490,33 +493,8 @@ export const USHUAIA_OPERATIONS = [
       [
         'update',
         record([
-          [
-            'pending_pis',
-            dynList(
-              tuple([
-                circuitName,
-                record([
-                  ['new_state', zkState('new state')],
-                  ['fee', zkScalar],
-                  ['exit_validity', bool],
-                ]),
-              ]),
-              'pending public inputs',
-            ),
-          ],
-          [
-            'private_pis',
-            dynList(
-              tuple([
-                circuitName,
-                record([
-                  ['new_state', zkState('new state')],
-                  ['fee', zkScalar],
-                ]),
-              ]),
-              'private public inputs',
-            ),
-          ],
+          ['pending_pis', zkCircuitInputs('pending public inputs', ['exit_validity', bool])],
+          ['private_pis', zkCircuitInputs('private public inputs')],
           ['fee_pi', record([['new_state', zkState('fee new state')]])],
           ['proof', dynHex('ZK rollup proof')],
         ]),

@@ -1,25 +1,15 @@
-import type { KeyLimits } from '@signatory-ts/config';
-import { DEFAULT_ALLOWED_REQUESTS, publicKeyHash, REQUEST_KINDS, SignatoryError, type RequestKind } from '@signatory-ts/core';
+import type { KeyLimits, KeyPolicyConfig } from '@signatory-ts/config';
+import { DEFAULT_ALLOWED_REQUESTS, publicKeyHash, REQUEST_KINDS, SignatoryError } from '@signatory-ts/core';
 
 /**
- * The part of a `tezos.<pkh>` entry policy reads, as packages/config normalises it (its
- * KeyPolicyConfig fits this): aliases rewritten, legacy `allowed_operations`/`allowed_kinds`
- * already turned into these lists, `allow.generic: null` already an empty operation list.
+ * The part of a `tezos.<pkh>` entry policy reads, as packages/config normalises it: aliases
+ * rewritten, legacy `allowed_operations`/`allowed_kinds` already turned into these lists,
+ * `allow.generic: null` already an empty operation list.
  */
-export interface KeyPolicyInput {
-  /** Request kinds; `generic` lets generic requests through. */
-  readonly allowedRequests: readonly RequestKind[];
-  /** Operation kinds allowed inside a generic request; `ballot` or `ballot:yay|nay|pass`. */
-  readonly allowedOperations: readonly string[];
-  /** Chain ids block and consensus requests must carry. Undefined: any chain. */
-  readonly allowedChains?: readonly string[];
-  /** Client public keys (edpk/sppk/p2pk/BLpk); set, a request must be authenticated by one of them. */
-  readonly authorizedKeys?: readonly string[];
-  /** JWT users allowed to use the key. Undefined: any logged-in user. */
-  readonly jwtUsers?: readonly string[];
-  /** What each generic request may move (docs/policy.md). Undefined: no limits. */
-  readonly limits?: KeyLimits;
-}
+export type KeyPolicyInput = Pick<
+  KeyPolicyConfig,
+  'allowedRequests' | 'allowedOperations' | 'allowedChains' | 'authorizedKeys' | 'jwtUsers' | 'limits'
+>;
 
 /** A key's policy, ready for evaluate: sets, client keys hashed once. */
 export interface KeyPolicy {

@@ -6,11 +6,10 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { AwsWatermarkConfig } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
-import { createDynamoClient } from '@signatory-ts/watermark';
+import { createDynamoClient, waitTableActive } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
 
@@ -23,8 +22,6 @@ export interface DynamoSpendLedgerOptions {
 
 /** The ledger table's key: one item per key hash. */
 const KEY = 'pkh';
-/** Longest wait for a new table to become ACTIVE. */
-const ACTIVE_WAIT_SECONDS = 300;
 
 /**
  * The DynamoDB ledger (`watermark: driver: aws`): one item per key, `{pkh, version, ledger}` in the
@@ -173,7 +170,7 @@ export class DynamoSpendLedger extends DocumentLedger {
       exists = false;
     }
     if (exists) {
-      await this.waitActive();
+      await waitTableActive(this.client, this.table, `spend ledger aws: ${this.where}`);
       return;
     }
     if (!createTable) {
@@ -200,21 +197,8 @@ export class DynamoSpendLedger extends DocumentLedger {
     } catch (e) {
       if (!isInUse(e)) throw e; // another replica created it at the same moment
     }
-    await this.waitActive();
+    await waitTableActive(this.client, this.table, `spend ledger aws: ${this.where}`);
     log?.(`DynamoDB spend ledger created table '${this.table}'`);
-  }
-
-  private async waitActive(): Promise<void> {
-    const r = await waitUntilTableExists(
-      { client: this.client, maxWaitTime: ACTIVE_WAIT_SECONDS, minDelay: 1, maxDelay: 10 },
-      { TableName: this.table },
-    );
-    if (r.state !== 'SUCCESS') {
-      throw new SignatoryError(
-        'internal',
-        `spend ledger aws: ${this.where} did not become ACTIVE within ${ACTIVE_WAIT_SECONDS} s (${r.state})`,
-      );
-    }
   }
 }
 

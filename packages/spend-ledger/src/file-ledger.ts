@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SignatoryError } from '@signatory-ts/core';
-import { FileLock, KeyedLock, makeDir, replaceDurably, WatermarkLockError } from '@signatory-ts/watermark';
+import { FileLock, KeyedLock, makeDir, removeDeadTemps, replaceDurably, WatermarkLockError } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
 
@@ -61,7 +61,8 @@ export class FileSpendLedger extends DocumentLedger {
         throw new SignatoryError('internal', `spend ledger: cannot lock ${e.lockFile}: it ${e.problem}. Nothing was reserved or signed`);
       }
       try {
-        if (lock.previousHolderDied || !this.swept.has(file)) this.removeDeadTemps(file);
+        // tried again at the next update when it could not finish
+        if ((lock.previousHolderDied || !this.swept.has(file)) && removeDeadTemps(this.dir, file)) this.swept.add(file);
         const doc = this.read(file);
         const { result, write } = change(doc);
         if (write) await this.write(file, formatDocument(doc), lock.assertHeld);
@@ -93,23 +94,6 @@ export class FileSpendLedger extends DocumentLedger {
       throw new SignatoryError('internal', `spend ledger: cannot write ${file}: ${(e as Error).message}; nothing was reserved`, {
         cause: e,
       });
-    }
-  }
-
-  /**
-   * Removes temporary files of `file` left by writers killed mid-write. Runs holding the file's
-   * lock: a writer only makes, renames or removes its temporary file holding it, so every one
-   * found belongs to a dead writer. Best effort: a leftover costs disk space, never a signature.
-   */
-  private removeDeadTemps(file: string): void {
-    const prefix = `.${path.basename(file)}.`;
-    try {
-      for (const name of fs.readdirSync(this.dir)) {
-        if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(this.dir, name), { force: true });
-      }
-      this.swept.add(file);
-    } catch {
-      // tried again at the next update
     }
   }
 }

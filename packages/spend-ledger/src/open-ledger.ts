@@ -3,7 +3,7 @@ import { SignatoryError } from '@signatory-ts/core';
 import { DynamoSpendLedger } from './dynamo-ledger';
 import { FileSpendLedger } from './file-ledger';
 import { MemorySpendLedger } from './memory-ledger';
-import { PostgresSpendLedger, type PostgresLedgerConfig } from './postgres-ledger';
+import { PostgresSpendLedger } from './postgres-ledger';
 import type { SpendLedger } from './spend-ledger';
 
 export interface OpenLedgerOptions {
@@ -32,17 +32,13 @@ export async function openSpendLedger(
         { ...wm.config, table: `${wm.config.table}_spend` },
         options.log !== undefined ? { log: options.log } : {},
       );
-    default: {
-      // driver: postgres; its config type lands with the PostgreSQL watermark store (`watermark.postgres`)
-      const other = wm as { readonly driver: string; readonly postgres?: PostgresLedgerConfig };
-      if (other.driver === 'postgres' && other.postgres !== undefined) {
-        return PostgresSpendLedger.open({ ...other.postgres, table: `${other.postgres.table}_spend` });
-      }
+    case 'postgres':
+      return PostgresSpendLedger.open({ ...wm.postgres, table: `${wm.postgres.table}_spend` });
+    default:
       throw new SignatoryError(
         'config_invalid',
         `spend caps (limits.spend) are not supported with watermark driver ${JSON.stringify((wm as { driver: string }).driver)} yet: ` +
           'remove limits.spend, or use watermark driver file, aws or postgres',
       );
-    }
   }
 }

@@ -1,4 +1,5 @@
 import { escapeIdentifier, Pool, type PoolClient } from 'pg';
+import type { PostgresWatermarkConfig } from '@signatory-ts/config';
 import { SignatoryError } from '@signatory-ts/core';
 import { postgresPoolConfig } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
@@ -6,21 +7,9 @@ import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } fro
 
 /**
  * The connection settings of `watermark: driver: postgres` (the PostgreSQL watermark store's
- * config, same fields) with the ledger's own table.
+ * config) with `table` naming the ledger's own table (openSpendLedger passes `<watermark table>_spend`).
  */
-export interface PostgresLedgerConfig {
-  /** `postgres://user@host:port/database[?…]`; undefined: the PG* environment variables. */
-  readonly url?: string;
-  /** Undefined: the URL's password, else PGPASSWORD. */
-  readonly password?: string;
-  /** The ledger's table, optionally schema-qualified; openSpendLedger passes `<watermark table>_spend`. */
-  readonly table: string;
-  readonly ssl?: { readonly caFile?: string };
-  readonly createTable: boolean;
-  readonly poolMax: number;
-  /** Server-side statement timeout and client-side query timeout, ms. */
-  readonly statementTimeoutMs: number;
-}
+export type PostgresLedgerConfig = PostgresWatermarkConfig;
 
 /** docs/policy.md prints the same statement for operators who create the table themselves. */
 export const createLedgerTableSql = (ident: string): string => `CREATE TABLE IF NOT EXISTS ${ident} (

@@ -7,7 +7,7 @@ import {
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import { publicKeyFromSpki, SignatoryError } from '@signatory-ts/core';
-import { KEY_SPEC_BY_TYPE, kmsTezosKey, type KmsKeyType } from './kms-public-key';
+import { KEY_SPEC_BY_TYPE, kmsTezosKey, type KmsKeyType, type TezosPublicKey } from './kms-public-key';
 
 /** A KMS key that now holds a Tezos key. */
 export interface CreatedKmsKey {
@@ -78,7 +78,7 @@ export async function finishOrDelete<T>(
 }
 
 /** GetPublicKey, read as a Tezos key. */
-export async function readTezosPublicKey(client: KMSClient, keyId: string) {
+export async function readTezosPublicKey(client: KMSClient, keyId: string): Promise<TezosPublicKey> {
   const r = await client.send(new GetPublicKeyCommand({ KeyId: keyId }));
   if (r.PublicKey === undefined) throw new SignatoryError('vault_unavailable', `GetPublicKey returned no public key for ${keyId}`);
   try {
@@ -92,7 +92,7 @@ export async function readTezosPublicKey(client: KMSClient, keyId: string) {
  * Refuses, before anything is created, an alias that already names a key (DescribeKey on it).
  * If the alias cannot be checked (no kms:DescribeKey), CreateAlias decides later.
  */
-export async function checkAliasFree(client: KMSClient, alias: string): Promise<void> {
+async function checkAliasFree(client: KMSClient, alias: string): Promise<void> {
   let arn: string | undefined;
   try {
     arn = (await client.send(new DescribeKeyCommand({ KeyId: alias }))).KeyMetadata?.Arn;
@@ -105,17 +105,12 @@ export async function checkAliasFree(client: KMSClient, alias: string): Promise<
   );
 }
 
-export async function createAlias(client: KMSClient, alias: string, keyId: string): Promise<void> {
+async function createAlias(client: KMSClient, alias: string, keyId: string): Promise<void> {
   await client.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
 }
 
-/** CreateKey's first step, shared with import: a SIGN_VERIFY key of the type's spec. */
-export async function createKmsKey(
-  client: KMSClient,
-  type: KmsKeyType,
-  origin: 'AWS_KMS' | 'EXTERNAL',
-  description: string,
-): Promise<string> {
+/** CreateKey: a SIGN_VERIFY key of the type's spec. */
+async function createKmsKey(client: KMSClient, type: KmsKeyType, origin: 'AWS_KMS' | 'EXTERNAL', description: string): Promise<string> {
   let r;
   try {
     r = await client.send(
@@ -129,6 +124,47 @@ export async function createKmsKey(
   return arn;
 }
 
+/** How generate and import make their KMS key. */
+export interface NewKmsKey {
+  readonly type: KmsKeyType;
+  readonly origin: 'AWS_KMS' | 'EXTERNAL';
+  readonly description: string;
+  /** `name` or `alias/name`. */
+  readonly alias?: string | undefined;
+  /** The command, for the error of a failed step (`generate failed: …`). */
+  readonly what: string;
+  /** The log note once CreateKey answered. */
+  readonly created: string;
+}
+
+/**
+ * The steps generate and import share: the alias checked free before anything is made, CreateKey,
+ * then `fill` (which gives the key its Tezos key and returns the public key KMS reads back), then
+ * the alias. If a step after CreateKey fails, the new key is scheduled for deletion (finishOrDelete).
+ */
+export async function createTezosKey(
+  client: KMSClient,
+  key: NewKmsKey,
+  fill: (keyId: string) => Promise<TezosPublicKey>,
+  log?: StepLog,
+): Promise<CreatedKmsKey> {
+  const alias = key.alias === undefined ? undefined : aliasName(key.alias);
+  if (alias !== undefined) await checkAliasFree(client, alias);
+  const keyId = await createKmsKey(client, key.type, key.origin, key.description);
+  log?.(key.created, { keyId });
+  return finishOrDelete(
+    client,
+    keyId,
+    key.what,
+    async () => {
+      const pk = await fill(keyId);
+      if (alias !== undefined) await createAlias(client, alias, keyId);
+      return { keyId, pkh: pk.pkh, publicKey: pk.publicKey, ...(alias !== undefined ? { alias } : {}) };
+    },
+    log,
+  );
+}
+
 export interface GenerateKeyInput {
   readonly type: KmsKeyType;
   /** `name` or `alias/name`. */
@@ -140,25 +176,22 @@ export interface GenerateKeyInput {
  * Creates a new KMS signing key of the right spec for `type` (KMS makes the private key, which
  * never leaves it), reads its public key back, and names it with an alias when asked.
  */
-export async function generateKey(client: KMSClient, input: GenerateKeyInput, log?: StepLog): Promise<CreatedKmsKey> {
-  const alias = input.alias === undefined ? undefined : aliasName(input.alias);
-  if (alias !== undefined) await checkAliasFree(client, alias);
-  const keyId = await createKmsKey(
+export function generateKey(client: KMSClient, input: GenerateKeyInput, log?: StepLog): Promise<CreatedKmsKey> {
+  const key: NewKmsKey = {
+    type: input.type,
+    origin: 'AWS_KMS',
+    description: input.description ?? `Tezos ${input.type} signing key (signatory-cli generate)`,
+    alias: input.alias,
+    what: 'generate',
+    created: 'created KMS key',
+  };
+  return createTezosKey(
     client,
-    input.type,
-    'AWS_KMS',
-    input.description ?? `Tezos ${input.type} signing key (signatory-cli generate)`,
-  );
-  log?.('created KMS key', { keyId });
-  return finishOrDelete(
-    client,
-    keyId,
-    'generate',
-    async () => {
+    key,
+    async (keyId) => {
       const pk = await readTezosPublicKey(client, keyId);
       if (pk.type !== input.type) throw new SignatoryError('vault_unavailable', `KMS made a ${pk.type} key, not ${input.type}`);
-      if (alias !== undefined) await createAlias(client, alias, keyId);
-      return { keyId, pkh: pk.pkh, publicKey: pk.publicKey, ...(alias !== undefined ? { alias } : {}) };
+      return pk;
     },
     log,
   );

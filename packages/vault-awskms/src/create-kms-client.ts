@@ -1,5 +1,5 @@
 import { KMSClient, type KMSClientConfig, type SignCommand, type SignCommandOutput } from '@aws-sdk/client-kms';
-import type { AwsKmsConfig } from '@signatory-ts/config';
+import { awsClientConnection, type AwsKmsConfig } from '@signatory-ts/config';
 
 export interface KmsClientOptions {
   /** TCP connect timeout (ms). Default 1000. */
@@ -23,6 +23,7 @@ export interface KmsClientOptions {
 export function createKmsClient(config: AwsKmsConfig, options: KmsClientOptions = {}): KMSClient {
   const maxSockets = options.maxSockets ?? 50;
   const c: KMSClientConfig = {
+    ...awsClientConnection(config),
     maxAttempts: options.maxAttempts ?? 1,
     cacheMiddleware: true, // see sendAbortable
     requestHandler: {
@@ -31,15 +32,6 @@ export function createKmsClient(config: AwsKmsConfig, options: KmsClientOptions 
       httpsAgent: { keepAlive: true, maxSockets },
     },
   };
-  if (config.region !== undefined) c.region = config.region;
-  if (config.endpoint !== undefined) c.endpoint = config.endpoint;
-  if (config.accessKeyId !== undefined && config.secretAccessKey !== undefined) {
-    c.credentials = {
-      accessKeyId: config.accessKeyId,
-      secretAccessKey: config.secretAccessKey,
-      ...(config.sessionToken !== undefined ? { sessionToken: config.sessionToken } : {}),
-    };
-  }
   const client = new KMSClient(c);
   const handler = client.config.requestHandler;
   // innermost: sends the signed request as the SDK's last step would, with the call's own signal

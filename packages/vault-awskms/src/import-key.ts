@@ -1,16 +1,7 @@
 import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { GetParametersForImportCommand, ImportKeyMaterialCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { SignatoryError } from '@signatory-ts/core';
-import {
-  aliasName,
-  checkAliasFree,
-  createAlias,
-  createKmsKey,
-  finishOrDelete,
-  readTezosPublicKey,
-  type CreatedKmsKey,
-  type StepLog,
-} from './create-key';
+import { createTezosKey, readTezosPublicKey, type CreatedKmsKey, type NewKmsKey, type StepLog } from './create-key';
 import type { KmsKeyType } from './kms-public-key';
 
 export const WRAPPING_ALGORITHMS = ['RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_256'] as const;
@@ -56,17 +47,20 @@ function wrap(algorithm: WrappingAlgorithm, wrappingKeySpki: Uint8Array, pkcs8: 
  * If any step after CreateKey fails, the new key is scheduled for deletion (7 days) and the error
  * says so. Go Signatory cannot import into AWS KMS; this is new.
  */
-export async function importKey(client: KMSClient, input: ImportKeyInput, log?: StepLog): Promise<CreatedKmsKey> {
-  const alias = input.alias === undefined ? undefined : aliasName(input.alias);
+export function importKey(client: KMSClient, input: ImportKeyInput, log?: StepLog): Promise<CreatedKmsKey> {
   const algorithm = input.wrappingAlgorithm ?? 'RSAES_OAEP_SHA_256';
-  if (alias !== undefined) await checkAliasFree(client, alias);
-  const keyId = await createKmsKey(client, input.type, 'EXTERNAL', input.description ?? `Tezos ${input.pkh} (imported by signatory-cli)`);
-  log?.('created KMS key awaiting key material', { keyId });
-  return finishOrDelete(
+  const key: NewKmsKey = {
+    type: input.type,
+    origin: 'EXTERNAL',
+    description: input.description ?? `Tezos ${input.pkh} (imported by signatory-cli)`,
+    alias: input.alias,
+    what: 'import',
+    created: 'created KMS key awaiting key material',
+  };
+  return createTezosKey(
     client,
-    keyId,
-    'import',
-    async () => {
+    key,
+    async (keyId) => {
       const params = await client.send(
         new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: 'RSA_2048' }),
       );
@@ -89,8 +83,7 @@ export async function importKey(client: KMSClient, input: ImportKeyInput, log?: 
           `KMS holds ${pk.pkh} after the import, not ${input.pkh}: the key material was not imported as given`,
         );
       }
-      if (alias !== undefined) await createAlias(client, alias, keyId);
-      return { keyId, pkh: pk.pkh, publicKey: pk.publicKey, ...(alias !== undefined ? { alias } : {}) };
+      return pk;
     },
     log,
   );

@@ -6,6 +6,9 @@ import { uniqueSuffix } from './file-lock';
 const fsync = promisify(fs.fsync);
 const rename = promisify(fs.rename);
 
+/** The temporary files of `file` are `.<file name>.<unique suffix>.tmp`, beside it. */
+const tempPrefix = (file: string): string => `.${path.basename(file)}.`;
+
 /**
  * Replaces `file` (in `dir`) with `text` so that a crash at any moment leaves the old or the new
  * content, never a mix: a temporary file written and fsynced, renamed over the file, then the
@@ -14,7 +17,7 @@ const rename = promisify(fs.rename);
  * failure removes the temporary file and is thrown as it came.
  */
 export async function replaceDurably(dir: string, file: string, text: string, assertHeld: () => void): Promise<void> {
-  const tmp = path.join(dir, `.${path.basename(file)}.${uniqueSuffix()}.tmp`);
+  const tmp = path.join(dir, `${tempPrefix(file)}${uniqueSuffix()}.tmp`);
   const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o640);
   try {
     try {
@@ -34,5 +37,23 @@ export async function replaceDurably(dir: string, file: string, text: string, as
     await fsync(dirFd);
   } finally {
     fs.closeSync(dirFd);
+  }
+}
+
+/**
+ * Removes the temporary files of `file` (in `dir`) that writers killed mid-write left behind. Call
+ * it holding the file's lock: a writer makes, renames or removes its temporary file only while it
+ * holds that lock, so every one found belongs to a writer that died. Best effort (a leftover costs
+ * disk space, never a signature): false when `dir` could not be read or a file removed, to try again.
+ */
+export function removeDeadTemps(dir: string, file: string): boolean {
+  const prefix = tempPrefix(file);
+  try {
+    for (const name of fs.readdirSync(dir)) {
+      if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+    }
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,5 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import type { AwsWatermarkConfig } from '@signatory-ts/config';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { awsClientConnection, type AwsWatermarkConfig } from '@signatory-ts/config';
 
 /**
  * The DynamoDB client of a `driver: aws` store (the watermark table, the spend ledger's table): each call
@@ -10,7 +10,8 @@ export function createDynamoClient(
   config: AwsWatermarkConfig,
   options: { maxAttempts: number; connectionTimeoutMs?: number },
 ): DynamoDBClient {
-  const c: DynamoDBClientConfig = {
+  return new DynamoDBClient({
+    ...awsClientConnection(config),
     maxAttempts: options.maxAttempts,
     requestHandler: {
       connectionTimeout: options.connectionTimeoutMs ?? 1000,
@@ -18,15 +19,5 @@ export function createDynamoClient(
       httpAgent: { keepAlive: true },
       httpsAgent: { keepAlive: true },
     },
-  };
-  if (config.region !== undefined) c.region = config.region;
-  if (config.endpoint !== undefined) c.endpoint = config.endpoint;
-  if (config.accessKeyId !== undefined && config.secretAccessKey !== undefined) {
-    c.credentials = {
-      accessKeyId: config.accessKeyId,
-      secretAccessKey: config.secretAccessKey,
-      ...(config.sessionToken !== undefined ? { sessionToken: config.sessionToken } : {}),
-    };
-  }
-  return new DynamoDBClient(c);
+  });
 }

@@ -27,6 +27,7 @@ import { dynamoErrorType, dynamoFailure, isRetryable, type DynamoContext } from 
 import { createDynamoClient } from './dynamo-client';
 import { ensureTable } from './dynamo-table';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
+import { ioReporter, type IoReporter } from './io-reporter';
 
 export interface DynamoStoreOptions {
   /** Told of every DynamoDB call, with its duration and error type (Go's watermark_io_* metrics). */
@@ -67,7 +68,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
   readonly table: string;
   private readonly client: DynamoDBClient;
   private ctx: DynamoContext;
-  private readonly onIo: WatermarkIoObserver | undefined;
+  private readonly observe: IoReporter;
   private checking: Promise<string | undefined> | undefined;
   /** Why the last write failed, until a write succeeds (see health()). */
   private writeFailure: string | undefined;
@@ -77,7 +78,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
 
   private constructor(config: AwsWatermarkConfig, options: DynamoStoreOptions) {
     this.table = config.table;
-    this.onIo = options.onIo;
+    this.observe = ioReporter(options.onIo, { backend: 'aws', table: config.table });
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.ctx = {
       table: config.table,
@@ -327,20 +328,6 @@ export class DynamoWatermarkStore implements WatermarkStore {
       throw dynamoFailure(this.ctx, 'start-up', e, false);
     }
     this.ctx = { ...this.ctx, region }; // messages name the region, wherever it came from
-  }
-
-  private observe(operation: 'read' | 'write' | 'create', t0: number, error?: string): void {
-    try {
-      this.onIo?.({
-        operation,
-        seconds: (performance.now() - t0) / 1000,
-        backend: 'aws',
-        table: this.table,
-        ...(error === undefined ? {} : { error }),
-      });
-    } catch {
-      // a metrics observer must not turn a durable commit into a failure
-    }
   }
 }
 

@@ -99,16 +99,17 @@ async function create(o: EnsureTableOptions): Promise<void> {
   checkKeySchema(o.table, t.Table ?? {});
 }
 
-async function waitActive(o: EnsureTableOptions): Promise<void> {
-  const r = await waitUntilTableExists(
-    { client: o.client, maxWaitTime: ACTIVE_WAIT_SECONDS, minDelay: 1, maxDelay: 10 },
-    { TableName: o.table },
-  );
+const waitActive = (o: EnsureTableOptions): Promise<void> =>
+  waitTableActive(o.client, o.table, `watermark store aws: DynamoDB table "${o.table}"`);
+
+/**
+ * Waits for `table` to become ACTIVE after CreateTable. `what` names the table in the error
+ * (`watermark store aws: DynamoDB table "watermark"`); the spend ledger's table waits here too.
+ */
+export async function waitTableActive(client: DynamoDBClient, table: string, what: string): Promise<void> {
+  const r = await waitUntilTableExists({ client, maxWaitTime: ACTIVE_WAIT_SECONDS, minDelay: 1, maxDelay: 10 }, { TableName: table });
   if (r.state !== 'SUCCESS') {
-    throw new SignatoryError(
-      'internal',
-      `watermark store aws: DynamoDB table "${o.table}" did not become ACTIVE within ${ACTIVE_WAIT_SECONDS} s (${r.state})`,
-    );
+    throw new SignatoryError('internal', `${what} did not become ACTIVE within ${ACTIVE_WAIT_SECONDS} s (${r.state})`);
   }
 }
 

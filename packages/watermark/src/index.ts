@@ -14,5 +14,6 @@ export { openWatermarkStore, type OpenStoreOptions } from './open-store';
 export { FileLock, uniqueSuffix, type HeldLock } from './file-lock';
 export { makeDir } from './base-dir';
 export { createDynamoClient } from './dynamo-client';
+export { waitTableActive } from './dynamo-table';
 export { postgresPoolConfig } from './postgres-pool';
-export { replaceDurably } from './durable-replace';
+export { removeDeadTemps, replaceDurably } from './durable-replace';

@@ -2,6 +2,7 @@ import { Pool, escapeIdentifier } from 'pg';
 import { compareWatermark, SignatoryError, WATERMARK_KINDS, type Mark, type Slot, type WatermarkKind } from '@signatory-ts/core';
 import type { PostgresWatermarkConfig } from '@signatory-ts/config';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
+import { ioReporter, type IoReporter } from './io-reporter';
 import { describePostgresError, postgresErrorType, storeError } from './postgres-errors';
 import { postgresPoolConfig } from './postgres-pool';
 import { checkTable } from './postgres-table';
@@ -41,7 +42,7 @@ export class PostgresWatermarkStore implements WatermarkStore {
   readonly name = 'postgres';
   readonly table: string;
   private readonly ident: string;
-  private readonly onIo: WatermarkIoObserver | undefined;
+  private readonly observe: IoReporter;
   private checking: Promise<string | undefined> | undefined;
 
   private constructor(
@@ -51,7 +52,7 @@ export class PostgresWatermarkStore implements WatermarkStore {
   ) {
     this.table = table;
     this.ident = table.split('.').map(escapeIdentifier).join('.');
-    this.onIo = onIo;
+    this.observe = ioReporter(onIo, { backend: 'postgres', table });
     // an idle connection the server ends (restart, pg_terminate_backend) must not crash the process;
     // the pool drops it, and the next statement's failure or health() reports a server still gone
     pool.on('error', () => undefined);
@@ -236,20 +237,6 @@ export class PostgresWatermarkStore implements WatermarkStore {
     } catch (e) {
       this.observe(operation, t0, postgresErrorType(e));
       throw storeError(this.table, what, e);
-    }
-  }
-
-  private observe(operation: 'read' | 'write' | 'create', t0: number, error?: string): void {
-    try {
-      this.onIo?.({
-        operation,
-        seconds: (performance.now() - t0) / 1000,
-        backend: 'postgres',
-        table: this.table,
-        ...(error === undefined ? {} : { error }),
-      });
-    } catch {
-      // a metrics observer must not turn a durable commit into a failure
     }
   }
 }
