@@ -1,11 +1,7 @@
 import { ConfigError, formatTez, MAX_MUTEZ, parseConfig, parseMutez, parseWindow, type KeyPolicyConfig } from '@signatory-ts/config';
+import { ADDRESSES } from '@signatory-ts/dev-servers';
 
-const KEY = 'tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH';
-const ALICE = 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY';
-const BAKER = 'tz49Tnyc9wsSK8xpmagV1RBkRtGyiDZQSC3P';
-const TOKEN = 'KT18g5SiBpZEhMtyW11tE35UN9EJy2vSb8rC';
-const DEX = 'KT18mPKf2ZcMZWHT7yDVMARps6DztKHJ2ZVA';
-const EDPK = 'edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo';
+const { key: KEY, alice: ALICE, baker: BAKER, token: TOKEN, dex: DEX, keyPk: EDPK } = ADDRESSES;
 
 /** A key allowed to sign transactions, with `limits` lines (indented under limits:) below it; line 5 is the first limit. */
 const yaml = (limits: string, allow = 'generic: [transaction, reveal, delegation, origination]') =>
