@@ -2,3 +2,4 @@ export * from './dynalite';
 export * from './postgres';
 export * from './hook-server';
 export * from './test-keys';
+export * from './json-lines-child';
