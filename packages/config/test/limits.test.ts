@@ -1,5 +1,6 @@
-import { ConfigError, formatTez, MAX_MUTEZ, parseConfig, parseMutez, parseWindow, type KeyPolicyConfig } from '@signatory-ts/config';
+import { formatTez, MAX_MUTEZ, parseConfig, parseMutez, parseWindow, type KeyPolicyConfig } from '@signatory-ts/config';
 import { ADDRESSES } from '@signatory-ts/dev-servers';
+import { configError } from './config-error';
 
 const { key: KEY, alice: ALICE, baker: BAKER, token: TOKEN, dex: DEX, keyPk: EDPK } = ADDRESSES;
 
@@ -13,15 +14,7 @@ const yaml = (limits: string, allow = 'generic: [transaction, reveal, delegation
 const load = (text: string) => parseConfig(text, { env: {}, file: 'signatory.yaml' });
 const policy = (text: string) => load(text).tezos.get(KEY) as KeyPolicyConfig;
 
-function problems(text: string): readonly string[] {
-  try {
-    load(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('config was accepted');
-}
+const problems = (text: string): readonly string[] => configError(() => load(text)).problems;
 
 describe('limits: a valid block', () => {
   it("loads the issue's example (without spend) as exact mutez, entrypoints resolved", () => {
