@@ -1,20 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawnJsonLines } from '@signatory-ts/dev-servers';
+import { spawnJsonLines, tempDirs } from '@signatory-ts/dev-servers';
 import { FileSpendLedger } from '../src';
 import { CAPS, describeSpendLedger, KEY, T0, TZ } from './ledger-conformance';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'spend-'));
-  dirs.push(dir);
-  return dir;
-};
+const dirs = tempDirs('spend-');
+afterAll(() => dirs.removeAll());
 
 describeSpendLedger('FileSpendLedger', {
-  open: async () => new FileSpendLedger({ baseDir: tempDir() }),
+  open: async () => new FileSpendLedger({ baseDir: dirs.make() }),
   reopen: async (ledger) => new FileSpendLedger({ baseDir: path.dirname((ledger as FileSpendLedger).dir) }),
 });
 
@@ -23,7 +17,7 @@ describe('FileSpendLedger on disk', () => {
   let ledger: FileSpendLedger;
   let file: string;
   beforeEach(() => {
-    base = tempDir();
+    base = dirs.make();
     ledger = new FileSpendLedger({ baseDir: base });
     file = path.join(base, 'spend_ledger', `${KEY}.json`);
   });
@@ -77,7 +71,7 @@ describe('FileSpendLedger on disk', () => {
 });
 
 it('kill -9 during a stream of reservations: the file stays whole, every reservation it reported counts, unconfirmed ones included', async () => {
-  const base = tempDir();
+  const base = dirs.make();
   const file = path.join(base, 'spend_ledger', `${KEY}.json`);
   const caps = [{ window: '1h', windowSeconds: 3600, amount: 1000n * TZ }];
   const ledger = new FileSpendLedger({ baseDir: base });
