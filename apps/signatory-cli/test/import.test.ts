@@ -14,6 +14,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { b58Encode } from '@signatory-ts/core';
+import { TZ1_SEED_KEY, TZ2_KEY, TZ3_KEY } from '@signatory-ts/dev-servers';
 import { InMemorySigner } from '@taquito/signer';
 import { runCli, startKms, tempDir, writeConfig, type KmsChild, type Run } from './harness';
 import { kmsSignatureVerifies } from './kms-signature';
@@ -68,10 +69,9 @@ async function expectImported(r: Run, secret: string, password?: string) {
   return out;
 }
 
-const EDSK_SEED = 'edsk4FTF78Qf1m2rykGpHqostAiq5gYW4YZEoGUSWBTJr2njsDHSnd';
-const EDSK_64 = 'edskS5DAa5QYnWFCKBiNAjKd9A2V4wMk3kJgAzMUZtYHi7oab8FxBo32wBqMJggTCUoR2t6csEjHosqbkKSo7A3fgqan1fa7Ja';
-const SPSK = 'spsk1XYsTqUsd7LaLs9a8qpmCvLVJeLEZEXkeAZS5dwcKgUZhv3cYw';
-const P2SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
+const { sk: EDSK_SEED, sk64: EDSK_64 } = TZ1_SEED_KEY;
+const SPSK = TZ2_KEY.sk;
+const P2SK = TZ3_KEY.sk;
 const EDESK = 'edesk1zxaPJkhNGSzgZDDSphvPzSNrnbmqes8xzUrw1wdFxdRT7ePiQz8D2Q18fMjn6fC9ZRS2rUbg8d8snxxznE';
 const SPESK = 'spesk21cruoqtYmxfq5fpkXiZZRLRw4vh7VFJauGCAgHxZf3q6Q5LTv9m9dnMxyVjna6RzWQL45q4ppGLh97xZpV';
 const P2ESK = 'p2esk1rqdHRPz4xQh8uP8JaWSVnGFTKxkh2utdjK5CPDTXAzzh5sXnnobLkGrXEZzGhCKFDSjv8Ggrjt7PnobRzs';

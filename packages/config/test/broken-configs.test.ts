@@ -1,20 +1,14 @@
 import { getPkhfromPk } from '@taquito/utils';
 import { isSignatoryError } from '@signatory-ts/core';
-import { ConfigError, parseConfig } from '@signatory-ts/config';
+import { parseConfig, type ConfigError } from '@signatory-ts/config';
+import { configError } from './config-error';
 
 const TZ1 = 'tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH';
 const TZ3 = 'tz3PUkjqtsAg1uV3aQTWTMs6SBDYbY9BkUp6';
 const EDPK = 'edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo';
 
-function errorOf(yaml: string, env: Record<string, string> = {}): ConfigError {
-  try {
-    parseConfig(yaml, { env, file: 'signatory.yaml' });
-  } catch (e) {
-    if (e instanceof ConfigError) return e;
-    throw e;
-  }
-  throw new Error('config was accepted');
-}
+const errorOf = (yaml: string, env: Record<string, string> = {}): ConfigError =>
+  configError(() => parseConfig(yaml, { env, file: 'signatory.yaml' }));
 
 /** [what is wrong, YAML, the exact message]. */
 const CASES: [string, string, string][] = [

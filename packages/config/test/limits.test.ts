@@ -1,11 +1,8 @@
-import { ConfigError, formatTez, MAX_MUTEZ, parseConfig, parseMutez, parseWindow, type KeyPolicyConfig } from '@signatory-ts/config';
+import { formatTez, MAX_MUTEZ, parseConfig, parseMutez, parseWindow, type KeyPolicyConfig } from '@signatory-ts/config';
+import { ADDRESSES } from '@signatory-ts/dev-servers';
+import { configError } from './config-error';
 
-const KEY = 'tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH';
-const ALICE = 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY';
-const BAKER = 'tz49Tnyc9wsSK8xpmagV1RBkRtGyiDZQSC3P';
-const TOKEN = 'KT18g5SiBpZEhMtyW11tE35UN9EJy2vSb8rC';
-const DEX = 'KT18mPKf2ZcMZWHT7yDVMARps6DztKHJ2ZVA';
-const EDPK = 'edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo';
+const { key: KEY, alice: ALICE, baker: BAKER, token: TOKEN, dex: DEX, keyPk: EDPK } = ADDRESSES;
 
 /** A key allowed to sign transactions, with `limits` lines (indented under limits:) below it; line 5 is the first limit. */
 const yaml = (limits: string, allow = 'generic: [transaction, reveal, delegation, origination]') =>
@@ -17,15 +14,7 @@ const yaml = (limits: string, allow = 'generic: [transaction, reveal, delegation
 const load = (text: string) => parseConfig(text, { env: {}, file: 'signatory.yaml' });
 const policy = (text: string) => load(text).tezos.get(KEY) as KeyPolicyConfig;
 
-function problems(text: string): readonly string[] {
-  try {
-    load(text);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('config was accepted');
-}
+const problems = (text: string): readonly string[] => configError(() => load(text)).problems;
 
 describe('limits: a valid block', () => {
   it("loads the issue's example (without spend) as exact mutez, entrypoints resolved", () => {

@@ -1,18 +1,11 @@
-import { ConfigError, parseConfig } from '@signatory-ts/config';
+import { parseConfig } from '@signatory-ts/config';
+import { configError } from './config-error';
 
 const TZ1 = 'tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH';
 const base = `vaults: {kms: {driver: awskms}}\ntezos:\n  ${TZ1}:\n`;
 const parse = (watermark: string, env: Record<string, string> = {}) => parseConfig(`${base}${watermark}`, { env });
 
-function errorOf(watermark: string): string {
-  try {
-    parse(watermark);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.message;
-    throw e;
-  }
-  throw new Error('config was accepted');
-}
+const errorOf = (watermark: string): string => configError(() => parse(watermark)).message;
 
 describe('watermark: driver: aws', () => {
   it('fills in Go Signatory defaults: table "watermark", table created when missing, 1.5 s per call', () => {

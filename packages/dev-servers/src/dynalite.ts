@@ -1,9 +1,37 @@
+import { CreateTableCommand, DynamoDBClient, type ScalarAttributeType } from '@aws-sdk/client-dynamodb';
 import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** One attribute of a table's key: name, HASH or RANGE, and its type. */
+export type KeyAttribute = readonly [name: string, keyType: 'HASH' | 'RANGE', type: ScalarAttributeType];
+
+/** The key Go Signatory creates its watermark table with: `idx` (HASH, S) and `request` (RANGE, S). */
+export const GO_WATERMARK_TABLE_KEY: readonly KeyAttribute[] = [
+  ['idx', 'HASH', 'S'],
+  ['request', 'RANGE', 'S'],
+];
+
+/** A `driver: aws` store's config (the watermark's or the spend ledger's) on this emulator. */
+export interface DynamoStoreConfig {
+  readonly table: string;
+  readonly region: string;
+  readonly endpoint: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly createTable: boolean;
+  readonly timeoutMs: number;
+}
 
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>`: the endpoint a DynamoDB client is given. */
   readonly endpoint: string;
+  /** A store config on this emulator for a new table `<prefix>-<n>` (created by the store), 5 s per call. */
+  storeConfig(prefix: string): DynamoStoreConfig;
+  /**
+   * Creates a table directly, as another program would (Go Signatory, an operator): on-demand billing, or
+   * 5/5 provisioned capacity as Go Signatory creates its table.
+   */
+  createTable(table: string, key: readonly KeyAttribute[], options?: { provisioned?: boolean }): Promise<void>;
   /**
    * Stops answering, as an outage would: the listener is closed and open connections are cut; the
    * tables and items stay in memory. `resume()` listens again on the same port.
@@ -36,11 +64,39 @@ export async function startDynalite(): Promise<DynaliteServer> {
     });
   await listen(0);
   const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const admin = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'admin', secretAccessKey: 'admin' } });
+  let tables = 0;
+  const stop = close((cb) => server.close(cb));
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
+    storeConfig: (prefix) => ({
+      table: `${prefix}-${++tables}`,
+      region: 'us-east-1',
+      endpoint,
+      accessKeyId: 'test',
+      secretAccessKey: 'test',
+      createTable: true,
+      timeoutMs: 5000,
+    }),
+    async createTable(table, key, options = {}) {
+      await admin.send(
+        new CreateTableCommand({
+          TableName: table,
+          KeySchema: key.map(([AttributeName, KeyType]) => ({ AttributeName, KeyType })),
+          AttributeDefinitions: key.map(([AttributeName, , AttributeType]) => ({ AttributeName, AttributeType })),
+          ...(options.provisioned
+            ? { ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } }
+            : { BillingMode: 'PAY_PER_REQUEST' }),
+        }),
+      );
+    },
     pause: close((cb) => Server.prototype.close.call(server, cb)),
     resume: () => listen(port),
-    stop: close((cb) => server.close(cb)),
+    stop: async () => {
+      admin.destroy();
+      await stop();
+    },
   };
 }
 

@@ -2,18 +2,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startPostgres, type PostgresServer } from '../src';
+import { isAlive, startPostgres, type PostgresServer } from '../src';
 
 jest.setTimeout(60_000);
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 async function waitUntil(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setImmediate(resolve));
 }
@@ -75,6 +67,6 @@ describe('startPostgres', () => {
     const { pid, dir } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { pid: number; dir: string };
     expect(fs.existsSync(path.dirname(dir))).toBe(false);
     // SIGKILL was sent as the process exited; the kernel ends the server a moment later
-    await waitUntil(() => !alive(pid));
+    await waitUntil(() => !isAlive(pid));
   });
 });

@@ -12,12 +12,9 @@ const entry = (e: Partial<KeyPolicyInput>): KeyPolicyInput => ({ allowedRequests
 const ctx = (c: Partial<SignContext>): SignContext => ({ pkh: PKH, requestKind: 'block', chainId: MAINNET, ...c });
 const generic = (...operationKinds: string[]): Partial<SignContext> => ({ requestKind: 'generic', chainId: undefined, operationKinds });
 const ALLOW: Decision = { allow: true };
-const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({
-  allow: false,
-  rule,
-  reason,
-  ...(kind !== undefined ? { kind } : {}),
-});
+/** A refusal as evaluate() answers it; `kind` names the refused request or operation kind, where there is one. */
+const deny = (rule: PolicyRule, reason: string, kind?: string): Decision =>
+  kind === undefined ? { allow: false, rule, reason } : { allow: false, rule, reason, kind };
 
 type Row = [string, KeyPolicyInput | null | 'unlisted', Partial<SignContext>, Decision];
 
@@ -112,30 +109,13 @@ const rows: Row[] = [
     generic(),
     deny('operation_kind', 'generic request has no operations'),
   ],
-  [
-    'transaction does not allow stake',
+  // each staking pseudo-operation (a transaction to oneself, with its entrypoint) is allowed by its own name only
+  ...['stake', 'unstake', 'finalize_unstake', 'set_delegate_parameters'].map((kind): Row => [
+    `transaction does not allow ${kind}`,
     entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
-    generic('stake'),
-    deny('operation_kind', "operation `stake' is not allowed", 'stake'),
-  ],
-  [
-    'transaction does not allow unstake',
-    entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
-    generic('unstake'),
-    deny('operation_kind', "operation `unstake' is not allowed", 'unstake'),
-  ],
-  [
-    'transaction does not allow finalize_unstake',
-    entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
-    generic('finalize_unstake'),
-    deny('operation_kind', "operation `finalize_unstake' is not allowed", 'finalize_unstake'),
-  ],
-  [
-    'transaction does not allow set_delegate_parameters',
-    entry({ allowedRequests: ['generic'], allowedOperations: ['transaction'] }),
-    generic('set_delegate_parameters'),
-    deny('operation_kind', "operation `set_delegate_parameters' is not allowed", 'set_delegate_parameters'),
-  ],
+    generic(kind),
+    deny('operation_kind', `operation \`${kind}' is not allowed`, kind),
+  ]),
   ['stake allowed by name passes', entry({ allowedRequests: ['generic'], allowedOperations: ['stake'] }), generic('stake'), ALLOW],
   [
     'stake does not allow transaction',

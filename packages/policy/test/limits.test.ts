@@ -6,16 +6,10 @@
 import { LocalForger, ProtocolsHash } from '@taquito/local-forging';
 import { parseConfig, type KeyLimits, type KeyPolicyConfig } from '@signatory-ts/config';
 import { b58Decode, fromHex, parseSignRequest, toHex, type SignRequest } from '@signatory-ts/core';
+import { ADDRESSES } from '@signatory-ts/dev-servers';
 import { checkLimits, COST_PER_BYTE, requestSpend, StaticPolicy, violationType, type Denial, type LimitRefusal } from '../src';
 
-const KEY = 'tz1c8PEDNfj6UxoQM2XCyfTHM5KbGGgoqDrH';
-const KEY_PK = 'edpkuhEcwoLysLvodRxQLzuM3AVZvCuT6koVkUahS53mNBdE8LbuGo';
-const ALICE = 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY';
-const BOB = 'tz28gUB7pmGR8cVBTBMnDhQma18mWDbp6nyQ';
-const BAKER = 'tz49Tnyc9wsSK8xpmagV1RBkRtGyiDZQSC3P';
-const OTHER_BAKER = 'tz3PUkjqtsAg1uV3aQTWTMs6SBDYbY9BkUp6';
-const TOKEN = 'KT18g5SiBpZEhMtyW11tE35UN9EJy2vSb8rC';
-const DEX = 'KT18mPKf2ZcMZWHT7yDVMARps6DztKHJ2ZVA';
+const { key: KEY, keyPk: KEY_PK, alice: ALICE, bob: BOB, baker: BAKER, otherBaker: OTHER_BAKER, token: TOKEN, dex: DEX } = ADDRESSES;
 const GENESIS = 'BLockGenesisGenesisGenesisGenesisGenesisf79b5d1CoW2';
 
 const TZ = 1_000_000n;

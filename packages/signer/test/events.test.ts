@@ -1,29 +1,16 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fromHex, parseSecretKey, secretKeyToPkcs8, type SignatoryError } from '@signatory-ts/core';
-import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
-import { AwsKmsVault } from '@signatory-ts/vault-awskms';
-import { FileWatermarkStore } from '@signatory-ts/watermark';
+import { fromHex, type SignatoryError } from '@signatory-ts/core';
+import { TZ1_SEED_KEY } from '@signatory-ts/dev-servers';
+import type { KmsLocal } from '@signatory-ts/kms-local';
+import type { FileWatermarkStore } from '@signatory-ts/watermark';
 import { createSigner, type KeyPolicyEntry, type LogFields, type Signer, type SignerEvents, type SignerLogger } from '../src';
+import { startKmsFixture, type KmsFixture } from './kms-fixture';
+import { C2, CHAIN, ED, ED_SK, P, P_SK, preattestationAt, TRANSACTION } from './requests';
 
 // What the signer tells metrics (events) and logs, for each outcome, with real parts: kms-local,
 // the AWS SDK vault, the file watermark store in a temp dir.
-const ED_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const ED = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const P_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
-const P = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
-const UNLISTED = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';
-const CHAIN = 'NetXo5iVw1vBoxM';
-// preattestation, round 4, chain NetXo5iVw1vBoxM (Go Signatory's C2), at a chosen level
-const C2 =
-  '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
-const preattestationAt = (level: number) => C2.slice(0, 80) + level.toString(16).padStart(8, '0') + C2.slice(88);
-// the same as an attestation (magic 0x13, tag 21)
+const UNLISTED = TZ1_SEED_KEY.pkh;
+// C2 as an attestation (magic 0x13, tag 21)
 const ATTESTATION = '13' + C2.slice(2, 74) + '15' + C2.slice(76);
-// a transaction by ED (forged with @taquito/local-forging, branch = genesis)
-const TRANSACTION =
-  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
 
 interface Line {
   level: string;
@@ -32,7 +19,7 @@ interface Line {
 }
 type Event = [string, unknown];
 
-let dir: string;
+let fixture: KmsFixture;
 let kms: KmsLocal;
 let store: FileWatermarkStore;
 let signer: Signer;
@@ -61,13 +48,10 @@ const policies = new Map<string, KeyPolicyEntry | null>([
 ]);
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signer-events-'));
-  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  await kms.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(ED_SK))) });
-  await kms.createKey({ keySpec: 'ECC_NIST_P256', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(P_SK))) });
-  store = new FileWatermarkStore({ baseDir: dir });
+  fixture = await startKmsFixture('signer-events-', [ED_SK, P_SK]);
+  ({ kms, store } = fixture);
   signer = await createSigner({
-    vaults: [new AwsKmsVault({ endpoint: kms.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x' })],
+    vaults: [fixture.vault],
     policies,
     watermarkStore: store,
     logger,
@@ -76,8 +60,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await signer.close();
-  await kms.close();
-  await rm(dir, { recursive: true, force: true });
+  await fixture.close();
 });
 beforeEach(() => {
   lines.length = 0;

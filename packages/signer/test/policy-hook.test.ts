@@ -1,48 +1,35 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { InMemorySigner } from '@taquito/signer';
-import { fromHex, parseSecretKey, secretKeyToPkcs8, type SignatoryError } from '@signatory-ts/core';
+import { fromHex, type SignatoryError } from '@signatory-ts/core';
 import { startHookServer, type HookAnswer, type HookRequest, type HookServer } from '@signatory-ts/dev-servers';
-import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
 import { PolicyChain, PolicyHook, StaticPolicy } from '@signatory-ts/policy';
-import { AwsKmsVault } from '@signatory-ts/vault-awskms';
-import { FileWatermarkStore } from '@signatory-ts/watermark';
+import type { FileWatermarkStore } from '@signatory-ts/watermark';
 import { createSigner, type Signer, type SignerEvents } from '../src';
+import { startKmsFixture, type KmsFixture } from './kms-fixture';
+import { CHAIN, ED, ED_SK, preattestationAt as preattestationHexAt, TRANSACTION as TRANSACTION_HEX } from './requests';
 
 // The signer with the static policy then a real hook server: kms-local, the AWS SDK vault, the
 // file watermark store. Every way the hook can fail refuses the request and moves no watermark.
-const ED_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const ED = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const HOOK_KEY = new InMemorySigner('edsk3ZAm9nqEo7qNugo2wcmxWnbDe7oUUmHt5UJYDdqwucsaHTAsVQ');
 const STRANGER = new InMemorySigner('edsk4TjJWEszkHKono7XMnepVqwi37FrpbVt1KCsifJeAGimxheShG');
-const CHAIN = 'NetXo5iVw1vBoxM';
-const C2 =
-  '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
-const preattestationAt = (level: number) => fromHex(C2.slice(0, 80) + level.toString(16).padStart(8, '0') + C2.slice(88));
+const preattestationAt = (level: number) => fromHex(preattestationHexAt(level));
 const levelOf = (req: HookRequest) =>
   Buffer.from((JSON.parse(req.body.toString()) as { request: string }).request, 'base64').readUInt32BE(40);
 // a transaction by ED (generic), which the static policy below refuses
-const TRANSACTION = fromHex(
-  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00',
-);
+const TRANSACTION = fromHex(TRANSACTION_HEX);
 
-let dir: string;
-let kms: KmsLocal;
+let fixture: KmsFixture;
 let hook: HookServer;
 let store: FileWatermarkStore;
 let signer: Signer;
 const violations: Parameters<NonNullable<SignerEvents['policyViolation']>>[0][] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signer-hook-'));
-  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  await kms.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(ED_SK))) });
+  fixture = await startKmsFixture('signer-hook-', [ED_SK], { deadlineMs: 1500 });
+  store = fixture.store;
   hook = await startHookServer();
-  store = new FileWatermarkStore({ baseDir: dir });
   const policies = new Map([[ED, null]]);
   signer = await createSigner({
-    vaults: [new AwsKmsVault({ endpoint: kms.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', deadlineMs: 1500 })],
+    vaults: [fixture.vault],
     policies,
     policy: new PolicyChain([
       new StaticPolicy(policies),
@@ -55,8 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await signer.close();
   await hook.stop();
-  await kms.close();
-  await rm(dir, { recursive: true, force: true });
+  await fixture.close();
 });
 
 /** The reference service's signed reply, with one thing changed. */
@@ -111,7 +97,7 @@ describe('signer with the policy hook', () => {
     await down.stop();
     const policies = new Map([[ED, null]]);
     const s = await createSigner({
-      vaults: [new AwsKmsVault({ endpoint: kms.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x' })],
+      vaults: [fixture.newVault()],
       policies,
       policy: new PolicyChain([new StaticPolicy(policies), new PolicyHook({ address: down.url })]),
       watermarkStore: store,
@@ -136,7 +122,7 @@ describe('signer with the policy hook', () => {
   it('is asked before the watermark slot is locked: a hook call in progress does not hold up the next level', async () => {
     const policies = new Map([[ED, null]]);
     const s = await createSigner({
-      vaults: [new AwsKmsVault({ endpoint: kms.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x' })],
+      vaults: [fixture.newVault()],
       policies,
       policy: new PolicyChain([new StaticPolicy(policies), new PolicyHook({ address: hook.url, timeoutMs: 30_000 })]),
       watermarkStore: store,

@@ -1,7 +1,5 @@
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   encodePublicKey,
@@ -15,24 +13,15 @@ import {
 } from '@signatory-ts/core';
 import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
 import { AwsKmsVault } from '@signatory-ts/vault-awskms';
-import { FileWatermarkStore } from '@signatory-ts/watermark';
-import { KeyIndex, createSigner, type Signer } from '../src';
+import type { FileWatermarkStore } from '@signatory-ts/watermark';
+import { KeyIndex, createSigner, type Signer, type SignerOptions } from '../src';
+import { startKmsFixture, type KmsFixture } from './kms-fixture';
+import { C2, ED, ED_SK, P, P_SK, preattestationAt, TRANSACTION } from './requests';
 
 // Real parts: kms-local in this process, the AWS SDK vault, the file watermark store in a temp dir.
-const ED_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const ED = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-const P_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
-const P = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
-// preattestation, level 34, round 4, chain NetXo5iVw1vBoxM (Go Signatory's C2)
-const C2 =
-  '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
 const C2_OTHER = C2.slice(0, -2) + '45';
-/** C2 at another level (same chain, round 4). */
-const preattestationAt = (level: number) => C2.slice(0, 80) + level.toString(16).padStart(8, '0') + C2.slice(88);
-// a transaction by ED (forged with @taquito/local-forging, branch = genesis)
-const TRANSACTION =
-  '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
 
+let fixture: KmsFixture;
 let dir: string;
 let kms: KmsLocal;
 let vault: AwsKmsVault;
@@ -41,30 +30,19 @@ let listCalls = 0;
 let counting: Vault;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signer-test-'));
-  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  for (const [sk, spec] of [
-    [ED_SK, 'ECC_NIST_EDWARDS25519'],
-    [P_SK, 'ECC_NIST_P256'],
-  ] as const) {
-    await kms.createKey({ keySpec: spec, privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(sk))) });
-  }
-  vault = new AwsKmsVault({ endpoint: kms.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', deadlineMs: 1500 });
+  fixture = await startKmsFixture('signer-test-', [ED_SK, P_SK], { deadlineMs: 1500 });
+  ({ dir, kms, vault, store } = fixture);
   counting = { name: vault.name, list: () => (listCalls++, vault.list()) };
-  store = new FileWatermarkStore({ baseDir: dir });
 });
-afterAll(async () => {
-  await kms.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.close());
 
 const policies = new Map([
   [ED, { allowedRequests: ['preattestation', 'generic'] as const, allowedOperations: ['transaction'] }],
   [P, { allowedRequests: ['preattestation'] as const, allowedOperations: [] }],
 ]) as unknown as ReadonlyMap<string, null>;
 
-async function signer(): Promise<Signer> {
-  return createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 2000 });
+async function signer(options: Partial<SignerOptions> = {}): Promise<Signer> {
+  return createSigner({ vaults: [vault], policies, watermarkStore: store, signDeadlineMs: 2000, ...options });
 }
 
 const code = async (p: Promise<unknown>) => {
@@ -211,13 +189,7 @@ describe('createSigner pipeline', () => {
 
 describe('generic lane', () => {
   it('a generic request that waits longer than maxWaitMs for a slot is refused busy without calling the vault', async () => {
-    const s = await createSigner({
-      vaults: [vault],
-      policies,
-      watermarkStore: store,
-      signDeadlineMs: 5000,
-      genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 },
-    });
+    const s = await signer({ signDeadlineMs: 5000, genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 } });
     kms.faults.setLatency(500, 'Sign');
     try {
       const first = s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) });
@@ -235,13 +207,7 @@ describe('generic lane', () => {
   });
 
   it('generic requests wait in their own bounded queue (full: busy) while a consensus request goes to the vault at once', async () => {
-    const s = await createSigner({
-      vaults: [vault],
-      policies,
-      watermarkStore: store,
-      signDeadlineMs: 5000,
-      genericLane: { concurrency: 2, maxQueued: 2 },
-    });
+    const s = await signer({ signDeadlineMs: 5000, genericLane: { concurrency: 2, maxQueued: 2 } });
     kms.faults.setLatency(300, 'Sign');
     try {
       const settled: string[] = [];

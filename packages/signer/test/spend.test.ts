@@ -1,21 +1,20 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalForger } from '@taquito/local-forging';
 import { OpKind } from '@taquito/rpc';
 import type { SpendCap } from '@signatory-ts/config';
-import { fromHex, parseSecretKey, secretKeyToPkcs8, SignatoryError } from '@signatory-ts/core';
-import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
+import { fromHex, SignatoryError } from '@signatory-ts/core';
+import type { KmsLocal } from '@signatory-ts/kms-local';
 import { FileSpendLedger, MemorySpendLedger, type ReserveResult, type SpendLedger } from '@signatory-ts/spend-ledger';
-import { AwsKmsVault } from '@signatory-ts/vault-awskms';
-import { FileWatermarkStore } from '@signatory-ts/watermark';
+import type { AwsKmsVault } from '@signatory-ts/vault-awskms';
+import type { FileWatermarkStore } from '@signatory-ts/watermark';
 import { createSigner, type SignerEvents, type SpendWindows } from '../src';
+import { startKmsFixture, type KmsFixture } from './kms-fixture';
+import { ED, ED_SK } from './requests';
 
 // Spend caps in the signer, with real parts: kms-local in this process (its fault injection for
 // KMS failures and hangs), the AWS SDK vault, the memory and the file spend ledgers, requests
 // forged by Taquito. Time is a test clock passed to createSigner.
-const ED_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const ED = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const BOB = 'tz1KuxKxPSnwLiTqZ37LRw6AXUt553ouPvEY';
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3_600_000;
@@ -25,23 +24,17 @@ const CAPS: SpendCap[] = [
   { window: '24h', windowSeconds: 86_400, amount: 15_000_000n },
 ];
 
+let fixture: KmsFixture;
 let dir: string;
 let kms: KmsLocal;
 let vault: AwsKmsVault;
 let store: FileWatermarkStore;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signer-spend-'));
-  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  await kms.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(ED_SK))) });
-  vault = new AwsKmsVault({ endpoint: kms.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', deadlineMs: 1500 });
-  store = new FileWatermarkStore({ baseDir: dir });
+  fixture = await startKmsFixture('signer-spend-', [ED_SK], { deadlineMs: 1500 });
+  ({ dir, kms, vault, store } = fixture);
 });
-afterAll(async () => {
-  await vault.close();
-  await kms.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.close());
 afterEach(() => kms.faults.clear());
 
 /** A transfer of `amount` mutez from ED with a fee of 1000 mutez and no storage: it spends amount + 1000. */

@@ -1,11 +1,8 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { AwsWatermarkConfig } from '@signatory-ts/config';
-import { startDynalite, startDynamoFaultProxy, type DynaliteServer } from '@signatory-ts/dev-servers';
+import { GO_WATERMARK_TABLE_KEY, startDynalite, startDynamoFaultProxy, type DynaliteServer } from '@signatory-ts/dev-servers';
 import { DynamoSpendLedger, openSpendLedger } from '../src';
 import { CAPS, describeSpendLedger, KEY, T0, TZ } from './ledger-conformance';
 
 let dynalite: DynaliteServer;
-let n = 0;
 
 beforeAll(async () => {
   dynalite = await startDynalite();
@@ -14,28 +11,17 @@ afterAll(async () => {
   await dynalite.stop();
 });
 
-const config = (table: string, more: Partial<AwsWatermarkConfig> = {}): AwsWatermarkConfig => ({
-  table,
-  region: 'us-east-1',
-  endpoint: dynalite.endpoint,
-  accessKeyId: 'test',
-  secretAccessKey: 'test',
-  createTable: true,
-  timeoutMs: 5000,
-  ...more,
-});
-
 // a fresh table per test; reopen: another instance (a restart, or a replica) on the same table
 describeSpendLedger('DynamoSpendLedger', {
-  open: () => DynamoSpendLedger.open(config(`ledger-${++n}`)),
-  reopen: (ledger) => DynamoSpendLedger.open(config((ledger as DynamoSpendLedger).table)),
+  open: () => DynamoSpendLedger.open(dynalite.storeConfig('ledger')),
+  reopen: (ledger) => DynamoSpendLedger.open({ ...dynalite.storeConfig('ledger'), table: (ledger as DynamoSpendLedger).table }),
 });
 
 describe('DynamoSpendLedger', () => {
   it('three replicas, 60 concurrent reservations over three keys: no key ever exceeds its cap', async () => {
-    const table = `replicas-${++n}`;
-    const replicas = [await DynamoSpendLedger.open(config(table))];
-    replicas.push(await DynamoSpendLedger.open(config(table)), await DynamoSpendLedger.open(config(table)));
+    const config = dynalite.storeConfig('replicas');
+    const replicas = [await DynamoSpendLedger.open(config)];
+    replicas.push(await DynamoSpendLedger.open(config), await DynamoSpendLedger.open(config));
     const keys = [KEY, 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK', 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q'];
     try {
       const results = await Promise.all(
@@ -54,7 +40,7 @@ describe('DynamoSpendLedger', () => {
   });
 
   it('a store outage refuses (throws, naming the table), records nothing, and works again when the store is back', async () => {
-    const ledger = await DynamoSpendLedger.open(config(`outage-${++n}`, { timeoutMs: 1500 }));
+    const ledger = await DynamoSpendLedger.open({ ...dynalite.storeConfig('outage'), timeoutMs: 1500 });
     try {
       expect((await ledger.reserve(KEY, 100n * TZ, CAPS, T0)).ok).toBe(true);
       await dynalite.pause();
@@ -78,7 +64,7 @@ describe('DynamoSpendLedger', () => {
 
   it('a write refused by the store (throttled, denied) refuses the reservation', async () => {
     const proxy = await startDynamoFaultProxy(dynalite.endpoint);
-    const ledger = await DynamoSpendLedger.open(config(`denied-${++n}`, { endpoint: proxy.endpoint }));
+    const ledger = await DynamoSpendLedger.open({ ...dynalite.storeConfig('denied'), endpoint: proxy.endpoint });
     try {
       proxy.fault = (op) =>
         op === 'PutItem' ? { status: 400, type: 'AccessDeniedException', message: 'not allowed to PutItem' } : undefined;
@@ -94,32 +80,13 @@ describe('DynamoSpendLedger', () => {
   });
 
   it('a table of another shape, or a missing table with create_table off, stops the start with what to do', async () => {
-    const table = `watermarks-${++n}`;
-    const client = new DynamoDBClient({
-      region: 'us-east-1',
-      endpoint: dynalite.endpoint,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [
-          { AttributeName: 'idx', KeyType: 'HASH' },
-          { AttributeName: 'request', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'idx', AttributeType: 'S' },
-          { AttributeName: 'request', AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    client.destroy();
-    await expect(DynamoSpendLedger.open(config(table))).rejects.toMatchObject({
+    const watermarks = dynalite.storeConfig('watermarks');
+    await dynalite.createTable(watermarks.table, GO_WATERMARK_TABLE_KEY);
+    await expect(DynamoSpendLedger.open(watermarks)).rejects.toMatchObject({
       code: 'config_invalid',
       message: /its key is not pkh \(HASH, S\)/,
     });
-    await expect(DynamoSpendLedger.open(config(`missing-${++n}`, { createTable: false }))).rejects.toMatchObject({
+    await expect(DynamoSpendLedger.open({ ...dynalite.storeConfig('missing'), createTable: false })).rejects.toMatchObject({
       code: 'config_invalid',
       message: /does not exist: create it \(key pkh HASH S; see docs\/policy\.md\) or set watermark\.config\.create_table: true/,
     });
@@ -127,11 +94,9 @@ describe('DynamoSpendLedger', () => {
 
   it('openSpendLedger uses the watermark table name plus _spend, created at start-up, with the watermark connection', async () => {
     const logs: string[] = [];
-    const table = `wm-${++n}`;
-    const ledger = await openSpendLedger(
-      { baseDir: '/nonexistent', watermark: { driver: 'aws', config: config(table) } },
-      { log: (m) => logs.push(m) },
-    );
+    const config = dynalite.storeConfig('wm');
+    const { table } = config;
+    const ledger = await openSpendLedger({ baseDir: '/nonexistent', watermark: { driver: 'aws', config } }, { log: (m) => logs.push(m) });
     try {
       expect(ledger).toBeInstanceOf(DynamoSpendLedger);
       expect((ledger as DynamoSpendLedger).table).toBe(`${table}_spend`);

@@ -1,20 +1,14 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { spawnJsonLines, tempDirs } from '@signatory-ts/dev-servers';
 import { FileSpendLedger } from '../src';
 import { CAPS, describeSpendLedger, KEY, T0, TZ } from './ledger-conformance';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'spend-'));
-  dirs.push(dir);
-  return dir;
-};
+const dirs = tempDirs('spend-');
+afterAll(() => dirs.removeAll());
 
 describeSpendLedger('FileSpendLedger', {
-  open: async () => new FileSpendLedger({ baseDir: tempDir() }),
+  open: async () => new FileSpendLedger({ baseDir: dirs.make() }),
   reopen: async (ledger) => new FileSpendLedger({ baseDir: path.dirname((ledger as FileSpendLedger).dir) }),
 });
 
@@ -23,7 +17,7 @@ describe('FileSpendLedger on disk', () => {
   let ledger: FileSpendLedger;
   let file: string;
   beforeEach(() => {
-    base = tempDir();
+    base = dirs.make();
     ledger = new FileSpendLedger({ baseDir: base });
     file = path.join(base, 'spend_ledger', `${KEY}.json`);
   });
@@ -65,7 +59,7 @@ describe('FileSpendLedger on disk', () => {
 
   it('three real processes racing on one base_dir never reserve more than the cap together', async () => {
     const workers = [1, 2, 3].map(() => startWorker('race', base, '7', String(30n * TZ), String(T0)));
-    await Promise.all(workers.map((w) => w.line((l) => l.ready === true)));
+    await Promise.all(workers.map((w) => w.waitFor((l) => l.ready === true)));
     for (const w of workers) w.child.stdin.write('go\n');
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
     const results = workers.flatMap((w) => w.lines.filter((l) => l.ready === undefined));
@@ -77,14 +71,14 @@ describe('FileSpendLedger on disk', () => {
 });
 
 it('kill -9 during a stream of reservations: the file stays whole, every reservation it reported counts, unconfirmed ones included', async () => {
-  const base = tempDir();
+  const base = dirs.make();
   const file = path.join(base, 'spend_ledger', `${KEY}.json`);
   const caps = [{ window: '1h', windowSeconds: 3600, amount: 1000n * TZ }];
   const ledger = new FileSpendLedger({ baseDir: base });
   let floor = 0n;
   for (let round = 0; round < 3; round++) {
     const w = startWorker('stream', base, String(T0));
-    await w.line((l) => typeof l.reserved === 'number' && l.reserved >= 5);
+    await w.waitFor((l) => typeof l.reserved === 'number' && l.reserved >= 5);
     w.child.kill('SIGKILL');
     await w.exited;
     const reported = BigInt(Math.max(...w.lines.map((l) => l.reserved as number)));
@@ -101,46 +95,6 @@ it('kill -9 during a stream of reservations: the file stays whole, every reserva
   expect(readdirSync(path.dirname(file)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
 }, 60_000);
 
-interface Worker {
-  child: ChildProcessWithoutNullStreams;
-  lines: Record<string, unknown>[];
-  exited: Promise<number | null>;
-  line(pred: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-}
-
-function startWorker(...args: string[]): Worker {
-  const child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'reserve-worker.js'), ...args], {
-    stdio: 'pipe',
-  });
-  const lines: Record<string, unknown>[] = [];
-  const waiters: [(l: Record<string, unknown>) => boolean, (l: Record<string, unknown>) => void][] = [];
-  let buf = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
-      buf = buf.slice(i + 1);
-      lines.push(l);
-      for (const w of waiters.filter(([p]) => p(l))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w[1](l);
-      }
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return {
-    child,
-    lines,
-    exited,
-    line: (pred) =>
-      lines.find(pred) !== undefined
-        ? Promise.resolve(lines.find(pred)!)
-        : new Promise((resolve, reject) => {
-            waiters.push([pred, resolve]);
-            void exited.then(() => reject(new Error(`worker exited first; stderr:\n${stderr}`)));
-          }),
-  };
-}
+/** fixtures/reserve-worker.js as a real child process. */
+const startWorker = (...args: string[]) =>
+  spawnJsonLines([process.execPath, path.join(__dirname, 'fixtures', 'reserve-worker.js'), ...args]);

@@ -47,6 +47,13 @@ function vault(opts: Partial<AwsKmsVaultOptions>) {
   return v;
 }
 
+/** The error a signing that must fail fails with. */
+const failure = (signing: Promise<unknown>): Promise<Error> =>
+  signing.then(
+    () => new Error('signed'),
+    (e: Error) => e,
+  );
+
 /** Resolves once kms-local has answered `n` Sign calls in this test. */
 function signsAnsweredReach(n: number): Promise<void> {
   return new Promise((resolve) => {
@@ -81,10 +88,7 @@ describe('attempt timeout', () => {
   it('a KMS slower than the deadline fails with one Sign call and a message that says KMS did not answer in time', async () => {
     const key = await vault({ deadlineMs: 300, attemptTimeoutMs: 300 }).key(keyArn);
     kms.faults.setLatency(400, 'Sign');
-    const err = await key.sign(Buffer.from('03a3', 'hex')).then(
-      () => new Error('signed'),
-      (e: Error) => e,
-    );
+    const err = await failure(key.sign(Buffer.from('03a3', 'hex')));
     expect(isSignatoryError(err) && err.code).toBe('vault_unavailable');
     expect(err.message).toMatch(
       /^KMS Sign got no answer within 300 ms \(deadline 300 ms\) at http:\/\/127\.0\.0\.1:\d+: KMS is slower than that/,
@@ -98,10 +102,7 @@ describe('attempt timeout', () => {
     // a deadline of many attempt timeouts, so a loaded machine (timers firing late) still retries at least once
     const key = await vault({ deadlineMs: 1500, attemptTimeoutMs: 200 }).key(keyArn);
     kms.faults.setLatency(1600, 'Sign');
-    const err = await key.sign(Buffer.from('03a4', 'hex')).then(
-      () => new Error('signed'),
-      (e: Error) => e,
-    );
+    const err = await failure(key.sign(Buffer.from('03a4', 'hex')));
     const m = /^KMS Sign got no answer in (\d+) attempts over \d+ ms \(the last one cut after \d+ ms; deadline 1500 ms\)/.exec(err.message);
     expect(m).not.toBeNull();
     expect(Number(m![1])).toBeGreaterThanOrEqual(2);

@@ -1,13 +1,12 @@
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { b58Encode, blake2b256, watermarkSlot, type ConsensusKind } from '@signatory-ts/core';
-import { startDynalite, type DynaliteServer } from '@signatory-ts/dev-servers';
+import { GO_WATERMARK_TABLE_KEY, startDynalite, type DynaliteServer } from '@signatory-ts/dev-servers';
 import { DynamoWatermarkStore, signWithWatermark } from '../src';
 
 /**
@@ -24,7 +23,6 @@ let dynalite: DynaliteServer;
 let client: DynamoDBClient;
 let store: DynamoWatermarkStore;
 let table: string;
-let n = 0;
 
 const digest = (tag: string) => blake2b256(new TextEncoder().encode(tag));
 
@@ -75,31 +73,11 @@ afterAll(async () => {
   await dynalite.stop();
 });
 beforeEach(async () => {
-  table = `go-${++n}`;
+  const config = { ...dynalite.storeConfig('go'), createTable: false };
+  table = config.table;
   // the table as Go Signatory creates it (5/5 provisioned), before this signer ever starts
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [
-        { AttributeName: 'idx', KeyType: 'HASH' },
-        { AttributeName: 'request', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'idx', AttributeType: 'S' },
-        { AttributeName: 'request', AttributeType: 'S' },
-      ],
-      ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
-    }),
-  );
-  store = await DynamoWatermarkStore.open({
-    table,
-    region: 'us-east-1',
-    endpoint: dynalite.endpoint,
-    accessKeyId: 'ts',
-    secretAccessKey: 'ts',
-    createTable: false,
-    timeoutMs: 5000,
-  });
+  await dynalite.createTable(table, GO_WATERMARK_TABLE_KEY, { provisioned: true });
+  store = await DynamoWatermarkStore.open(config);
 });
 afterEach(async () => {
   await store.close();

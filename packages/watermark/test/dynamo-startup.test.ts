@@ -1,10 +1,4 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  type KeySchemaElement,
-  type AttributeDefinition,
-} from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsWatermarkConfig } from '@signatory-ts/config';
 import { startDynalite, startDynamoFaultProxy, type DynaliteServer, type DynamoFaultProxy } from '@signatory-ts/dev-servers';
 import { DynamoWatermarkStore } from '../src';
@@ -29,10 +23,6 @@ async function open(c: AwsWatermarkConfig): Promise<{ store: DynamoWatermarkStor
   const logs: string[] = [];
   const store = await DynamoWatermarkStore.open(c, { log: (m) => logs.push(m) });
   return { store, logs };
-}
-
-async function createTable(TableName: string, KeySchema: KeySchemaElement[], AttributeDefinitions: AttributeDefinition[]) {
-  await admin.send(new CreateTableCommand({ TableName, KeySchema, AttributeDefinitions, BillingMode: 'PAY_PER_REQUEST' }));
 }
 
 beforeAll(async () => {
@@ -93,22 +83,18 @@ describe('DynamoDB store start-up', () => {
   });
 
   it.each([
-    ['a single key', [{ AttributeName: 'pk', KeyType: 'HASH' }], [{ AttributeName: 'pk', AttributeType: 'S' }], 'pk (HASH, S)'],
+    ['a single key', [['pk', 'HASH', 'S']], 'pk (HASH, S)'],
     [
       'request as a number',
       [
-        { AttributeName: 'idx', KeyType: 'HASH' },
-        { AttributeName: 'request', KeyType: 'RANGE' },
-      ],
-      [
-        { AttributeName: 'idx', AttributeType: 'S' },
-        { AttributeName: 'request', AttributeType: 'N' },
+        ['idx', 'HASH', 'S'],
+        ['request', 'RANGE', 'N'],
       ],
       'idx (HASH, S), request (RANGE, N)',
     ],
-  ] as const)('refuses a table with another key schema (%s), saying what it found', async (_what, keys, attrs, found) => {
+  ] as const)('refuses a table with another key schema (%s), saying what it found', async (_what, key, found) => {
     const c = config();
-    await createTable(c.table, [...keys], [...attrs]);
+    await dynalite.createTable(c.table, key);
     await expect(open(c)).rejects.toMatchObject({
       code: 'config_invalid',
       message: `watermark store aws: DynamoDB table "${c.table}" has key ${found}, but a watermark table needs idx (HASH, S), request (RANGE, S), as Go Signatory creates it: set watermark.config.table to Go Signatory's watermark table or to a new name (created at start-up)`,

@@ -4,7 +4,6 @@ import { DynamoWatermarkStore } from '../src';
 import { describeWatermarkStore } from './store-conformance';
 
 let dynalite: DynaliteServer;
-let n = 0;
 
 beforeAll(async () => {
   dynalite = await startDynalite();
@@ -14,17 +13,7 @@ afterAll(async () => {
 });
 
 // a fresh table per test: an empty store
-describeWatermarkStore('DynamoWatermarkStore', () =>
-  DynamoWatermarkStore.open({
-    table: `conformance-${++n}`,
-    region: 'us-east-1',
-    endpoint: dynalite.endpoint,
-    accessKeyId: 'test',
-    secretAccessKey: 'test',
-    createTable: true,
-    timeoutMs: 5000,
-  }),
-);
+describeWatermarkStore('DynamoWatermarkStore', () => DynamoWatermarkStore.open(dynalite.storeConfig('conformance')));
 
 describe('DynamoWatermarkStore: several signers on one table', () => {
   const CHAIN = 'NetXdQprcVkpaWU';
@@ -32,19 +21,9 @@ describe('DynamoWatermarkStore: several signers on one table', () => {
   let stores: DynamoWatermarkStore[];
 
   beforeEach(async () => {
-    const table = `replicas-${++n}`;
-    const open = () =>
-      DynamoWatermarkStore.open({
-        table,
-        region: 'us-east-1',
-        endpoint: dynalite.endpoint,
-        accessKeyId: 'test',
-        secretAccessKey: 'test',
-        createTable: true,
-        timeoutMs: 5000,
-      });
-    stores = [await open()];
-    stores.push(await open(), await open());
+    const config = dynalite.storeConfig('replicas');
+    stores = [await DynamoWatermarkStore.open(config)];
+    stores.push(await DynamoWatermarkStore.open(config), await DynamoWatermarkStore.open(config));
   });
   afterEach(async () => {
     for (const s of stores) await s.close();

@@ -1,20 +1,15 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { b58Encode, watermarkSlot } from '@signatory-ts/core';
+import { tempDirs } from '@signatory-ts/dev-servers';
 import { FileWatermarkStore, NO_SIGNATURE, WatermarkFileError, type WatermarkIoEvent } from '../src';
 import { describeWatermarkStore } from './store-conformance';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tempDir = () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'wm-'));
-  dirs.push(dir);
-  return dir;
-};
+const dirs = tempDirs('wm-');
+afterAll(() => dirs.removeAll());
 
-describeWatermarkStore('FileWatermarkStore', async () => new FileWatermarkStore({ baseDir: tempDir() }));
+describeWatermarkStore('FileWatermarkStore', async () => new FileWatermarkStore({ baseDir: dirs.make() }));
 
 const CHAIN = 'NetXo5iVw1vBoxM';
 const pkhs = Array.from({ length: 20 }, (_, i) => b58Encode('tz3', new Uint8Array(20).fill(i + 1)));
@@ -25,7 +20,7 @@ describe('FileWatermarkStore group commit and I/O events', () => {
   let events: WatermarkIoEvent[];
   let store: FileWatermarkStore;
   beforeEach(() => {
-    base = tempDir();
+    base = dirs.make();
     events = [];
     store = new FileWatermarkStore({ baseDir: base, onIo: (e) => events.push(e) });
   });
@@ -104,7 +99,7 @@ describe('FileWatermarkStore health (for /healthz)', () => {
   let base: string;
   let file: string;
   beforeEach(() => {
-    base = tempDir();
+    base = dirs.make();
     file = path.join(base, 'watermark_v2', `${CHAIN}.json`);
   });
 
@@ -132,7 +127,7 @@ describe('FileWatermarkStore health (for /healthz)', () => {
 
 describe('FileWatermarkStore marks raised by watermark import', () => {
   it('writes a mark committed with NO_SIGNATURE as Go Signatory would: level, round and hash, no signature key', async () => {
-    const base = tempDir();
+    const base = dirs.make();
     const store = new FileWatermarkStore({ baseDir: base });
     const slot = watermarkSlot(CHAIN, pkhs[0]!, 'block');
     expect(await store.commit(slot, { level: 9, round: 2, digest: new Uint8Array(32).fill(5), signature: NO_SIGNATURE })).toEqual({

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import readline from 'node:readline';
-import { startPostgres, type PostgresServer } from '@signatory-ts/dev-servers';
+import { spawnJsonLines, startPostgres, type JsonLine, type PostgresServer } from '@signatory-ts/dev-servers';
 import { PostgresWatermarkStore } from '../src';
 
 // Real node processes, each with its own pool and its own in-process slot locks, on one PostgreSQL
@@ -18,25 +16,13 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-type Line = Record<string, unknown>;
 function startWorker(table: string, id: number, levels: number) {
-  const child = spawn(process.execPath, [WORKER, pg.url, table, String(id), String(levels)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines: Line[] = [];
-  const waiters: [(l: Line) => boolean, () => void][] = [];
-  readline.createInterface({ input: child.stdout }).on('line', (text) => {
-    const l = JSON.parse(text) as Line;
-    lines.push(l);
-    for (const w of [...waiters]) if (w[0](l)) waiters.splice(waiters.indexOf(w), 1)[0]![1]();
-  });
-  /** Resolves at the first line (already printed or to come) for which `pred` is true. */
-  const waitFor = (pred: (l: Line) => boolean) =>
-    new Promise<void>((resolve) => (lines.some(pred) ? resolve() : waiters.push([pred, resolve])));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, ready: waitFor((l) => l.ready === true), waitFor, exited };
+  const w = spawnJsonLines([process.execPath, WORKER, pg.url, table, String(id), String(levels)]);
+  return { ...w, ready: w.waitFor((l) => l.ready === true) };
 }
 
 /** (pkh/kind/level/round) → every distinct signature released for it, by any worker. */
-function released(workers: { lines: Line[] }[]): Map<string, Set<string>> {
+function released(workers: { lines: JsonLine[] }[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const w of workers) {
     for (const l of w.lines) {
