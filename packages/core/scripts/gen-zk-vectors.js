@@ -75,39 +75,11 @@ function parseArgs(argv) {
   return args;
 }
 
-// ---- bytes, written from the binary layout (big-endian ints, 4-byte dyn lengths, Zarith) ----
-const rep = (byte, n) => byte.repeat(n);
-const u8 = (n) => n.toString(16).padStart(2, '0');
-const i32 = (n) => (n >>> 0).toString(16).padStart(8, '0');
-const dyn = (hex) => i32(hex.length / 2) + hex;
+// ---- bytes, written from the binary layout by the tests' own builder (test/hex-builder.js) ----
+const { rep, u8, u16, i32, i64, dyn, zn, zz, pkh, BRANCH, managerHeader } = require('../test/hex-builder');
 const ascii = (s) => Buffer.from(s, 'latin1').toString('hex');
-function zn(v) {
-  let n = BigInt(v);
-  let out = '';
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n > 0n) b |= 0x80;
-    out += u8(b);
-  } while (n > 0n);
-  return out;
-}
-function zz(v) {
-  let n = BigInt(v);
-  const neg = n < 0n;
-  if (neg) n = -n;
-  let out = u8(Number(n & 0x3fn) | (neg ? 0x40 : 0) | (n >> 6n > 0n ? 0x80 : 0));
-  n >>= 6n;
-  while (n > 0n) {
-    out += u8(Number(n & 0x7fn) | (n >> 7n > 0n ? 0x80 : 0));
-    n >>= 7n;
-  }
-  return out;
-}
-const pkh = (tag, fill = 'ab') => u8(tag) + rep(fill, 20);
-const BRANCH = rep('00', 32);
 const manager = ({ source = pkh(0), fee = 1000, counter = 7, gas = 1500, storage = 0 } = {}) =>
-  source + zn(fee) + zn(counter) + zn(gas) + zn(storage);
+  managerHeader(source, fee, counter, gas, storage);
 
 const S1 = rep('11', 32);
 const S2 = rep('22', 32);
@@ -278,8 +250,6 @@ const ZK_CASES = [
 const SR = rep('5e', 20);
 const H = (b) => rep(b, 32);
 const i16 = (n) => ((n & 0xffff) >>> 0).toString(16).padStart(4, '0');
-const i64 = (n) => BigInt.asUintN(64, BigInt(n)).toString(16).padStart(16, '0');
-const u16 = (n) => n.toString(16).padStart(4, '0');
 const cement = (header = manager(), rollup = SR) => 'ca' + header + rollup;
 const srPublish = ({ header = manager(), state = H('a1'), level = 1000, pred = H('a2'), ticks = 5000 } = {}) =>
   'cb' + header + SR + state + i32(level) + pred + i64(ticks);
