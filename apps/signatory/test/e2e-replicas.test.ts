@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { block, consensus } from './payloads';
 import { createKeys, type KmsKey } from './processes';
-import { ReleaseChecker, ReplicaSet, sign, STORE_SETUPS, type Answer, type RunningStore } from './replicas';
+import { ReleaseChecker, ReplicaSet, sign, type Answer } from './replicas';
+import { STORE_SETUPS, type RunningStore } from './stores';
 
 type Kind = 'block' | 'preattestation' | 'attestation';
 const payload = (kind: Kind, level: number, round: number, salt: number, chain: string) =>

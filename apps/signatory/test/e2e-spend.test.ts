@@ -9,7 +9,8 @@ import path from 'node:path';
 import { formatTez as tez } from '@signatory-ts/config';
 import { transfer as forgeTransfer } from './payloads';
 import { createKeys, stop, type KmsKey } from './processes';
-import { ReleaseChecker, ReplicaSet, sign, STORE_SETUPS, type Answer, type RunningStore } from './replicas';
+import { ReleaseChecker, ReplicaSet, sign, type Answer } from './replicas';
+import { STORE_SETUPS, type RunningStore } from './stores';
 
 const CAP = 10_000_000n;
 const FEE = 1000n;

@@ -1,7 +1,5 @@
-import { appendFile, rename } from 'node:fs/promises';
-import path from 'node:path';
+import { appendFile } from 'node:fs/promises';
 import { blake2b256, createDigestVerifier, fromHex, parsePublicKey, parseSignature } from '@signatory-ts/core';
-import { startDynalite, startPostgres } from '@signatory-ts/dev-servers';
 import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
 
@@ -9,75 +7,6 @@ import { startSignatory, stop, writeConfig, type KmsKey, type Proc } from './pro
  * Several `signatory serve` replicas on one watermark store, and a checker of what they released.
  * Built binaries (processes.ts): build the signatory app and kms-local first.
  */
-
-/** The `watermark:` block of one store the replicas share, with whatever server it needs. */
-export interface RunningStore {
-  /** `id` is unique per use (a table name, say). */
-  yaml(id: string): string;
-  /**
-   * Makes the store fail for every replica (a server stopped, a directory gone) until the returned
-   * function brings it back with its marks. `baseDir` is the replicas' base_dir. Absent: not tested.
-   */
-  outage?(baseDir: string): Promise<() => Promise<void>>;
-  stop(): Promise<void>;
-}
-
-export interface StoreSetup {
-  readonly name: string;
-  start(): Promise<RunningStore>;
-}
-
-/**
- * The stores the replica suite runs on. `file`: several processes on one host sharing base_dir (a
- * supported set-up: the kernel lock keeps them apart). Rows for `aws` (packages/dev-servers
- * startDynalite) and `postgres` (startPostgres) go beside it.
- */
-export const STORE_SETUPS: readonly StoreSetup[] = [
-  {
-    name: 'file',
-    start: async () => ({
-      yaml: () => 'watermark:\n  driver: file\n',
-      // the marks' directory moved away: every commit fails until it is put back
-      async outage(baseDir) {
-        const dir = path.join(baseDir, 'watermark_v2');
-        await rename(dir, `${dir}.away`);
-        return () => rename(`${dir}.away`, dir);
-      },
-      stop: async () => undefined,
-    }),
-  },
-  {
-    // DynamoDB (Go Signatory's table) on dynalite; an outage is dynalite's listener closed, its data kept
-    name: 'aws',
-    start: async () => {
-      const d = await startDynalite();
-      return {
-        yaml: (id) =>
-          `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 2000\n`,
-        async outage() {
-          await d.pause();
-          return () => d.resume();
-        },
-        stop: () => d.stop(),
-      };
-    },
-  },
-  {
-    // a real PostgreSQL; an outage is the server stopped, its data kept
-    name: 'postgres',
-    start: async () => {
-      const p = await startPostgres();
-      return {
-        yaml: (id) => `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: ${id}\n`,
-        async outage() {
-          await p.pause();
-          return () => p.resume();
-        },
-        stop: () => p.stop(),
-      };
-    },
-  },
-];
 
 export interface Replica {
   proc: Proc;
