@@ -11,12 +11,9 @@
 // Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
 // Usage: node bench/consensus-lane.js [attestations=300] [flood connections=200]
 'use strict';
-const { TRANSACTION, attestation, createKeys, postSign: post, startSignatory } = require('./processes');
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { TRANSACTION, attestation, createKeys, postSign: post, startSignatory, withKmsLocal } = require('./processes');
 const { join } = require('node:path');
 const http = require('node:http');
-const { spawnKmsLocal } = require('../packages/kms-local/dist');
 
 const N = Number(process.argv[2] ?? 300);
 const FLOOD = Number(process.argv[3] ?? 200);
@@ -68,10 +65,7 @@ async function scenario(name, dir, kmsUrl, keys, extra, flood) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-lane-'));
-  let kms;
-  try {
-    kms = await spawnKmsLocal({ dir: join(dir, 'kms'), args: ['--latency-ms', String(KMS_LATENCY_MS)] });
+  await withKmsLocal('lane', ['--latency-ms', String(KMS_LATENCY_MS)], async ({ dir, kms }) => {
     const url = kms.url;
     const [baker, wallet] = await createKeys(url, 2);
     const keys = { baker, wallet };
@@ -95,10 +89,7 @@ async function main() {
         `${r.name.padEnd(14)} attestation p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   max ${r.max.toFixed(1).padStart(7)} ms${flood}`,
       );
     }
-  } finally {
-    await kms?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((e) => {

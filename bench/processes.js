@@ -2,12 +2,14 @@
 // started with its spawnKmsLocal).
 'use strict';
 const { spawn } = require('node:child_process');
-const { writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
 const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
+const { spawnKmsLocal } = require('../packages/kms-local/dist');
 
 const ROOT = join(__dirname, '..');
 const SIGNATORY = join(ROOT, 'apps/signatory/dist/main.js');
@@ -49,6 +51,19 @@ function freePort() {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** Runs `fn({ dir, kms })` with a fresh temp dir and kms-local in it (more flags: `kmsArgs`); both are gone after. */
+async function withKmsLocal(name, kmsArgs, fn) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  let kms;
+  try {
+    kms = await spawnKmsLocal({ dir: join(dir, 'kms'), args: kmsArgs });
+    return await fn({ dir, kms });
+  } finally {
+    await kms?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** `n` new ed25519 (tz1) keys in the KMS at `kmsUrl`: their pkhs. */
@@ -120,4 +135,4 @@ function postSign(agent, port, pkh, hex) {
   });
 }
 
-module.exports = { ROOT, SIGNATORY, CREDS, TRANSACTION, attestation, block, createKeys, freePort, postSign, startSignatory };
+module.exports = { ROOT, SIGNATORY, CREDS, TRANSACTION, attestation, block, createKeys, freePort, postSign, startSignatory, withKmsLocal };

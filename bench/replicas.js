@@ -10,12 +10,9 @@
  * Usage: node bench/replicas.js [seconds=5] [keys=8] [store names, comma-separated=all]
  */
 'use strict';
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const http = require('node:http');
-const { spawnKmsLocal } = require('../packages/kms-local/dist');
-const { attestation, createKeys, postSign, startSignatory } = require('./processes');
+const { attestation, createKeys, postSign, startSignatory, withKmsLocal } = require('./processes');
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const KEYS = Number(process.argv[3] ?? 8);
@@ -63,10 +60,7 @@ async function scenario(name, dir, kmsUrl, pkhs, storeYaml, replicas, chain) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-replicas-'));
-  let kms;
-  try {
-    kms = await spawnKmsLocal({ dir: join(dir, 'kms') });
+  await withKmsLocal('replicas', [], async ({ dir, kms }) => {
     const pkhs = await createKeys(kms.url, KEYS);
     const rows = [];
     let chain = 0x3000;
@@ -91,10 +85,7 @@ async function main() {
         r.p99.toFixed(2).padStart(8),
       );
     }
-  } finally {
-    await kms?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((e) => {

@@ -16,7 +16,8 @@ afterAll(() => local?.close());
 
 const capture = (json = false) => captureLogs('info', json);
 
-const yaml = (extra = '') => daemonYaml({ baseDir: local.dir, kmsUrl: local.kms.url, server: extra, rest: `tezos:\n  ${W}:\n  ${MISSING}:\n` });
+const yaml = (extra = '') =>
+  daemonYaml({ baseDir: local.dir, kmsUrl: local.kms.url, server: extra, rest: `tezos:\n  ${W}:\n  ${MISSING}:\n` });
 
 describe('signatory serve (in process)', () => {
   it('logs the keys it serves, warns by name about a listed key no vault holds, answers /healthz, and drains on shutdown', async () => {

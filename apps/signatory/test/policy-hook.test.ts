@@ -20,11 +20,9 @@ const C2 =
 const preattestationAt = (level: number) => C2.slice(0, 80) + level.toString(16).padStart(8, '0') + C2.slice(88);
 
 let local: LocalKms;
-let dir: string;
 let hook: HookServer;
 beforeAll(async () => {
   local = await startLocalKms('hook', [{ secret: W_SK }]);
-  dir = local.dir;
   hook = await startHookServer();
 });
 afterAll(async () => {
@@ -51,7 +49,10 @@ const metrics = async (d: Daemon) => (await fetch(`http://127.0.0.1:${d.utility.
 
 describe('signatory serve with policy_hook', () => {
   it('asks the hook after the static policy; every refusal leaves the level free for the next request', async () => {
-    const { d, lines } = await start(`policy_hook:\n  address: ${hook.url}\n  timeout_ms: 300\n`, await mkdtemp(path.join(dir, 'a-')));
+    const { d, lines } = await start(
+      `policy_hook:\n  address: ${hook.url}\n  timeout_ms: 300\n`,
+      await mkdtemp(path.join(local.dir, 'a-')),
+    );
     try {
       expect(
         lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes(`address="${hook.url}"`) && l.includes('timeout_ms=300')),
@@ -108,7 +109,7 @@ describe('signatory serve with policy_hook', () => {
     const down = await startHookServer();
     const address = down.url;
     await down.stop();
-    const baseDir = await mkdtemp(path.join(dir, 'b-'));
+    const baseDir = await mkdtemp(path.join(local.dir, 'b-'));
     const { d } = await start(`policy_hook:\n  address: ${address}\n`, baseDir);
     try {
       const r = await sign(d, preattestationAt(100));
@@ -130,7 +131,7 @@ describe('signatory serve with policy_hook', () => {
     const other = new InMemorySigner('edsk4TjJWEszkHKono7XMnepVqwi37FrpbVt1KCsifJeAGimxheShG');
     const { d } = await start(
       `policy_hook:\n  address: ${hook.url}\n  authorized_keys: [${await HOOK_KEY.publicKey()}]\n`,
-      await mkdtemp(path.join(dir, 'c-')),
+      await mkdtemp(path.join(local.dir, 'c-')),
     );
     const answerSignedBy = (signer: InMemorySigner) =>
       hook.answer(async (req) => {

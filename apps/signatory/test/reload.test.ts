@@ -106,7 +106,10 @@ describe('SIGHUP reloads signatory.yaml', () => {
     const [a, b] = e2e.keys as [KmsKey, KmsKey];
     const good = await readFile(e2e.configFile, 'utf8');
     // two problems: an unknown request kind for a, and a pkh that is not one
-    await writeFile(e2e.configFile, good.replace(/allow: \{block: /, 'allow: {blok: ') + `  ${b.pkh.slice(0, -3)}xyz:\n    allow: {block: }\n`);
+    await writeFile(
+      e2e.configFile,
+      good.replace(/allow: \{block: /, 'allow: {blok: ') + `  ${b.pkh.slice(0, -3)}xyz:\n    allow: {block: }\n`,
+    );
     const lines = await hup();
     const problems = lines.filter((l) => l.includes('msg="Reload: '));
     expect(problems.length).toBeGreaterThanOrEqual(2);
@@ -141,7 +144,9 @@ describe('SIGHUP reloads signatory.yaml', () => {
     const chain = 'a0000012';
     expect((await post(a.pkh, block(1, 0, 0, chain))).status).toBe(200);
     expect((await post(a.pkh, block(1, 0, 1, chain))).status).toBe(409);
-    await expect(readFile(path.join(e2e.dir, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`), 'utf8')).resolves.toContain(a.pkh);
+    await expect(readFile(path.join(e2e.dir, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`), 'utf8')).resolves.toContain(
+      a.pkh,
+    );
     await expect(readFile(path.join(other, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`))).rejects.toThrow(/ENOENT/);
   });
 
@@ -149,7 +154,10 @@ describe('SIGHUP reloads signatory.yaml', () => {
     const [a] = e2e.keys as [KmsKey];
     await config([a]);
     expect((await hup()).join('\n')).toMatch(/Configuration reloaded from .*vaults_opened=0/);
-    await writeFile(e2e.configFile, (await readFile(e2e.configFile, 'utf8')).replace('access_key_id: AKIDTEST', 'access_key_id: AKIDOTHER'));
+    await writeFile(
+      e2e.configFile,
+      (await readFile(e2e.configFile, 'utf8')).replace('access_key_id: AKIDTEST', 'access_key_id: AKIDOTHER'),
+    );
     const lines = (await hup()).join('\n');
     expect(lines).toMatch(/msg="Initializing vault".*vault_name=kms/);
     expect(lines).toMatch(/Configuration reloaded from .*vaults_opened=1/);

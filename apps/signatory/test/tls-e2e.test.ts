@@ -78,18 +78,19 @@ describe('signatory serve with server.tls', () => {
 
   test('SIGHUP: the next connection gets the renewed certificate; a broken file keeps it and is logged', async () => {
     const caPem = [readFileSync(ca.cert)];
-    expect(await httpsCall(`${url}/keys/${e2e.keys[0]!.pkh}`, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server1.fingerprint });
+    const keyUrl = `${url}/keys/${e2e.keys[0]!.pkh}`;
+    expect(await httpsCall(keyUrl, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server1.fingerprint });
 
     copyFileSync(server2.cert, certFile);
     copyFileSync(server2.key, keyFile);
     sig.child.kill('SIGHUP');
     await sig.waitFor(new RegExp(`TLS certificate reloaded for server.tls.*${server2.fingerprint}`));
-    expect(await httpsCall(`${url}/keys/${e2e.keys[0]!.pkh}`, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server2.fingerprint });
+    expect(await httpsCall(keyUrl, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server2.fingerprint });
 
     writeFileSync(certFile, 'renewal went wrong\n');
     sig.child.kill('SIGHUP');
     await sig.waitFor(/TLS reload failed, still serving the previous certificate: server.tls.cert_file: .* is not a PEM certificate file/);
-    expect(await httpsCall(`${url}/keys/${e2e.keys[0]!.pkh}`, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server2.fingerprint });
+    expect(await httpsCall(keyUrl, { ca: caPem })).toMatchObject({ status: 200, fingerprint: server2.fingerprint });
     expect(sig.child.exitCode).toBeNull();
   });
 });
