@@ -184,8 +184,7 @@ export class E2e {
 
   /** Writes `file` for this suite's kms-local (writeConfig) and appends `extra` (a `watermark:` block, say). */
   async config(file: string, o: { baseDir?: string; keys?: readonly KmsKey[]; allow?: string; extra?: string } = {}): Promise<string> {
-    const allow = o.allow !== undefined ? { allow: o.allow } : {};
-    await writeConfig(file, { baseDir: o.baseDir ?? this.dir, kmsUrl: this.kms.url, keys: o.keys ?? this.keys, ...allow });
+    await writeConfig(file, { baseDir: o.baseDir ?? this.dir, kmsUrl: this.kms.url, keys: o.keys ?? this.keys, allow: o.allow });
     if (o.extra !== undefined) await appendFile(file, o.extra);
     return file;
   }
