@@ -5,7 +5,7 @@ import { load as parseYaml } from 'js-yaml';
 import { startHookServer, type HookServer } from '@signatory-ts/dev-servers';
 import { block, consensus, TRANSACTION } from './payloads';
 import { REPO } from './bundled';
-import { E2e, type Proc } from './processes';
+import { E2e, until, type Proc } from './processes';
 
 // examples/grafana/signatory.json and examples/prometheus/alerts.yml against a real daemon: a
 // scripted run of requests (signatures, refusals, a KMS failure, a policy hook, a reload), then every metric and
@@ -100,9 +100,10 @@ beforeAll(async () => {
   await e2e.kms.faults({ fail: { operations: ['Sign'], errorType: 'KMSInternalException' } });
   expect(await post(block(2, 0))).toBe(500); // KMS failure (retried within the deadline, then given up)
   await e2e.kms.clearFaults();
-  const from = s.proc.lines.length;
+  const { lines } = s.proc;
+  const from = lines.length;
   s.proc.child.kill('SIGHUP');
-  while (!s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded'))) await new Promise((r) => setTimeout(r, 20));
+  await until(() => lines.slice(from).some((l) => l.includes('msg="Configuration reloaded')));
   exported = parseExposition(await (await fetch(`${s.utilityUrl}/metrics`)).text());
 });
 afterAll(async () => {

@@ -13,7 +13,7 @@ import {
   signWithSecretKey,
 } from '@signatory-ts/core';
 import { consensus } from './payloads';
-import { E2e } from './processes';
+import { E2e, until, waitFor } from './processes';
 
 // Real processes on loopback: an attacker on 127.0.0.2 (or more addresses), a baker on 127.0.0.1.
 let e2e: E2e;
@@ -76,7 +76,7 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
     expect(line.input).toMatch(/max_connections=736\b/); // 3/4 of 1024, less the utility listener's 32
     const attack = slowBodies(s.url, 1000, '127.0.0.2');
     // the server closes every connection past the 128th from that address as it arrives
-    await waitUntil(() => attack.closed() >= 1000 - 128);
+    await until(() => attack.closed() >= 1000 - 128);
     for (let level = 1; level <= 5; level++) {
       const r = await attest(s.url, level);
       expect([r.status, r.text]).toEqual([200, expect.stringMatching(/^\{"signature":"edsig/)]);
@@ -89,7 +89,7 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
   it('many addresses together reach the total cap, and the daemon neither crashes nor stops serving once they leave', async () => {
     const s = await signatory(['--read-timeout-ms', '600000', '--max-connections', '300'], ['prlimit', '--nofile=1024:1024']);
     const attacks = ['127.0.0.3', '127.0.0.4', '127.0.0.5'].map((a) => slowBodies(s.url, 128, a));
-    await waitUntil(() => attacks.reduce((n, a) => n + a.closed(), 0) >= 3 * 128 - 300);
+    await until(() => attacks.reduce((n, a) => n + a.closed(), 0) >= 3 * 128 - 300);
     for (const sock of held.splice(0)) sock.destroy();
     const r = await waitFor(async () => {
       const a = await attest(s.url, 100).catch(() => undefined);
@@ -197,16 +197,3 @@ describe('listen errors', () => {
     expect(p.lines.filter((l) => /^\s+at |Error:/.test(l))).toEqual([]);
   });
 });
-
-async function waitUntil(cond: () => boolean): Promise<void> {
-  await waitFor(async () => (cond() ? true : undefined));
-}
-
-/** Polls `probe` until it gives a value (jest's timeout bounds the wait). */
-async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { block } from './payloads';
-import { E2e, stop } from './processes';
+import { E2e, stop, until } from './processes';
 
 // Real processes on loopback: `kms-local` and one or two `signatory serve` on one base_dir.
 let e2e: E2e;
@@ -24,11 +24,6 @@ async function storedBlock(chain: string): Promise<{ level: number; round: numbe
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-}
-
-/** Polls `cond` until it holds (jest's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe('crash and shutdown safety with real processes', () => {

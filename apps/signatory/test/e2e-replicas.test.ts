@@ -4,18 +4,13 @@
  * A checker verifies every released signature and that no slot ever released two different ones.
  */
 import { block, consensus } from './payloads';
-import type { KmsKey } from './processes';
+import { until, type KmsKey } from './processes';
 import { ReleaseChecker, ReplicaSet, sign, type Answer } from './replicas';
 import { STORE_SETUPS, type RunningStore } from './stores';
 
 type Kind = 'block' | 'preattestation' | 'attestation';
 const payload = (kind: Kind, level: number, round: number, salt: number, chain: string) =>
   kind === 'block' ? block(level, round, salt, chain) : consensus(kind, level, round, salt, chain);
-
-/** Polls `cond` until it holds (jest's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-}
 
 /** Three processes on a shared CI machine: each test gets far more time than it needs. */
 const SLOW = 180_000;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { transfer as forgeTransfer } from './payloads';
-import { E2e, postSign } from './processes';
+import { E2e, postSign, until } from './processes';
 
 // A key's `limits:` at start-up, with real `kms-local` and `signatory serve` processes on loopback:
 // per-request limits and spend caps (on the file spend ledger under base_dir) are enforced by the daemon.
@@ -62,9 +62,7 @@ describe('limits at start-up', () => {
     await config('reload', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 10tz}']);
     const from = s.proc.lines.length;
     s.proc.child.kill('SIGHUP');
-    while (!s.proc.lines.slice(from).some((l) => /msg="(Configuration reloaded from|Reload failed \()/.test(l))) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => s.proc.lines.slice(from).some((l) => /msg="(Configuration reloaded from|Reload failed \()/.test(l)));
     expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded from'))).toBe(true);
     expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Initializing spend ledger"'))).toBe(true);
     expect((await sign(await transfer('9999000'))).status).toBe(200); // exactly the cap, fee included

@@ -144,6 +144,20 @@ export async function healthz(utilityUrl: string): Promise<{ status: number; bod
   return { status: r.status, body: (await r.json()) as { ready: boolean; watermark_store?: string } };
 }
 
+/** Polls `probe` until it gives a value (jest's timeout bounds the wait). */
+export async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Polls `cond` until it holds (jest's timeout bounds the wait). */
+export async function until(cond: () => boolean): Promise<void> {
+  await waitFor(async () => (cond() ? true : undefined));
+}
+
 export async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill(signal);

@@ -2,7 +2,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { block, TRANSACTION } from './payloads';
-import { E2e, stop, type KmsKey, type Proc } from './processes';
+import { E2e, stop, until, type KmsKey, type Proc } from './processes';
 
 // SIGHUP with real processes: kms-local and `signatory serve`; every step waits for the daemon's log line.
 let e2e: E2e;
@@ -17,10 +17,6 @@ const post = async (pkh: string, hex: string) => {
 
 /** Lines logged from now on. */
 const mark = () => s.proc.lines.length;
-/** Polls the daemon's log (jest's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-}
 /** Sends SIGHUP and resolves with the lines the reload logged, up to its outcome. */
 async function hup(): Promise<string[]> {
   const from = mark();
