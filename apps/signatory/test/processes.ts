@@ -113,14 +113,6 @@ export async function writeConfig(
   );
 }
 
-export async function startSignatory(
-  configFile: string,
-  extra: string[] = [],
-  wrap: readonly string[] = [],
-): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
-  return listening(run([SIGNATORY_BIN, 'serve', '-c', configFile, ...extra], 'stderr', wrap));
-}
-
 /** Waits for `signatory serve` to log both listeners' addresses. */
 async function listening(proc: Proc): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
   const m = await proc.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
