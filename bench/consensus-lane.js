@@ -11,47 +11,26 @@
 // Needs a build: npx turbo run build --filter=@signatory-ts/signatory... --filter=@signatory-ts/kms-local
 // Usage: node bench/consensus-lane.js [attestations=300] [flood connections=200]
 'use strict';
-const { CREDS, SIGNATORY, TRANSACTION, attestation, freePort, postSign: post } = require('./processes');
-const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
+const { TRANSACTION, attestation, createKeys, postSign: post, startSignatory, withKmsLocal } = require('./processes');
 const { join } = require('node:path');
 const http = require('node:http');
-const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
-const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
-const { spawnKmsLocal } = require('../packages/kms-local/dist');
 
 const N = Number(process.argv[2] ?? 300);
 const FLOOD = Number(process.argv[3] ?? 200);
 const KMS_LATENCY_MS = 15;
 
-async function createKey(client) {
-  const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));
-  const pub = await client.send(new GetPublicKeyCommand({ KeyId: key.KeyMetadata.KeyId }));
-  return pkhOf(publicKeyFromSpki(new Uint8Array(pub.PublicKey)));
-}
-
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 
 /** Starts a signer with `extra` flags, runs `N` attestations (with or without a flood) and stops it. */
 async function scenario(name, dir, kmsUrl, keys, extra, flood) {
-  const port = await freePort();
-  const utility = await freePort();
-  const config = join(dir, `${name}.yaml`);
-  writeFileSync(
-    config,
-    `base_dir: ${join(dir, name)}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\nvaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${kmsUrl}\n      region: us-east-1\n      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\ntezos:\n  ${keys.baker}:\n    allow: {attestation: }\n  ${keys.wallet}:\n    allow: {generic: [transaction]}\n`,
-  );
-  const child = spawn(process.execPath, [SIGNATORY, 'serve', '-c', config, '--log', 'error', ...extra], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const signer = await startSignatory({
+    config: join(dir, `${name}.yaml`),
+    baseDir: join(dir, name),
+    kmsUrl,
+    rest: `tezos:\n  ${keys.baker}:\n    allow: {attestation: }\n  ${keys.wallet}:\n    allow: {generic: [transaction]}\n`,
+    args: extra,
   });
-  for (let ready = false; !ready;) {
-    await new Promise((r) => setTimeout(r, 100));
-    ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  }
+  const { port } = signer;
   const bakerAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const floodAgent = new http.Agent({ keepAlive: true, maxSockets: FLOOD });
   let stop = false;
@@ -78,8 +57,7 @@ async function scenario(name, dir, kmsUrl, keys, extra, flood) {
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   bakerAgent.destroy();
   floodAgent.destroy();
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  await signer.stop();
   lat.sort((a, b) => a - b);
   const generic = statuses.get(200) ?? 0;
   const others = [...statuses].filter(([s]) => s !== 200).map(([s, n]) => `${n}x ${s}`);
@@ -87,14 +65,10 @@ async function scenario(name, dir, kmsUrl, keys, extra, flood) {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-lane-'));
-  let kms;
-  try {
-    kms = await spawnKmsLocal({ dir: join(dir, 'kms'), args: ['--latency-ms', String(KMS_LATENCY_MS)] });
+  await withKmsLocal('lane', ['--latency-ms', String(KMS_LATENCY_MS)], async ({ dir, kms }) => {
     const url = kms.url;
-    const client = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
-    const keys = { baker: await createKey(client), wallet: await createKey(client) };
-    client.destroy();
+    const [baker, wallet] = await createKeys(url, 2);
+    const keys = { baker, wallet };
     const results = [
       await scenario('alone', dir, url, keys, [], false),
       await scenario('flood', dir, url, keys, [], true),
@@ -115,10 +89,7 @@ async function main() {
         `${r.name.padEnd(14)} attestation p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms   max ${r.max.toFixed(1).padStart(7)} ms${flood}`,
       );
     }
-  } finally {
-    await kms?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((e) => {

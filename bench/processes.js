@@ -1,8 +1,15 @@
-// What the sign benches share: payloads, free ports and the sign request (kms-local is started with its spawnKmsLocal).
+// What the sign benches share: payloads, free ports, KMS keys, `signatory serve` and the sign request (kms-local is
+// started with its spawnKmsLocal).
 'use strict';
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
+const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
+const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
+const { spawnKmsLocal } = require('../packages/kms-local/dist');
 
 const ROOT = join(__dirname, '..');
 const SIGNATORY = join(ROOT, 'apps/signatory/dist/main.js');
@@ -46,6 +53,65 @@ function freePort() {
   });
 }
 
+/** Runs `fn({ dir, kms })` with a fresh temp dir and kms-local in it (more flags: `kmsArgs`); both are gone after. */
+async function withKmsLocal(name, kmsArgs, fn) {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  let kms;
+  try {
+    kms = await spawnKmsLocal({ dir: join(dir, 'kms'), args: kmsArgs });
+    return await fn({ dir, kms });
+  } finally {
+    await kms?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `n` new ed25519 (tz1) keys in the KMS at `kmsUrl`: their pkhs. */
+async function createKeys(kmsUrl, n) {
+  const client = new KMSClient({ endpoint: kmsUrl, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
+  const pkhs = [];
+  for (let i = 0; i < n; i++) {
+    const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));
+    const pub = await client.send(new GetPublicKeyCommand({ KeyId: key.KeyMetadata.KeyId }));
+    pkhs.push(pkhOf(publicKeyFromSpki(new Uint8Array(pub.PublicKey))));
+  }
+  client.destroy();
+  return pkhs;
+}
+
+/**
+ * `signatory serve --log error` on `config`, written here: both listeners on free ports, base_dir `baseDir`, the
+ * awskms vault at `kmsUrl`, then `rest` (the tezos: block and more). Ready when its /healthz answers 200.
+ */
+async function startSignatory({ config, baseDir, kmsUrl, rest, args = [] }) {
+  const port = await freePort();
+  const utility = await freePort();
+  writeFileSync(
+    config,
+    `base_dir: ${baseDir}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\n` +
+      `vaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${kmsUrl}\n      region: us-east-1\n` +
+      `      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\n${rest}`,
+  );
+  const child = spawn(process.execPath, [SIGNATORY, 'serve', '-c', config, '--log', 'error', ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let ready = false; !ready;) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  }
+  return {
+    port,
+    /** SIGTERM, then waits for the exit. */
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
+
 /** POST /keys/<pkh> with `hex` through `agent`; resolves with the status code once the body is read. */
 function postSign(agent, port, pkh, hex) {
   return new Promise((resolve, reject) => {
@@ -69,4 +135,4 @@ function postSign(agent, port, pkh, hex) {
   });
 }
 
-module.exports = { ROOT, SIGNATORY, CREDS, TRANSACTION, attestation, block, freePort, postSign };
+module.exports = { ROOT, SIGNATORY, CREDS, TRANSACTION, attestation, block, createKeys, freePort, postSign, startSignatory, withKmsLocal };

@@ -10,15 +10,9 @@
  * Usage: node bench/replicas.js [seconds=5] [keys=8] [store names, comma-separated=all]
  */
 'use strict';
-const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const http = require('node:http');
-const { KMSClient, CreateKeyCommand, GetPublicKeyCommand } = require('@aws-sdk/client-kms');
-const { publicKeyFromSpki, pkhOf } = require('../packages/core/dist');
-const { spawnKmsLocal } = require('../packages/kms-local/dist');
-const { CREDS, SIGNATORY, attestation, freePort, postSign } = require('./processes');
+const { attestation, createKeys, postSign, startSignatory, withKmsLocal } = require('./processes');
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const KEYS = Number(process.argv[3] ?? 8);
@@ -26,43 +20,20 @@ const ONLY = process.argv[4]?.split(',');
 
 const { STORES } = require('./stores');
 
-async function createKey(client) {
-  const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }));
-  const pub = await client.send(new GetPublicKeyCommand({ KeyId: key.KeyMetadata.KeyId }));
-  return pkhOf(publicKeyFromSpki(new Uint8Array(pub.PublicKey)));
-}
-
-/** A `signatory serve` on `config` at `port`, ready when its /healthz answers 200. */
-async function startReplica(config, port, utility) {
-  const child = spawn(process.execPath, [SIGNATORY, 'serve', '-c', config, '--log', 'error'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let ready = false; !ready;) {
-    await new Promise((r) => setTimeout(r, 100));
-    ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-  }
-  return { child, port };
-}
-
 async function scenario(name, dir, kmsUrl, pkhs, storeYaml, replicas, chain) {
-  const ports = [];
-  const children = [];
+  const signers = [];
   try {
     for (let i = 0; i < replicas; i++) {
-      const port = await freePort();
-      const utility = await freePort();
-      const config = join(dir, `${name}-${i}.yaml`);
-      writeFileSync(
-        config,
-        `base_dir: ${join(dir, name)}\nserver:\n  address: 127.0.0.1:${port}\n  utility_address: 127.0.0.1:${utility}\n` +
-          `vaults:\n  kms:\n    driver: awskms\n    config:\n      endpoint: ${kmsUrl}\n      region: us-east-1\n` +
-          `      access_key_id: ${CREDS.accessKeyId}\n      secret_access_key: ${CREDS.secretAccessKey}\n` +
-          `tezos:\n${pkhs.map((p) => `  ${p}:\n    allow: {attestation: }\n`).join('')}${storeYaml}`,
+      signers.push(
+        await startSignatory({
+          config: join(dir, `${name}-${i}.yaml`),
+          baseDir: join(dir, name),
+          kmsUrl,
+          rest: `tezos:\n${pkhs.map((p) => `  ${p}:\n    allow: {attestation: }\n`).join('')}${storeYaml}`,
+        }),
       );
-      children.push((await startReplica(config, port, utility)).child);
-      ports.push(port);
     }
+    const ports = signers.map((s) => s.port);
     const agent = new http.Agent({ keepAlive: true, maxSockets: pkhs.length * replicas });
     const lat = [];
     let next = 0;
@@ -84,22 +55,13 @@ async function scenario(name, dir, kmsUrl, pkhs, storeYaml, replicas, chain) {
     const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
     return { name, perSecond: lat.length / secs, p50: q(0.5), p99: q(0.99) };
   } finally {
-    for (const c of children) {
-      c.kill('SIGTERM');
-      await new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r)));
-    }
+    for (const s of signers) await s.stop();
   }
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-replicas-'));
-  let kms;
-  try {
-    kms = await spawnKmsLocal({ dir: join(dir, 'kms') });
-    const client = new KMSClient({ endpoint: kms.url, region: 'us-east-1', credentials: CREDS, maxAttempts: 1 });
-    const pkhs = [];
-    for (let i = 0; i < KEYS; i++) pkhs.push(await createKey(client));
-    client.destroy();
+  await withKmsLocal('replicas', [], async ({ dir, kms }) => {
+    const pkhs = await createKeys(kms.url, KEYS);
     const rows = [];
     let chain = 0x3000;
     rows.push(await scenario('file, 1 replica', dir, kms.url, pkhs, 'watermark:\n  driver: file\n', 1, chain++));
@@ -123,10 +85,7 @@ async function main() {
         r.p99.toFixed(2).padStart(8),
       );
     }
-  } finally {
-    await kms?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((e) => {

@@ -4,10 +4,10 @@
  * gives the file, line and column and never quotes the file (a secret could be on that line).
  */
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { ROOT, runCli, startKms, tempDir, type KmsChild } from './harness';
+import { ROOT, runCli, startKms, tempDir, writeConfig, type KmsChild } from './harness';
 
 const SIGNATORY = path.join(ROOT, 'apps', 'signatory', 'dist', 'main.js');
 const T = 'AbCdS3cr3tT0k3nXyZ';
@@ -118,24 +118,9 @@ describe('a config that can sign nothing', () => {
     afterAll(() => kms.stop());
 
     it('signatory serve starts and warns that every signing request will be refused', async () => {
-      const file = write(
-        'no-tezos.yaml',
-        [
-          `base_dir: ${path.join(dir, 'base')}`,
-          'server:',
-          '  address: 127.0.0.1:0',
-          '  utility_address: 127.0.0.1:0',
-          'vaults:',
-          '  kms:',
-          '    driver: awskms',
-          '    config:',
-          '      region: us-east-1',
-          `      endpoint: ${kms.url}`,
-          '      access_key_id: AKIDCLITEST',
-          '      secret_access_key: cli-test-secret',
-          '',
-        ].join('\n'),
-      );
+      const sub = path.join(dir, 'no-tezos');
+      mkdirSync(sub);
+      const file = writeConfig(sub, { url: kms.url, serve: true });
       const r = await serve(file);
       expect(r.matched).toBeDefined();
       const warning = r.stderr.find((l) => l.includes('no key is listed under'));

@@ -36,8 +36,14 @@ export async function startKms(extraArgs: string[] = []): Promise<KmsChild> {
   };
 }
 
-/** Writes a signatory.yaml with one awskms vault per entry pointing at `url`; returns its path. */
-export function writeConfig(dir: string, opts: { url: string; vaults?: string[]; tezos?: string; keys?: string[] }): string {
+/**
+ * Writes `dir`/signatory.yaml with one awskms vault per entry pointing at `url`; returns its path. `serve`: both
+ * listeners on free loopback ports, for `signatory serve`.
+ */
+export function writeConfig(
+  dir: string,
+  opts: { url: string; vaults?: string[]; tezos?: string; keys?: string[]; serve?: boolean },
+): string {
   const vaults = (opts.vaults ?? ['kms'])
     .map(
       (name) => `  ${name}:
@@ -51,7 +57,8 @@ ${opts.keys ? `      keys: [${opts.keys.join(', ')}]\n` : ''}`,
     )
     .join('');
   const file = path.join(dir, 'signatory.yaml');
-  writeFileSync(file, `base_dir: ${path.join(dir, 'base')}\nvaults:\n${vaults}${opts.tezos ? `tezos:\n${opts.tezos}` : ''}`);
+  const server = opts.serve ? 'server:\n  address: 127.0.0.1:0\n  utility_address: 127.0.0.1:0\n' : '';
+  writeFileSync(file, `base_dir: ${path.join(dir, 'base')}\n${server}vaults:\n${vaults}${opts.tezos ? `tezos:\n${opts.tezos}` : ''}`);
   return file;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `watermark export` and `watermark import` through the built CLI: every store of
- * watermark-stores.ts as source and as target, a second file store on the other side, and Go
+ * apps/signatory/test/stores.ts as source and as target, a second file store on the other side, and Go
  * Signatory's watermark_v2 files written byte for byte as Go writes them.
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { loadConfig } from '@signatory-ts/config';
 import { b58Encode, blake2b256, fromHex, type Slot } from '@signatory-ts/core';
 import { openWatermarkStore, signWithWatermark, type WatermarkStore } from '@signatory-ts/watermark';
 import { runCli, tempDir, writeConfig } from './harness';
-import { STORE_SETUPS, type RunningStore } from './watermark-stores';
+import { STORE_SETUPS, type RunningStore } from '../../signatory/test/stores';
 
 const CHAIN = 'NetXo5iVw1vBoxM';
 const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';

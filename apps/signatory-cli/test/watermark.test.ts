@@ -1,11 +1,11 @@
-/** `watermark show|reset` through the built CLI against every store of watermark-stores.ts, opened as the daemon opens it. */
+/** `watermark show|reset` through the built CLI against every store of apps/signatory/test/stores.ts, opened as the daemon opens it. */
 import { appendFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '@signatory-ts/config';
 import { blake2b256 } from '@signatory-ts/core';
 import { openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { runCli, tempDir, writeConfig } from './harness';
-import { STORE_SETUPS, type RunningStore } from './watermark-stores';
+import { STORE_SETUPS, type RunningStore } from '../../signatory/test/stores';
 
 const CHAIN = 'NetXdQprcVkpaWU';
 const PKH = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';

@@ -1,46 +1,31 @@
-import { mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { block } from './payloads';
-import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, healthz, stop } from './processes';
 
 // base_dir is checked before the daemon starts, and /healthz reflects the watermark store: real
 // `kms-local` and `signatory serve` processes on loopback.
-let dir: string;
-let kms: SpawnedKmsLocal;
-let keys: KmsKey[];
-const started: Proc[] = [];
+let e2e: E2e;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-basedir-'));
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  keys = await createKeys(kms.url, ['ECC_NIST_P256']);
+  e2e = await E2e.start('basedir', ['ECC_NIST_P256']);
 });
-afterAll(async () => {
-  for (const p of started) await stop(p, 'SIGKILL');
-  await kms.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
-async function config(baseDir: string): Promise<string> {
-  const file = path.join(dir, `signatory-${started.length}-${Math.random().toString(36).slice(2)}.yaml`);
-  await writeConfig(file, { baseDir, kmsUrl: kms.url, keys });
-  return file;
-}
+const config = (baseDir: string) =>
+  e2e.config(path.join(e2e.dir, `signatory-${e2e.started.length}-${Math.random().toString(36).slice(2)}.yaml`), { baseDir });
 
 /** Runs `signatory serve` expected to refuse to start: its exit code and stderr. */
 async function refusedStart(baseDir: string): Promise<{ code: number | null; stderr: string[] }> {
-  const p = run([SIGNATORY_BIN, 'serve', '-c', await config(baseDir)], 'stderr');
-  started.push(p);
+  const p = e2e.spawn({ config: await config(baseDir) });
   const code = await p.exited;
   return { code, stderr: p.lines.filter((l) => !/level=(info|debug)/.test(l)) };
 }
 
 describe('base_dir is checked at start', () => {
   it('a regular file as base_dir: the daemon does not start, and says which path and what to do', async () => {
-    const file = path.join(dir, 'not-a-dir');
+    const file = path.join(e2e.dir, 'not-a-dir');
     await writeFile(file, 'x');
     const { code, stderr } = await refusedStart(file);
     expect(code).toBe(1);
@@ -64,9 +49,8 @@ describe('base_dir is checked at start', () => {
   );
 
   it('a missing base_dir is created', async () => {
-    const baseDir = path.join(dir, 'new', 'nested');
-    const s = await startSignatory(await config(baseDir));
-    started.push(s.proc);
+    const baseDir = path.join(e2e.dir, 'new', 'nested');
+    const s = await e2e.serve({ config: await config(baseDir) });
     expect(await readdir(baseDir)).toEqual(['watermark_v2']);
     expect(await readdir(path.join(baseDir, 'watermark_v2'))).toEqual([]); // the probe file is gone
     await stop(s.proc);
@@ -75,21 +59,10 @@ describe('base_dir is checked at start', () => {
 
 describe('/healthz reflects the watermark store', () => {
   it('503 naming the problem once a commit fails, 200 again as soon as the store works, with no request in between', async () => {
-    const baseDir = path.join(dir, 'health');
-    const s = await startSignatory(await config(baseDir));
-    started.push(s.proc);
-    const health = async () => {
-      const r = await fetch(`${s.utilityUrl}/healthz`);
-      return { status: r.status, body: (await r.json()) as { ready: boolean; watermark_store?: string } };
-    };
-    const sign = async (level: number) =>
-      (
-        await fetch(`${s.url}/keys/${keys[0]!.pkh}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(block(level, 0, 0, CHAIN_HEX)),
-        })
-      ).status;
+    const baseDir = path.join(e2e.dir, 'health');
+    const s = await e2e.serve({ config: await config(baseDir) });
+    const health = () => healthz(s.utilityUrl);
+    const sign = async (level: number) => (await e2e.post(s.url, block(level, 0, 0, CHAIN_HEX))).status;
     const wm = path.join(baseDir, 'watermark_v2');
     const chainFile = path.join(wm, `${b58Encode('Net', fromHex(CHAIN_HEX))}.json`);
 

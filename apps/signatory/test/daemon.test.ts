@@ -1,56 +1,23 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
 import { parseConfig } from '@signatory-ts/config';
-import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
-import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
 import { awsKmsOpener } from '../src/aws-vault';
 import { serve } from '../src/daemon';
-import { createLogger } from '@signatory-ts/log';
+import { captureLogs, daemonYaml, startLocalKms, type LocalKms } from './harness';
 import { W, W_SK } from './keys';
 
 const TX =
   '038fcf233671b6a04fcf679d2a381c2544ea6c1ea29ba6157776ed8424c7ccd00b6c02e9eef147a9399f12f73e7849c56de3d7b4d5edf9f40302c00c00c0843d00004cbddc4b0180973d51a3665ca42970da24a7a23c00';
 const MISSING = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';
 
-let dir: string;
-let kms: KmsLocal;
+let local: LocalKms;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-daemon-'));
-  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  await kms.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(W_SK))) });
+  local = await startLocalKms('daemon', [{ secret: W_SK }]);
 });
-afterAll(async () => {
-  await kms.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => local?.close());
 
-function capture(json = false) {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(c, _e, cb) {
-      lines.push(...String(c).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'info', json, stream }) };
-}
+const capture = (json = false) => captureLogs('info', json);
 
-const yaml = (extra = '') => `
-base_dir: ${dir}
-server:
-  address: 127.0.0.1:0
-  utility_address: 127.0.0.1:0
-${extra}
-vaults:
-  kms:
-    driver: awskms
-    config: {endpoint: "${kms.url}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: very-secret-value}
-tezos:
-  ${W}:
-  ${MISSING}:
-`;
+const yaml = (extra = '') =>
+  daemonYaml({ baseDir: local.dir, kmsUrl: local.kms.url, server: extra, rest: `tezos:\n  ${W}:\n  ${MISSING}:\n` });
 
 describe('signatory serve (in process)', () => {
   it('logs the keys it serves, warns by name about a listed key no vault holds, answers /healthz, and drains on shutdown', async () => {

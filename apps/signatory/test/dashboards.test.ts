@@ -1,19 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { load as parseYaml } from 'js-yaml';
 import { startHookServer, type HookServer } from '@signatory-ts/dev-servers';
 import { block, consensus, TRANSACTION } from './payloads';
 import { REPO } from './bundled';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
-import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, until, type Proc } from './processes';
 
 // examples/grafana/signatory.json and examples/prometheus/alerts.yml against a real daemon: a
 // scripted run of requests (signatures, refusals, a KMS failure, a policy hook, a reload), then every metric and
 // label the queries name must be in /metrics.
-let dir: string;
-let kms: SpawnedKmsLocal;
+let e2e: E2e;
 let s: { proc: Proc; url: string; utilityUrl: string } | undefined;
 let hook: HookServer;
 let exported: Map<string, Set<string>>;
@@ -84,26 +81,15 @@ async function alertQueries(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-dashboards-'));
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  const keys: KmsKey[] = await createKeys(kms.url, ['ECC_NIST_P256']);
-  const configFile = path.join(dir, 'signatory.yaml');
-  await writeConfig(configFile, {
-    baseDir: dir,
-    kmsUrl: kms.url,
-    keys,
-    allow: '{block: , preattestation: , attestation: , generic: [reveal]}',
-  });
+  e2e = await E2e.start('dashboards', ['ECC_NIST_P256']);
   hook = await startHookServer(); // allows every request the static policy let through
-  await appendFile(configFile, `policy_hook:\n  address: ${hook.url}\n`);
-  s = await startSignatory(configFile);
-  const pkh = keys[0]!.pkh;
+  await e2e.config(e2e.configFile, {
+    allow: '{block: , preattestation: , attestation: , generic: [reveal]}',
+    extra: `policy_hook:\n  address: ${hook.url}\n`,
+  });
+  s = await e2e.serve();
+  const pkh = e2e.keys[0]!.pkh;
   const post = async (hex: string, to = pkh) => (await fetch(`${s!.url}/keys/${to}`, { method: 'POST', body: JSON.stringify(hex) })).status;
-  const admin = (body: unknown) =>
-    fetch(`${kms.url}/__admin/faults`, {
-      method: body === null ? 'DELETE' : 'POST',
-      ...(body === null ? {} : { body: JSON.stringify(body) }),
-    });
   // the scripted run
   expect(await post(block(1, 0))).toBe(200);
   expect(await post(block(1, 0, 1))).toBe(409); // watermark
@@ -111,19 +97,18 @@ beforeAll(async () => {
   expect(await post(consensus('attestation', 1, 0))).toBe(200);
   expect(await post(TRANSACTION)).toBe(403); // policy: transaction not allowed
   expect(await post(TRANSACTION, 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf')).toBe(403); // not listed
-  await admin({ fail: { operations: ['Sign'], errorType: 'KMSInternalException' } });
+  await e2e.kms.faults({ fail: { operations: ['Sign'], errorType: 'KMSInternalException' } });
   expect(await post(block(2, 0))).toBe(500); // KMS failure (retried within the deadline, then given up)
-  await admin(null);
-  const from = s.proc.lines.length;
+  await e2e.kms.clearFaults();
+  const { lines } = s.proc;
+  const from = lines.length;
   s.proc.child.kill('SIGHUP');
-  while (!s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded'))) await new Promise((r) => setTimeout(r, 20));
+  await until(() => lines.slice(from).some((l) => l.includes('msg="Configuration reloaded')));
   exported = parseExposition(await (await fetch(`${s.utilityUrl}/metrics`)).text());
 });
 afterAll(async () => {
-  await stop(s?.proc);
-  await kms.stop();
-  await hook.stop();
-  await rm(dir, { recursive: true, force: true });
+  await e2e?.stop();
+  await hook?.stop();
 });
 
 describe('dashboard and alert queries', () => {

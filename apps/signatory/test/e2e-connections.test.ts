@@ -1,9 +1,7 @@
 import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import {
   concatBytes,
   encodePublicKey,
@@ -15,37 +13,21 @@ import {
   signWithSecretKey,
 } from '@signatory-ts/core';
 import { consensus } from './payloads';
-import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, until, waitFor } from './processes';
 
 // Real processes on loopback: an attacker on 127.0.0.2 (or more addresses), a baker on 127.0.0.1.
-let dir: string;
-let kms: SpawnedKmsLocal;
-let keys: KmsKey[];
-let configFile: string;
-const started: Proc[] = [];
+let e2e: E2e;
 const held: Socket[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-conn-'));
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519']);
-  configFile = path.join(dir, 'signatory.yaml');
-  await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
+  e2e = await E2e.start('conn', ['ECC_NIST_EDWARDS25519']);
 });
 afterEach(() => {
   for (const s of held.splice(0)) s.destroy();
 });
-afterAll(async () => {
-  for (const p of started) await stop(p, 'SIGKILL');
-  await kms.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
-async function signatory(extra: string[] = [], wrap: string[] = []) {
-  const s = await startSignatory(configFile, extra, wrap);
-  started.push(s.proc);
-  return s;
-}
+const signatory = (args: string[] = [], wrap: string[] = []) => e2e.serve({ args, wrap });
 
 /** A baker's attestation from 127.0.0.1 (node's http with its own source address, no keep-alive). */
 function attest(
@@ -59,7 +41,7 @@ function attest(
   const query = authentication !== undefined ? `?authentication=${authentication(hex)}` : '';
   return new Promise((resolve, reject) => {
     const req = request(
-      `${url}/keys/${keys[0]!.pkh}${query}`,
+      `${url}/keys/${e2e.keys[0]!.pkh}${query}`,
       { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': body.length } },
       (res) => {
         let text = '';
@@ -80,7 +62,7 @@ function slowBodies(url: string, n: number, localAddress: string): { closed: () 
     const s = connect({ host: hostname, port: Number(port), localAddress });
     held.push(s);
     s.on('error', () => undefined);
-    s.on('connect', () => s.write(`POST /keys/${keys[0]!.pkh} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"03`));
+    s.on('connect', () => s.write(`POST /keys/${e2e.keys[0]!.pkh} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"03`));
     s.on('close', () => closed++);
   }
   return { closed: () => closed };
@@ -94,7 +76,7 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
     expect(line.input).toMatch(/max_connections=736\b/); // 3/4 of 1024, less the utility listener's 32
     const attack = slowBodies(s.url, 1000, '127.0.0.2');
     // the server closes every connection past the 128th from that address as it arrives
-    await waitUntil(() => attack.closed() >= 1000 - 128);
+    await until(() => attack.closed() >= 1000 - 128);
     for (let level = 1; level <= 5; level++) {
       const r = await attest(s.url, level);
       expect([r.status, r.text]).toEqual([200, expect.stringMatching(/^\{"signature":"edsig/)]);
@@ -107,7 +89,7 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
   it('many addresses together reach the total cap, and the daemon neither crashes nor stops serving once they leave', async () => {
     const s = await signatory(['--read-timeout-ms', '600000', '--max-connections', '300'], ['prlimit', '--nofile=1024:1024']);
     const attacks = ['127.0.0.3', '127.0.0.4', '127.0.0.5'].map((a) => slowBodies(s.url, 128, a));
-    await waitUntil(() => attacks.reduce((n, a) => n + a.closed(), 0) >= 3 * 128 - 300);
+    await until(() => attacks.reduce((n, a) => n + a.closed(), 0) >= 3 * 128 - 300);
     for (const sock of held.splice(0)) sock.destroy();
     const r = await waitFor(async () => {
       const a = await attest(s.url, 100).catch(() => undefined);
@@ -168,7 +150,7 @@ describe('failed authentications are limited per client address (real daemon)', 
   const pk = (sk: string) => encodePublicKey(secretKeyPublicKey(parseSecretKey(sk)));
   /** Octez's authenticated request: 0x04 0x01 ‖ tag ‖ 20-byte target hash ‖ request, signed by a client key. */
   const authBy = (sk: string) => (hex: string) => {
-    const { payload } = b58Decode(keys[0]!.pkh, ['tz1']);
+    const { payload } = b58Decode(e2e.keys[0]!.pkh, ['tz1']);
     const s = signWithSecretKey(concatBytes(new Uint8Array([0x04, 0x01, 0x00]), payload, fromHex(hex)), parseSecretKey(sk));
     return encodeSignature(s.curve, s.bytes);
   };
@@ -176,13 +158,12 @@ describe('failed authentications are limited per client address (real daemon)', 
   const bogus = () => authBy(CLIENT_SK)('00');
 
   it('after 5 signatures that match no key an address gets 429 before any verification, even with a valid signature; another address still signs', async () => {
-    const cfg = path.join(dir, 'auth.yaml');
+    const cfg = path.join(e2e.dir, 'auth.yaml');
     await writeFile(
       cfg,
-      (await readFile(configFile, 'utf8')).replace('server:\n', `server:\n  authorized_keys: [${pk(OTHER_SK)}, ${pk(CLIENT_SK)}]\n`),
+      (await readFile(e2e.configFile, 'utf8')).replace('server:\n', `server:\n  authorized_keys: [${pk(OTHER_SK)}, ${pk(CLIENT_SK)}]\n`),
     );
-    const s = await startSignatory(cfg, ['--max-auth-failures', '5']);
-    started.push(s.proc);
+    const s = await e2e.serve({ config: cfg, args: ['--max-auth-failures', '5'] });
     const attacker: number[] = [];
     // a missing or unparseable signature costs no verification: it is answered, not counted
     for (let i = 0; i < 6; i++) attacker.push((await attest(s.url, 290 + i, '127.0.0.2', i % 2 ? () => 'edsigNOPE' : undefined)).status);
@@ -205,9 +186,9 @@ describe('listen errors', () => {
     const busy: Server = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
     const port = (busy.address() as { port: number }).port;
-    const cfg = path.join(dir, 'busy.yaml');
-    await writeFile(cfg, (await readFile(configFile, 'utf8')).replace('address: 127.0.0.1:0', `address: 127.0.0.1:${port}`));
-    const p = run([SIGNATORY_BIN, 'serve', '-c', cfg], 'stderr');
+    const cfg = path.join(e2e.dir, 'busy.yaml');
+    await writeFile(cfg, (await readFile(e2e.configFile, 'utf8')).replace('address: 127.0.0.1:0', `address: 127.0.0.1:${port}`));
+    const p = e2e.spawn({ config: cfg });
     expect(await p.exited).toBe(1);
     busy.close();
     expect(p.lines).toContain(
@@ -216,16 +197,3 @@ describe('listen errors', () => {
     expect(p.lines.filter((l) => /^\s+at |Error:/.test(l))).toEqual([]);
   });
 });
-
-async function waitUntil(cond: () => boolean): Promise<void> {
-  await waitFor(async () => (cond() ? true : undefined));
-}
-
-/** Polls `probe` until it gives a value (jest's timeout bounds the wait). */
-async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

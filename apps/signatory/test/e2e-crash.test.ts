@@ -1,53 +1,29 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { block } from './payloads';
-import { createKeys, postSign, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, stop, until } from './processes';
 
 // Real processes on loopback: `kms-local` and one or two `signatory serve` on one base_dir.
-let dir: string;
-let kms: SpawnedKmsLocal;
-let keys: KmsKey[];
-let configFile: string;
-const started: Proc[] = [];
+let e2e: E2e;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-crash-'));
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  keys = await createKeys(kms.url, ['ECC_NIST_P256']);
-  configFile = path.join(dir, 'signatory.yaml');
-  await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
+  e2e = await E2e.start('crash', ['ECC_NIST_P256']);
 });
-afterAll(async () => {
-  for (const p of started) await stop(p, 'SIGKILL');
-  await kms.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
-async function signatory(extra: string[] = []) {
-  const s = await startSignatory(configFile, extra);
-  started.push(s.proc);
-  return s;
-}
-
-const post = (url: string, hex: string) => postSign(url, keys[0]!.pkh, hex);
+const signatory = (args: string[] = []) => e2e.serve({ args });
+const post = (url: string, hex: string) => e2e.post(url, hex);
 
 /** The block mark stored for our key on `chain`, read from the watermark file. */
 async function storedBlock(chain: string): Promise<{ level: number; round: number } | undefined> {
   try {
-    const file = JSON.parse(await readFile(path.join(dir, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`), 'utf8'));
-    return file[keys[0]!.pkh]?.block;
+    const file = JSON.parse(await readFile(path.join(e2e.dir, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`), 'utf8'));
+    return file[e2e.keys[0]!.pkh]?.block;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-}
-
-/** Polls `cond` until it holds (jest's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe('crash and shutdown safety with real processes', () => {
@@ -101,7 +77,7 @@ describe('crash and shutdown safety with real processes', () => {
   it('SIGTERM (then SIGINT) while a signature is in flight: the request completes, the mark is stored, exit code 0', async () => {
     const chain = 'a0000003';
     const s = await signatory();
-    await kms.faults({ latencyByOperation: { Sign: 800 } });
+    await e2e.kms.faults({ latencyByOperation: { Sign: 800 } });
     const pending = post(s.url, block(10, 0, 0, chain));
     await s.proc.waitFor(/msg="Requesting signing operation".*lvl=10\b/); // the request is in the pipeline, KMS answering slowly
     s.proc.child.kill('SIGTERM');
@@ -109,7 +85,7 @@ describe('crash and shutdown safety with real processes', () => {
     s.proc.child.kill('SIGINT'); // a second signal (Ctrl-C on the group) must not cut the drain short
     const r = await pending;
     const code = await s.proc.exited;
-    await kms.clearFaults();
+    await e2e.kms.clearFaults();
     expect(r.status).toBe(200);
     expect(code).toBe(0);
     expect(await storedBlock(chain)).toMatchObject({ level: 10, round: 0 });
@@ -118,11 +94,11 @@ describe('crash and shutdown safety with real processes', () => {
   it('KMS throttling is retried; KMS down gives an error within the deadline, moves nothing, and the next request after recovery succeeds', async () => {
     const chain = 'a0000004';
     const s = await signatory(['--kms-deadline-ms', '1500']);
-    await kms.faults({ throttle: { count: 2, operations: ['Sign'] } });
+    await e2e.kms.faults({ throttle: { count: 2, operations: ['Sign'] } });
     expect((await post(s.url, block(1, 0, 0, chain))).status).toBe(200);
-    await kms.faults({ hang: { operations: ['Sign'] } });
+    await e2e.kms.faults({ hang: { operations: ['Sign'] } });
     const down = await post(s.url, block(2, 0, 0, chain));
-    await kms.clearFaults();
+    await e2e.kms.clearFaults();
     expect(down.status).toBe(500);
     expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 1500 ms/); // gave up at the deadline
     expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved

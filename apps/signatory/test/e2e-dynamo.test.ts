@@ -1,77 +1,47 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite, startDynamoFaultProxy, type DynaliteServer } from '@signatory-ts/dev-servers';
 import { block } from './payloads';
-import { spawnKmsLocal } from '@signatory-ts/kms-local';
-import { createKeys, run, startSignatory, stop, writeConfig, SIGNATORY_BIN, type KmsKey, type Proc } from './processes';
+import { E2e, healthz } from './processes';
 
 // Real processes on loopback: `signatory serve` with `watermark: driver: aws` on dynalite (started
 // here, in this process, so the test can take it away and bring it back with its data).
-let dir: string;
+let e2e: E2e;
 let dynalite: DynaliteServer;
-let keys: KmsKey[];
-let kmsUrl: string;
-const started: Proc[] = [];
-let stopKms: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-dynamo-'));
   dynalite = await startDynalite();
-  const kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  stopKms = () => kms.stop();
-  kmsUrl = kms.url;
-  keys = await createKeys(kms.url, ['ECC_NIST_P256']); // randomized signatures: a re-signed replay would differ from the stored one
+  e2e = await E2e.start('dynamo', ['ECC_NIST_P256']); // randomized signatures: a re-signed replay would differ from the stored one
 });
 afterAll(async () => {
-  for (const p of started) await stop(p, 'SIGKILL');
-  await stopKms?.();
+  await e2e?.stop();
   await dynalite.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** A config whose watermark is the DynamoDB store on dynalite, with credentials of its own (not the vault's). */
-async function config(name: string, table: string, baseDir = dir, endpoint = dynalite.endpoint): Promise<string> {
-  const file = path.join(dir, `${name}.yaml`);
-  await writeConfig(file, { baseDir, kmsUrl, keys });
-  await appendFile(
-    file,
-    [
-      'watermark:',
-      '  driver: aws',
-      '  config:',
-      `    table: ${table}`,
-      '    region: us-east-1',
-      `    endpoint: ${endpoint}`,
-      '    access_key_id: AKIDDYNAMO',
-      '    secret_access_key: dynamo-secret-value',
-      '    timeout_ms: 1000',
-      '',
-    ].join('\n'),
-  );
-  return file;
+async function config(name: string, table: string, baseDir = e2e.dir, endpoint = dynalite.endpoint): Promise<string> {
+  const extra = [
+    'watermark:',
+    '  driver: aws',
+    '  config:',
+    `    table: ${table}`,
+    '    region: us-east-1',
+    `    endpoint: ${endpoint}`,
+    '    access_key_id: AKIDDYNAMO',
+    '    secret_access_key: dynamo-secret-value',
+    '    timeout_ms: 1000',
+    '',
+  ].join('\n');
+  return e2e.config(path.join(e2e.dir, `${name}.yaml`), { baseDir, extra });
 }
 
-const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(hex),
-  });
-  return { status: r.status, text: await r.text() };
-};
-const healthz = async (utilityUrl: string) => {
-  const r = await fetch(`${utilityUrl}/healthz`);
-  return { status: r.status, body: (await r.json()) as { ready: boolean; watermark_store?: string } };
-};
+const post = (url: string, hex: string) => e2e.post(url, hex);
 
 describe('signatory serve with watermark driver aws (DynamoDB)', () => {
   it('store stopped mid-stream: 500 naming the store (never 409), nothing released, /healthz 503; back: every mark intact', async () => {
     // base_dir is the file store's: with DynamoDB, not even a directory is needed
-    const notADirectory = path.join(dir, 'outage.yaml');
-    const s = await startSignatory(await config('outage', 'watermark', notADirectory));
-    started.push(s.proc);
+    const notADirectory = path.join(e2e.dir, 'outage.yaml');
+    const s = await e2e.serve({ config: await config('outage', 'watermark', notADirectory) });
     await s.proc.waitFor(/DynamoDB watermark backend created table 'watermark'/);
     const first = await post(s.url, block(10, 0));
     expect(first.status).toBe(200);
@@ -111,8 +81,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
   it('the store failing after the KMS signature: 500 naming the store, the signature dropped; throttling is 500 too, never 409', async () => {
     const proxy = await startDynamoFaultProxy(dynalite.endpoint);
     try {
-      const s = await startSignatory(await config('commit-fails', 'commit-fails', dir, proxy.endpoint));
-      started.push(s.proc);
+      const s = await e2e.serve({ config: await config('commit-fails', 'commit-fails', e2e.dir, proxy.endpoint) });
       expect((await post(s.url, block(5, 0))).status).toBe(200);
 
       proxy.fault = (op) => (op === 'PutItem' ? { status: 500, type: 'InternalServerError', message: 'Internal server error' } : undefined);
@@ -158,8 +127,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
       }),
     );
     admin.destroy();
-    const p = run([SIGNATORY_BIN, 'serve', '-c', await config('schema', 'not-a-watermark-table')], 'stderr');
-    started.push(p);
+    const p = e2e.spawn({ config: await config('schema', 'not-a-watermark-table') });
     expect(await p.exited).not.toBe(0);
     expect(p.lines.join('\n')).toContain(
       'DynamoDB table "not-a-watermark-table" has key id (HASH, S), but a watermark table needs idx (HASH, S), request (RANGE, S)',

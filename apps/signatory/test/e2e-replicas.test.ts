@@ -1,32 +1,24 @@
 /**
  * Several replicas, one watermark: three `signatory serve` processes on one store (each row of
- * replicas.ts STORE_SETUPS) and one kms-local, requests spread over them as a load balancer would.
+ * stores.ts STORE_SETUPS) and one kms-local, requests spread over them as a load balancer would.
  * A checker verifies every released signature and that no slot ever released two different ones.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { block, consensus } from './payloads';
-import { createKeys, type KmsKey } from './processes';
-import { ReleaseChecker, ReplicaSet, sign, STORE_SETUPS, type Answer, type RunningStore } from './replicas';
+import { until, type KmsKey } from './processes';
+import { ReleaseChecker, ReplicaSet, sign, type Answer } from './replicas';
+import { STORE_SETUPS, type RunningStore } from './stores';
 
 type Kind = 'block' | 'preattestation' | 'attestation';
 const payload = (kind: Kind, level: number, round: number, salt: number, chain: string) =>
   kind === 'block' ? block(level, round, salt, chain) : consensus(kind, level, round, salt, chain);
-
-/** Polls `cond` until it holds (jest's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-}
 
 /** Three processes on a shared CI machine: each test gets far more time than it needs. */
 const SLOW = 180_000;
 
 describe.each(STORE_SETUPS)('three replicas on one $name store', (setup) => {
   let running: RunningStore;
-  let dir: string;
   let set: ReplicaSet;
-  let keys: KmsKey[];
+  let keys: readonly KmsKey[];
   let checker: ReleaseChecker;
   let next = 0;
   /** The next replica, round robin: what a load balancer does. */
@@ -43,18 +35,17 @@ describe.each(STORE_SETUPS)('three replicas on one $name store', (setup) => {
 
   beforeAll(async () => {
     running = await setup.start();
-    dir = await mkdtemp(path.join(tmpdir(), 'signatory-replicas-'));
-    ({ set, keys } = await ReplicaSet.start({
-      dir,
-      keys: (url) => createKeys(url, ['ECC_NIST_P256', 'ECC_NIST_EDWARDS25519']),
+    set = await ReplicaSet.start({
+      name: 'replicas',
+      specs: ['ECC_NIST_P256', 'ECC_NIST_EDWARDS25519'],
       storeYaml: running.yaml(`replicas_${process.pid}`),
       count: 3,
-    }));
+    });
+    ({ keys } = set);
   });
   afterAll(async () => {
     await set?.stop();
     await running?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
   beforeEach(() => {
     checker = new ReleaseChecker();
@@ -129,7 +120,7 @@ describe.each(STORE_SETUPS)('three replicas on one $name store', (setup) => {
       const key = keys[0]!;
       for (let level = 1; level <= 5; level++) expect((await send(key, 'block', level, 0, 0, chain))?.status).toBe(200);
       const health = () => Promise.all(set.replicas.map((r) => fetch(`${r.utilityUrl}/healthz`).then((h) => h.status)));
-      const restore = await running.outage(dir);
+      const restore = await running.outage(set.dir);
       let back = false;
       try {
         const during = await Promise.all(set.replicas.map((r, salt) => send(key, 'block', 6, 0, salt, chain, r.url)));

@@ -3,13 +3,13 @@
  * DynamoDB on dynalite, and the file store of one host) and one kms-local; a key capped at 10 tz per
  * hour; transfers forged by Taquito spread over the replicas as a load balancer would.
  */
-import { mkdir, mkdtemp, rename, rm, rmdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rename, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { formatTez as tez } from '@signatory-ts/config';
 import { transfer as forgeTransfer } from './payloads';
-import { createKeys, stop, type KmsKey } from './processes';
-import { ReleaseChecker, ReplicaSet, sign, STORE_SETUPS, type Answer, type RunningStore } from './replicas';
+import { stop, type KmsKey } from './processes';
+import { ReleaseChecker, ReplicaSet, sign, type Answer } from './replicas';
+import { STORE_SETUPS, type RunningStore } from './stores';
 
 const CAP = 10_000_000n;
 const FEE = 1000n;
@@ -20,7 +20,6 @@ const SLOW = 180_000;
 
 describe.each(STORE_SETUPS)('spend caps across three replicas on one $name store', (setup) => {
   let running: RunningStore;
-  let dir: string;
   let set: ReplicaSet;
   let key: KmsKey;
   let next = 0;
@@ -42,22 +41,21 @@ describe.each(STORE_SETUPS)('spend caps across three replicas on one $name store
 
   beforeAll(async () => {
     running = await setup.start();
-    dir = await mkdtemp(path.join(tmpdir(), 'signatory-spend-'));
-    ({ set } = await ReplicaSet.start({
-      dir,
-      keys: async (url) => createKeys(url, ['ECC_NIST_P256']),
+    set = await ReplicaSet.start({
+      name: 'spend',
+      specs: ['ECC_NIST_P256'],
       storeYaml: running.yaml(`spend_${process.pid}`),
       count: 3,
       allow: ALLOW,
       // 20 writers racing on one DynamoDB item retry with backoff; on a shared CI machine dynalite needs more than the
       // default 4 s a ledger call gets (10 s request deadline − 6 s for the vault)
       args: ['--request-deadline-ms', '30000'],
-    }).then((r) => ((key = r.keys[0]!), r)));
+    });
+    key = set.keys[0]!;
   }, SLOW);
   afterAll(async () => {
     await set?.stop();
     await running?.stop();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it(
@@ -110,7 +108,7 @@ describe.each(STORE_SETUPS)('spend caps across three replicas on one $name store
     'a store outage refuses with 500 naming the spend ledger; nothing is signed; back, the budget is as it was',
     async () => {
       // the file store's outage: the key's ledger file unreadable (a directory in its place; the watermarks' outage would not touch it)
-      const file = path.join(dir, 'spend_ledger', `${key.pkh}.json`);
+      const file = path.join(set.dir, 'spend_ledger', `${key.pkh}.json`);
       const back =
         setup.name === 'file'
           ? (await rename(file, `${file}.away`),
@@ -119,7 +117,7 @@ describe.each(STORE_SETUPS)('spend caps across three replicas on one $name store
               await rmdir(file);
               await rename(`${file}.away`, file);
             })
-          : await running.outage!(dir);
+          : await running.outage!(set.dir);
       try {
         const answers = await Promise.all([0, 1, 2].map(() => send(1n)));
         for (const a of answers) {

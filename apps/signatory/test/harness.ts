@@ -9,7 +9,7 @@ import { awsKmsOpener } from '../src/aws-vault';
 import { buildDeps, type DaemonDeps } from '../src/deps';
 import { JwtAuth } from '../src/jwt';
 import { listen, type Listening } from '../src/listen';
-import { createLogger } from '@signatory-ts/log';
+import { createLogger, type Logger, type LogLevel } from '@signatory-ts/log';
 import { Writable } from 'node:stream';
 
 export interface HarnessKey {
@@ -31,6 +31,63 @@ export interface Harness {
 
 const SPEC_OF = { ed25519: 'ECC_NIST_EDWARDS25519', secp256k1: 'ECC_SECG_P256K1', p256: 'ECC_NIST_P256' } as const;
 
+/** A logger whose lines (one an entry) land in `lines`. */
+export function captureLogs(level: LogLevel = 'info', json = false): { lines: string[]; logger: Logger } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  return { lines, logger: createLogger({ level, json, stream }) };
+}
+
+export interface LocalKms {
+  readonly dir: string;
+  readonly kms: KmsLocal;
+  /** Stops kms-local and removes `dir`. */
+  close(): Promise<void>;
+}
+
+/** A fresh temp dir and kms-local in this process (its store in `<dir>/kms`) holding `keys`. */
+export async function startLocalKms(name: string, keys: readonly HarnessKey[]): Promise<LocalKms> {
+  const dir = await mkdtemp(path.join(tmpdir(), `signatory-${name}-`));
+  const kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
+  for (const k of keys) {
+    if (k.secret !== undefined) {
+      const sk = parseSecretKey(k.secret);
+      await kms.createKey({ keySpec: SPEC_OF[sk.curve], privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(sk)) });
+    } else {
+      await kms.createKey({ keySpec: k.spec ?? 'ECC_NIST_EDWARDS25519' });
+    }
+  }
+  return {
+    dir,
+    kms,
+    async close() {
+      await kms.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * signatory.yaml for `serve` in this process: both listeners on free ports (then `server`'s lines), the awskms
+ * vault on `kmsUrl`, then `rest` (the tezos: block and more).
+ */
+export const daemonYaml = (o: { baseDir: string; kmsUrl: string; server?: string; rest: string }) => `
+base_dir: ${o.baseDir}
+server:
+  address: 127.0.0.1:0
+  utility_address: 127.0.0.1:0
+${o.server ?? ''}
+vaults:
+  kms:
+    driver: awskms
+    config: {endpoint: "${o.kmsUrl}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: very-secret-value}
+${o.rest}`;
+
 /**
  * A real daemon minus main.ts: kms-local in this process, the AwsKmsVault over the real AWS SDK,
  * config parsed from YAML text, the app bound to 127.0.0.1 on a free port. `yaml` gets
@@ -47,26 +104,11 @@ export async function startHarness(opts: {
   /** --max-auth-failures (default 20). */
   maxAuthFailures?: number;
 }): Promise<Harness> {
-  const baseDir = await mkdtemp(path.join(tmpdir(), 'signatory-test-'));
-  const kms = await startKmsLocal({ dir: path.join(baseDir, 'kms') });
-  for (const k of opts.keys) {
-    if (k.secret !== undefined) {
-      const sk = parseSecretKey(k.secret);
-      await kms.createKey({ keySpec: SPEC_OF[sk.curve], privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(sk)) });
-    } else {
-      await kms.createKey({ keySpec: k.spec ?? 'ECC_NIST_EDWARDS25519' });
-    }
-  }
+  const local = await startLocalKms('test', opts.keys);
+  const { dir: baseDir, kms } = local;
   const yaml = opts.yaml.replaceAll('{{ENDPOINT}}', kms.url).replaceAll('{{BASE}}', baseDir);
   const config = parseConfig(yaml, { env: {} });
-  const logs: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', stream });
+  const { lines: logs, logger } = captureLogs('debug');
   const deps = await buildDeps(config, {
     logger,
     openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 3000, () => undefined),
@@ -111,8 +153,7 @@ export async function startHarness(opts: {
       await main.close();
       main.destroy();
       await deps.signer.close();
-      await kms.close();
-      await rm(baseDir, { recursive: true, force: true });
+      await local.close();
     },
   };
 }

@@ -1,41 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 import { transfer as forgeTransfer } from './payloads';
-import { createKeys, postSign, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, postSign, until } from './processes';
 
 // A key's `limits:` at start-up, with real `kms-local` and `signatory serve` processes on loopback:
 // per-request limits and spend caps (on the file spend ledger under base_dir) are enforced by the daemon.
-let dir: string;
-let kms: SpawnedKmsLocal;
-let keys: KmsKey[];
-const started: Proc[] = [];
+let e2e: E2e;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-limits-'));
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  keys = await createKeys(kms.url, ['ECC_NIST_P256']);
+  e2e = await E2e.start('limits', ['ECC_NIST_P256']);
 });
-afterAll(async () => {
-  for (const p of started) await stop(p, 'SIGKILL');
-  await kms.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => e2e?.stop());
 
 /** A config whose key allows transactions, with `limits` lines under it. */
-async function config(name: string, limits: string[]): Promise<string> {
-  const file = path.join(dir, `${name}.yaml`);
+function config(name: string, limits: string[]): Promise<string> {
   const allow = ['{generic: [transaction, reveal]}', '    limits:', ...limits.map((l) => `      ${l}`)].join('\n');
-  await writeConfig(file, { baseDir: path.join(dir, name), kmsUrl: kms.url, keys, allow });
-  return file;
+  return e2e.config(path.join(e2e.dir, `${name}.yaml`), { baseDir: path.join(e2e.dir, name), allow });
 }
 
 describe('limits at start-up', () => {
   it('a key with per-request limits signs at the limit and answers 403 naming the limit one mutez over', async () => {
-    const s = await startSignatory(await config('limits', ['max_amount: 100tz', 'max_fee: 0.05tz', 'max_gas_limit: 100000']));
-    started.push(s.proc);
-    const pkh = keys[0]!.pkh;
+    const s = await e2e.serve({ config: await config('limits', ['max_amount: 100tz', 'max_fee: 0.05tz', 'max_gas_limit: 100000']) });
+    const pkh = e2e.keys[0]!.pkh;
     const transfer = (amount: string) => forgeTransfer(pkh, amount);
     const sign = (hex: string) => postSign(s.url, pkh, hex);
     const atLimit = await sign(await transfer('100000000'));
@@ -48,10 +33,9 @@ describe('limits at start-up', () => {
 
   it('a key with spend caps starts and enforces them: the cap signs exactly, one mutez more is refused naming the window', async () => {
     const file = await config('spend', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 200tz}']);
-    const s = await startSignatory(file);
-    started.push(s.proc);
+    const s = await e2e.serve({ config: file });
     expect(s.proc.lines.some((l) => l.includes('msg="Initializing spend ledger"') && l.includes('backend=file'))).toBe(true);
-    const pkh = keys[0]!.pkh;
+    const pkh = e2e.keys[0]!.pkh;
     const transfer = (amount: string) => forgeTransfer(pkh, amount);
     const sign = (hex: string) => postSign(s.url, pkh, hex);
     // a request spends its amount and its 1000 mutez fee: 100.001 tz, then exactly the 99.999 tz left
@@ -69,9 +53,8 @@ describe('limits at start-up', () => {
 
   it('a reload (SIGHUP) that adds spend caps opens the ledger and enforces them from then on', async () => {
     const file = await config('reload', ['max_amount: 100tz']);
-    const s = await startSignatory(file);
-    started.push(s.proc);
-    const pkh = keys[0]!.pkh;
+    const s = await e2e.serve({ config: file });
+    const pkh = e2e.keys[0]!.pkh;
     const transfer = (amount: string) => forgeTransfer(pkh, amount);
     const sign = (hex: string) => postSign(s.url, pkh, hex);
     expect((await sign(await transfer('50000000'))).status).toBe(200); // no caps yet: counted nowhere
@@ -79,9 +62,7 @@ describe('limits at start-up', () => {
     await config('reload', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 10tz}']);
     const from = s.proc.lines.length;
     s.proc.child.kill('SIGHUP');
-    while (!s.proc.lines.slice(from).some((l) => /msg="(Configuration reloaded from|Reload failed \()/.test(l))) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until(() => s.proc.lines.slice(from).some((l) => /msg="(Configuration reloaded from|Reload failed \()/.test(l)));
     expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded from'))).toBe(true);
     expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Initializing spend ledger"'))).toBe(true);
     expect((await sign(await transfer('9999000'))).status).toBe(200); // exactly the cap, fee included

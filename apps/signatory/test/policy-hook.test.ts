@@ -1,20 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { InMemorySigner } from '@taquito/signer';
 import { parseConfig } from '@signatory-ts/config';
-import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
 import { startHookServer, type HookServer } from '@signatory-ts/dev-servers';
-import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
-import { createLogger } from '@signatory-ts/log';
 import { awsKmsOpener } from '../src/aws-vault';
 import { serve, type Daemon } from '../src/daemon';
+import { captureLogs, daemonYaml, failure, startLocalKms, type LocalKms } from './harness';
+import { W, W_SK } from './keys';
 
 // `signatory serve` in process with policy_hook: real kms-local, the AWS SDK vault, the file
 // watermark store, and a real hook server on 127.0.0.1 with its own key.
-const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const HOOK_KEY = new InMemorySigner('edsk3ZAm9nqEo7qNugo2wcmxWnbDe7oUUmHt5UJYDdqwucsaHTAsVQ');
 // a transaction by W: generic, which W's policy below does not allow
 const TX =
@@ -24,19 +19,15 @@ const C2 =
   '12b3d79f993222f293d2f293230ec36b0bef1caead619f1a7206ff54a0c198f07ae25bb151140014000000220000000458335430566f4b95401c110f33e74d3a324f83ad6003ed9d5e93ce617fa11e44';
 const preattestationAt = (level: number) => C2.slice(0, 80) + level.toString(16).padStart(8, '0') + C2.slice(88);
 
-let dir: string;
-let kms: KmsLocal;
+let local: LocalKms;
 let hook: HookServer;
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-hook-'));
-  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  await kms.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(W_SK))) });
+  local = await startLocalKms('hook', [{ secret: W_SK }]);
   hook = await startHookServer();
 });
 afterAll(async () => {
-  await hook.stop();
-  await kms.close();
-  await rm(dir, { recursive: true, force: true });
+  await hook?.stop();
+  await local?.close();
 });
 beforeEach(() => {
   hook.requests.length = 0;
@@ -44,29 +35,9 @@ beforeEach(() => {
 });
 
 async function start(hookYaml: string, baseDir: string): Promise<{ d: Daemon; lines: string[] }> {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(c, _e, cb) {
-      lines.push(...String(c).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  const yaml = `
-base_dir: ${baseDir}
-server:
-  address: 127.0.0.1:0
-  utility_address: 127.0.0.1:0
-vaults:
-  kms:
-    driver: awskms
-    config: {endpoint: "${kms.url}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: x}
-tezos:
-  ${W}:
-${hookYaml}`;
-  const d = await serve(parseConfig(yaml, { env: {} }), {
-    logger: createLogger({ level: 'info', stream }),
-    openVault: awsKmsOpener(2000, () => undefined),
-  });
+  const { lines, logger } = captureLogs();
+  const yaml = daemonYaml({ baseDir, kmsUrl: local.kms.url, rest: `tezos:\n  ${W}:\n${hookYaml}` });
+  const d = await serve(parseConfig(yaml, { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
   return { d, lines };
 }
 
@@ -75,11 +46,13 @@ const sign = async (d: Daemon, hex: string) => {
   return { status: r.status, text: await r.text() };
 };
 const metrics = async (d: Daemon) => (await fetch(`http://127.0.0.1:${d.utility.port}/metrics`)).text();
-const failure = (msg: string) => JSON.stringify([{ id: 'failure', kind: 'temporary', msg }]) + '\n';
 
 describe('signatory serve with policy_hook', () => {
   it('asks the hook after the static policy; every refusal leaves the level free for the next request', async () => {
-    const { d, lines } = await start(`policy_hook:\n  address: ${hook.url}\n  timeout_ms: 300\n`, await mkdtemp(path.join(dir, 'a-')));
+    const { d, lines } = await start(
+      `policy_hook:\n  address: ${hook.url}\n  timeout_ms: 300\n`,
+      await mkdtemp(path.join(local.dir, 'a-')),
+    );
     try {
       expect(
         lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes(`address="${hook.url}"`) && l.includes('timeout_ms=300')),
@@ -136,7 +109,7 @@ describe('signatory serve with policy_hook', () => {
     const down = await startHookServer();
     const address = down.url;
     await down.stop();
-    const baseDir = await mkdtemp(path.join(dir, 'b-'));
+    const baseDir = await mkdtemp(path.join(local.dir, 'b-'));
     const { d } = await start(`policy_hook:\n  address: ${address}\n`, baseDir);
     try {
       const r = await sign(d, preattestationAt(100));
@@ -158,7 +131,7 @@ describe('signatory serve with policy_hook', () => {
     const other = new InMemorySigner('edsk4TjJWEszkHKono7XMnepVqwi37FrpbVt1KCsifJeAGimxheShG');
     const { d } = await start(
       `policy_hook:\n  address: ${hook.url}\n  authorized_keys: [${await HOOK_KEY.publicKey()}]\n`,
-      await mkdtemp(path.join(dir, 'c-')),
+      await mkdtemp(path.join(local.dir, 'c-')),
     );
     const answerSignedBy = (signer: InMemorySigner) =>
       hook.answer(async (req) => {

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { encodePublicKey, pkhOf, publicKeyFromSpki } from '@signatory-ts/core';
+import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
 
 /**
  * Real processes for end-to-end tests: the built `signatory` binary (jest.config.js builds it, and kms-local, which
@@ -69,10 +71,9 @@ export interface KmsKey {
   readonly publicKey: string;
 }
 
-export async function createKeys(
-  url: string,
-  specs: readonly ('ECC_NIST_EDWARDS25519' | 'ECC_SECG_P256K1' | 'ECC_NIST_P256')[],
-): Promise<KmsKey[]> {
+export type KmsKeySpec = 'ECC_NIST_EDWARDS25519' | 'ECC_SECG_P256K1' | 'ECC_NIST_P256';
+
+export async function createKeys(url: string, specs: readonly KmsKeySpec[]): Promise<KmsKey[]> {
   const kms = new KMSClient({ endpoint: url, region: 'us-east-1', credentials: CREDS });
   const out: KmsKey[] = [];
   for (const spec of specs) {
@@ -112,12 +113,8 @@ export async function writeConfig(
   );
 }
 
-export async function startSignatory(
-  configFile: string,
-  extra: string[] = [],
-  wrap: readonly string[] = [],
-): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
-  const proc = run([SIGNATORY_BIN, 'serve', '-c', configFile, ...extra], 'stderr', wrap);
+/** Waits for `signatory serve` to log both listeners' addresses. */
+async function listening(proc: Proc): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
   const m = await proc.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
   const u = await proc.waitFor(/Utility HTTP server is listening for connections on (\S+)"/);
   return { proc, url: `http://${m[1]}`, utilityUrl: `http://${u[1]}` };
@@ -133,8 +130,91 @@ export async function postSign(url: string, pkh: string, hex: string): Promise<{
   return { status: r.status, text: await r.text() };
 }
 
+/** GET /healthz of the utility listener: the status and the body. */
+export async function healthz(utilityUrl: string): Promise<{ status: number; body: { ready: boolean; watermark_store?: string } }> {
+  const r = await fetch(`${utilityUrl}/healthz`);
+  return { status: r.status, body: (await r.json()) as { ready: boolean; watermark_store?: string } };
+}
+
+/** Polls `probe` until it gives a value (jest's timeout bounds the wait). */
+export async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Polls `cond` until it holds (jest's timeout bounds the wait). */
+export async function until(cond: () => boolean): Promise<void> {
+  await waitFor(async () => (cond() ? true : undefined));
+}
+
 export async function stop(p: Proc | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
   p.child.kill(signal);
   await p.exited;
+}
+
+/**
+ * One e2e suite's world on loopback: a fresh temp dir, kms-local spawned in it with a key of each of `specs`,
+ * `signatory.yaml` there for those keys (writeConfig's defaults, base_dir the temp dir), and every `signatory serve`
+ * started through it. stop() kills what still runs, stops kms-local and removes the dir.
+ */
+export class E2e {
+  readonly started: Proc[] = [];
+  readonly configFile: string;
+
+  private constructor(
+    readonly dir: string,
+    readonly kms: SpawnedKmsLocal,
+    readonly keys: KmsKey[],
+  ) {
+    this.configFile = path.join(dir, 'signatory.yaml');
+  }
+
+  /** `name` goes in the temp dir's name; `kmsArgs` are more kms-local flags. */
+  static async start(name: string, specs: readonly KmsKeySpec[], kmsArgs: readonly string[] = []): Promise<E2e> {
+    const dir = await mkdtemp(path.join(tmpdir(), `signatory-${name}-`));
+    const kms = await spawnKmsLocal({ dir: path.join(dir, 'kms'), args: kmsArgs });
+    try {
+      const e2e = new E2e(dir, kms, await createKeys(kms.url, specs));
+      await e2e.config(e2e.configFile);
+      return e2e;
+    } catch (e) {
+      await kms.stop();
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Writes `file` for this suite's kms-local (writeConfig) and appends `extra` (a `watermark:` block, say). */
+  async config(file: string, o: { baseDir?: string; keys?: readonly KmsKey[]; allow?: string; extra?: string } = {}): Promise<string> {
+    await writeConfig(file, { baseDir: o.baseDir ?? this.dir, kmsUrl: this.kms.url, keys: o.keys ?? this.keys, allow: o.allow });
+    if (o.extra !== undefined) await appendFile(file, o.extra);
+    return file;
+  }
+
+  /** `signatory serve -c <config>` (this suite's unless given) as a child process, not waited for. */
+  spawn(o: { config?: string; args?: string[]; wrap?: readonly string[] } = {}): Proc {
+    const p = run([SIGNATORY_BIN, 'serve', '-c', o.config ?? this.configFile, ...(o.args ?? [])], 'stderr', o.wrap);
+    this.started.push(p);
+    return p;
+  }
+
+  /** spawn(), then waits until both listeners listen. */
+  serve(o: { config?: string; args?: string[]; wrap?: readonly string[] } = {}): Promise<{ proc: Proc; url: string; utilityUrl: string }> {
+    return listening(this.spawn(o));
+  }
+
+  /** postSign for the first key. */
+  post(url: string, hex: string): Promise<{ status: number; text: string }> {
+    return postSign(url, this.keys[0]!.pkh, hex);
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.started) await stop(p, 'SIGKILL');
+    await this.kms.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
 }

@@ -1,36 +1,22 @@
-import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { b58Encode, fromHex } from '@signatory-ts/core';
 import { block, TRANSACTION } from './payloads';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
-import { createKeys, run, SIGNATORY_BIN, startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, stop, until, type KmsKey, type Proc } from './processes';
 
 // SIGHUP with real processes: kms-local and `signatory serve`; every step waits for the daemon's log line.
-let dir: string;
-let kms: SpawnedKmsLocal;
-let keys: KmsKey[];
-let configFile: string;
+let e2e: E2e;
 let s: { proc: Proc; url: string; utilityUrl: string };
 
-const config = (keyList: readonly KmsKey[]) => writeConfig(configFile, { baseDir: dir, kmsUrl: kms.url, keys: keyList });
+const config = (keys: readonly KmsKey[]) => e2e.config(e2e.configFile, { keys });
 
 const post = async (pkh: string, hex: string) => {
   const r = await fetch(`${s.url}/keys/${pkh}`, { method: 'POST', body: JSON.stringify(hex) });
   return { status: r.status, text: await r.text() };
 };
-const admin = (body: unknown) =>
-  fetch(`${kms.url}/__admin/faults`, {
-    method: body === null ? 'DELETE' : 'POST',
-    ...(body === null ? {} : { body: JSON.stringify(body) }),
-  });
 
 /** Lines logged from now on. */
 const mark = () => s.proc.lines.length;
-/** Polls the daemon's log (jest's timeout bounds the wait). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-}
 /** Sends SIGHUP and resolves with the lines the reload logged, up to its outcome. */
 async function hup(): Promise<string[]> {
   const from = mark();
@@ -48,22 +34,17 @@ const metric = async (name: string) => {
 };
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'signatory-reload-'));
-  kms = await spawnKmsLocal({ dir: path.join(dir, 'kms') });
-  keys = await createKeys(kms.url, ['ECC_NIST_P256', 'ECC_NIST_EDWARDS25519', 'ECC_NIST_P256']);
-  configFile = path.join(dir, 'signatory.yaml');
-  await config([keys[0]!, keys[1]!]);
-  s = await startSignatory(configFile);
+  e2e = await E2e.start('reload', ['ECC_NIST_P256', 'ECC_NIST_EDWARDS25519', 'ECC_NIST_P256']);
+  await config([e2e.keys[0]!, e2e.keys[1]!]);
+  s = await e2e.serve();
 });
 afterAll(async () => {
-  await stop(s?.proc, 'SIGKILL');
-  await kms.stop();
-  await rm(dir, { recursive: true, force: true });
+  await e2e?.stop();
 });
 
 describe('SIGHUP reloads signatory.yaml', () => {
   it('a key added during a request stream is served after the reload, a removed key is refused, no request of the stream fails', async () => {
-    const [a, b, c] = keys as [KmsKey, KmsKey, KmsKey];
+    const [a, b, c] = e2e.keys as [KmsKey, KmsKey, KmsKey];
     expect((await post(c.pkh, TRANSACTION)).status).toBe(403);
     let stopped = false;
     const results: { status: number | string; afterReload: boolean }[] = [];
@@ -99,8 +80,8 @@ describe('SIGHUP reloads signatory.yaml', () => {
   });
 
   it('a request in flight for a key the reload removes completes; the next one is refused', async () => {
-    const [a, , c] = keys as [KmsKey, KmsKey, KmsKey];
-    await admin({ latencyByOperation: { Sign: 1000 } });
+    const [a, , c] = e2e.keys as [KmsKey, KmsKey, KmsKey];
+    await e2e.kms.faults({ latencyByOperation: { Sign: 1000 } });
     const from = mark();
     const pending = post(c.pkh, block(5, 0, 0, 'a0000011'));
     await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=5 .*pkh=${c.pkh}`));
@@ -109,19 +90,22 @@ describe('SIGHUP reloads signatory.yaml', () => {
     const lines = await hup();
     expect(lines.join('\n')).toMatch(/msg="Configuration reloaded from/);
     const r = await pending;
-    await admin(null);
+    await e2e.kms.clearFaults();
     expect(r.status).toBe(200);
     // its watermark was persisted by the old generation, in the one store both share
-    const stored = JSON.parse(await readFile(path.join(dir, 'watermark_v2', `${b58Encode('Net', fromHex('a0000011'))}.json`), 'utf8'));
+    const stored = JSON.parse(await readFile(path.join(e2e.dir, 'watermark_v2', `${b58Encode('Net', fromHex('a0000011'))}.json`), 'utf8'));
     expect(stored[c.pkh].block).toMatchObject({ level: 5, round: 0 });
     expect((await post(c.pkh, block(6, 0, 0, 'a0000011'))).status).toBe(403);
   });
 
   it('a config that does not load changes nothing and every problem is logged', async () => {
-    const [a, b] = keys as [KmsKey, KmsKey];
-    const good = await readFile(configFile, 'utf8');
+    const [a, b] = e2e.keys as [KmsKey, KmsKey];
+    const good = await readFile(e2e.configFile, 'utf8');
     // two problems: an unknown request kind for a, and a pkh that is not one
-    await writeFile(configFile, good.replace(/allow: \{block: /, 'allow: {blok: ') + `  ${b.pkh.slice(0, -3)}xyz:\n    allow: {block: }\n`);
+    await writeFile(
+      e2e.configFile,
+      good.replace(/allow: \{block: /, 'allow: {blok: ') + `  ${b.pkh.slice(0, -3)}xyz:\n    allow: {block: }\n`,
+    );
     const lines = await hup();
     const problems = lines.filter((l) => l.includes('msg="Reload: '));
     expect(problems.length).toBeGreaterThanOrEqual(2);
@@ -132,23 +116,23 @@ describe('SIGHUP reloads signatory.yaml', () => {
     expect((await post(b.pkh, TRANSACTION)).status).toBe(403);
     expect(await metric('config_reloads_total{result="failure"}')).toBe('1');
     expect(await metric('config_last_reload_successful')).toBe('0');
-    await writeFile(configFile, good);
+    await writeFile(e2e.configFile, good);
   });
 
   it('base_dir, watermark and listener changes are kept for a restart: the log says so, the store and ports stay', async () => {
-    const [a] = keys as [KmsKey];
+    const [a] = e2e.keys as [KmsKey];
     await config([a]);
-    const other = path.join(dir, 'elsewhere');
-    const text = (await readFile(configFile, 'utf8'))
-      .replace(`base_dir: ${dir}`, `base_dir: ${other}`)
+    const other = path.join(e2e.dir, 'elsewhere');
+    const text = (await readFile(e2e.configFile, 'utf8'))
+      .replace(`base_dir: ${e2e.dir}`, `base_dir: ${other}`)
       .replace('address: 127.0.0.1:0', 'address: 127.0.0.1:1')
       .replace('utility_address: 127.0.0.1:0', 'utility_address: 127.0.0.1:2');
-    await writeFile(configFile, text);
-    await appendFile(configFile, 'watermark:\n  driver: mem\n');
+    await writeFile(e2e.configFile, text);
+    await appendFile(e2e.configFile, 'watermark:\n  driver: mem\n');
     const lines = (await hup()).join('\n');
     for (const setting of ['base_dir', 'watermark', 'server.address', 'server.utility_address']) {
       expect(lines).toContain(
-        `msg="${setting} changed in ${configFile}; the running process keeps the previous one: restart signatory to apply it"`,
+        `msg="${setting} changed in ${e2e.configFile}; the running process keeps the previous one: restart signatory to apply it"`,
       );
     }
     expect(lines).toMatch(/msg="Configuration reloaded from/);
@@ -156,15 +140,20 @@ describe('SIGHUP reloads signatory.yaml', () => {
     const chain = 'a0000012';
     expect((await post(a.pkh, block(1, 0, 0, chain))).status).toBe(200);
     expect((await post(a.pkh, block(1, 0, 1, chain))).status).toBe(409);
-    await expect(readFile(path.join(dir, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`), 'utf8')).resolves.toContain(a.pkh);
+    await expect(readFile(path.join(e2e.dir, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`), 'utf8')).resolves.toContain(
+      a.pkh,
+    );
     await expect(readFile(path.join(other, 'watermark_v2', `${b58Encode('Net', fromHex(chain))}.json`))).rejects.toThrow(/ENOENT/);
   });
 
   it('a vault whose settings changed is reopened; one that did not is reused', async () => {
-    const [a] = keys as [KmsKey];
+    const [a] = e2e.keys as [KmsKey];
     await config([a]);
     expect((await hup()).join('\n')).toMatch(/Configuration reloaded from .*vaults_opened=0/);
-    await writeFile(configFile, (await readFile(configFile, 'utf8')).replace('access_key_id: AKIDTEST', 'access_key_id: AKIDOTHER'));
+    await writeFile(
+      e2e.configFile,
+      (await readFile(e2e.configFile, 'utf8')).replace('access_key_id: AKIDTEST', 'access_key_id: AKIDOTHER'),
+    );
     const lines = (await hup()).join('\n');
     expect(lines).toMatch(/msg="Initializing vault".*vault_name=kms/);
     expect(lines).toMatch(/Configuration reloaded from .*vaults_opened=1/);
@@ -172,55 +161,55 @@ describe('SIGHUP reloads signatory.yaml', () => {
   });
 
   it('a changed server.jwt fails the whole reload: logins keep the users the process started with', async () => {
-    const [a, b] = keys as [KmsKey, KmsKey];
-    const good = await readFile(configFile, 'utf8');
+    const [a, b] = e2e.keys as [KmsKey, KmsKey];
+    const good = await readFile(e2e.configFile, 'utf8');
     const jwt =
       '  jwt:\n    users:\n      alice:\n        password: "Secret-password-1234"\n        secret: "Secret-jwt-hmac-key-0123456789-abcdef!"\n';
     // b added too: it must stay unserved, since nothing of this config is applied
-    await writeFile(configFile, good.replace('server:\n', `server:\n${jwt}`) + `  ${b.pkh}:\n    allow: {generic: [transaction]}\n`);
+    await writeFile(e2e.configFile, good.replace('server:\n', `server:\n${jwt}`) + `  ${b.pkh}:\n    allow: {generic: [transaction]}\n`);
     const lines = (await hup()).join('\n');
     expect(lines).toContain(
-      `msg="Reload: server.jwt changed in ${configFile}: a running process cannot apply it; restart signatory (nothing was reloaded)"`,
+      `msg="Reload: server.jwt changed in ${e2e.configFile}: a running process cannot apply it; restart signatory (nothing was reloaded)"`,
     );
     expect(lines).toMatch(/Reload failed \(1 problem\)/);
     expect(lines).not.toContain('Secret-');
     expect((await post(b.pkh, TRANSACTION)).status).toBe(403);
     expect((await post(a.pkh, TRANSACTION)).status).toBe(200);
-    await writeFile(configFile, good);
+    await writeFile(e2e.configFile, good);
   });
 
   it('a vault that cannot list its keys fails the reload: the running vault keeps serving', async () => {
-    const [a] = keys as [KmsKey];
-    const good = await readFile(configFile, 'utf8');
-    await writeFile(configFile, good.replace(`endpoint: ${kms.url}`, 'endpoint: http://127.0.0.1:1'));
+    const [a] = e2e.keys as [KmsKey];
+    const good = await readFile(e2e.configFile, 'utf8');
+    await writeFile(e2e.configFile, good.replace(`endpoint: ${e2e.kms.url}`, 'endpoint: http://127.0.0.1:1'));
     const lines = await hup();
     expect(lines.join('\n')).toMatch(/msg="Reload: vault AWSKMS could not list its keys: /);
     expect(lines.join('\n')).toMatch(/Reload failed \(1 problem\); still serving the previous configuration/);
     expect((await post(a.pkh, TRANSACTION)).status).toBe(200);
-    await writeFile(configFile, good);
+    await writeFile(e2e.configFile, good);
   });
 
   it('SIGHUP while the daemon starts is logged and ignored (not the end of the process); it then starts and serves', async () => {
     // key listing held 1.5 s by kms-local, so the SIGHUP lands while the daemon is still starting
-    await admin({ latencyByOperation: { ListKeys: 1500 } });
-    const p = run([SIGNATORY_BIN, 'serve', '-c', configFile, '--base-dir', path.join(dir, 'starting')], 'stderr');
+    await e2e.kms.faults({ latencyByOperation: { ListKeys: 1500 } });
+    const p = e2e.spawn({ args: ['--base-dir', path.join(e2e.dir, 'starting')] });
     try {
       await p.waitFor(/Initializing vault/);
       p.child.kill('SIGHUP');
       await p.waitFor(/Received SIGHUP while starting: nothing to reload yet/);
       const m = await p.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
       expect(p.child.exitCode).toBeNull();
-      const r = await fetch(`http://${m[1]}/keys/${keys[0]!.pkh}`);
+      const r = await fetch(`http://${m[1]}/keys/${e2e.keys[0]!.pkh}`);
       expect(r.status).toBe(200);
     } finally {
-      await admin(null);
+      await e2e.kms.clearFaults();
       await stop(p, 'SIGKILL');
     }
   });
 
   it('SIGHUP during shutdown reloads nothing; the request in flight completes and the process exits 0', async () => {
-    const [a] = keys as [KmsKey];
-    await admin({ latencyByOperation: { Sign: 800 } });
+    const [a] = e2e.keys as [KmsKey];
+    await e2e.kms.faults({ latencyByOperation: { Sign: 800 } });
     const pending = post(a.pkh, block(7, 0, 0, 'a0000013'));
     await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=7 .*pkh=${a.pkh}`));
     s.proc.child.kill('SIGTERM');
@@ -229,6 +218,6 @@ describe('SIGHUP reloads signatory.yaml', () => {
     await s.proc.waitFor(/msg="Not reloading: shutting down"/);
     expect((await pending).status).toBe(200);
     expect(await s.proc.exited).toBe(0);
-    await admin(null);
+    await e2e.kms.clearFaults();
   });
 });

@@ -1,83 +1,10 @@
-import { appendFile, rename } from 'node:fs/promises';
-import path from 'node:path';
 import { blake2b256, createDigestVerifier, fromHex, parsePublicKey, parseSignature } from '@signatory-ts/core';
-import { startDynalite, startPostgres } from '@signatory-ts/dev-servers';
-import { spawnKmsLocal, type SpawnedKmsLocal } from '@signatory-ts/kms-local';
-import { startSignatory, stop, writeConfig, type KmsKey, type Proc } from './processes';
+import { E2e, stop, type KmsKey, type KmsKeySpec, type Proc } from './processes';
 
 /**
  * Several `signatory serve` replicas on one watermark store, and a checker of what they released.
  * Built binaries (processes.ts): build the signatory app and kms-local first.
  */
-
-/** The `watermark:` block of one store the replicas share, with whatever server it needs. */
-export interface RunningStore {
-  /** `id` is unique per use (a table name, say). */
-  yaml(id: string): string;
-  /**
-   * Makes the store fail for every replica (a server stopped, a directory gone) until the returned
-   * function brings it back with its marks. `baseDir` is the replicas' base_dir. Absent: not tested.
-   */
-  outage?(baseDir: string): Promise<() => Promise<void>>;
-  stop(): Promise<void>;
-}
-
-export interface StoreSetup {
-  readonly name: string;
-  start(): Promise<RunningStore>;
-}
-
-/**
- * The stores the replica suite runs on. `file`: several processes on one host sharing base_dir (a
- * supported set-up: the kernel lock keeps them apart). Rows for `aws` (packages/dev-servers
- * startDynalite) and `postgres` (startPostgres) go beside it.
- */
-export const STORE_SETUPS: readonly StoreSetup[] = [
-  {
-    name: 'file',
-    start: async () => ({
-      yaml: () => 'watermark:\n  driver: file\n',
-      // the marks' directory moved away: every commit fails until it is put back
-      async outage(baseDir) {
-        const dir = path.join(baseDir, 'watermark_v2');
-        await rename(dir, `${dir}.away`);
-        return () => rename(`${dir}.away`, dir);
-      },
-      stop: async () => undefined,
-    }),
-  },
-  {
-    // DynamoDB (Go Signatory's table) on dynalite; an outage is dynalite's listener closed, its data kept
-    name: 'aws',
-    start: async () => {
-      const d = await startDynalite();
-      return {
-        yaml: (id) =>
-          `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 2000\n`,
-        async outage() {
-          await d.pause();
-          return () => d.resume();
-        },
-        stop: () => d.stop(),
-      };
-    },
-  },
-  {
-    // a real PostgreSQL; an outage is the server stopped, its data kept
-    name: 'postgres',
-    start: async () => {
-      const p = await startPostgres();
-      return {
-        yaml: (id) => `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: ${id}\n`,
-        async outage() {
-          await p.pause();
-          return () => p.resume();
-        },
-        stop: () => p.stop(),
-      };
-    },
-  },
-];
 
 export interface Replica {
   proc: Proc;
@@ -85,15 +12,13 @@ export interface Replica {
   utilityUrl: string;
 }
 
-/** kms-local and `count` replicas sharing one config (so one base_dir and one store). */
+/** An E2e fixture (kms-local, keys, one config, so one base_dir and one store) and `count` replicas on it. */
 export class ReplicaSet {
   readonly replicas: Replica[] = [];
-  private readonly all: Proc[] = [];
 
   private constructor(
-    readonly kms: SpawnedKmsLocal,
-    readonly configFile: string,
-    private readonly args: string[] = [],
+    readonly e2e: E2e,
+    private readonly args: string[],
   ) {}
 
   /**
@@ -101,28 +26,37 @@ export class ReplicaSet {
    * `args`: extra `signatory serve` flags of every replica.
    */
   static async start(o: {
-    dir: string;
-    keys: (kmsUrl: string) => Promise<KmsKey[]>;
+    name: string;
+    specs: readonly KmsKeySpec[];
     storeYaml: string;
     count: number;
     allow?: string;
     args?: string[];
-  }) {
-    const kms = await spawnKmsLocal({ dir: `${o.dir}/kms` });
-    const keys = await o.keys(kms.url);
-    const configFile = `${o.dir}/signatory.yaml`;
-    await writeConfig(configFile, { baseDir: o.dir, kmsUrl: kms.url, keys, ...(o.allow !== undefined ? { allow: o.allow } : {}) });
-    await appendFile(configFile, o.storeYaml);
-    const set = new ReplicaSet(kms, configFile, o.args ?? []);
-    await Promise.all(Array.from({ length: o.count }, (_, i) => set.restart(i)));
-    return { set, keys };
+  }): Promise<ReplicaSet> {
+    const e2e = await E2e.start(o.name, o.specs);
+    const set = new ReplicaSet(e2e, o.args ?? []);
+    try {
+      await e2e.config(e2e.configFile, { allow: o.allow, extra: o.storeYaml });
+      await Promise.all(Array.from({ length: o.count }, (_, i) => set.restart(i)));
+    } catch (e) {
+      await e2e.stop();
+      throw e;
+    }
+    return set;
+  }
+
+  /** The replicas' base_dir. */
+  get dir(): string {
+    return this.e2e.dir;
+  }
+
+  get keys(): readonly KmsKey[] {
+    return this.e2e.keys;
   }
 
   /** Starts replica `i` (again: a new process on a new port, same config). */
   async restart(i: number): Promise<Replica> {
-    const s = await startSignatory(this.configFile, this.args);
-    this.all.push(s.proc);
-    this.replicas[i] = { proc: s.proc, url: s.url, utilityUrl: s.utilityUrl };
+    this.replicas[i] = await this.e2e.serve({ args: this.args });
     return this.replicas[i];
   }
 
@@ -130,9 +64,10 @@ export class ReplicaSet {
     await stop(this.replicas[i]!.proc, 'SIGKILL');
   }
 
+  /** SIGTERM to every replica still running (a clean stop), then the fixture's stop. */
   async stop(): Promise<void> {
-    await Promise.all(this.all.map((p) => stop(p)));
-    await this.kms.stop();
+    await Promise.all(this.e2e.started.map((p) => stop(p)));
+    await this.e2e.stop();
   }
 }
 

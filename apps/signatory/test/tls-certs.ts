@@ -18,51 +18,35 @@ export interface Issued {
 
 const openssl = (dir: string, args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 
-export function makeCa(dir: string, name: string): Issued {
+/** `openssl req` arguments for a new unencrypted P-256 key written to `<name>.key`, subject CN=`name`. */
+const newKey = (dir: string, name: string) => [
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:P-256',
+  '-nodes',
+  '-keyout',
+  path.join(dir, `${name}.key`),
+  '-subj',
+  `/CN=${name}`,
+];
+
+const issued = (dir: string, name: string): Issued => {
   const cert = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  openssl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-subj',
-    `/CN=${name}`,
-    '-days',
-    '2',
-  ]);
-  return { cert, key, fingerprint: new X509Certificate(readFileSync(cert)).fingerprint256 };
+  return { cert, key: path.join(dir, `${name}.key`), fingerprint: new X509Certificate(readFileSync(cert)).fingerprint256 };
+};
+
+export function makeCa(dir: string, name: string): Issued {
+  openssl(dir, ['req', '-x509', ...newKey(dir, name), '-out', path.join(dir, `${name}.crt`), '-days', '2']);
+  return issued(dir, name);
 }
 
 /** A certificate signed by `ca`: for the server at 127.0.0.1, or a client. */
 export function issue(dir: string, ca: Issued, name: string, use: 'server' | 'client'): Issued {
-  const cert = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
   const csr = path.join(dir, `${name}.csr`);
   const ext = path.join(dir, `${name}.ext`);
   writeFileSync(ext, use === 'server' ? 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' : 'extendedKeyUsage=clientAuth\n');
-  openssl(dir, [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    csr,
-    '-subj',
-    `/CN=${name}`,
-  ]);
+  openssl(dir, ['req', '-new', ...newKey(dir, name), '-out', csr]);
   openssl(dir, [
     'x509',
     '-req',
@@ -74,13 +58,13 @@ export function issue(dir: string, ca: Issued, name: string, use: 'server' | 'cl
     ca.key,
     '-CAcreateserial',
     '-out',
-    cert,
+    path.join(dir, `${name}.crt`),
     '-days',
     '2',
     '-extfile',
     ext,
   ]);
-  return { cert, key, fingerprint: new X509Certificate(readFileSync(cert)).fingerprint256 };
+  return issued(dir, name);
 }
 
 /** `key` re-written encrypted (PKCS#8, AES-256) with `passphrase`. */

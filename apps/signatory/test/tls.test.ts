@@ -1,28 +1,22 @@
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { connect } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { parseConfig } from '@signatory-ts/config';
-import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
-import { startKmsLocal, type KmsLocal } from '@signatory-ts/kms-local';
-import { createLogger } from '@signatory-ts/log';
 import { awsKmsOpener } from '../src/aws-vault';
 import { plainHttpWarnings, serve, type Daemon } from '../src/daemon';
 import { listen } from '../src/listen';
 import { loadTls } from '../src/tls';
+import { captureLogs, daemonYaml, startLocalKms, type LocalKms } from './harness';
+import { W, W_SK } from './keys';
 import { TRANSACTION } from './payloads';
 import { encryptKey, httpsCall, issue, makeCa, type Issued } from './tls-certs';
 
-const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const PASSPHRASE = 'Key-Passphrase-Never-Logged-7';
 
+let local: LocalKms;
 let dir: string;
-let kms: KmsLocal;
 let ca: Issued;
 let server1: Issued;
 let server2: Issued;
@@ -31,9 +25,8 @@ let client: Issued;
 let stranger: Issued;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'signatory-tls-'));
-  kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  await kms.createKey({ keySpec: 'ECC_NIST_EDWARDS25519', privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(parseSecretKey(W_SK))) });
+  local = await startLocalKms('tls', [{ secret: W_SK }]);
+  dir = local.dir;
   ca = makeCa(dir, 'test-ca');
   server1 = issue(dir, ca, 'server1', 'server');
   server2 = issue(dir, ca, 'server2', 'server');
@@ -41,37 +34,12 @@ beforeAll(async () => {
   client = issue(dir, clientCa, 'client', 'client');
   stranger = issue(dir, makeCa(dir, 'other-ca'), 'stranger', 'client');
 });
-afterAll(async () => {
-  await kms.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => local?.close());
 
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(c, _e, cb) {
-      lines.push(...String(c).split('\n').filter(Boolean));
-      cb();
-    },
-  });
-  return { lines, logger: createLogger({ level: 'info', stream }) };
-}
+const capture = () => captureLogs();
 
-const yaml = (server: string) => `
-base_dir: ${dir}
-server:
-  address: 127.0.0.1:0
-  utility_address: 127.0.0.1:0
-${server}
-vaults:
-  kms:
-    driver: awskms
-    config: {endpoint: "${kms.url}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: very-secret-value}
-tezos:
-  ${W}:
-    allow:
-      generic: [transaction]
-`;
+const yaml = (server: string) =>
+  daemonYaml({ baseDir: dir, kmsUrl: local.kms.url, server, rest: `tezos:\n  ${W}:\n    allow:\n      generic: [transaction]\n` });
 
 const tlsBlock = (o: { cert: string; key: string; extra?: string }, name = 'tls') =>
   `  ${name}:\n    cert_file: ${o.cert}\n    key_file: ${o.key}\n${o.extra ?? ''}`;

@@ -7,7 +7,9 @@ import {
   watermarkKind,
   type ConsensusKind,
   type Mark,
+  type PrefixName,
   type Slot,
+  type WatermarkKind,
 } from '@signatory-ts/core';
 
 /**
@@ -105,13 +107,11 @@ export function parseExport(text: string, file: string): { entries: ImportEntry[
     try {
       if (!isObject(m)) throw new TypeError('must be an object with chain, pkh, kind, level, round and digest');
       const { chain, pkh, kind, level, round, digest } = m;
-      if (typeof kind !== 'string' || !(CONSENSUS_KINDS as readonly string[]).includes(kind)) {
-        throw new TypeError(`kind must be one of ${CONSENSUS_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
-      }
+      const watermark = watermarkKindOf(kind, 'kind');
       if (digest !== null && typeof digest !== 'string') throw new TypeError('digest must be a vh… string or null');
       entries.push(
         checkEntry(
-          { chainId: chain as string, pkh: pkh as string, kind: watermarkKind(kind as ConsensusKind) },
+          { chainId: chain as string, pkh: pkh as string, kind: watermark },
           level,
           round,
           digest === null ? undefined : b58DecodeDigest(digest),
@@ -133,6 +133,23 @@ function b58DecodeDigest(text: string): Uint8Array {
   }
 }
 
+/** The watermark kind of the consensus kind `kind`; a TypeError naming `what` and the kinds when it is none. */
+export function watermarkKindOf(kind: unknown, what: string): WatermarkKind {
+  if (typeof kind !== 'string' || !(CONSENSUS_KINDS as readonly string[]).includes(kind)) {
+    throw new TypeError(`${what} must be one of ${CONSENSUS_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+  }
+  return watermarkKind(kind as ConsensusKind);
+}
+
+/** Checks that `text` is base58check with one of `prefixes`; a TypeError naming `what` when it is not. */
+export function checkBase58(text: string, prefixes: readonly PrefixName[], what: string): void {
+  try {
+    b58Decode(text, prefixes);
+  } catch (e) {
+    throw new TypeError(`${what}: ${(e as Error).message}`);
+  }
+}
+
 /** Validates one mark read from any source (an export file, another store, Go Signatory's files); throws with why. */
 export function checkEntry(slot: Slot, level: unknown, round: unknown, digest: Uint8Array | undefined, from: string): ImportEntry {
   for (const [what, text, prefixes] of [
@@ -140,11 +157,7 @@ export function checkEntry(slot: Slot, level: unknown, round: unknown, digest: U
     ['pkh', slot.pkh, PKH_PREFIXES],
   ] as const) {
     if (typeof text !== 'string') throw new TypeError(`${what} must be a string`);
-    try {
-      b58Decode(text, prefixes);
-    } catch (e) {
-      throw new TypeError(`${what} ${JSON.stringify(text)}: ${(e as Error).message}`);
-    }
+    checkBase58(text, prefixes, `${what} ${JSON.stringify(text)}`);
   }
   for (const [what, v] of [
     ['level', level],

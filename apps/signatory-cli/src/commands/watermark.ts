@@ -1,17 +1,9 @@
 import type { Config } from '@signatory-ts/config';
-import {
-  b58Decode,
-  CONSENSUS_KINDS,
-  PKH_PREFIXES,
-  SignatoryError,
-  watermarkKind,
-  type ConsensusKind,
-  type Mark,
-  type Slot,
-} from '@signatory-ts/core';
+import { PKH_PREFIXES, SignatoryError, type Mark, type Slot } from '@signatory-ts/core';
 import { openWatermarkStore, type WatermarkStore } from '@signatory-ts/watermark';
 import { loadContext, type GlobalOptions } from '../context';
 import type { Out } from '../output';
+import { checkBase58, watermarkKindOf } from './watermark-format';
 
 export interface ShowOptions extends GlobalOptions {
   json?: boolean;
@@ -91,25 +83,12 @@ export async function watermarkShow(opts: ShowOptions, out: Out = process.stdout
  * signer will sign that slot again at any level. Without --force it changes nothing.
  */
 export async function watermarkReset(opts: ResetOptions, out: Out = process.stdout): Promise<void> {
-  if (!(CONSENSUS_KINDS as readonly string[]).includes(opts.kind)) {
-    throw new SignatoryError('bad_request', `--kind must be one of ${CONSENSUS_KINDS.join(', ')}, got ${JSON.stringify(opts.kind)}`);
-  }
-  try {
-    b58Decode(opts.pkh, PKH_PREFIXES);
-  } catch (e) {
-    throw new SignatoryError('bad_request', `--pkh: ${(e as Error).message}`);
-  }
-  try {
-    b58Decode(opts.chain, ['Net']);
-  } catch (e) {
-    throw new SignatoryError('bad_request', `--chain: ${(e as Error).message}`);
-  }
+  const slot = slotOf(opts);
   const ctx = await loadContext(opts);
   const label = storeLabel(ctx.config);
   const store = await openStore(ctx.config, 'watermark reset');
   try {
     if (store.reset === undefined) throw new SignatoryError('bad_request', `watermark reset: ${label} cannot reset a mark`);
-    const slot: Slot = { chainId: opts.chain, pkh: opts.pkh, kind: watermarkKind(opts.kind as ConsensusKind) };
     const mark = await store.get(slot);
     const name = `${slot.chainId} ${slot.pkh} ${slot.kind}`;
     if (mark === undefined) throw new SignatoryError('bad_request', `watermark reset: no watermark stored for ${name} in ${label}`);
@@ -133,5 +112,17 @@ export async function watermarkReset(opts: ResetOptions, out: Out = process.stdo
     out.write(`removed ${what}\n`);
   } finally {
     await store.close?.();
+  }
+}
+
+/** The slot --chain, --pkh and --kind name, checked before any store is opened. */
+function slotOf(opts: ResetOptions): Slot {
+  try {
+    const kind = watermarkKindOf(opts.kind, '--kind');
+    checkBase58(opts.pkh, PKH_PREFIXES, '--pkh');
+    checkBase58(opts.chain, ['Net'], '--chain');
+    return { chainId: opts.chain, pkh: opts.pkh, kind };
+  } catch (e) {
+    throw new SignatoryError('bad_request', (e as Error).message);
   }
 }
