@@ -63,6 +63,18 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
     expect(JSON.parse(j.stdout)).toContainEqual({ chain: CHAIN, pkh: PKH2, kind: 'preattestation', level: 99, round: 1 });
   });
 
+  it('show and export never create a store that does not exist yet (whatever create_table says)', async () => {
+    const fresh = writeConfig(tempDir('cli-wm-fresh-'), { url: 'http://127.0.0.1:9' });
+    appendFileSync(fresh, running.yaml(`fresh_${process.pid}_${++n}`));
+    // twice each: had the first run created the table, the second would find an empty one
+    for (const args of [['show'], ['show'], ['export'], ['export']]) {
+      const r = await runCli(['watermark', ...args, '-c', fresh]);
+      if (setup.name === 'file')
+        expect(r.code).toBe(0); // no chain file: nothing stored, nothing created
+      else expect(r).toMatchObject({ code: 3, stderr: expect.stringMatching(/does not exist/) }); // 3: a configuration problem
+    }
+  });
+
   it('reset without --force says what it would remove, names the store, and changes nothing', async () => {
     const r = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'block']);
     expect(r.code).toBe(2);

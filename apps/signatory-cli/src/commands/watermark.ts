@@ -26,8 +26,10 @@ export function storeLabel(config: Pick<Config, 'file' | 'baseDir' | 'watermark'
 /**
  * The store `config` names, opened as the daemon opens it (openWatermarkStore), so the CLI sees the
  * signer's marks whatever the driver. `mem` keeps nothing between runs: there is nothing to work on.
+ * A command that only reads (`show`, `export`) never creates a table, whatever `create_table` says:
+ * a missing one is named as missing.
  */
-export async function openStore(config: Config, command: string): Promise<WatermarkStore> {
+export async function openStore(config: Config, command: string, access: 'read' | 'write'): Promise<WatermarkStore> {
   if (config.watermark.driver === 'mem') {
     throw new SignatoryError(
       'bad_request',
@@ -35,7 +37,15 @@ export async function openStore(config: Config, command: string): Promise<Waterm
         'Point --config at the configuration of the signer whose marks you mean',
     );
   }
-  return openWatermarkStore(config);
+  if (access === 'write') return openWatermarkStore(config);
+  const w = config.watermark;
+  const readOnly: Config['watermark'] =
+    w.driver === 'aws'
+      ? { ...w, config: { ...w.config, createTable: false } }
+      : w.driver === 'postgres'
+        ? { ...w, postgres: { ...w.postgres, createTable: false } }
+        : w;
+  return openWatermarkStore({ ...config, watermark: readOnly });
 }
 
 /** Every slot of `store` with its mark, or a clear error if the store cannot list them. */
@@ -55,7 +65,7 @@ export function formatTable(rows: string[][]): string {
 /** `signatory-cli watermark show`: every slot of the configured store (chain, pkh, kind, level, round). */
 export async function watermarkShow(opts: ShowOptions, out: Out = process.stdout): Promise<void> {
   const ctx = await loadContext(opts);
-  const store = await openStore(ctx.config, 'watermark show');
+  const store = await openStore(ctx.config, 'watermark show', 'read');
   try {
     const slots = await listSlots(store, storeLabel(ctx.config), 'watermark show');
     if (opts.json) {
@@ -86,7 +96,7 @@ export async function watermarkReset(opts: ResetOptions, out: Out = process.stdo
   const slot = slotOf(opts);
   const ctx = await loadContext(opts);
   const label = storeLabel(ctx.config);
-  const store = await openStore(ctx.config, 'watermark reset');
+  const store = await openStore(ctx.config, 'watermark reset', 'write');
   try {
     if (store.reset === undefined) throw new SignatoryError('bad_request', `watermark reset: ${label} cannot reset a mark`);
     const mark = await store.get(slot);
