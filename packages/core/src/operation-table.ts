@@ -214,17 +214,16 @@ const inputProof = union(
   },
   'input proof',
 );
+// Octez's JSON: a dissection step is the bare list of chunks, a proof step an object
 const refutationStep = union(
   {
-    0: (r) => ({
-      dissection: dynList(
-        record([
-          ['state', option(hash('srs1', 32, 'state hash'), 'state')],
-          ['tick', nat],
-        ]),
-        'dissection',
-      )(r),
-    }),
+    0: dynList(
+      record([
+        ['state', option(hash('srs1', 32, 'state hash'), 'state')],
+        ['tick', nat],
+      ]),
+      'dissection',
+    ),
     1: (r) =>
       readFields(
         r,

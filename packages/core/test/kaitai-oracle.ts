@@ -70,7 +70,7 @@ const UNIONS: Record<string, (kase: string, body: Json | undefined) => Json> = {
   },
   // smart rollup refutations (Octez JSON: a *_kind field beside the case's fields)
   refutation_tag: (kase, body): Json => ({ refutation_kind: kase, ...fields(body) }),
-  step_tag: (kase, body): Json => (kase === 'dissection' ? { dissection: ours(body!) } : fields(body)),
+  step_tag: (kase, body): Json => (kase === 'dissection' ? ours(body!) : fields(body)),
   input_proof_tag: (kase, body): Json =>
     kase === 'reveal__proof'
       ? { input_proof_kind: 'reveal_proof', reveal_proof: ours(body!) }

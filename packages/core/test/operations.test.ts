@@ -136,7 +136,7 @@ describe('generic operations Taquito cannot forge', () => {
     expect(dissection.refutation).toEqual({
       refutation_kind: 'move',
       choice: '5',
-      step: { dissection: [{ state: expect.stringMatching(/^srs1/), tick: '0' }, { tick: '100' }] },
+      step: [{ state: expect.stringMatching(/^srs1/), tick: '0' }, { tick: '100' }], // Octez's JSON: the bare list
     });
     const proof = one(
       'cc' + managerHeader() + sr + pkh(0) + '01' + zn(5) + '01' + dyn('abcd') + 'ff' + '01' + '02' + i32(10) + '03' + '0004' + dyn('ee'),
