@@ -6,7 +6,7 @@ import { JwtAuth } from './jwt';
 import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, parseListenAddress, type Listening } from './listen';
 import { Reloader, type ReloadResult } from './reload';
-import { throttledLog } from './throttled-log';
+import { throttledLog, type ThrottledLog } from './throttled-log';
 import { isLoopbackHost, loadTls, type TlsMaterial } from './tls';
 import { createUtilityApp } from './utility-app';
 
@@ -205,24 +205,28 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     store: deps.store,
     shuttingDown: () => shuttingDown,
   });
-  const logTlsError = throttledLog((m, fields) => logger.info(m, fields), {
-    limit: TLS_ERROR_LINES,
-    windowMs: 60_000,
-    what: 'failed TLS handshakes',
-  });
+  // scanners and misconfigured clients: worth a line (at most 20 a minute per listener, so a scanner of the
+  // utility port does not hide a baker's failing client certificate), not an alarm
+  const tlsErrorLogs = ['signing', 'utility'].map((listener) =>
+    throttledLog((m, fields) => logger.info(m, { ...fields, listener }), {
+      limit: TLS_ERROR_LINES,
+      windowMs: 60_000,
+      what: `failed TLS handshakes on the ${listener} listener`,
+    }),
+  );
+  const tlsErrors = (log: ThrottledLog) => (e: Error, client: string) => log.write(`TLS handshake failed: ${e.message}`, { client });
   const limits = {
     maxConnections: options.maxConnections ?? defaultMaxConnections(UTILITY_CONNECTIONS),
     maxClientConnections: options.maxClientConnections ?? 128,
     readTimeoutMs: options.readTimeoutMs ?? 5000,
     onError: (e: Error) => logger.error(`Listener error: ${e.message}`),
-    // scanners and misconfigured clients: worth a line (at most 20 a minute), not an alarm
-    onTlsError: (e: Error, client: string) => logTlsError(`TLS handshake failed: ${e.message}`, { client }),
   };
   const refused = (listener: string) => (cap: string) => deps.metrics.connectionsRefused.inc({ listener, cap });
   const main = await listen(app, config.server.address, {
     ...limits,
     setting: 'server.address',
     onRefused: refused('signing'),
+    onTlsError: tlsErrors(tlsErrorLogs[0]!),
     ...(mainTls !== undefined ? { tls: mainTls } : {}),
   });
   logger.info(`HTTP server is listening for connections on ${main.address}`, {
@@ -235,6 +239,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     ...limits,
     setting: 'server.utility_address',
     onRefused: refused('utility'),
+    onTlsError: tlsErrors(tlsErrorLogs[1]!),
     maxConnections: UTILITY_CONNECTIONS,
     maxClientConnections: UTILITY_CONNECTIONS / 2,
     ...(utilityTls !== undefined ? { tls: utilityTls } : {}),
@@ -294,6 +299,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       clearTimeout(timer);
       await utility.close();
       utility.destroy();
+      for (const log of tlsErrorLogs) log.close();
       logger.info('Signatory stopped');
     })());
   return { deps, main, utility, shutdown, reloadTls, reload: (load) => reloader.reload(load) };

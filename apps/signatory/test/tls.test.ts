@@ -354,5 +354,7 @@ describe('failed TLS handshakes in the log', () => {
     } finally {
       await d.shutdown();
     }
+    // what was held back is said at shutdown, not lost
+    expect(log.lines.filter((l) => l.includes('10 more failed TLS handshakes on the signing listener'))).toHaveLength(1);
   });
 });
