@@ -63,16 +63,30 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
     expect(JSON.parse(j.stdout)).toContainEqual({ chain: CHAIN, pkh: PKH2, kind: 'preattestation', level: 99, round: 1 });
   });
 
-  it('show and export never create a store that does not exist yet (whatever create_table says)', async () => {
-    const fresh = writeConfig(tempDir('cli-wm-fresh-'), { url: 'http://127.0.0.1:9' });
+  it('show, export and the source of import --from-config never create a store that does not exist yet (whatever create_table says)', async () => {
+    const freshDir = tempDir('cli-wm-fresh-');
+    const fresh = writeConfig(freshDir, { url: 'http://127.0.0.1:9' });
     appendFileSync(fresh, running.yaml(`fresh_${process.pid}_${++n}`));
+    const importFrom = ['import', '-c', config, '--from-config', fresh];
     // twice each: had the first run created the table, the second would find an empty one
-    for (const args of [['show'], ['show'], ['export'], ['export']]) {
-      const r = await runCli(['watermark', ...args, '-c', fresh]);
+    for (const args of [
+      ['show', '-c', fresh],
+      ['show', '-c', fresh],
+      ['export', '-c', fresh],
+      ['export', '-c', fresh],
+      importFrom,
+      importFrom,
+    ]) {
+      const r = await runCli(['watermark', ...args]);
       if (setup.name === 'file')
         expect(r.code).toBe(0); // no chain file: nothing stored, nothing created
-      else expect(r).toMatchObject({ code: 3, stderr: expect.stringMatching(/does not exist/) }); // 3: a configuration problem
+      else
+        expect(r).toMatchObject({
+          code: 3, // a configuration problem
+          stderr: expect.stringMatching(new RegExp(`does not exist.*\\(watermark ${args[0]} only reads and never creates it`)),
+        });
     }
+    rmSync(freshDir, { recursive: true, force: true });
   });
 
   it('reset without --force says what it would remove, names the store, and changes nothing', async () => {

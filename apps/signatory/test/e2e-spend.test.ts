@@ -48,7 +48,7 @@ describe.each(STORE_SETUPS)('spend caps across three replicas on one $name store
       count: 3,
       allow: ALLOW,
       // 20 writers racing on one DynamoDB item retry with backoff; on a shared CI machine dynalite needs more than the
-      // default 4 s a ledger call gets (10 s request deadline − 6 s for the vault)
+      // default 4 s a ledger call gets (10 s request deadline − 5 s for the vault − 1 s for the rest)
       args: ['--request-deadline-ms', '30000'],
     });
     key = set.keys[0]!;

@@ -6,7 +6,7 @@ import { callWithRetry } from '../src/call-with-retry';
 import { KmsCallFailed } from '../src/kms-failure';
 
 const ctx = { operation: 'Sign', keyId: 'arn:aws:kms:us-east-1:1:key/k', endpoint: 'http://127.0.0.1:1' };
-const retry = { deadlineMs: 120, attemptTimeoutMs: 40, baseDelayMs: 10, maxDelayMs: 20 };
+const retry = { deadlineMs: 1000, attemptTimeoutMs: 100, baseDelayMs: 10, maxDelayMs: 20 };
 /** An attempt that never settles and never looks at its signal. */
 const deaf = (): Promise<never> => new Promise<never>(() => undefined);
 

@@ -45,7 +45,16 @@ export async function openStore(config: Config, command: string, access: 'read' 
       : w.driver === 'postgres'
         ? { ...w, postgres: { ...w.postgres, createTable: false } }
         : w;
-  return openWatermarkStore({ ...config, watermark: readOnly });
+  try {
+    return await openWatermarkStore({ ...config, watermark: readOnly });
+  } catch (e) {
+    if (readOnly === w || !(e instanceof SignatoryError && /does not exist/.test(e.message))) throw e;
+    throw new SignatoryError(
+      e.code,
+      `${e.message} (${command} only reads and never creates it: there are no marks to read until a signer or an import has written some)`,
+      { cause: e },
+    );
+  }
 }
 
 /** Every slot of `store` with its mark, or a clear error if the store cannot list them. */
