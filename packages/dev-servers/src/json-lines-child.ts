@@ -9,7 +9,7 @@ export interface JsonLinesChild {
   readonly child: ChildProcessWithoutNullStreams;
   /** Every line written so far, in order. */
   readonly lines: JsonLine[];
-  /** The exit code (null when killed by a signal). */
+  /** The exit code (null when killed by a signal), once every line the child wrote is in `lines`. */
   readonly exited: Promise<number | null>;
   /** The first line, already written or to come, that `pred` accepts; rejects, with the child's stderr, if the child ends first. */
   waitFor(pred: (line: JsonLine) => boolean): Promise<JsonLine>;
@@ -30,15 +30,14 @@ export function spawnJsonLines(argv: readonly string[]): JsonLinesChild {
       w.resolve(line);
     }
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // 'close': the child has exited and its stdout and stderr are read to the end
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  // 'close', not 'exit': the child has exited and its stdout and stderr are read to the end
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const waitFor = (pred: (line: JsonLine) => boolean) => {
     const seen = lines.find(pred);
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise<JsonLine>((resolve, reject) => {
       waiters.push({ pred, resolve });
-      void closed.then(() => reject(new Error(`${argv.join(' ')} exited before the expected line; stderr:\n${stderr}`)));
+      void exited.then(() => reject(new Error(`${argv.join(' ')} exited before the expected line; stderr:\n${stderr}`)));
     });
   };
   return { child, lines, exited, waitFor };
