@@ -95,7 +95,10 @@ async function startSignatory({ config, baseDir, kmsUrl, rest, args = [] }) {
   const child = spawn(process.execPath, [SIGNATORY, 'serve', '-c', config, '--log', 'error', ...args], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  let exited = false;
+  const exit = new Promise((r) => child.once('exit', () => ((exited = true), r())));
   for (let ready = false; !ready;) {
+    if (exited) throw new Error(`signatory serve -c ${config} exited before it was ready (its stderr is above)`);
     await new Promise((r) => setTimeout(r, 100));
     ready = await fetch(`http://127.0.0.1:${utility}/healthz`).then(
       (r) => r.ok,
@@ -104,10 +107,10 @@ async function startSignatory({ config, baseDir, kmsUrl, rest, args = [] }) {
   }
   return {
     port,
-    /** SIGTERM, then waits for the exit. */
+    /** SIGTERM, then waits for the exit (at once if it has already ended). */
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      if (!exited) child.kill('SIGTERM');
+      await exit;
     },
   };
 }

@@ -53,23 +53,26 @@ export interface LocalKms {
 /** A fresh temp dir and kms-local in this process (its store in `<dir>/kms`) holding `keys`. */
 export async function startLocalKms(name: string, keys: readonly HarnessKey[]): Promise<LocalKms> {
   const dir = await mkdtemp(path.join(tmpdir(), `signatory-${name}-`));
-  const kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  for (const k of keys) {
-    if (k.secret !== undefined) {
-      const sk = parseSecretKey(k.secret);
-      await kms.createKey({ keySpec: SPEC_OF[sk.curve], privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(sk)) });
-    } else {
-      await kms.createKey({ keySpec: k.spec ?? 'ECC_NIST_EDWARDS25519' });
-    }
-  }
-  return {
-    dir,
-    kms,
-    async close() {
-      await kms.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+  let kms: KmsLocal | undefined;
+  const close = async () => {
+    await kms?.close();
+    await rm(dir, { recursive: true, force: true });
   };
+  try {
+    kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
+    for (const k of keys) {
+      if (k.secret !== undefined) {
+        const sk = parseSecretKey(k.secret);
+        await kms.createKey({ keySpec: SPEC_OF[sk.curve], privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(sk)) });
+      } else {
+        await kms.createKey({ keySpec: k.spec ?? 'ECC_NIST_EDWARDS25519' });
+      }
+    }
+  } catch (e) {
+    await close(); // a suite whose set-up failed leaves no server or directory behind
+    throw e;
+  }
+  return { dir, kms, close };
 }
 
 /**

@@ -176,13 +176,14 @@ export class E2e {
   /** `name` goes in the temp dir's name; `kmsArgs` are more kms-local flags. */
   static async start(name: string, specs: readonly KmsKeySpec[], kmsArgs: readonly string[] = []): Promise<E2e> {
     const dir = await mkdtemp(path.join(tmpdir(), `signatory-${name}-`));
-    const kms = await spawnKmsLocal({ dir: path.join(dir, 'kms'), args: kmsArgs });
+    let kms: SpawnedKmsLocal | undefined;
     try {
+      kms = await spawnKmsLocal({ dir: path.join(dir, 'kms'), args: kmsArgs });
       const e2e = new E2e(dir, kms, await createKeys(kms.url, specs));
       await e2e.config(e2e.configFile);
       return e2e;
     } catch (e) {
-      await kms.stop();
+      await kms?.stop();
       await rm(dir, { recursive: true, force: true });
       throw e;
     }

@@ -3,9 +3,8 @@ import type { Decision, PolicyRule, SignContext } from './decision';
 import type { KeyPolicy } from './key-policy';
 import { checkLimits } from './limits';
 
-/** The decisions evaluate answers, for whoever writes the same ones (its tests). */
-export const ALLOW: Decision = { allow: true };
-export const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({
+const ALLOW: Decision = { allow: true };
+const deny = (rule: PolicyRule, reason: string, kind?: string): Decision => ({
   allow: false,
   rule,
   reason,

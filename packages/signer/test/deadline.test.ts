@@ -22,7 +22,7 @@ beforeAll(async () => {
   for await (const listed of f.vault.list()) if (listed.ok) key = listed.key;
   f.kms.faults.setLatency(4 * SIGNER_DEADLINE_MS, 'Sign');
 });
-afterAll(() => f.close());
+afterAll(() => f?.close());
 
 async function signWith(v: Vault, store: FileWatermarkStore): Promise<string> {
   const policies = new Map([[ED, { allowedRequests: ['preattestation'], allowedOperations: [] }]]) as unknown as ReadonlyMap<string, null>;

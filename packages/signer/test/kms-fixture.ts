@@ -27,26 +27,34 @@ export async function startKmsFixture(
   vaultOptions: Partial<AwsKmsVaultOptions> = {},
 ): Promise<KmsFixture> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  const kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
-  for (const text of secretKeys) {
-    const sk = parseSecretKey(text);
-    await kms.createKey({ keySpec: KMS_CURVES[sk.curve].keySpec, privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(sk)) });
+  let kms: KmsLocal | undefined;
+  try {
+    kms = await startKmsLocal({ dir: path.join(dir, 'kms') });
+    for (const text of secretKeys) {
+      const sk = parseSecretKey(text);
+      await kms.createKey({ keySpec: KMS_CURVES[sk.curve].keySpec, privateKeyPkcs8: Buffer.from(secretKeyToPkcs8(sk)) });
+    }
+  } catch (e) {
+    await kms?.close(); // a suite whose set-up failed leaves no server or directory behind
+    await rm(dir, { recursive: true, force: true });
+    throw e;
   }
+  const started = kms;
   const vaults: AwsKmsVault[] = [];
   const newVault = (options: Partial<AwsKmsVaultOptions> = {}) => {
-    const v = new AwsKmsVault({ endpoint: kms.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', ...options });
+    const v = new AwsKmsVault({ endpoint: started.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', ...options });
     vaults.push(v);
     return v;
   };
   return {
     dir,
-    kms,
+    kms: started,
     vault: newVault(vaultOptions),
     store: new FileWatermarkStore({ baseDir: dir }),
     newVault,
     async close() {
       for (const v of vaults) await v.close();
-      await kms.close();
+      await started.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

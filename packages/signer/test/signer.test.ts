@@ -34,7 +34,7 @@ beforeAll(async () => {
   ({ dir, kms, vault, store } = fixture);
   counting = { name: vault.name, list: () => (listCalls++, vault.list()) };
 });
-afterAll(() => fixture.close());
+afterAll(() => fixture?.close());
 
 const policies = new Map([
   [ED, { allowedRequests: ['preattestation', 'generic'] as const, allowedOperations: ['transaction'] }],

@@ -34,7 +34,7 @@ beforeAll(async () => {
   fixture = await startKmsFixture('signer-spend-', [ED_SK], { deadlineMs: 1500 });
   ({ dir, kms, vault, store } = fixture);
 });
-afterAll(() => fixture.close());
+afterAll(() => fixture?.close());
 afterEach(() => kms.faults.clear());
 
 /** A transfer of `amount` mutez from ED with a fee of 1000 mutez and no storage: it spends amount + 1000. */
