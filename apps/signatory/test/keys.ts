@@ -1,11 +1,8 @@
-/** Test keys the HTTP suites share (public test keys; never hold funds). */
+/** Test keys the HTTP suites share (public test keys; never hold funds), named as these suites name them. */
+import { TZ1_KEY, TZ3_KEY } from '@signatory-ts/dev-servers';
 
 /** tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf: the key of Go Signatory's watermark integration tests. */
-export const W_SK = 'edsk3REH79xaoCkNizrDo8cY4WYwEkrFLTAdjb1pjcP9yQora4qE3Y';
-export const W = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
-export const W_PK = 'edpkuFt8yrNyseDKXvMsQ12NTEoqJEnkPQaCp4Kw5WPCEJHr5YV48m';
+export const { sk: W_SK, pkh: W, pk: W_PK } = TZ1_KEY;
 
 /** A P-256 (tz3) key. */
-export const TZ3_SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci';
-export const TZ3 = 'tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK';
-export const TZ3_PK = 'p2pk65pxFqFj1N66zRRQtdbEJWHMH5hRv4WsRkaGWQJtZ5bv8nVx6Dg';
+export const { sk: TZ3_SK, pkh: TZ3, pk: TZ3_PK } = TZ3_KEY;
