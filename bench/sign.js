@@ -8,7 +8,9 @@
 //   block        tz3 blocks, likewise
 // The streams run interleaved in rounds (machine-load drift weighs on all alike), at each concurrency
 // of --concurrency. Printed per stream and concurrency: throughput and its share of the floor's, p50 and
-// p99, what signatory adds at p50/p99, and CPU ms per request of each process (from /proc).
+// p99, what signatory adds at p50/p99, and CPU ms per request of each process (from /proc). Then one
+// durable write on the disk of base_dir, timed in the same run (the file store's replaceDurably: temporary
+// file, fsync, rename, directory fsync; 200 in a row, p50), and each goal below against the table.
 // Goals (issue 15): generic adds <= 1 ms at p50; attestation/block add <= one durable write + 1 ms
 // (~2 ms) at p50 and keep >= 95% of the floor's throughput at concurrency 8; signatory CPU <= 1.5 ms per
 // generic request, <= 2 ms per attestation.
@@ -30,6 +32,7 @@ const http = require('node:http');
 const { KMSClient, CreateKeyCommand, GetPublicKeyCommand, SignCommand } = require('@aws-sdk/client-kms');
 const { blake2b256, publicKeyFromSpki, pkhOf, fromHex } = require('../packages/core/dist');
 const { spawnKmsLocal } = require('../packages/kms-local/dist');
+const { replaceDurably } = require('../packages/watermark/dist');
 const { CREDS, SIGNATORY, TRANSACTION, attestation, block, freePort, postSign } = require('./processes');
 
 const { values: opt } = parseArgs({
@@ -99,6 +102,55 @@ function summary(s) {
     p99: q(0.99),
     cpu: new Map([...s.cpu].map(([k, v]) => [k, (1000 * v) / lat.length])),
   };
+}
+
+/** p50 ms of a durable replace of a chain-file-sized file in `dir` (what one watermark commit cannot go below). */
+async function durableWriteMs(dir) {
+  const file = join(dir, 'durable-probe.json');
+  const ms = [];
+  for (let i = 0; i < 200; i++) {
+    const t = process.hrtime.bigint();
+    await replaceDurably(dir, file, JSON.stringify({ probe: i, pad: 'x'.repeat(300) }), () => {});
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  rmSync(file, { force: true });
+  return ms.sort((a, b) => a - b)[ms.length >> 1];
+}
+
+/** The issue's goals against the table: one line each, with the figure it was judged on. */
+function goals(rows, durable) {
+  const out = [];
+  const at = (c, name) => rows.find((r) => r.c === c)?.rest.find((s) => s.name === name);
+  const floorAt = (c) => rows.find((r) => r.c === c)?.floor;
+  const verdict = (ok) => (ok ? 'met    ' : 'NOT met');
+  for (const { c } of rows) {
+    const g = at(c, 'generic');
+    if (g)
+      out.push(`${verdict(g.p50 - floorAt(c).p50 <= 1)} generic c=${c}: added p50 ${(g.p50 - floorAt(c).p50).toFixed(2)} ms (goal <= 1)`);
+    for (const name of ['attestation', 'block']) {
+      const s = at(c, name);
+      if (!s) continue;
+      const added = s.p50 - floorAt(c).p50;
+      out.push(
+        `${verdict(added <= durable + 1)} ${name} c=${c}: added p50 ${added.toFixed(2)} ms (goal <= durable write + 1 = ${(durable + 1).toFixed(2)})`,
+      );
+      if (c >= 8) {
+        const share = (100 * s.rps) / floorAt(c).rps;
+        out.push(`${verdict(share >= 95)} ${name} c=${c}: ${share.toFixed(0)}% of the floor's throughput (goal >= 95%)`);
+      }
+    }
+    for (const [name, limit] of [
+      ['generic', 1.5],
+      ['attestation', 2],
+    ]) {
+      const s = at(c, name);
+      if (s)
+        out.push(
+          `${verdict(s.cpu.get('signatory') <= limit)} ${name} c=${c}: signatory CPU ${s.cpu.get('signatory').toFixed(2)} ms/request (goal <= ${limit})`,
+        );
+    }
+  }
+  return out;
 }
 
 let profiled = 0;
@@ -193,6 +245,9 @@ async function main() {
         );
       }
     }
+    const durable = await durableWriteMs(dir);
+    console.log(`\ndurable write on this disk (temporary file, fsync, rename, directory fsync): p50 ${durable.toFixed(2)} ms`);
+    console.log(`goals (issue 15):\n  ${goals(rows, durable).join('\n  ')}`);
     client.destroy();
     profiled = served;
   } finally {

@@ -305,7 +305,8 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       req,
       { vault: key.vault },
     );
-    log.debug(`Encoded signature: ${result.signature}`, { pkh });
+    // winston formats a line (timestamp, fields) before its transport drops it: unbuilt when debug is off
+    if (log.isLevelEnabled?.('debug') !== false) log.debug(`Encoded signature: ${result.signature}`, { pkh });
     return { signature: result.signature };
   }
 

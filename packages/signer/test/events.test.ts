@@ -192,6 +192,7 @@ describe('logs', () => {
     debugEnabled = false;
     expect(await outcome(signer.sign({ pkh: ED, bytes: fromHex(preattestationAt(702)) }))).toMatch(/^edsig/);
     expect(lines.some((l) => l.msg === 'About to sign raw bytes')).toBe(false);
+    expect(lines.some((l) => l.msg.startsWith('Encoded signature'))).toBe(false); // not even built
   });
 
   it('a request that does not decode: bad_request, logged with its hex cut at 256 bytes', async () => {

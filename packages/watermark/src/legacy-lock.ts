@@ -41,6 +41,8 @@ function readOrUndefined<T>(read: () => T): T | undefined {
 export function clearLegacyLocks(target: string): { removed: boolean; problem?: string } {
   let removed = false;
   for (const file of [`${target}.lock`, `${target}.lock.takeover`]) {
+    // the usual case, asked at every commit: no such file. An lstat says so without a thrown ENOENT
+    if (fs.lstatSync(file, { throwIfNoEntry: false }) === undefined) continue;
     let text: string;
     try {
       text = readLockText(file);
