@@ -12,7 +12,7 @@ import {
   type ChainMarks,
 } from './watermark-file';
 import { KeyedLock } from './slot-lock';
-import { replaceDurably } from './durable-replace';
+import { removeDeadTemps, replaceDurably } from './durable-replace';
 import { FileLock, WatermarkLockError } from './file-lock';
 import { makeDir, probeWrite } from './base-dir';
 import { checkMark, type CommitResult, type SignedMark, type WatermarkIoObserver, type WatermarkStore } from './watermark-store';
@@ -288,15 +288,8 @@ export class FileWatermarkStore implements WatermarkStore {
    * whenever the lock's previous holder died holding it (a writer died just now). Best effort.
    */
   private removeDeadTemps(file: string): void {
-    const prefix = `.${path.basename(file)}.`;
-    try {
-      for (const name of fs.readdirSync(this.dir)) {
-        if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(this.dir, name), { force: true });
-      }
-      this.swept.add(file);
-    } catch {
-      // housekeeping: a leftover costs disk space, never a signature; tried again at the next commit
-    }
+    // best effort: a leftover costs disk space, never a signature; tried again at the next commit if this failed
+    if (removeDeadTemps(this.dir, file)) this.swept.add(file);
   }
 
   /** Runs `fn` holding the cross-process lock on `file` (callers hold this process's lock on it). */
