@@ -126,11 +126,17 @@ async function measure(writers, acc) {
 
 (async () => {
   const dir = fs.mkdtempSync(path.join(args.dir, 'bench-durable-write-'));
-  const writers = VARIANTS.map((v) => Array.from({ length: WRITERS }, (_, w) => v.setup(dir, w)));
+  const writers = [];
   const acc = new Map();
   for (const v of VARIANTS) for (const c of CONCURRENCIES) acc.set(`${v.name}/${c}`, { lat: [], commits: 0, seconds: 0 });
   const runs = VARIANTS.flatMap((v, i) => CONCURRENCIES.map((c) => ({ v, i, c })));
   try {
+    // inside the try: a set-up that fails (ENOSPC, say) still closes what it opened and removes the directory
+    for (const v of VARIANTS) {
+      const ws = [];
+      writers.push(ws);
+      for (let w = 0; w < WRITERS; w++) ws.push(v.setup(dir, w));
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < runs.length; k++) {
         const { v, i, c } = runs[(k + round) % runs.length];

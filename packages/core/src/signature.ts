@@ -94,6 +94,9 @@ function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boo
   // used by this closure only. multiplyUnsafe would take noble's constant-time path for a point with a
   // table and normalise each product (a field inversion): ~25% slower. Without (a one-shot check, where
   // a table would not pay off): multiplyUnsafe.
+  // With tables, P and the per-curve G must never reach noble's own Point methods (multiply, multiplyUnsafe,
+  // precompute): noble keeps one table per point object, and its own (half-length for secp256k1) would clash
+  // with these full-length ones (an 'invalid wNAF' error: a refused signature, never an accepted one).
   let sum = (u1: bigint, u2: bigint): EcPoint => Point.BASE.multiplyUnsafe(u1).add(P.multiplyUnsafe(u2));
   if (precompute) {
     const { w, G } = fullLengthWnaf(curve);
