@@ -63,11 +63,12 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
     expect(JSON.parse(j.stdout)).toContainEqual({ chain: CHAIN, pkh: PKH2, kind: 'preattestation', level: 99, round: 1 });
   });
 
-  it('show, export and the source of import --from-config never create a store that does not exist yet (whatever create_table says)', async () => {
+  it('show, export, reset and the source of import --from-config never create a store that does not exist yet (whatever create_table says)', async () => {
     const freshDir = tempDir('cli-wm-fresh-');
     const fresh = writeConfig(freshDir, { url: 'http://127.0.0.1:9' });
     appendFileSync(fresh, running.yaml(`fresh_${process.pid}_${++n}`));
     const importFrom = ['import', '-c', config, '--from-config', fresh];
+    const reset = ['reset', '-c', fresh, '--chain', CHAIN, '--pkh', PKH, '--kind', 'block', '--force'];
     // twice each: had the first run created the table, the second would find an empty one
     for (const args of [
       ['show', '-c', fresh],
@@ -76,15 +77,17 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
       ['export', '-c', fresh],
       importFrom,
       importFrom,
+      reset,
+      reset,
     ]) {
       const r = await runCli(['watermark', ...args]);
-      if (setup.name === 'file')
-        expect(r.code).toBe(0); // no chain file: nothing stored, nothing created
-      else
+      if (setup.name !== 'file')
         expect(r).toMatchObject({
           code: 3, // a configuration problem
-          stderr: expect.stringMatching(new RegExp(`does not exist.*\\(watermark ${args[0]} only reads and never creates it`)),
+          stderr: expect.stringMatching(new RegExp(`does not exist.*\\(watermark ${args[0]} never creates it`)),
         });
+      else if (args === reset) expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('no watermark stored') });
+      else expect(r.code).toBe(0); // no chain file: nothing stored, nothing created
     }
     rmSync(freshDir, { recursive: true, force: true });
   });

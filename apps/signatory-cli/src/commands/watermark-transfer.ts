@@ -35,7 +35,7 @@ const UNKNOWN_DIGEST = new Uint8Array(32);
 export async function watermarkExport(opts: ExportOptions, out: Out = process.stdout): Promise<void> {
   const ctx = await loadContext(opts);
   const label = storeLabel(ctx.config);
-  const store = await openStore(ctx.config, 'watermark export', 'read');
+  const store = await openStore(ctx.config, 'watermark export', 'existing');
   let slots: [Slot, Mark][];
   try {
     slots = await listSlots(store, label, 'watermark export');
@@ -82,7 +82,7 @@ export async function watermarkImport(opts: ImportOptions, out: Out = process.st
   const ctx = await loadContext(opts);
   const { entries, refused, source } = await readSource(opts);
   const label = storeLabel(ctx.config);
-  const target = await openStore(ctx.config, 'watermark import', 'write');
+  const target = await openStore(ctx.config, 'watermark import', 'create');
   const rows: string[][] = [];
   const counts = { raised: 0, kept: 0 };
   const report = () => {
@@ -162,7 +162,7 @@ async function readSource(opts: ImportOptions): Promise<{ entries: ImportEntry[]
   if (opts.fromConfig !== undefined) {
     const config = await loadConfig(opts.fromConfig);
     const label = storeLabel(config);
-    const store = await openStore(config, 'watermark import', 'read');
+    const store = await openStore(config, 'watermark import', 'existing');
     try {
       return { ...fromSlots(await listSlots(store, label, 'watermark import'), (s) => `${s.chainId}/${s.pkh}/${s.kind}`), source: label };
     } finally {

@@ -26,10 +26,10 @@ export function storeLabel(config: Pick<Config, 'file' | 'baseDir' | 'watermark'
 /**
  * The store `config` names, opened as the daemon opens it (openWatermarkStore), so the CLI sees the
  * signer's marks whatever the driver. `mem` keeps nothing between runs: there is nothing to work on.
- * A command that only reads (`show`, `export`) never creates a table, whatever `create_table` says:
- * a missing one is named as missing.
+ * Only `import` may create a table (`create_table`, as the daemon): `show`, `export` and `reset` work on
+ * marks that exist, whatever `create_table` says, and name a missing table as missing.
  */
-export async function openStore(config: Config, command: string, access: 'read' | 'write'): Promise<WatermarkStore> {
+export async function openStore(config: Config, command: string, table: 'existing' | 'create'): Promise<WatermarkStore> {
   if (config.watermark.driver === 'mem') {
     throw new SignatoryError(
       'bad_request',
@@ -37,7 +37,7 @@ export async function openStore(config: Config, command: string, access: 'read' 
         'Point --config at the configuration of the signer whose marks you mean',
     );
   }
-  if (access === 'write') return openWatermarkStore(config);
+  if (table === 'create') return openWatermarkStore(config);
   const w = config.watermark;
   const readOnly: Config['watermark'] =
     w.driver === 'aws'
@@ -51,7 +51,7 @@ export async function openStore(config: Config, command: string, access: 'read' 
     if (readOnly === w || !(e instanceof SignatoryError && /does not exist/.test(e.message))) throw e;
     throw new SignatoryError(
       e.code,
-      `${e.message} (${command} only reads and never creates it: there are no marks to read until a signer or an import has written some)`,
+      `${e.message} (${command} never creates it: there are no marks in it until a signer or an import has written some)`,
       { cause: e },
     );
   }
@@ -74,7 +74,7 @@ export function formatTable(rows: string[][]): string {
 /** `signatory-cli watermark show`: every slot of the configured store (chain, pkh, kind, level, round). */
 export async function watermarkShow(opts: ShowOptions, out: Out = process.stdout): Promise<void> {
   const ctx = await loadContext(opts);
-  const store = await openStore(ctx.config, 'watermark show', 'read');
+  const store = await openStore(ctx.config, 'watermark show', 'existing');
   try {
     const slots = await listSlots(store, storeLabel(ctx.config), 'watermark show');
     if (opts.json) {
@@ -105,7 +105,7 @@ export async function watermarkReset(opts: ResetOptions, out: Out = process.stdo
   const slot = slotOf(opts);
   const ctx = await loadContext(opts);
   const label = storeLabel(ctx.config);
-  const store = await openStore(ctx.config, 'watermark reset', 'write');
+  const store = await openStore(ctx.config, 'watermark reset', 'existing');
   try {
     if (store.reset === undefined) throw new SignatoryError('bad_request', `watermark reset: ${label} cannot reset a mark`);
     const mark = await store.get(slot);
