@@ -18,7 +18,8 @@ export interface RetryOptions {
  * Runs `attempt` until it succeeds, fails with an error that retrying cannot fix, or the deadline
  * passes (the attempt in flight is aborted through its signal, and given up at that moment even if
  * it ignores the signal: the call settles within the deadline). An attempt cut by the attempt
- * timeout is retried while the deadline leaves time. Throws KmsCallFailed with the last error.
+ * timeout is retried while the deadline leaves time. Throws KmsCallFailed with the last error KMS
+ * answered with, or the cut when no attempt got an answer.
  * Retrying a KMS Sign is safe: nothing is released until a signature verifies, and the watermark
  * is kept by the signer, not here.
  */
@@ -29,8 +30,18 @@ export async function callWithRetry<T>(
 ): Promise<T> {
   const start = Date.now();
   let attempts = 0;
+  /** The last error KMS answered with: when time runs out it says more than "no answer" does. */
+  let answered: unknown;
   for (;;) {
     const remaining = options.deadlineMs - (Date.now() - start);
+    // a backoff that overslept (a busy machine) leaves no time: no attempt with no chance of an answer
+    if (answered !== undefined && remaining <= 0)
+      throw new KmsCallFailed(context, answered, {
+        attempts,
+        elapsedMs: Date.now() - start,
+        deadlineMs: options.deadlineMs,
+        timedOut: true,
+      });
     const cutMs = Math.max(1, Math.min(remaining, options.attemptTimeoutMs ?? Number.POSITIVE_INFINITY));
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -51,9 +62,12 @@ export async function callWithRetry<T>(
       if (controller.signal.aborted) {
         // no answer within cutMs: try again only if the deadline leaves more than a retry's worth of time
         if (options.deadlineMs - elapsed <= options.baseDelayMs)
-          throw new KmsCallFailed(context, e, { ...timing, timedOut: true, noAnswerMs: cutMs });
+          throw answered === undefined
+            ? new KmsCallFailed(context, e, { ...timing, timedOut: true, noAnswerMs: cutMs })
+            : new KmsCallFailed(context, answered, { ...timing, timedOut: true });
         continue;
       }
+      answered = e;
       if (!isRetryable(e)) throw new KmsCallFailed(context, e, { ...timing, timedOut: false });
       const backoff = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempts - 1)) * (0.5 + Math.random() / 2);
       if (elapsed + backoff >= options.deadlineMs) throw new KmsCallFailed(context, e, { ...timing, timedOut: true });

@@ -23,6 +23,19 @@ describe('callWithRetry', () => {
     expect(signals.every((s) => s.aborted)).toBe(true);
   });
 
+  it('when time runs out after KMS answered with throttling, the failure names the throttling, not the last cut', async () => {
+    let calls = 0;
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const failure = await callWithRetry(ctx, retry, () => (++calls === 1 ? Promise.reject(throttled) : deaf())).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(KmsCallFailed);
+    expect((failure as KmsCallFailed).lastError).toBe(throttled);
+    expect((failure as KmsCallFailed).message).toMatch(/^KMS kept throttling Sign after \d+ attempts/);
+    expect(calls).toBeGreaterThan(1);
+  });
+
   it('a cut attempt that answers later is not used: the retry’s answer is', async () => {
     let lateAnswer: ((v: string) => void) | undefined;
     const answer = await callWithRetry(ctx, { ...retry, deadlineMs: 60_000 }, (signal) => {

@@ -181,15 +181,13 @@ describe('sign', () => {
 
   it('retries while KMS throttles and then succeeds', async () => {
     const key = await vault({ deadlineMs: 5000 }).key(usable.tz2[1]!.arn);
-    await kms.faults({ throttle: { forMs: 400, operations: ['Sign'] } });
-    const t = Date.now();
+    await kms.faults({ throttle: { count: 3, operations: ['Sign'] } }); // signs only at the 4th attempt
     const sig = await key.sign(Buffer.from('03aa', 'hex'));
-    expect(Date.now() - t).toBeGreaterThanOrEqual(300);
     expect(verifySignature('03aa', key.publicKey, sig)).toBe(true);
   });
 
   it('gives up on throttling at the deadline with an error that names it', async () => {
-    const key = await vault({ deadlineMs: 600 }).key(usable.tz2[1]!.arn);
+    const key = await vault({ deadlineMs: 1000 }).key(usable.tz2[1]!.arn);
     await kms.faults({ throttle: { operations: ['Sign'] } });
     const err = await rejection(key.sign(Buffer.from('03aa', 'hex')));
     expect(err.message).toMatch(/KMS kept throttling Sign after \d+ attempts/);
