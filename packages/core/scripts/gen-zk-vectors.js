@@ -430,7 +430,7 @@ function normalise(oracle, v) {
     let value = v[key];
     if (attr.enum) {
       const e = oracle.enums.get(attr.enum)[value];
-      if (e === undefined) throw new Refusal(`${strip(attr.id)}: ${value} is not in enum ${strip(attr.enum)}`);
+      if (e === undefined) throw new Error(`${strip(attr.id)}: ${value} is not in enum ${strip(attr.enum)} (refusalOf missed it)`);
       value = strip(typeof e === 'object' ? e.id : String(e));
     } else value = normalise(oracle, value);
     out[strip(attr.id)] = value;
@@ -455,22 +455,71 @@ class ExactStream extends KaitaiStream {
   }
 }
 
-/** Why the oracle refuses some bytes: a Kaitai error (end of stream, a `valid` bound), or a value outside an enum. */
-class Refusal extends Error {}
+/** The errors the kaitai-struct runtime throws for bytes it cannot read (anything else is a bug here). */
+const KAITAI_ERRORS = {
+  EOFError: 'eof',
+  ValidationGreaterThanError: 'greater_than',
+  ValidationLessThanError: 'less_than',
+};
 
-function parse(oracle, hex) {
-  let parsed;
-  try {
-    parsed = new oracle.Parser(new ExactStream(Uint8Array.from(Buffer.from(hex, 'hex')).buffer));
-    parsed._read();
-  } catch (e) {
-    throw new Refusal(`${e.name}: ${e.message}`);
+/**
+ * Every field the parser started reading, in reading order (a pre-order walk of the tree, partial when
+ * the parse failed: the generated code attaches each object and records where each field starts before
+ * reading it): its path from the root, its .ksy attribute, its value, and its byte offset.
+ */
+function fieldsRead(oracle, v, at = [], out = []) {
+  const spec = oracle.types.get(v.constructor.name);
+  for (const attr of spec?.seq ?? []) {
+    const key = camel(attr.id).replace(/^./, (c) => c.toLowerCase());
+    const debug = v._debug?.[key];
+    if (debug === undefined) continue; // an `if:` branch not taken, or not reached
+    const path = [...at, strip(attr.id)];
+    out.push({ path: path.join('.'), attr, value: v[key], offset: debug.ioOffset + debug.start, done: debug.end !== undefined });
+    const value = v[key];
+    if (Array.isArray(value)) value.forEach((x, i) => x !== null && typeof x === 'object' && fieldsRead(oracle, x, [...path, i], out));
+    else if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) fieldsRead(oracle, value, path, out);
   }
-  if (!parsed._io.isEof()) throw new Refusal('bytes left unread');
-  return parsed;
+  return out;
 }
 
-const read = (oracle, hex) => normalise(oracle, parse(oracle, hex));
+const notInEnum = (oracle, f) => f.attr.enum && f.done && oracle.enums.get(f.attr.enum)[f.value] === undefined;
+
+/**
+ * Why the oracle refuses `hex`, or undefined when it reads it. Kaitai does not check that an enum value
+ * is in its enum (it reads on, misaligned, and may fail later for another reason), so the first field
+ * read with a value outside its enum is the refusal when there is one (Octez's data-encoding stops
+ * there); then a runtime error (end of input, a `valid` bound), at the last field started; then bytes
+ * left after the operation. `offset` is in the whole sign request (0x03 first), `path` the .ksy
+ * attribute ids from the root (array indices included).
+ */
+function refusalOf(oracle, hex) {
+  const parsed = new oracle.Parser(new ExactStream(Uint8Array.from(Buffer.from(hex, 'hex')).buffer));
+  let error;
+  try {
+    parsed._read();
+  } catch (e) {
+    if (!(e.name in KAITAI_ERRORS)) throw e;
+    error = e;
+  }
+  const fields = fieldsRead(oracle, parsed);
+  const at = (f) => ({ path: f.path, offset: f.offset + 1 });
+  const badEnum = fields.find((f) => notInEnum(oracle, f));
+  if (badEnum) {
+    const message = `${strip(badEnum.attr.id)}: ${badEnum.value} is not in enum ${strip(badEnum.attr.enum)}`;
+    return { error: 'not_in_enum', ...at(badEnum), enum: strip(badEnum.attr.enum), message };
+  }
+  if (error) return { error: KAITAI_ERRORS[error.name], ...at(fields[fields.length - 1]), message: `${error.name}: ${error.message}` };
+  if (!parsed._io.isEof()) return { error: 'bytes_left', path: '', offset: parsed._io.pos + 1, message: 'bytes left unread' };
+  return undefined;
+}
+
+function read(oracle, hex) {
+  const refusal = refusalOf(oracle, hex);
+  if (refusal) throw new Error(`the oracle refuses ${hex}: ${refusal.message}`);
+  const parsed = new oracle.Parser(new ExactStream(Uint8Array.from(Buffer.from(hex, 'hex')).buffer));
+  parsed._read();
+  return parsed;
+}
 
 /**
  * Where the oracle read each length prefix whose region holds structured content (not raw bytes):
@@ -497,16 +546,13 @@ function lengthPrefixes(oracle, v, out = []) {
 function vectorOf(oracle, [name, ops, refused]) {
   ops = [ops].flat();
   const hex = '03' + BRANCH + ops.join('');
+  const refusal = refusalOf(oracle, BRANCH + ops.join(''));
   if (refused) {
-    try {
-      read(oracle, BRANCH + ops.join(''));
-    } catch (e) {
-      if (e instanceof Refusal) return { name, hex, kaitaiRefusal: e.message };
-      throw e;
-    }
+    if (refusal) return { name, hex, kaitaiRefusal: refusal };
     throw new Error(`${name}: the oracle reads it, but the case says it must refuse it`);
   }
-  const parsed = parse(oracle, BRANCH + ops.join(''));
+  if (refusal) throw new Error(`${name}: the oracle refuses it (${refusal.message}), but the case says it must read it`);
+  const parsed = read(oracle, BRANCH + ops.join(''));
   const kaitai = normalise(oracle, parsed);
   // offsets in `hex`, which starts with 0x03
   const prefixes = lengthPrefixes(oracle, parsed)
@@ -514,7 +560,7 @@ function vectorOf(oracle, [name, ops, refused]) {
     .sort((a, b) => a[0] - b[0]);
   // each operation of a batch, read alone, reads as it does inside the batch: the lengths below are the oracle's
   ops.forEach((op, i) => {
-    const alone = read(oracle, BRANCH + op).contents;
+    const alone = normalise(oracle, read(oracle, BRANCH + op)).contents;
     if (alone.length !== 1 || JSON.stringify(alone[0]) !== JSON.stringify(kaitai.contents[i])) {
       throw new Error(`${name}: operation ${i} reads differently alone`);
     }
@@ -535,7 +581,7 @@ async function main() {
         commitDate: SOURCE_COMMIT_DATE,
         generated: args.date ?? new Date().toISOString().slice(0, 10),
         regenerate: 'node packages/core/scripts/gen-zk-vectors.js --ksy-dir DIR (DIR: the .ksy files above; see the script)',
-        note: '`hex` is the whole sign request (0x03, branch, contents); `opLengths` the byte length of each operation in the contents, in order; `lengthPrefixes` [byte offset in `hex`, prefix size, declared length] of each length-prefixed region the oracle read whose content is structured (not raw bytes). `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names. `kaitaiRefusal` (instead of `kaitai`): why the oracle refused the bytes.',
+        note: '`hex` is the whole sign request (0x03, branch, contents); `opLengths` the byte length of each operation in the contents, in order; `lengthPrefixes` [byte offset in `hex`, prefix size, declared length] of each length-prefixed region the oracle read whose content is structured (not raw bytes). `kaitai` is what the compiled .ksy read from the bytes after 0x03: Zarith and integers as decimal strings, bytes as hex, enums by their .ksy names, length prefixes dropped and one-field wrapper types unwrapped, protocol prefixes removed from names. `kaitaiRefusal` (instead of `kaitai`): why the oracle refused the bytes: `error` (not_in_enum: the first field read whose value is outside its .ksy enum, `enum` naming it; eof: the input or a length-prefixed region ends inside the field; greater_than / less_than: a `valid` bound of the field; bytes_left: bytes after the operations), `path` the .ksy attribute ids from the top to that field (array indices included), `offset` its first byte in `hex`, `message` the error text.',
       },
       count: vectors.length,
       vectors,
