@@ -285,17 +285,16 @@ const refuse = <K extends string>(tag: number, kind: K, manager: boolean, refuse
   refused,
 });
 
+/**
+ * A shard is Octez's `tup2 int31 share_encoding` (src/lib_crypto_dal/cryptobox.ml, `shard_encoding`), so its
+ * JSON is the pair [index, [scalars]], not an object; `shard_with_proof` is an obj2 of `shard` and `proof`
+ * (src/proto_025_PsUshuai/lib_protocol/dal_slot_repr.ml, `Shard_with_proof.encoding`).
+ */
 const DAL_ENTRAPMENT_SHARD: FieldList = [
   [
     'shard_with_proof',
     record([
-      [
-        'shard',
-        record([
-          ['index', int31],
-          ['share', dynList(rawHex(32, 'shard scalar'), 'shard share')],
-        ]),
-      ],
+      ['shard', tuple([int31, dynList(rawHex(32, 'shard scalar'), 'shard share')])],
       ['proof', rawHex(48, 'shard proof')],
     ]),
   ],

@@ -62,7 +62,8 @@ describe('generic operations Taquito cannot forge', () => {
   it('reads dal_entrapment_evidence with lag_index under Ushuaia and without it under Tallinn', () => {
     const u = one(entrapment('ff04'));
     expect(u).toMatchObject({ kind: 'dal_entrapment_evidence', consensus_slot: 3, slot_index: 9, lag_index: 4 });
-    expect(u.shard_with_proof).toEqual({ shard: { index: 12, share: [rep('01', 32), rep('02', 32)] }, proof: rep('03', 48) });
+    // Octez's JSON: the shard is a pair [index, share] (data-encoding tup2), not an object
+    expect(u.shard_with_proof).toEqual({ shard: [12, [rep('01', 32), rep('02', 32)]], proof: rep('03', 48) });
     expect((u.attestation as { operations: unknown }).operations).toMatchObject({ kind: 'attestation', slot: 3, level: 100, round: 0 });
     const t = one(entrapment(''), 'tallinn');
     expect(t).not.toHaveProperty('lag_index');
