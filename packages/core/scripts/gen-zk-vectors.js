@@ -2,8 +2,9 @@
 /**
  * Writes test/vectors/zk-rollup.json (ZK rollup operations, tags 250-252),
  * test/vectors/smart-rollup.json (smart rollup cement, publish, refute, timeout, recover_bond: tags
- * 202-205, 207) and test/vectors/taquito-divergences.json (the encodings Taquito 25 reads differently
- * from Octez, see core's README): operations and batches of them, each with the fields an independent parser read from
+ * 202-205, 207), test/vectors/taquito-divergences.json (the encodings Taquito 25 reads differently
+ * from Octez, see core's README) and test/vectors/evidence.json (double consensus operation, double
+ * baking and DAL entrapment evidence: tags 2, 3, 24): operations and batches of them, each with the fields an independent parser read from
  * its bytes, and bytes that parser refuses, with its reason. The oracle is Octez's own Kaitai Struct
  * description of the operation encoding (generated in Octez from the same data-encoding definitions
  * octez-codec uses), compiled to JavaScript with kaitai-struct-compiler and run with the kaitai-struct
@@ -23,6 +24,9 @@
  *   git clone https://gitlab.com/tezos/tezos.git && cd tezos && mkdir /tmp/ksy && \
  *   for f in $(git ls-tree --name-only 5c3bce6063 client-libs/kaitai-struct-files/files/); do
  *     git show 5c3bce6063:$f > /tmp/ksy/$(basename $f); done
+ *
+ * One type of the .ksy is rewritten before compiling, where Octez's translator does not describe what
+ * data-encoding writes: the `varopt` signature of an inlined consensus operation (see readVaroptAsOctez).
  *
  * Run: node packages/core/scripts/gen-zk-vectors.js --ksy-dir /tmp/ksy
  * No network is needed; the output depends only on the .ksy files, the cases below and the date it
@@ -347,6 +351,142 @@ const TAQUITO_DIVERGENCE_CASES = [
   ['refused: increase_paid_storage to an implicit account', paidStorage(1, '00' + pkh(0)), REFUSED],
 ];
 
+// ---- evidence (tags 2, 3, 24), which Taquito cannot forge: inlined consensus operations and signed block headers ----
+const SIG = rep('5a', 64);
+const BLSIG = rep('6b', 96);
+const consensus = ({ slot = 3, level = 100, round = 0, payload = H('11') } = {}) => u16(slot) + i32(level) + i32(round) + payload;
+const aggregateContent = ({ level = 100, round = 0, payload = H('11') } = {}) => i32(level) + i32(round) + payload;
+// inlined consensus operations: branch, tag and content, then the signature (the rest of the region)
+const inlined = (contents, signature = SIG, branch = H('b0')) => dyn(branch + contents + signature);
+const preattestation = (c) => '14' + consensus(c);
+const attestation = (c) => '15' + consensus(c);
+const attestationWithDal = (c, dal) => '17' + consensus(c) + zz(dal);
+const preattestationsAggregate = (c, committee) => '1e' + aggregateContent(c) + dyn(committee.map(u16).join(''));
+const attestationsAggregate = (c, committee) =>
+  '1f' + aggregateContent(c) + dyn(committee.map(([slot, dal]) => u16(slot) + (dal === undefined ? '00' : 'ff' + zz(dal))).join(''));
+const doubleConsensus = (slot, op1, op2) => '02' + u16(slot) + op1 + op2;
+// a Tenderbake block header: fitness [02][level][locked round?][-predecessor round - 1][round]
+const fitness = (level, { locked, predRound = 0, round = 0 } = {}) =>
+  dyn(dyn('02') + dyn(i32(level)) + dyn(locked === undefined ? '' : i32(locked)) + dyn(i32(-predRound - 1)) + dyn(i32(round)));
+const blockHeader = ({ level = 9, proto = 24, timestamp = 1767225600n, fit = {}, payloadRound = 0, seed, votes = 2 } = {}) =>
+  i32(level) +
+  u8(proto) +
+  H('22') +
+  i64(timestamp) +
+  '04' +
+  H('33') +
+  fitness(level, fit) +
+  H('44') +
+  H('55') +
+  i32(payloadRound) +
+  rep('a7', 8) +
+  (seed === undefined ? '00' : 'ff' + seed) +
+  u8(votes);
+const doubleBaking = (bh1, bh2) => '03' + dyn(bh1) + dyn(bh2);
+const entrapment = ({
+  att = inlined(attestation()),
+  consensusSlot = 3,
+  slotIndex = 9,
+  lag,
+  lagTag,
+  index = 12,
+  share = [H('01'), H('02')],
+} = {}) =>
+  '18' +
+  att +
+  u16(consensusSlot) +
+  u8(slotIndex) +
+  (lagTag ?? (lag === undefined ? '00' : 'ff' + u8(lag))) +
+  i32(index) +
+  dyn(share.join('')) +
+  rep('03', 48);
+
+// What the .ksy does not express and the cases therefore stay within (our refusals beyond are tested in
+// decode-errors.test.ts): levels and rounds are int32 there, non-negative in Octez (raw_level_repr.ml and
+// round_repr.ml refuse negative ones while decoding, as ours does); the fitness is a list of bytes there,
+// which ours checks is a Tenderbake fitness for the header's level, with a payload round not above its round;
+// a signature is any rest of its region there, 64 or 96 bytes in ours, and may be absent in Octez (a varopt
+// with no bytes left) where ours refuses it.
+const EVIDENCE_CASES = [
+  [
+    'double consensus: two attestations',
+    doubleConsensus(5, inlined(attestation({ slot: 5 })), inlined(attestation({ slot: 5, payload: H('12') }))),
+  ],
+  [
+    'double consensus: two preattestations, BLS signatures, round 3, slot 0',
+    doubleConsensus(
+      0,
+      inlined(preattestation({ slot: 0, round: 3 }), BLSIG),
+      inlined(preattestation({ slot: 0, round: 3, payload: H('13') }), BLSIG),
+    ),
+  ],
+  [
+    'double consensus: attestations with DAL content 0 and 2^70, levels 0 and 2^31 - 1',
+    doubleConsensus(
+      7,
+      inlined(attestationWithDal({ slot: 7, level: 0 }, 0)),
+      inlined(attestationWithDal({ slot: 65535, level: 0x7fffffff, round: 2 }, 2n ** 70n), BLSIG, H('b1')),
+    ),
+  ],
+  [
+    'double consensus: preattestations aggregates, empty and three-member committees',
+    doubleConsensus(
+      1,
+      inlined(preattestationsAggregate({}, []), BLSIG),
+      inlined(preattestationsAggregate({ round: 1 }, [0, 7, 65535]), BLSIG),
+    ),
+  ],
+  [
+    'double consensus: attestations aggregates, with and without DAL attestations',
+    doubleConsensus(
+      2,
+      inlined(
+        attestationsAggregate({ level: 1331 }, [
+          [0, undefined],
+          [23, 2048],
+          [51, 0],
+        ]),
+        BLSIG,
+      ),
+      inlined(attestationsAggregate({ level: 1331, payload: H('14') }, [[9, -64]]), BLSIG),
+    ),
+  ],
+  [
+    'double baking: two headers, BLS and generic signatures, with and without a seed nonce hash',
+    doubleBaking(blockHeader() + BLSIG, blockHeader({ seed: H('5e'), votes: 0, payloadRound: 0 }) + SIG),
+  ],
+  [
+    'double baking: locked round, round 4, payload round 4, vote off, proto 0, timestamp 0',
+    doubleBaking(
+      blockHeader({ level: 1000, proto: 0, timestamp: 0, fit: { locked: 2, predRound: 5, round: 4 }, payloadRound: 4, votes: 1 }) + SIG,
+      blockHeader({ level: 1000, fit: { round: 4 }, payloadRound: 3 }) + SIG,
+    ),
+  ],
+  ['dal_entrapment_evidence: lag index, two-scalar share', entrapment({ lag: 4 })],
+  [
+    'dal_entrapment_evidence: no lag index, empty share, index 0, BLS-signed attestation with DAL content',
+    entrapment({ att: inlined(attestationWithDal({ slot: 3 }, 5), BLSIG), consensusSlot: 65535, slotIndex: 255, index: 0, share: [] }),
+  ],
+  ['dal_entrapment_evidence: lag index 255, max int31 index, one scalar', entrapment({ lag: 255, index: 0x3fffffff, share: [H('fe')] })],
+  // bytes the encoding does not allow
+  ['refused: inlined consensus tag 22', doubleConsensus(5, inlined('16' + consensus()), inlined(attestation())), REFUSED],
+  ['refused: inlined operation length above 2^30 - 1', '02' + u16(5) + 'ffffffff' + inlined(attestation()).slice(8), REFUSED],
+  [
+    'refused: aggregate DAL attestation presence byte 0x01',
+    doubleConsensus(2, inlined('1f' + aggregateContent() + dyn(u16(1) + '01')), inlined(attestation())),
+    REFUSED,
+  ],
+  [
+    'refused: block header seed nonce hash presence byte 0x01',
+    doubleBaking(blockHeader().slice(0, -4) + '01' + H('5e') + '02' + SIG, blockHeader() + SIG),
+    REFUSED,
+  ],
+  ['refused: per-block votes 3', doubleBaking(blockHeader({ votes: 3 }) + SIG, blockHeader() + SIG), REFUSED],
+  ['refused: entrapment lag index presence byte 0x02', entrapment({ lagTag: '02' }), REFUSED],
+  ['refused: entrapment shard index above int31', entrapment({ index: 0x40000000 }), REFUSED],
+  ['refused: entrapment share of 33 bytes', entrapment({ share: [H('01') + '02'] }), REFUSED],
+];
+
 /** The vector files: name, what they hold, cases. */
 const FILES = [
   ['zk-rollup.json', 'ZK rollup operations (tags 250-252)', ZK_CASES],
@@ -355,6 +495,11 @@ const FILES = [
     'taquito-divergences.json',
     'the encodings Taquito 25 reads differently from Octez: reveal with a BLS proof and smart_rollup_originate with a whitelist inside a batch, increase_paid_storage amounts as Zarith Z',
     TAQUITO_DIVERGENCE_CASES,
+  ],
+  [
+    'evidence.json',
+    'evidence operations (tags 2, 3, 24): double consensus operation (every inlined consensus kind), double baking and DAL entrapment evidence',
+    EVIDENCE_CASES,
   ],
 ];
 
@@ -366,6 +511,32 @@ const camel = (id) =>
     .map((p) => p[0].toUpperCase() + p.slice(1))
     .join('');
 
+/**
+ * Octez's Kaitai translator gives a `varopt` field the presence byte of an `opt` one, but data-encoding
+ * writes a varopt without one: it is present when bytes remain in its region, absent when none do. The
+ * one varopt of the U025 operation encoding is the signature of an inlined consensus operation (the
+ * evidence kinds' op1, op2 and attestation): `varopt "signature" Signature.encoding` at the end of
+ * "inlined.consensus_operation" in src/proto_025_PsGXQmSv/lib_protocol/operation_repr.ml at the source
+ * commit (the block header's signature is a `req`). So, before compiling, this rewrites that one type as
+ * Octez writes it: the presence byte dropped, the signature the rest of the region (size-eos, as the
+ * .ksy already reads it once present). It checks the type is exactly what it expects and stops otherwise;
+ * nothing else of the .ksy changes, and the oracle still reads every other byte as Octez describes it.
+ */
+const INLINED_CONSENSUS = 'id_025__psgxqmsv__inlined__consensus_operation';
+function readVaroptAsOctez(main) {
+  const type = main.types?.[INLINED_CONSENSUS];
+  const expected = [
+    { id: INLINED_CONSENSUS, type: 'operation__shell_header' },
+    { id: 'operations', type: `${INLINED_CONSENSUS}__contents` },
+    { id: 'signature_tag', type: 'u1', enum: 'bool' },
+    { id: 'signature', 'size-eos': true, if: '(signature_tag == bool::true)' },
+  ];
+  if (JSON.stringify(type?.seq) !== JSON.stringify(expected)) {
+    throw new Error(`${INLINED_CONSENSUS} in ${SOURCE.file} is not the one this script rewrites (see readVaroptAsOctez)`);
+  }
+  type.seq = [expected[0], expected[1], { id: 'signature', 'size-eos': true }];
+}
+
 async function compileOracle(ksyDir) {
   const loaded = new Map();
   const load = (name) => {
@@ -375,6 +546,7 @@ async function compileOracle(ksyDir) {
     return loaded.get(name);
   };
   const main = load(SOURCE.file.replace(/\.ksy$/, ''));
+  readVaroptAsOctez(main);
   // debug mode: the parser records where it read each field (used for the length prefixes below)
   const files = await compiler.compile('javascript', main, { importYaml: (name) => Promise.resolve(load(name)) }, true);
   // Evaluate the generated UMD modules in memory (nothing is written), resolving their requires among themselves.
