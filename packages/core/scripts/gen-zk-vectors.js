@@ -549,6 +549,15 @@ async function compileOracle(ksyDir) {
   readVaroptAsOctez(main);
   // debug mode: the parser records where it read each field (used for the length prefixes below)
   const files = await compiler.compile('javascript', main, { importYaml: (name) => Promise.resolve(load(name)) }, true);
+  // a field that is the rest of its region behind a presence byte is how the translator writes a varopt:
+  // any other than the one rewritten is one this script does not know
+  for (const ksy of loaded.values()) {
+    for (const [id, t] of [['(top)', ksy], ...Object.entries(ksy.types ?? {})]) {
+      const odd = (t.seq ?? []).find((a) => a['size-eos'] && a.if);
+      if (odd)
+        throw new Error(`${ksy.meta.id} ${id}.${odd.id}: an optional rest-of-region field, perhaps a varopt (see readVaroptAsOctez)`);
+    }
+  }
   // Evaluate the generated UMD modules in memory (nothing is written), resolving their requires among themselves.
   const modules = new Map();
   const req = (name) => {
