@@ -14,6 +14,11 @@ const C2 =
 const E3 =
   '03a60703a9567bf69ec66b368c3d8562eba4cbf29278c2c10447a684e3aa1436856c00a0c7a9b0bcd6a48ee0c13094327f215ba2adeaa7d40dabc1af25e36fde02c096b10201f525eabd8b0eeace1494233ea0230d2c9ad6619b00ffff0b66756c66696c6c5f61736b0000000907070088f0f6010306';
 const E4 = '137a06a7700e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a829' + '00000533' + '00000000' + '00'.repeat(32);
+// dal_entrapment_evidence: an inlined attestation (139 bytes: branch, tag 21, slot 3, level 100, round 0, payload hash,
+// signature), consensus slot 3, slot index 9, lag index 4, shard 12 of two scalars (64 bytes), proof
+const INLINED = '00'.repeat(32) + '15' + '0003' + '00000064' + '00000000' + '11'.repeat(32) + '5a'.repeat(64);
+const SHARD = '0000000c' + '00000040' + '01'.repeat(32) + '02'.repeat(32) + '03'.repeat(48);
+const ENTRAPMENT = '03' + '00'.repeat(32) + '18' + '0000008b' + INLINED + '0003' + '09' + 'ff04' + SHARD;
 
 function run(args: string[], stdin?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { input: stdin ?? '', encoding: 'utf8', timeout: 20000 });
@@ -59,6 +64,16 @@ describe('signatory-cli decode', () => {
       fee: '1748',
       amount: '5000000',
     });
+  });
+
+  it('prints a DAL entrapment shard as Octez does: the pair [index, [scalars]]', () => {
+    const shard = [12, ['01'.repeat(32), '02'.repeat(32)]];
+    const json = run(['decode', '--json', ENTRAPMENT]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).operations[0]).toMatchObject({ kind: 'dal_entrapment_evidence', shard_with_proof: { shard } });
+    const text = run(['decode', ENTRAPMENT]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`shard_with_proof: {"shard":${JSON.stringify(shard)},"proof":"${'03'.repeat(48)}"}`);
   });
 
   it('gives level and round for a tz4 BLS-mode attestation in JSON', () => {
