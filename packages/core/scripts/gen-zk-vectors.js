@@ -402,7 +402,7 @@ const entrapment = ({
   rep('03', 48);
 
 // What the .ksy does not express and the cases therefore stay within (our refusals beyond are tested in
-// decode-errors.test.ts): levels and rounds are int32 there, non-negative in Octez (raw_level_repr.ml and
+// evidence-vectors.test.ts): levels and rounds are int32 there, non-negative in Octez (raw_level_repr.ml and
 // round_repr.ml refuse negative ones while decoding, as ours does); the fitness is a list of bytes there,
 // which ours checks is a Tenderbake fitness for the header's level, with a payload round not above its round;
 // a signature is any rest of its region there, 64 or 96 bytes in ours, and may be absent in Octez (a varopt
