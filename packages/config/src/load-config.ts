@@ -132,7 +132,8 @@ function build(
     if (!problem && caFile !== undefined && new URL(raw.policy_hook.address).protocol !== 'https:') {
       errors.push({
         path: ['policy_hook', 'ca_file'],
-        message: 'is set but policy_hook.address is plain http, where no certificate is checked: use an https:// address, or remove ca_file',
+        message:
+          'is set but policy_hook.address is plain http, where no certificate is checked: use an https:// address, or remove ca_file',
       });
     }
     policyHook = {
