@@ -32,8 +32,15 @@ afterAll(async () => {
   await local?.close();
 });
 
+// generous bounds where success or a TLS failure is expected: a loaded machine must not turn either into a timeout
+const SLOW_OK = { requestDeadlineMs: 60_000, signDeadlineMs: 20_000 };
+
 const yamlFor = (baseDir: string, caFile: string) =>
-  daemonYaml({ baseDir, kmsUrl: local.kms.url, rest: `tezos:\n  ${W}:\npolicy_hook:\n  address: ${hook.url}\n  ca_file: ${caFile}\n` });
+  daemonYaml({
+    baseDir,
+    kmsUrl: local.kms.url,
+    rest: `tezos:\n  ${W}:\npolicy_hook:\n  address: ${hook.url}\n  ca_file: ${caFile}\n  timeout_ms: 20000\n`,
+  });
 
 const sign = async (d: Daemon, hex: string) => {
   const r = await fetch(`http://127.0.0.1:${d.main.port}/keys/${W}`, { method: 'POST', body: JSON.stringify(hex) });
@@ -47,7 +54,7 @@ describe('signatory serve with an https policy hook and policy_hook.ca_file', ()
     copyFileSync(ca.cert, caFile);
     const yaml = yamlFor(baseDir, caFile);
     const { lines, logger } = captureLogs();
-    const d = await serve(parseConfig(yaml, { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
+    const d = await serve(parseConfig(yaml, { env: {} }), { logger, openVault: awsKmsOpener(20_000, () => undefined), ...SLOW_OK });
     const reload = () => d.reload(() => Promise.resolve(parseConfig(yaml, { env: {} })));
     try {
       expect(lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes(`ca_file=${caFile}`))).toBe(true);

@@ -7,6 +7,8 @@ import { PolicyHook, type SignContext } from '../src';
 // An https hook on 127.0.0.1 whose certificate is issued by a CA made here with openssl: trusted through
 // policy_hook.ca_file only, by that hook only; every failure to trust it is a refusal naming TLS.
 
+/** The hook's timeout where an answer or a TLS failure is expected: a loaded machine must not turn either into a timeout. */
+const SLOW_OK = 30_000;
 const ctx: SignContext = { pkh: 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf', requestKind: 'preattestation', source: '127.0.0.1' };
 
 const dirs = tempDirs('policy-hook-tls-');
@@ -39,7 +41,7 @@ const file = (name: string, text: string | Buffer) => {
 
 describe('policy_hook.ca_file', () => {
   it("trusts the hook's CA: the hook is asked and its yes and no count", async () => {
-    const trusting = new PolicyHook({ address: hook.url, caFile: ca.cert });
+    const trusting = new PolicyHook({ address: hook.url, caFile: ca.cert, timeoutMs: SLOW_OK });
     expect(await trusting.evaluate(ctx)).toEqual({ allow: true });
     hook.answer(() => ({ status: 403 }));
     expect(await trusting.evaluate(ctx)).toMatchObject({ allow: false, code: 'policy_denied', reason: 'policy hook: 403 Forbidden' });
@@ -48,13 +50,13 @@ describe('policy_hook.ca_file', () => {
 
   it('takes a bundle: the CA may be any certificate of the file', async () => {
     const bundle = file('bundle.pem', Buffer.concat([readFileSync(otherCa.cert), readFileSync(ca.cert)]));
-    expect(await new PolicyHook({ address: hook.url, caFile: bundle }).evaluate(ctx)).toEqual({ allow: true });
+    expect(await new PolicyHook({ address: hook.url, caFile: bundle, timeoutMs: SLOW_OK }).evaluate(ctx)).toEqual({ allow: true });
   });
 
   it("without ca_file (Node's default CAs), the hook is never asked: refused naming TLS and the setting", async () => {
     // a hook that trusts the CA exists in this process: the trust is its own, not process-wide
     new PolicyHook({ address: hook.url, caFile: ca.cert });
-    const d = await new PolicyHook({ address: hook.url }).evaluate(ctx);
+    const d = await new PolicyHook({ address: hook.url, timeoutMs: SLOW_OK }).evaluate(ctx);
     expect(d).toEqual({
       allow: false,
       rule: 'policy_hook',
@@ -67,7 +69,7 @@ describe('policy_hook.ca_file', () => {
   });
 
   it('with the wrong CA, refused naming the file; the hook is never asked', async () => {
-    const d = await new PolicyHook({ address: hook.url, caFile: otherCa.cert }).evaluate(ctx);
+    const d = await new PolicyHook({ address: hook.url, caFile: otherCa.cert, timeoutMs: SLOW_OK }).evaluate(ctx);
     expect(d).toMatchObject({ allow: false, rule: 'policy_hook', code: 'internal' });
     expect(d).toMatchObject({
       reason:
@@ -80,7 +82,7 @@ describe('policy_hook.ca_file', () => {
   it('an https address to a hook that speaks plain http: refused as a TLS failure', async () => {
     const plain = await startHookServer();
     try {
-      const d = await new PolicyHook({ address: plain.url.replace('http:', 'https:'), caFile: ca.cert }).evaluate(ctx);
+      const d = await new PolicyHook({ address: plain.url.replace('http:', 'https:'), caFile: ca.cert, timeoutMs: SLOW_OK }).evaluate(ctx);
       expect(d).toMatchObject({ allow: false, code: 'internal', reason: expect.stringContaining(': TLS handshake failed: ') as string });
       expect(plain.requests).toHaveLength(0);
     } finally {
