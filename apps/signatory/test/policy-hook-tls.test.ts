@@ -101,6 +101,7 @@ describe('signatory serve with an https policy hook and policy_hook.ca_file', ()
         opened++;
         return awsKmsOpener(2000, () => undefined)(...a);
       },
+      ...SLOW_OK,
     });
     await expect(start).rejects.toMatchObject({
       code: 'config_invalid',
