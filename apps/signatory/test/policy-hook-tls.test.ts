@@ -35,11 +35,12 @@ afterAll(async () => {
 // generous bounds where success or a TLS failure is expected: a loaded machine must not turn either into a timeout
 const SLOW_OK = { requestDeadlineMs: 60_000, signDeadlineMs: 20_000 };
 
-const yamlFor = (baseDir: string, caFile: string) =>
+/** The config with the hook at `hook.url`, trusting the CAs in `caFile` (undefined: no ca_file, Node's default CAs). */
+const yamlFor = (baseDir: string, caFile: string | undefined) =>
   daemonYaml({
     baseDir,
     kmsUrl: local.kms.url,
-    rest: `tezos:\n  ${W}:\npolicy_hook:\n  address: ${hook.url}\n  ca_file: ${caFile}\n  timeout_ms: 20000\n`,
+    rest: `tezos:\n  ${W}:\npolicy_hook:\n  address: ${hook.url}\n  timeout_ms: 20000\n${caFile !== undefined ? `  ca_file: ${caFile}\n` : ''}`,
   });
 
 const sign = async (d: Daemon, hex: string) => {
@@ -55,7 +56,7 @@ describe('signatory serve with an https policy hook and policy_hook.ca_file', ()
     const yaml = yamlFor(baseDir, caFile);
     const { lines, logger } = captureLogs();
     const d = await serve(parseConfig(yaml, { env: {} }), { logger, openVault: awsKmsOpener(20_000, () => undefined), ...SLOW_OK });
-    const reload = () => d.reload(() => Promise.resolve(parseConfig(yaml, { env: {} })));
+    const reload = (text = yaml) => d.reload(() => Promise.resolve(parseConfig(text, { env: {} })));
     try {
       expect(lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes(`ca_file=${caFile}`))).toBe(true);
       expect((await sign(d, preattestationAt(100))).status).toBe(200);
@@ -81,7 +82,16 @@ describe('signatory serve with an https policy hook and policy_hook.ca_file', ()
       expect(refused.text).toContain(`the hook's certificate must chain to a CA in policy_hook.ca_file (${caFile})`);
       expect(hook.requests).toHaveLength(2);
 
-      // the right CA back: the same level signs (the refusal took no watermark)
+      // no ca_file: Node's default CAs do not include the test CA: refused the same way
+      expect(await reload(yamlFor(baseDir, undefined))).toEqual({ ok: true });
+      const untrusted = await sign(d, preattestationAt(102));
+      expect(untrusted.status).toBe(500);
+      expect(untrusted.text).toContain(
+        "the hook's certificate must chain to one of Node's default CAs (for a private CA, set policy_hook.ca_file)",
+      );
+      expect(hook.requests).toHaveLength(2);
+
+      // the right CA back: the same level signs (the refusals took no watermark)
       copyFileSync(ca.cert, caFile);
       expect(await reload()).toEqual({ ok: true });
       expect((await sign(d, preattestationAt(102))).status).toBe(200);
