@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -39,6 +39,49 @@ const issued = (dir: string, name: string): Issued => {
 /** A self-signed CA, `<name>.crt` and `<name>.key` in `dir`. */
 export function makeCa(dir: string, name: string): Issued {
   openssl(dir, ['req', '-x509', ...newKey(dir, name), '-out', path.join(dir, `${name}.crt`), '-days', '2']);
+  return issued(dir, name);
+}
+
+/**
+ * A self-signed CA that expired long ago (valid 2020-01-01 to 2020-01-02), `<name>.crt` and `<name>.key` in
+ * `dir`: `openssl req -x509` of OpenSSL 3.0 cannot set dates in the past, `openssl ca` can (its database and
+ * serial files are written in a subdirectory of `dir`).
+ */
+export function makeExpiredCa(dir: string, name: string): Issued {
+  const db = path.join(dir, `${name}.ca-db`);
+  mkdirSync(db);
+  writeFileSync(path.join(db, 'index.txt'), '');
+  writeFileSync(path.join(db, 'serial'), '01\n');
+  const config = path.join(db, 'ca.cnf');
+  writeFileSync(
+    config,
+    `[ca]\ndefault_ca = old\n[old]\ndatabase = ${db}/index.txt\nnew_certs_dir = ${db}\nserial = ${db}/serial\n` +
+      'default_md = sha256\npolicy = any\nunique_subject = no\n[any]\ncommonName = supplied\n',
+  );
+  const ext = path.join(db, 'ext');
+  writeFileSync(ext, 'basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n');
+  const csr = path.join(db, `${name}.csr`);
+  openssl(dir, ['req', '-new', ...newKey(dir, name), '-out', csr]);
+  openssl(dir, [
+    'ca',
+    '-config',
+    config,
+    '-selfsign',
+    '-keyfile',
+    path.join(dir, `${name}.key`),
+    '-in',
+    csr,
+    '-out',
+    path.join(dir, `${name}.crt`),
+    '-startdate',
+    '20200101000000Z',
+    '-enddate',
+    '20200102000000Z',
+    '-extfile',
+    ext,
+    '-batch',
+    '-notext',
+  ]);
   return issued(dir, name);
 }
 

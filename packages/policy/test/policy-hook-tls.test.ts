@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isSignatoryError } from '@signatory-ts/core';
-import { issue, makeCa, startHookServer, tempDirs, type HookServer, type Issued } from '@signatory-ts/dev-servers';
+import { issue, makeCa, makeExpiredCa, startHookServer, tempDirs, type HookServer, type Issued } from '@signatory-ts/dev-servers';
 import { PolicyHook, type SignContext } from '../src';
 
 // An https hook on 127.0.0.1 whose certificate is issued by a CA made here with openssl: trusted through
@@ -15,11 +15,14 @@ const dirs = tempDirs('policy-hook-tls-');
 let dir: string;
 let ca: Issued;
 let otherCa: Issued;
+/** Valid 2020-01-01 to 2020-01-02. */
+let expiredCa: Issued;
 let hook: HookServer;
 beforeAll(async () => {
   dir = dirs.make();
   ca = makeCa(dir, 'hook-ca');
   otherCa = makeCa(dir, 'other-ca');
+  expiredCa = makeExpiredCa(dir, 'expired-ca');
   const server = issue(dir, ca, 'hook', 'server');
   hook = await startHookServer(undefined, { tls: { cert: readFileSync(server.cert), key: readFileSync(server.key) } });
 });
@@ -48,8 +51,8 @@ describe('policy_hook.ca_file', () => {
     expect(hook.requests).toHaveLength(2);
   });
 
-  it('takes a bundle: the CA may be any certificate of the file', async () => {
-    const bundle = file('bundle.pem', Buffer.concat([readFileSync(otherCa.cert), readFileSync(ca.cert)]));
+  it('takes a bundle: the CA may be any certificate of the file, expired ones beside it', async () => {
+    const bundle = file('bundle.pem', Buffer.concat([readFileSync(expiredCa.cert), readFileSync(otherCa.cert), readFileSync(ca.cert)]));
     expect(await new PolicyHook({ address: hook.url, caFile: bundle, timeoutMs: SLOW_OK }).evaluate(ctx)).toEqual({ allow: true });
   });
 
@@ -122,10 +125,22 @@ describe('a policy_hook.ca_file that cannot be used is a config error when the h
       (f) => `policy_hook.ca_file: ${f} is not a PEM certificate file (no "-----BEGIN CERTIFICATE-----" block); ${fix}`,
     ],
     [
-      'a damaged certificate',
+      'a damaged certificate (after a valid one)',
       () => file('damaged.pem', `${readFileSync(ca.cert, 'utf8')}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`),
       (f) =>
         expect.stringMatching(new RegExp(`^policy_hook\\.ca_file: certificate 2 in ${f} cannot be parsed \\(.+\\); ${fix}$`)) as string,
+    ],
+    [
+      'an expired CA',
+      () => expiredCa.cert,
+      (f) =>
+        `policy_hook.ca_file: ${f}: its certificate expired on Jan  2 00:00:00 2020 GMT, so no hook certificate could be trusted (OpenSSL checks a CA's dates too); give the PEM file of a CA that is valid now`,
+    ],
+    [
+      'only expired CAs',
+      () => file('all-expired.pem', Buffer.concat([readFileSync(expiredCa.cert), readFileSync(expiredCa.cert)])),
+      (f) =>
+        `policy_hook.ca_file: ${f}: certificate 1 expired on Jan  2 00:00:00 2020 GMT, certificate 2 expired on Jan  2 00:00:00 2020 GMT, so no hook certificate could be trusted (OpenSSL checks a CA's dates too); give the PEM file of a CA that is valid now`,
     ],
   ])('%s', (_, make, want) => {
     const f = make();
