@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { b58Decode, fromHex, PKH_PREFIXES, SignatoryError } from '@signatory-ts/core';
 import { parseSigningVersion, withDeadline, type Signer, type SignerLogger } from '@signatory-ts/signer';
-import { AuthFailureLimit } from './auth-failures';
+import { AuthFailureLimit, clientKey } from './auth-failures';
 import { errorBody, HttpError, jsonBody, toHttpFailure } from './http-errors';
 import { ACCESS_DENIED, JwtRefusal, type JwtAuth } from './jwt';
 import type { Metrics } from './metrics';
@@ -14,7 +14,7 @@ export interface AppDeps {
   readonly bodyLimit?: number;
   /** A sign request that has not finished after this many ms gets 500 (default 10 000). */
   readonly requestDeadlineMs?: number;
-  /** Signatures matching no authorized key one client address may send per minute before it gets 429 (default 20; 0: no limit). */
+  /** Signatures matching no authorized key one client (an IPv4 address or an IPv6 /64) may send per minute before it gets 429 (default 20; 0: no limit). */
   readonly maxAuthFailures?: number;
   /** `server.jwt`: POST /login, and a token on every route of this listener. */
   readonly jwt?: JwtAuth;
@@ -158,7 +158,7 @@ export function createApp(deps: AppDeps): express.Express {
           return sendText(
             res,
             429,
-            `too many failed logins from ${client} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
+            `too many failed logins from ${clientKey(client)} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
           );
         }
         try {
@@ -194,7 +194,7 @@ export function createApp(deps: AppDeps): express.Express {
             res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
             throw new HttpError(
               429,
-              `too many failed authentications from ${client} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
+              `too many failed authentications from ${clientKey(client)} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
             );
           }
           clientPkh = signer.authenticate(pkh, bytes, queryParam(req, 'authentication'));

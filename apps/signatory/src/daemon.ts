@@ -3,7 +3,7 @@ import { SignatoryError } from '@signatory-ts/core';
 import { DEFAULT_HOOK_TIMEOUT_MS, type SignerLogger, type SignerOptions } from '@signatory-ts/signer';
 import { createApp } from './app';
 import { JwtAuth } from './jwt';
-import { buildDeps, type DaemonDeps, type OpenVault } from './deps';
+import { buildDeps, policyOf, type DaemonDeps, type OpenVault } from './deps';
 import { defaultMaxConnections, listen, parseListenAddress, type Listening } from './listen';
 import { Reloader, type ReloadResult } from './reload';
 import { throttledLog, type ThrottledLog } from './throttled-log';
@@ -30,7 +30,7 @@ export interface ServeOptions {
   readonly maxClientConnections?: number;
   /** Time a client has to send a whole request, ms (default 5000). */
   readonly readTimeoutMs?: number;
-  /** Signatures matching no authorized key a client address may send per minute before it gets 429 (default 20; 0: no limit). */
+  /** Signatures matching no authorized key a client (an IPv4 address or an IPv6 /64) may send per minute before it gets 429 (default 20; 0: no limit). */
   readonly maxAuthFailures?: number;
 }
 
@@ -163,6 +163,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
   const mainTls = config.server.tls !== undefined ? loadTls(config.server.tls, 'server.tls') : undefined;
   const utilityTls = config.server.utilityTls !== undefined ? loadTls(config.server.utilityTls, 'server.utility_tls') : undefined;
   for (const w of [...(mainTls?.warnings ?? []), ...(utilityTls?.warnings ?? []), ...plainHttpWarnings(config)]) logger.warn(w);
+  policyOf(config); // the policy hook too (its policy_hook.ca_file is read and checked): built once here and dropped
   const deps = await buildDeps(config, {
     logger,
     openVault: options.openVault,
@@ -178,6 +179,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
       address: `${url.origin}${url.pathname}`,
       signed_replies: config.policyHook.authorizedKeys !== undefined,
       timeout_ms: hookTimeout,
+      ...(config.policyHook.caFile !== undefined ? { ca_file: config.policyHook.caFile } : {}),
     });
   }
   logKeys(deps, logger, options.list !== false);

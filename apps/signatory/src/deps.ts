@@ -126,8 +126,11 @@ export async function buildDeps(config: Config, options: BuildOptions): Promise<
   };
 }
 
-/** The static policy of `tezos:`, then the policy hook when `policy_hook` is set (a config reload builds a new one). */
-export function policyOf(config: Config, metrics: Metrics): Policy {
+/**
+ * The static policy of `tezos:`, then the policy hook when `policy_hook` is set (a config reload builds a new one,
+ * reading `policy_hook.ca_file` again). Throws config_invalid for a hook setting that cannot be used.
+ */
+export function policyOf(config: Config, metrics?: Metrics): Policy {
   const statics = new StaticPolicy(config.tezos);
   const hook = config.policyHook;
   if (hook === undefined) return statics;
@@ -137,7 +140,8 @@ export function policyOf(config: Config, metrics: Metrics): Policy {
       address: hook.address,
       ...(hook.authorizedKeys !== undefined ? { authorizedKeys: hook.authorizedKeys } : {}),
       ...(hook.timeoutMs !== undefined ? { timeoutMs: hook.timeoutMs } : {}),
-      onCall: metrics.policyHook,
+      ...(hook.caFile !== undefined ? { caFile: hook.caFile } : {}),
+      ...(metrics !== undefined ? { onCall: metrics.policyHook } : {}),
     }),
   ]);
 }

@@ -79,7 +79,7 @@ interface RawConfig {
   server?: RawServer | null;
   vaults?: Record<string, { driver: string; config?: unknown }> | null;
   tezos?: Record<string, RawKeyPolicy | null> | null;
-  policy_hook?: { address: string; authorized_keys?: unknown; timeout_ms?: number } | null;
+  policy_hook?: { address: string; authorized_keys?: unknown; timeout_ms?: number; ca_file?: string } | null;
   watermark?: { driver: string; config?: unknown } | null;
 }
 
@@ -128,10 +128,19 @@ function build(
           'is plain http to another host and replies are not signed: anything on the network path can approve signatures; set policy_hook.authorized_keys or use https',
       });
     }
+    const caFile = raw.policy_hook.ca_file;
+    if (!problem && caFile !== undefined && new URL(raw.policy_hook.address).protocol !== 'https:') {
+      errors.push({
+        path: ['policy_hook', 'ca_file'],
+        message:
+          'is set but policy_hook.address is plain http, where no certificate is checked: use an https:// address, or remove ca_file',
+      });
+    }
     policyHook = {
       address: raw.policy_hook.address,
       ...(keys !== undefined ? { authorizedKeys: flattenKeys(keys, ['policy_hook', 'authorized_keys'], errors, hookKeyProblem) } : {}),
       ...(raw.policy_hook.timeout_ms !== undefined ? { timeoutMs: raw.policy_hook.timeout_ms } : {}),
+      ...(caFile !== undefined ? { caFile } : {}),
     };
   }
 

@@ -142,8 +142,13 @@ export const CONFIG_SCHEMA = {
       type: ['object', 'null'],
       additionalProperties: false,
       required: ['address'],
-      // timeout_ms is ours (Go waits for the hook as long as the client does)
-      properties: { address: str, authorized_keys: publicKeys, timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 } },
+      // timeout_ms and ca_file are ours (Go waits for the hook as long as the client does, and trusts the system's CAs only)
+      properties: {
+        address: str,
+        authorized_keys: publicKeys,
+        timeout_ms: { type: 'integer', minimum: 1, maximum: 60000 },
+        ca_file: nonEmptyStr,
+      },
     },
     watermark: {
       type: ['object', 'null'],

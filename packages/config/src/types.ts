@@ -172,6 +172,8 @@ export interface PolicyHookConfig {
   readonly authorizedKeys?: readonly string[];
   /** `timeout_ms` (ours): the hook must answer within this many ms. Undefined: the hook's default. */
   readonly timeoutMs?: number;
+  /** `ca_file` (ours): PEM bundle an https hook's certificate must chain to, for this hook only. Undefined: Node's default CAs. */
+  readonly caFile?: string;
 }
 
 export type WatermarkConfig =

@@ -150,6 +150,16 @@ const CASES: [string, string, string][] = [
     `signatory.yaml:3:3: policy_hook.timeout_ms: must be at least 1`,
   ],
   [
+    'a policy hook CA file for a plain http hook',
+    `policy_hook:\n  address: http://127.0.0.1:9000/hook\n  ca_file: /etc/signatory/hook-ca.pem\n`,
+    `signatory.yaml:3:3: policy_hook.ca_file: is set but policy_hook.address is plain http, where no certificate is checked: use an https:// address, or remove ca_file`,
+  ],
+  [
+    'an empty policy hook CA file',
+    `policy_hook:\n  address: https://127.0.0.1:9000/hook\n  ca_file: ""\n`,
+    `signatory.yaml:3:3: policy_hook.ca_file: must not be empty`,
+  ],
+  [
     'both allow and the legacy keys',
     `tezos:\n  ${TZ1}:\n    allow: {block: }\n    allowed_operations: [block]\n`,
     `signatory.yaml:2:3: tezos.${TZ1}: has both allow and the deprecated allowed_operations/allowed_kinds; Go Signatory silently ignores the deprecated keys when allow is present — keep only allow`,

@@ -134,6 +134,13 @@ describe('valid configs', () => {
     expect(hook('')).toEqual({ address: 'http://127.0.0.1:9000/hook' });
   });
 
+  test('policy_hook.ca_file (ours) is read for an https hook; the file itself is read when the hook is built', () => {
+    const hook = parseConfig(withVault('policy_hook:\n  address: https://hook.internal:9443/approve\n  ca_file: /no/such/ca.pem\n'), {
+      env,
+    }).policyHook;
+    expect(hook).toEqual({ address: 'https://hook.internal:9443/approve', caFile: '/no/such/ca.pem' });
+  });
+
   test('jwt users with rotation and per-key jwt_users', async () => {
     const c = await loadConfig(fixture('jwt.yaml'), { env });
     const alice = c.server.jwt?.users.get('alice');

@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** One request the hook received, as sent. */
@@ -20,10 +21,15 @@ export interface HookAnswer {
 /** `hang`: accept the request and never answer (the connection stays open until stop). */
 export type HookHandler = (req: HookRequest) => HookAnswer | 'hang' | Promise<HookAnswer | 'hang'>;
 
+export interface HookServerOptions {
+  /** Serve https with this certificate and key (PEM); the URLs are then https://. */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+}
+
 export interface HookServer {
-  /** `http://127.0.0.1:<port>/hook`: the policy_hook.address to configure. */
+  /** `http://127.0.0.1:<port>/hook` (`https://` with `tls`): the policy_hook.address to configure. */
   readonly url: string;
-  /** `http://127.0.0.1:<port>`, for other paths (a redirect target). */
+  /** `http://127.0.0.1:<port>` (or `https://`), for other paths (a redirect target). */
   readonly origin: string;
   /** Every request received, in order. */
   readonly requests: HookRequest[];
@@ -33,14 +39,17 @@ export interface HookServer {
 }
 
 /**
- * A remote policy hook for tests and demos: a real HTTP server on 127.0.0.1 that records every
- * request and answers what the test tells it to.
+ * A remote policy hook for tests and demos: a real HTTP (or, with `tls`, HTTPS) server on 127.0.0.1
+ * that records every request and answers what the test tells it to.
  */
-export async function startHookServer(handler: HookHandler = () => ({ status: 204 })): Promise<HookServer> {
+export async function startHookServer(
+  handler: HookHandler = () => ({ status: 204 }),
+  options: HookServerOptions = {},
+): Promise<HookServer> {
   let current = handler;
   const requests: HookRequest[] = [];
   const hanging = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -64,13 +73,15 @@ export async function startHookServer(handler: HookHandler = () => ({ status: 20
           },
         );
     });
-  });
+  };
+  const server =
+    options.tls !== undefined ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${options.tls !== undefined ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     url: `${origin}/hook`,
     origin,

@@ -5,3 +5,4 @@ export * from './test-keys';
 export * from './json-lines-child';
 export * from './temp-dirs';
 export * from './process-alive';
+export * from './test-certs';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import {
   b58Decode,
   blake2b256,
@@ -16,6 +17,7 @@ import {
   type ErrorCode,
 } from '@signatory-ts/core';
 import type { Decision, Policy, SignContext } from './decision';
+import { readHookCa } from './hook-ca';
 import { jsonMembers, member } from './json-members';
 
 export interface PolicyHookOptions {
@@ -23,6 +25,11 @@ export interface PolicyHookOptions {
   readonly address: string;
   /** `policy_hook.authorized_keys`: set, replies must be signed by one of these keys. */
   readonly authorizedKeys?: readonly string[];
+  /**
+   * `policy_hook.ca_file`: a PEM bundle read (and checked) now; an https hook's certificate must chain
+   * to one of its CAs, instead of Node's default ones, for this hook's requests only.
+   */
+  readonly caFile?: string;
   /** The hook must answer within this many ms (default 3000); later is a refusal. */
   readonly timeoutMs?: number;
   /** Largest reply body read, bytes (default 64 KiB); larger is a refusal. */
@@ -86,8 +93,18 @@ export class PolicyHook implements Policy {
     this.shown = `${this.url.origin}${this.url.pathname}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_HOOK_TIMEOUT_MS;
     this.maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    if (options.caFile !== undefined && this.url.protocol !== 'https:') {
+      throw new SignatoryError(
+        'config_invalid',
+        'policy_hook.ca_file: is set but policy_hook.address is plain http: use an https:// address',
+      );
+    }
+    const ca = options.caFile !== undefined ? readHookCa(options.caFile) : undefined;
     // a fresh connection per call: a kept-alive socket the hook closed meanwhile would fail a request
-    this.agent = this.url.protocol === 'https:' ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false });
+    this.agent =
+      this.url.protocol === 'https:'
+        ? new https.Agent({ keepAlive: false, ...(ca !== undefined ? { ca } : {}) })
+        : new http.Agent({ keepAlive: false });
     if (options.authorizedKeys !== undefined) {
       const keys = new Map<string, HookKey>();
       for (const text of options.authorizedKeys) {
@@ -188,8 +205,10 @@ export class PolicyHook implements Policy {
         clearTimeout(timer);
         f();
       };
-      const fail = (e: Error) => {
-        settle(() => reject(e));
+      // an https hook's connection is up once TCP connected and TLS finished; a failure in between is the handshake's
+      let handshaking = false;
+      const fail = (e: Error, inHandshake = handshaking) => {
+        settle(() => reject(inHandshake ? this.tlsFailure(e) : e));
         req.destroy();
       };
       const req = transport.request(
@@ -217,10 +236,31 @@ export class PolicyHook implements Policy {
           if (!keep) settle(() => resolve({ status, statusLine }));
         },
       );
-      const timer = setTimeout(() => fail(new Error(`no answer within ${this.timeoutMs} ms (policy_hook.timeout_ms)`)), this.timeoutMs);
+      const timer = setTimeout(
+        () => fail(new Error(`no answer within ${this.timeoutMs} ms (policy_hook.timeout_ms)`), false),
+        this.timeoutMs,
+      );
+      req.on('socket', (socket) => {
+        if (!(socket instanceof TLSSocket)) return;
+        socket.once('connect', () => (handshaking = true));
+        socket.once('secureConnect', () => (handshaking = false));
+      });
       req.on('error', (e) => fail(e));
       req.end(body);
     });
+  }
+
+  /** A failed TLS handshake, said as such, with what the hook's certificate must chain to. */
+  private tlsFailure(e: Error): Error {
+    const code = (e as NodeJS.ErrnoException).code;
+    const trust =
+      this.options.caFile !== undefined
+        ? `a CA in policy_hook.ca_file (${this.options.caFile})`
+        : "one of Node's default CAs (for a private CA, set policy_hook.ca_file)";
+    return new Error(
+      `TLS handshake failed: ${e.message}${code !== undefined && !e.message.includes(code) ? ` (${code})` : ''}; the hook's certificate must chain to ${trust} and name the host of policy_hook.address`,
+      { cause: e },
+    );
   }
 }
 

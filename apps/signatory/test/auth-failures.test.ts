@@ -1,0 +1,115 @@
+import { networkInterfaces } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+import { parseConfig } from '@signatory-ts/config';
+import { awsKmsOpener } from '../src/aws-vault';
+import { AuthFailureLimit, clientKey } from '../src/auth-failures';
+import { serve } from '../src/daemon';
+import { captureLogs, startLocalKms } from './harness';
+import { W, W_SK } from './keys';
+
+// Failed logins and request signatures are counted per client: an IPv4 address, or an IPv6 /64 (one
+// holder of a /64 has 2^64 addresses), an IPv4-mapped IPv6 address being its IPv4 client.
+
+describe('clientKey', () => {
+  it.each([
+    ['IPv4', '203.0.113.7', '203.0.113.7'],
+    ['IPv4-mapped IPv6, as a dual-stack listener shows an IPv4 client', '::ffff:203.0.113.7', '203.0.113.7'],
+    ['IPv4-mapped, upper case', '::FFFF:203.0.113.7', '203.0.113.7'],
+    ['IPv4-mapped, written in hex', '::ffff:cb00:7107', '203.0.113.7'],
+    ['IPv4-mapped, written in full', '0:0:0:0:0:ffff:203.0.113.7', '203.0.113.7'],
+    ['IPv6, compressed', '2001:db8:1:2::5', '2001:db8:1:2::/64'],
+    [
+      'IPv6, the same /64 written in full with leading zeros and upper case',
+      '2001:0DB8:0001:0002:0000:0000:0000:0005',
+      '2001:db8:1:2::/64',
+    ],
+    ['IPv6, the last address of that /64', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:db8:1:2::/64'],
+    ['IPv6, the next /64', '2001:db8:1:3::5', '2001:db8:1:3::/64'],
+    ['IPv6, zeros in the prefix', '2001:db8::1', '2001:db8::/64'],
+    ['IPv6, no zero group', '1:2:3:4:5:6:7:8', '1:2:3:4::/64'],
+    ['IPv6 loopback', '::1', '::/64'],
+    ['IPv6 unspecified', '::', '::/64'],
+    ['link-local with a zone id', 'fe80::1:2%eth0', 'fe80::/64'],
+    ['link-local with a numeric zone id', 'fe80::abcd%2', 'fe80::/64'],
+    ['not IPv4-mapped: IPv4-translated (::ffff:0:0/96)', '::ffff:0:203.0.113.7', '::/64'],
+    ['not IPv4-mapped: NAT64 (64:ff9b::/96)', '64:ff9b::203.0.113.7', '64:ff9b::/64'],
+    ['no address (a socket already gone)', '', ''],
+    ['not an IP address', 'localhost', 'localhost'],
+  ])('%s: %s -> %s', (_, address, key) => {
+    expect(clientKey(address)).toBe(key);
+  });
+});
+
+describe('AuthFailureLimit', () => {
+  const now = () => 1_000_000;
+
+  it('counts every address of an IPv6 /64 together; the next /64 is not slowed down', () => {
+    const limit = new AuthFailureLimit(2, 60_000, now);
+    limit.fail('2001:db8:1:2::1');
+    expect(limit.retryAfter('2001:db8:1:2::1')).toBe(0);
+    limit.fail('2001:db8:1:2:aaaa:bbbb:cccc:dddd');
+    expect(limit.retryAfter('2001:db8:1:2::1')).toBe(60_000);
+    expect(limit.retryAfter('2001:0db8:0001:0002::ffff')).toBe(60_000);
+    expect(limit.retryAfter('2001:db8:1:3::1')).toBe(0);
+  });
+
+  it('an IPv4 client counts as one, over a dual-stack listener or not', () => {
+    const limit = new AuthFailureLimit(2, 60_000, now);
+    limit.fail('::ffff:198.51.100.9');
+    limit.fail('198.51.100.9');
+    expect(limit.retryAfter('198.51.100.9')).toBe(60_000);
+    expect(limit.retryAfter('::ffff:198.51.100.9')).toBe(60_000);
+    expect(limit.retryAfter('198.51.100.10')).toBe(0);
+  });
+});
+
+const hasIpv6Loopback = Object.values(networkInterfaces()).some((list) => list?.some((i) => i.internal && i.address === '::1'));
+
+// over HTTP the only IPv6 client address a test can use is ::1 (more would need root to add them)
+const v6Title = 'POST /login over [::1]';
+(hasIpv6Loopback ? describe : describe.skip)(
+  hasIpv6Loopback ? v6Title : `${v6Title}: skipped, this machine has no IPv6 loopback (::1)`,
+  () => {
+    it('wrong passwords from ::1 are counted against its /64 and the 429 names it; the metric keeps the address', async () => {
+      const local = await startLocalKms('auth-v6', [{ secret: W_SK }]);
+      const baseDir = await mkdtemp(path.join(local.dir, 'v6-'));
+      const yaml = `base_dir: ${baseDir}
+server:
+  address: "[::1]:0"
+  utility_address: 127.0.0.1:0
+  jwt:
+    users:
+      alice: {password: "Correct-Horse-Battery-1", secret: "Zk3!mQ9#vR2$wT7%yU4^aB8&cD1*eF5("}
+vaults:
+  kms:
+    driver: awskms
+    config: {endpoint: "${local.kms.url}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: very-secret-value}
+tezos:
+  ${W}:
+`;
+      const d = await serve(parseConfig(yaml, { env: {} }), {
+        logger: captureLogs().logger,
+        openVault: awsKmsOpener(2000, () => undefined),
+        maxAuthFailures: 2,
+      });
+      const login = async (password: string) => {
+        const r = await fetch(`http://[::1]:${d.main.port}/login`, { method: 'POST', headers: { username: 'alice', password } });
+        return { status: r.status, text: await r.text() };
+      };
+      try {
+        expect(await login('guess-1')).toEqual({ status: 401, text: 'Access denied' });
+        expect(await login('guess-2')).toEqual({ status: 401, text: 'Access denied' });
+        expect(await login('Correct-Horse-Battery-1')).toEqual({
+          status: 429,
+          text: expect.stringMatching(/^too many failed logins from ::\/64 \(2 a minute\); retry in \d+ s$/) as string,
+        });
+        const m = await (await fetch(`http://127.0.0.1:${d.utility.port}/metrics`)).text();
+        expect(m).toContain('authentication_failure_total{status="429",auth_method="jwt_login",client_ip="::1"} 1');
+      } finally {
+        await d.shutdown();
+        await local.close();
+      }
+    });
+  },
+);
