@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SpendCap } from '@signatory-ts/config';
 import { b58Decode, PKH_PREFIXES, SignatoryError } from '@signatory-ts/core';
-import { MAX_ENTRIES, overCap, prune, usage, type LedgerDocument } from './ledger-document';
+import { forgetKept, MAX_ENTRIES, overCap, prune, resetWindows, usage, type LedgerDocument } from './ledger-document';
 import type { Reservation, ReserveResult, SpendLedger, WindowUsage } from './spend-ledger';
 
 /** What `update` does with a key's document: the result, and whether the (changed) document must be written. */
@@ -57,7 +57,7 @@ export abstract class DocumentLedger implements SpendLedger {
           'internal',
           `spend ledger: key ${key} holds ${doc.entries.filter((e) => !e.signed).length} unconfirmed reservations within its longest window, ` +
             `too many to keep another (at most ${MAX_ENTRIES} entries); nothing was signed. ` +
-            'Reservations left by signers that died before confirming count until their window passes; `signatory-cli limits reset` clears them',
+            'Reservations left by signers that died before confirming count until their window passes (a reset keeps them: each may be a signature that left)',
         );
       }
       doc.entries.push({ id, at: Math.max(now, newest), amount, signed: false });
@@ -81,6 +81,7 @@ export abstract class DocumentLedger implements SpendLedger {
       const i = doc.entries.findIndex((x) => x.id === r.id);
       if (i < 0 || doc.entries[i]!.signed) return { result: false, write: false };
       doc.entries.splice(i, 1);
+      forgetKept(doc);
       return { result: true, write: true };
     });
   }
@@ -93,12 +94,7 @@ export abstract class DocumentLedger implements SpendLedger {
   async reset(key: string, windowSeconds: number | undefined, now: number): Promise<void> {
     checkArgs(key, now);
     await this.update(key, (doc) => {
-      if (windowSeconds === undefined) {
-        doc.entries = [];
-        doc.resets.clear();
-      } else {
-        doc.resets.set(windowSeconds, now);
-      }
+      resetWindows(doc, windowSeconds, now);
       return { result: undefined, write: true };
     });
   }

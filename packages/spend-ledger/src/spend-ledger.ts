@@ -31,8 +31,10 @@ export interface SpendLedger {
   /** What each window of `caps` holds now and what is left. */
   show(key: string, caps: readonly SpendCap[], now: number): Promise<WindowUsage[]>;
   /**
-   * Clears one window (`windowSeconds`): from `now` on it counts only what is reserved after
-   * `now`; the other windows keep counting as before. Undefined clears every window of the key.
+   * Clears the confirmed spend of one window (`windowSeconds`): from `now` on it counts what is
+   * reserved after `now`, and the reservations not confirmed at `now` (requests still being signed,
+   * or left by a signer that died: each may be a signature that left); the other windows keep
+   * counting as before. Undefined clears the confirmed spend of every window of the key.
    */
   reset(key: string, windowSeconds: number | undefined, now: number): Promise<void>;
   close(): Promise<void>;

@@ -42,6 +42,11 @@ describe('FileSpendLedger on disk', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"v":1,"entries":[["x",');
     writeFileSync(file, '{"v":1,"entries":[["x",1,"-5",0]],"resets":{}}'); // a negative amount would give budget away
     await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toThrow(/entry 0 is malformed/);
+    // reservations a reset keeps counting: only for a window that was reset, as a list of ids
+    writeFileSync(file, '{"v":1,"entries":[["x",1,"5",0]],"resets":{},"kept":{"3600":["x"]}}');
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toThrow(/kept reservations of window 3600 are malformed/);
+    writeFileSync(file, '{"v":1,"entries":[["x",1,"5",0]],"resets":{"3600":2},"kept":{"3600":"x"}}');
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toThrow(/kept reservations of window 3600 are malformed/);
   });
 
   it('a ledger file that cannot be read refuses the reservation (store failure: fail closed) and records nothing', async () => {
