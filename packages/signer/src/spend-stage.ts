@@ -1,5 +1,5 @@
 import { SignatoryError } from '@signatory-ts/core';
-import type { Reservation, ReserveResult, SpendLedger, WindowUsage } from '@signatory-ts/spend-ledger';
+import { SpendNotDurableError, type Reservation, type ReserveResult, type SpendLedger, type WindowUsage } from '@signatory-ts/spend-ledger';
 
 type SpendCaps = Parameters<SpendLedger['reserve']>[2];
 
@@ -68,11 +68,18 @@ export class SpendStage {
     }
   }
 
-  /** Gives the reservation back (nothing was signed). Never throws: a failed release leaves it counted; logged. */
+  /**
+   * Gives the reservation back (nothing was signed). Never throws: a failed release leaves it counted;
+   * logged. One the store made but could not make durable is given back (a power loss may bring it back: counted).
+   */
   async release(r: Reservation): Promise<boolean> {
     try {
       return await this.bounded(this.ledger.release(r), 'release');
     } catch (e) {
+      if (e instanceof SpendNotDurableError) {
+        this.onLateError(this.failure('release', e).message + ' (the reservation given back would count again)');
+        return true;
+      }
       this.onLateError(this.failure('release', e).message + '; the reservation stays counted until its window passes');
       return false;
     }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalForger } from '@taquito/local-forging';
@@ -202,6 +203,31 @@ describe('spend ledger failures refuse (fail closed)', () => {
       [0n, 0n],
       [0n, 0n],
     ]);
+  });
+
+  it('a release the file ledger wrote but could not sync to disk counts as given back (the gauges follow it)', async () => {
+    const ledger = new FileSpendLedger({ baseDir: path.join(dir, 'not-durable') });
+    const t = await setup(ledger);
+    // the directory fsync after the rename fails from the second write on (the release): a fault at the
+    // system-call boundary, the ledger and its files real
+    const realOpen = fs.openSync.bind(fs);
+    let dirOpens = 0;
+    jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+      if (p === ledger.dir && flags === 'r' && ++dirOpens > 1) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      return realOpen(p, flags, mode);
+    }) as typeof fs.openSync);
+    try {
+      kms.faults.failNext(50, 'KMSInvalidStateException', { operations: ['Sign'] });
+      expect(await t.sign(1_000_000n)).toMatch(/^vault_unavailable: /);
+      expect(dirOpens).toBe(2);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(await spent(ledger, T0)).toEqual([
+      [0n, 0n],
+      [0n, 0n],
+    ]);
+    expect(t.windows.at(-1)!.windows.map((w) => w.spent)).toEqual([0n, 0n]);
   });
 
   it('a key with spend caps and no ledger is refused at creation', async () => {

@@ -1,4 +1,5 @@
 import type { SpendCap } from '@signatory-ts/config';
+import { SignatoryError } from '@signatory-ts/core';
 
 /**
  * What a key has spent over time, shared by every signer on one store, so `limits.spend` caps
@@ -39,6 +40,12 @@ export interface SpendLedger {
   reset(key: string, windowSeconds: number | undefined, now: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A store wrote a change (every signer on it now sees it) but could not make it durable: a power
+ * loss may undo it. The file ledger throws it when the directory fsync after the rename fails.
+ */
+export class SpendNotDurableError extends SignatoryError {}
 
 /** An amount held against a key's caps since `at`. */
 export interface Reservation {
