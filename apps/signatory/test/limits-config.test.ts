@@ -82,7 +82,10 @@ describe('limits at start-up', () => {
       expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded from'))).toBe(true);
     };
     const gauges = async () =>
-      (await (await fetch(`${s.utilityUrl}/metrics`)).text()).split('\n').filter((l) => l.startsWith('spend_window_')).sort();
+      (await (await fetch(`${s.utilityUrl}/metrics`)).text())
+        .split('\n')
+        .filter((l) => l.startsWith('spend_window_'))
+        .sort();
     expect((await postSign(s.url, pkh, await forgeTransfer(pkh, '4999000'))).status).toBe(200); // 5 tz, fee included
     expect(await gauges()).toEqual([
       `spend_window_cap_mutez{address="${pkh}",window="1h"} 200000000`,
