@@ -261,33 +261,52 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
   /** Lock slot -> check watermark -> sign -> persist -> release (consensus); generic and pack take a slot of their lane. */
   async function sign(a: Authorized): Promise<Signed> {
     const { key } = a;
-    const { pkh, bytes, deadline: requestDeadline } = a.input;
+    const { pkh, bytes } = a.input;
     const started = performance.now();
-    // one deadline per vault call: the vault's own where it keeps one (it says why it failed), else the
-    // signer's; shortened to what the request deadline leaves, and no call at all once it has passed
-    const vaultSign = async () => {
-      const left = msLeft(requestDeadline);
-      if (!(left > 0))
-        throw new SignatoryError('vault_unavailable', `request deadline passed before vault ${key.vault} was asked; nothing was signed`);
-      const own = key.deadlineMs ?? deadline;
-      if (left < own) {
-        return withDeadline(
-          key.sign(bytes),
-          left,
-          `vault ${key.vault} (key ${key.id}) did not answer within the ${Math.round(left)} ms the request deadline left; nothing was signed`,
-        );
-      }
-      if (key.deadlineMs !== undefined) return key.sign(bytes);
-      return withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
-    };
-    const result = await guardedSignStage(
-      store,
-      pkh,
-      bytes,
-      a.req,
-      isConsensus(a.kind) ? vaultSign : () => genericLane.run(vaultSign, msLeft(requestDeadline)),
-    );
+    // one deadline per vault call: the vault's own where it keeps one (it says why it failed), else the signer's
+    const vaultCall = () =>
+      key.deadlineMs !== undefined
+        ? key.sign(bytes)
+        : withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
+    // block and attestation requests keep only that one: a signature finished after the request deadline is
+    // persisted, and the baker's identical retry gets it without a second vault call
+    const vaultSign = isConsensus(a.kind) ? vaultCall : () => lanedSign(a, vaultCall);
+    const result = await guardedSignStage(store, pkh, bytes, a.req, vaultSign);
     return { result, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /**
+   * A generic or pack request's vault call, in a slot of the generic lane, within what the request's
+   * deadline leaves: the lane's wait is cut there (busy), no call starts once it has passed, and a call
+   * still running then is answered vault_unavailable (nothing released: its signature, when it comes,
+   * is dropped). The slot stays taken until the vault call itself settles, so the lane bounds the calls
+   * really in flight (the KMS client's sockets), not only the ones still awaited.
+   */
+  function lanedSign(a: Authorized, vaultCall: () => Promise<string>): Promise<string> {
+    const { key } = a;
+    const requestDeadline = a.input.deadline;
+    return new Promise<string>((resolve, reject) => {
+      const inSlot = (): Promise<string> => {
+        const left = msLeft(requestDeadline);
+        if (!(left > 0)) {
+          throw new SignatoryError('vault_unavailable', `request deadline passed before vault ${key.vault} was asked; nothing was signed`);
+        }
+        const call = vaultCall();
+        const own = key.deadlineMs ?? deadline;
+        const answer =
+          left < own
+            ? withDeadline(
+                call,
+                left,
+                `vault ${key.vault} (key ${key.id}) did not answer within the ${Math.round(left)} ms the request deadline left; nothing was signed`,
+              )
+            : call;
+        answer.then(resolve, reject);
+        return call;
+      };
+      // busy (queue full, wait cut) and the no-time-left refusal reject here; a vault outcome was already passed on
+      genericLane.run(inSlot, msLeft(requestDeadline)).then(undefined, reject);
+    });
   }
 
   /** A sign step that threw (vault failure, deadline, store error, busy lane). */

@@ -10,7 +10,7 @@ import { FileSpendLedger, MemorySpendLedger, type ReserveResult, type SpendLedge
 import type { AwsKmsVault } from '@signatory-ts/vault-awskms';
 import type { FileWatermarkStore } from '@signatory-ts/watermark';
 import type { Listed, Vault } from '@signatory-ts/core';
-import { createSigner, type SignerEvents, type SignerOptions, type SpendWindows } from '../src';
+import { createSigner, type Signer, type SignerEvents, type SignerOptions, type SpendWindows } from '../src';
 import { startKmsFixture, type KmsFixture } from './kms-fixture';
 import { ED, ED_SK } from './requests';
 
@@ -67,6 +67,7 @@ interface Setup {
   ledger: SpendLedger;
   violations: string[];
   windows: SpendWindows[];
+  signer: Signer;
 }
 
 async function setup(ledger: SpendLedger, extra: Partial<SignerOptions> = {}): Promise<Setup> {
@@ -98,7 +99,7 @@ async function setup(ledger: SpendLedger, extra: Partial<SignerOptions> = {}): P
       return `${e.code}: ${e.message}`;
     }
   };
-  return { sign, clock, ledger, violations, windows };
+  return { sign, clock, ledger, violations, windows, signer: s };
 }
 
 const spent = async (ledger: SpendLedger, now: number) => (await ledger.show(ED, CAPS, now)).map((w) => [w.spent, w.reserved]);
@@ -214,7 +215,7 @@ describe('spend ledger failures refuse (fail closed)', () => {
     let dirOpens = 0;
     jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
       if (p === ledger.dir && flags === 'r' && ++dirOpens > 1) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
-      return realOpen(p, flags, mode);
+      return realOpen(p, flags ?? 'r', mode);
     }) as typeof fs.openSync);
     try {
       kms.faults.failNext(50, 'KMSInvalidStateException', { operations: ['Sign'] });
@@ -330,9 +331,11 @@ describe('one deadline per request: every stage takes its time from what is left
       [0n, 0n],
       [0n, 0n],
     ]);
+    // the call still runs: its lane slot stays taken (the lane bounds vault calls really in flight)
+    expect(t.signer.genericLane.inFlight).toBe(1);
     // the vault's late signature is dropped, never released, and not counted
     gated.open();
-    await until(() => gated.calls.finished === 1);
+    await until(() => gated.calls.finished === 1 && t.signer.genericLane.inFlight === 0);
     expect(await spent(ledger, T0)).toEqual([
       [0n, 0n],
       [0n, 0n],

@@ -59,7 +59,7 @@ describe('FileSpendLedger on disk', () => {
         dirSyncs += 1;
         throw Object.assign(new Error(`EIO: i/o error, open '${ledger.dir}'`), { code: 'EIO' });
       }
-      return realOpen(p, flags, mode);
+      return realOpen(p, flags ?? 'r', mode);
     }) as typeof fs.openSync);
     try {
       await expect(ledger.reserve(KEY, 5n * TZ, CAPS, T0)).rejects.toMatchObject({
@@ -76,7 +76,7 @@ describe('FileSpendLedger on disk', () => {
       if (!r.ok) throw new Error('refused');
       jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
         if (p === ledger.dir && flags === 'r') throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
-        return realOpen(p, flags, mode);
+        return realOpen(p, flags ?? 'r', mode);
       }) as typeof fs.openSync);
       await expect(ledger.confirm(r.reservation)).rejects.toThrow(
         /could not sync its directory to disk \(EIO: i\/o error\): the change is in place/,
