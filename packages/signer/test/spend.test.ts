@@ -279,6 +279,8 @@ async function until(done: () => boolean | Promise<boolean>): Promise<void> {
 
 describe('one deadline per request: every stage takes its time from what is left', () => {
   const LONG = 600_000; // each stage's own bound, far beyond the test: only the request deadline can end it
+  // the request deadline of a request cut at the stage under test: long enough that it always reaches that stage first
+  const CUT = 1000;
 
   it('no time left before the spend ledger: it is not asked, nothing is reserved or signed', async () => {
     let asked = 0;
@@ -312,7 +314,7 @@ describe('one deadline per request: every stage takes its time from what is left
     }
     const ledger = new SlowLedger();
     const t = await setup(ledger, { spendLedgerTimeoutMs: LONG });
-    expect(await t.sign(1_000_000n, 300)).toMatch(
+    expect(await t.sign(1_000_000n, CUT)).toMatch(
       /^internal: spend ledger mem: reserve failed: no answer to reserve within the \d+ ms the request deadline left; nothing was signed$/,
     );
     open();
@@ -324,7 +326,7 @@ describe('one deadline per request: every stage takes its time from what is left
     const gated = gatedVault(vault, LONG);
     const ledger = new MemorySpendLedger();
     const t = await setup(ledger, { vaults: [gated.vault], signDeadlineMs: LONG });
-    expect(await t.sign(1_000_000n, 300)).toMatch(
+    expect(await t.sign(1_000_000n, CUT)).toMatch(
       /^vault_unavailable: vault AWSKMS \(key .+\) did not answer within the \d+ ms the request deadline left; nothing was signed$/,
     );
     expect(await spent(ledger, T0)).toEqual([
@@ -348,7 +350,7 @@ describe('one deadline per request: every stage takes its time from what is left
     const t = await setup(ledger, { vaults: [gated.vault], genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: LONG } });
     const first = t.sign(1_000_000n - FEE); // no deadline: holds the lane's one slot until the gate opens
     await until(() => gated.calls.started === 1);
-    expect(await t.sign(2_000_000n - FEE, 300)).toMatch(
+    expect(await t.sign(2_000_000n - FEE, CUT)).toMatch(
       /^busy: signer busy: waited the \d+ ms the request deadline left for one of 1 generic slots; nothing was signed, retry later$/,
     );
     expect(gated.calls.started).toBe(1);
@@ -369,7 +371,7 @@ describe('one deadline per request: every stage takes its time from what is left
     const gated = gatedVault(vault, 1);
     const ledger = new MemorySpendLedger();
     const t = await setup(ledger, { vaults: [gated.vault] });
-    const deadlineInMs = 300;
+    const deadlineInMs = CUT;
     const answer = t.sign(1_000_000n - FEE, deadlineInMs);
     await until(() => gated.calls.started === 1);
     const passed = performance.now() + deadlineInMs;
