@@ -97,9 +97,14 @@ export class SpendStage {
     return Promise.race([call, expired]).finally(() => clearTimeout(timer));
   }
 
-  /** The ledger's own errors name it already (`spend ledger aws: …`); anything else is named here. */
+  /**
+   * The ledger's own errors name it already (`spend ledger aws: …`); anything else is named here. A
+   * store's "nothing was reserved or signed" is about a reservation: said of a confirm or a release
+   * (a signature may have left, and a failed write may still have landed), it is dropped.
+   */
   private failure(what: string, e: unknown): SignatoryError {
-    const cause = e instanceof Error ? e.message : String(e);
+    const said = e instanceof Error ? e.message : String(e);
+    const cause = what === 'reserve' ? said : said.replace(RESERVE_CLAIM, '');
     const text = cause.startsWith('spend ledger: ')
       ? `spend ledger ${this.ledger.name}: ${cause.slice('spend ledger: '.length)}`
       : cause.startsWith('spend ledger')
@@ -110,6 +115,9 @@ export class SpendStage {
 }
 
 class TimedOut extends Error {}
+
+/** How the stores end a failure of any update: true of a reservation, not of a confirm or release. */
+const RESERVE_CLAIM = /[;.] nothing was reserved or signed(, retry)?$/i;
 
 /** What the spend gauges show of one key: each window's cap and what it holds. */
 export interface SpendWindows {

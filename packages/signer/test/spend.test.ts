@@ -8,7 +8,7 @@ import { fromHex, SignatoryError } from '@signatory-ts/core';
 import type { KmsLocal } from '@signatory-ts/kms-local';
 import { FileSpendLedger, MemorySpendLedger, type ReserveResult, type SpendLedger } from '@signatory-ts/spend-ledger';
 import type { AwsKmsVault } from '@signatory-ts/vault-awskms';
-import type { FileWatermarkStore } from '@signatory-ts/watermark';
+import { FileLock, type FileWatermarkStore } from '@signatory-ts/watermark';
 import type { Listed, Vault } from '@signatory-ts/core';
 import { createSigner, type Signer, type SignerEvents, type SignerOptions, type SpendWindows } from '../src';
 import { startKmsFixture, type KmsFixture } from './kms-fixture';
@@ -229,6 +229,29 @@ describe('spend ledger failures refuse (fail closed)', () => {
       [0n, 0n],
     ]);
     expect(t.windows.at(-1)!.windows.map((w) => w.spent)).toEqual([0n, 0n]);
+  });
+
+  it('a confirm the ledger cannot make is logged as such, never as "nothing was reserved"; the signature is released and stays counted', async () => {
+    const ledger = new FileSpendLedger({ baseDir: path.join(dir, 'confirm-locked'), lockTimeoutMs: 200 });
+    const gated = gatedVault(vault, 600_000);
+    const errors: string[] = [];
+    const logger = { error: (m: string) => errors.push(m), warn: () => undefined, info: () => undefined, debug: () => undefined };
+    const t = await setup(ledger, { vaults: [gated.vault], logger });
+    const answer = t.sign(1_000_000n - FEE);
+    await until(() => gated.calls.started === 1); // reserved; now another process holds the key's file lock
+    const lock = await new FileLock(ledger.fileFor(ED), 60_000).acquire();
+    try {
+      gated.open();
+      expect(await answer).toMatch(/^edsig/);
+    } finally {
+      lock.release();
+    }
+    expect(errors).toEqual([expect.stringMatching(/^spend ledger file: cannot lock .+: it .+; the reservation stays counted$/)]);
+    expect(errors[0]).not.toMatch(/nothing was reserved/i);
+    expect(await spent(ledger, T0)).toEqual([
+      [1_000_000n, 1_000_000n],
+      [1_000_000n, 1_000_000n],
+    ]);
   });
 
   it('a key with spend caps and no ledger is refused at creation', async () => {
