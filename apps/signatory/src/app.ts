@@ -205,8 +205,17 @@ export function createApp(deps: AppDeps): express.Express {
           metrics.authenticationFailures.inc({ status: String(f.status), auth_method: 'authentication', client_ip: client });
           throw e;
         }
+        // one absolute deadline: the signer's stages (spend ledger, lane wait, vault call) take their time from it
         const { signature } = await withDeadline(
-          signer.sign({ pkh, bytes, version, source: client, ...(clientPkh !== undefined ? { clientPkh } : {}), ...jwtUserOf(res) }),
+          signer.sign({
+            pkh,
+            bytes,
+            version,
+            source: client,
+            deadline: performance.now() + deadline,
+            ...(clientPkh !== undefined ? { clientPkh } : {}),
+            ...jwtUserOf(res),
+          }),
           deadline,
           `request not finished within ${deadline} ms; nothing was released (an identical retry gets the stored signature if it was signed)`,
         );

@@ -97,6 +97,13 @@ export interface Daemon {
   reload(load: () => Promise<Config>): Promise<ReloadResult>;
 }
 
+/** `tezos.<pkh>.limits.spend` of a config: what the spend_window_* gauges may show (metrics.spendCapsServed). */
+export function spendCapsOf(config: Config): Map<string, readonly { readonly window: string; readonly amount: bigint }[]> {
+  const caps = new Map<string, readonly { readonly window: string; readonly amount: bigint }[]>();
+  for (const [pkh, p] of config.tezos) if ((p?.limits?.spend?.length ?? 0) > 0) caps.set(pkh, p!.limits!.spend!);
+  return caps;
+}
+
 /** Logs the keys served (Go Signatory prints its `list` template at start-up), and what is missing. */
 export function logKeys(deps: DaemonDeps, logger: SignerLogger, list: boolean): void {
   const snap = deps.signer.listKeys();
@@ -183,6 +190,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     });
   }
   logKeys(deps, logger, options.list !== false);
+  deps.metrics.spendCapsServed(spendCapsOf(config));
 
   let shuttingDown = false;
   const app = createApp({
@@ -280,7 +288,11 @@ export async function serve(config: Config, options: ServeOptions): Promise<Daem
     logger,
     registry: deps.metrics.registry,
     refuse: (c) => refuseConfig(c, requestDeadline),
-    onReloaded: () => logKeys(deps, logger, options.list !== false),
+    onReloaded: (gen) => {
+      // spend_window_* series of caps the reload removed go now, not at the next restart
+      deps.metrics.spendCapsServed(spendCapsOf(gen.config));
+      logKeys(deps, logger, options.list !== false);
+    },
   });
 
   let stopping: Promise<void> | undefined;

@@ -21,6 +21,12 @@ export interface Metrics {
   readonly watermarkIo: WatermarkIoObserver;
   /** Each policy hook call, into policy_hook_request_duration_seconds (not in Go Signatory). */
   readonly policyHook: (e: PolicyHookCall) => void;
+  /**
+   * The spend caps served now (pkh -> its caps), at start-up and after each reload: the spend_window_*
+   * series of a key or window no longer capped are removed (and a late event of the previous
+   * configuration does not bring them back); those still capped show their cap as configured now.
+   */
+  readonly spendCapsServed: (caps: ReadonlyMap<string, readonly { readonly window: string; readonly amount: bigint }[]>) => void;
 }
 
 export interface MetricsOptions {
@@ -162,6 +168,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   buildInfo.set({ path: '@signatory-ts/signatory', version: options.version ?? '', checksum: '', revision: '', branch: '' }, 1);
 
+  /** The caps served now (spendCapsServed); undefined until the daemon says, then only their series are set. */
+  let servedCaps: Parameters<Metrics['spendCapsServed']>[0] | undefined;
+  /** [pkh, window] of the spend_window_* series set so far (JSON), to remove those no longer served. */
+  const shownWindows = new Set<string>();
+  const spendCapsServed: Metrics['spendCapsServed'] = (caps) => {
+    servedCaps = caps;
+    for (const shown of shownWindows) {
+      const [address, window] = JSON.parse(shown) as [string, string];
+      const cap = caps.get(address)?.find((c) => c.window === window);
+      if (cap !== undefined) {
+        spendWindowCap.set({ address, window }, Number(cap.amount));
+        continue;
+      }
+      spendWindow.remove({ address, window });
+      spendWindowCap.remove({ address, window });
+      shownWindows.delete(shown);
+    }
+  };
+
   const events: SignerEvents = {
     signed(e) {
       for (const [kind, n] of Object.entries(e.ops)) {
@@ -185,8 +210,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     spend(e) {
       // mutez as a float64: exact up to 2^53 mutez (9 billion tz)
       for (const w of e.windows) {
+        if (servedCaps !== undefined && servedCaps.get(e.pkh)?.some((c) => c.window === w.window) !== true) continue;
         spendWindow.set({ address: e.pkh, window: w.window }, Number(w.spent));
         spendWindowCap.set({ address: e.pkh, window: w.window }, Number(w.cap));
+        shownWindows.add(JSON.stringify([e.pkh, w.window]));
       }
     },
     watermarkRejected(e) {
@@ -209,5 +236,6 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     events,
     watermarkIo,
     policyHook,
+    spendCapsServed,
   };
 }

@@ -70,4 +70,40 @@ describe('limits at start-up', () => {
     expect(over.status).toBe(403);
     expect(over.text).toContain('spend cap 10 tz per 1h: 10 tz spent, this request 0.001001 tz');
   }, 30_000);
+
+  it('a reload (SIGHUP) that removes spend caps removes their gauge series; a cap still served shows its new amount', async () => {
+    const file = await config('gauges', ['spend:', '  - {window: 1h, amount: 200tz}', '  - {window: 24h, amount: 500tz}']);
+    const s = await e2e.serve({ config: file });
+    const pkh = e2e.keys[0]!.pkh;
+    const hup = async () => {
+      const from = s.proc.lines.length;
+      s.proc.child.kill('SIGHUP');
+      await until(() => s.proc.lines.slice(from).some((l) => /msg="(Configuration reloaded from|Reload failed \()/.test(l)));
+      expect(s.proc.lines.slice(from).some((l) => l.includes('msg="Configuration reloaded from'))).toBe(true);
+    };
+    const gauges = async () =>
+      (await (await fetch(`${s.utilityUrl}/metrics`)).text())
+        .split('\n')
+        .filter((l) => l.startsWith('spend_window_'))
+        .sort();
+    expect((await postSign(s.url, pkh, await forgeTransfer(pkh, '4999000'))).status).toBe(200); // 5 tz, fee included
+    expect(await gauges()).toEqual([
+      `spend_window_cap_mutez{address="${pkh}",window="1h"} 200000000`,
+      `spend_window_cap_mutez{address="${pkh}",window="24h"} 500000000`,
+      `spend_window_mutez{address="${pkh}",window="1h"} 5000000`,
+      `spend_window_mutez{address="${pkh}",window="24h"} 5000000`,
+    ]);
+    await config('gauges', ['spend:', '  - {window: 1h, amount: 300tz}']);
+    await hup();
+    expect(await gauges()).toEqual([
+      `spend_window_cap_mutez{address="${pkh}",window="1h"} 300000000`,
+      `spend_window_mutez{address="${pkh}",window="1h"} 5000000`,
+    ]);
+    await config('gauges', ['max_amount: 100tz']);
+    await hup();
+    expect(await gauges()).toEqual([]);
+    // a key without caps sets none again
+    expect((await postSign(s.url, pkh, await forgeTransfer(pkh, '1000000'))).status).toBe(200);
+    expect(await gauges()).toEqual([]);
+  }, 60_000);
 });

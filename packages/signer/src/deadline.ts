@@ -14,3 +14,13 @@ export function withDeadline<T>(call: Promise<T>, ms: number, message: string): 
   });
   return Promise.race([call, expired]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Ms left until a request's absolute deadline (a `performance.now()` time, SignInput.deadline),
+ * never below 0; Infinity when the request has none. Every stage of a request (spend reserve, the
+ * generic lane's wait, the vault call, confirm) takes its time from this, so no stage outlives the
+ * request its client is waiting for.
+ */
+export function msLeft(deadline: number | undefined): number {
+  return deadline === undefined ? Infinity : Math.max(0, deadline - performance.now());
+}

@@ -42,11 +42,21 @@ export class SignLane {
     return this.waiting.length;
   }
 
-  /** Runs `call` when a slot is free; throws `busy` without running it when the queue is full. */
-  async run<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` when a slot is free; throws `busy` without running it when the queue is full, or
+   * when no slot came free within maxWaitMs or `leftMs` (what the request's deadline leaves), the shorter.
+   */
+  async run<T>(call: () => Promise<T>, leftMs = Infinity): Promise<T> {
     if (this.running < this.options.concurrency) {
       this.running += 1;
     } else {
+      const byDeadline = leftMs < this.options.maxWaitMs;
+      if (byDeadline && !(leftMs > 0)) {
+        throw new SignatoryError(
+          'busy',
+          `signer busy: the request deadline had passed when it reached the ${this.name} lane, whose ${this.options.concurrency} slots are taken; nothing was signed, retry later`,
+        );
+      }
       if (this.waiting.length >= this.options.maxQueued) {
         throw new SignatoryError(
           'busy',
@@ -59,15 +69,17 @@ export class SignLane {
           clearTimeout(timer);
           resolve();
         };
+        const waitMs = byDeadline ? leftMs : this.options.maxWaitMs;
         const timer = setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(handOver), 1);
+          const why = byDeadline ? `the ${Math.round(waitMs)} ms the request deadline left` : `${waitMs} ms`;
           reject(
             new SignatoryError(
               'busy',
-              `signer busy: waited ${this.options.maxWaitMs} ms for one of ${this.options.concurrency} ${this.name} slots; nothing was signed, retry later`,
+              `signer busy: waited ${why} for one of ${this.options.concurrency} ${this.name} slots; nothing was signed, retry later`,
             ),
           );
-        }, this.options.maxWaitMs);
+        }, waitMs);
         this.waiting.push(handOver);
       });
     }

@@ -3,7 +3,7 @@ import { requestSpend, StaticPolicy, violationType, type Denial, type KeyPolicyI
 import type { Reservation, SpendLedger } from '@signatory-ts/spend-ledger';
 import type { GuardedSignResult, WatermarkStore } from '@signatory-ts/watermark';
 import { ClientAuth } from './client-auth';
-import { withDeadline } from './deadline';
+import { msLeft, withDeadline } from './deadline';
 import { KeyIndex, type IndexSnapshot } from './key-index';
 import { authorizeStage, decodeStage, guardedSignStage, isConsensus, keyTypeOf, opStats, rawHex, type DecodedRequest } from './pipeline';
 import { SignLane } from './sign-lane';
@@ -64,6 +64,14 @@ export interface SignInput {
   /** The client's address (TCP peer), for the policy hook. */
   readonly source?: string;
   readonly version?: SigningVersion;
+  /**
+   * The request's one absolute deadline, a `performance.now()` time (the daemon: its start plus
+   * --request-deadline-ms). Every later stage takes its time from what is left: the spend reserve,
+   * the generic lane's wait and the vault call are cut there (nothing signed, the reservation given
+   * back); a signature the vault gave back in time is still confirmed on the spend ledger. Unset:
+   * each stage has only its own bound (spendLedgerTimeoutMs, the lane's maxWaitMs, the vault's deadline).
+   */
+  readonly deadline?: number;
 }
 
 export interface Signer {
@@ -223,7 +231,7 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const { pkh } = a.input;
     let r;
     try {
-      r = await spend.reserve(pkh, requestSpend(a.req.generic).total, caps, now());
+      r = await spend.reserve(pkh, requestSpend(a.req.generic).total, caps, now(), msLeft(a.input.deadline));
     } catch (e) {
       logRequest('error', (e as Error).message, a.input, a.req, { vault: a.key.vault });
       throw e;
@@ -256,12 +264,49 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
     const { pkh, bytes } = a.input;
     const started = performance.now();
     // one deadline per vault call: the vault's own where it keeps one (it says why it failed), else the signer's
-    const vaultSign =
+    const vaultCall = () =>
       key.deadlineMs !== undefined
-        ? () => key.sign(bytes)
-        : () => withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
-    const result = await guardedSignStage(store, pkh, bytes, a.req, isConsensus(a.kind) ? vaultSign : () => genericLane.run(vaultSign));
+        ? key.sign(bytes)
+        : withDeadline(key.sign(bytes), deadline, `vault ${key.vault} (key ${key.id}) did not answer within ${deadline} ms`);
+    // block and attestation requests keep only that one: a signature finished after the request deadline is
+    // persisted, and the baker's identical retry gets it without a second vault call
+    const vaultSign = isConsensus(a.kind) ? vaultCall : () => lanedSign(a, vaultCall);
+    const result = await guardedSignStage(store, pkh, bytes, a.req, vaultSign);
     return { result, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /**
+   * A generic or pack request's vault call, in a slot of the generic lane, within what the request's
+   * deadline leaves: the lane's wait is cut there (busy), no call starts once it has passed, and a call
+   * still running then is answered vault_unavailable (nothing released: its signature, when it comes,
+   * is dropped). The slot stays taken until the vault call itself settles, so the lane bounds the calls
+   * really in flight (the KMS client's sockets), not only the ones still awaited.
+   */
+  function lanedSign(a: Authorized, vaultCall: () => Promise<string>): Promise<string> {
+    const { key } = a;
+    const requestDeadline = a.input.deadline;
+    return new Promise<string>((resolve, reject) => {
+      const inSlot = (): Promise<string> => {
+        const left = msLeft(requestDeadline);
+        if (!(left > 0)) {
+          throw new SignatoryError('vault_unavailable', `request deadline passed before vault ${key.vault} was asked; nothing was signed`);
+        }
+        const call = vaultCall();
+        const own = key.deadlineMs ?? deadline;
+        const answer =
+          left < own
+            ? withDeadline(
+                call,
+                left,
+                `vault ${key.vault} (key ${key.id}) did not answer within the ${Math.round(left)} ms the request deadline left; nothing was signed`,
+              )
+            : call;
+        answer.then(resolve, reject);
+        return call;
+      };
+      // busy (queue full, wait cut) and the no-time-left refusal reject here; a vault outcome was already passed on
+      genericLane.run(inSlot, msLeft(requestDeadline)).then(undefined, reject);
+    });
   }
 
   /** A sign step that threw (vault failure, deadline, store error, busy lane). */
@@ -321,8 +366,10 @@ export async function createSigner(options: SignerOptions): Promise<Signer> {
       throw e;
     }
     if (a.hold !== undefined && spend !== undefined) {
-      // signed: it counts from now on, injected or not; a failed confirm leaves it counted as reserved
-      const problem = await spend.confirm(a.hold.reservation);
+      // signed: it counts from now on, injected or not, and even when the request deadline has passed since the
+      // vault answered (never under-count); confirm waits only what the deadline leaves, then lands on its own,
+      // and a failed or unfinished confirm leaves it counted as reserved
+      const problem = await spend.confirm(a.hold.reservation, msLeft(input.deadline));
       if (problem !== undefined) logRequest('error', problem, a.input, a.req, { vault: a.key.vault });
     }
     return released;

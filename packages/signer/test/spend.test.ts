@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalForger } from '@taquito/local-forging';
@@ -7,8 +8,9 @@ import { fromHex, SignatoryError } from '@signatory-ts/core';
 import type { KmsLocal } from '@signatory-ts/kms-local';
 import { FileSpendLedger, MemorySpendLedger, type ReserveResult, type SpendLedger } from '@signatory-ts/spend-ledger';
 import type { AwsKmsVault } from '@signatory-ts/vault-awskms';
-import type { FileWatermarkStore } from '@signatory-ts/watermark';
-import { createSigner, type SignerEvents, type SpendWindows } from '../src';
+import { FileLock, type FileWatermarkStore } from '@signatory-ts/watermark';
+import type { Listed, Vault } from '@signatory-ts/core';
+import { createSigner, type Signer, type SignerEvents, type SignerOptions, type SpendWindows } from '../src';
 import { startKmsFixture, type KmsFixture } from './kms-fixture';
 import { ED, ED_SK } from './requests';
 
@@ -59,14 +61,16 @@ async function transfer(amount: bigint): Promise<Uint8Array> {
 const FEE = 1000n;
 
 interface Setup {
-  sign(amount: bigint): Promise<string>;
+  /** Signs a transfer of `amount`; with `deadlineInMs`, the request's deadline is that far from now. */
+  sign(amount: bigint, deadlineInMs?: number): Promise<string>;
   clock: { now: number };
   ledger: SpendLedger;
   violations: string[];
   windows: SpendWindows[];
+  signer: Signer;
 }
 
-async function setup(ledger: SpendLedger, extra: { spendLedgerTimeoutMs?: number } = {}): Promise<Setup> {
+async function setup(ledger: SpendLedger, extra: Partial<SignerOptions> = {}): Promise<Setup> {
   const clock = { now: T0 };
   const violations: string[] = [];
   const windows: SpendWindows[] = [];
@@ -85,15 +89,17 @@ async function setup(ledger: SpendLedger, extra: { spendLedgerTimeoutMs?: number
     events,
     ...extra,
   });
-  const sign = async (amount: bigint) => {
+  const sign = async (amount: bigint, deadlineInMs?: number) => {
+    const bytes = await transfer(amount);
     try {
-      return (await s.sign({ pkh: ED, bytes: await transfer(amount) })).signature;
+      const deadline = deadlineInMs !== undefined ? { deadline: performance.now() + deadlineInMs } : {};
+      return (await s.sign({ pkh: ED, bytes, ...deadline })).signature;
     } catch (e) {
       if (!(e instanceof SignatoryError)) throw e;
       return `${e.code}: ${e.message}`;
     }
   };
-  return { sign, clock, ledger, violations, windows };
+  return { sign, clock, ledger, violations, windows, signer: s };
 }
 
 const spent = async (ledger: SpendLedger, now: number) => (await ledger.show(ED, CAPS, now)).map((w) => [w.spent, w.reserved]);
@@ -200,11 +206,229 @@ describe('spend ledger failures refuse (fail closed)', () => {
     ]);
   });
 
+  it('a release the file ledger wrote but could not sync to disk counts as given back (the gauges follow it)', async () => {
+    const ledger = new FileSpendLedger({ baseDir: path.join(dir, 'not-durable') });
+    const t = await setup(ledger);
+    // the directory fsync after the rename fails from the second write on (the release): a fault at the
+    // system-call boundary, the ledger and its files real
+    const realOpen = fs.openSync.bind(fs);
+    let dirOpens = 0;
+    jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+      if (p === ledger.dir && flags === 'r' && ++dirOpens > 1) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      return realOpen(p, flags ?? 'r', mode);
+    }) as typeof fs.openSync);
+    try {
+      kms.faults.failNext(50, 'KMSInvalidStateException', { operations: ['Sign'] });
+      expect(await t.sign(1_000_000n)).toMatch(/^vault_unavailable: /);
+      expect(dirOpens).toBe(2);
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(await spent(ledger, T0)).toEqual([
+      [0n, 0n],
+      [0n, 0n],
+    ]);
+    expect(t.windows.at(-1)!.windows.map((w) => w.spent)).toEqual([0n, 0n]);
+  });
+
+  it('a confirm the ledger cannot make is logged as such, never as "nothing was reserved"; the signature is released and stays counted', async () => {
+    const ledger = new FileSpendLedger({ baseDir: path.join(dir, 'confirm-locked'), lockTimeoutMs: 200 });
+    const gated = gatedVault(vault, 600_000);
+    const errors: string[] = [];
+    const logger = { error: (m: string) => errors.push(m), warn: () => undefined, info: () => undefined, debug: () => undefined };
+    const t = await setup(ledger, { vaults: [gated.vault], logger });
+    const answer = t.sign(1_000_000n - FEE);
+    await until(() => gated.calls.started === 1); // reserved; now another process holds the key's file lock
+    const lock = await new FileLock(ledger.fileFor(ED), 60_000).acquire();
+    try {
+      gated.open();
+      expect(await answer).toMatch(/^edsig/);
+    } finally {
+      lock.release();
+    }
+    expect(errors).toEqual([expect.stringMatching(/^spend ledger file: cannot lock .+: it .+; the reservation stays counted$/)]);
+    expect(errors[0]).not.toMatch(/nothing was reserved/i);
+    expect(await spent(ledger, T0)).toEqual([
+      [1_000_000n, 1_000_000n],
+      [1_000_000n, 1_000_000n],
+    ]);
+  });
+
   it('a key with spend caps and no ledger is refused at creation', async () => {
     const policies = new Map([[ED, { allowedRequests: ['generic'], allowedOperations: ['transaction'], limits: { spend: CAPS } }]]);
     await expect(createSigner({ vaults: [vault], policies: policies as never, watermarkStore: store })).rejects.toMatchObject({
       code: 'config_invalid',
       message: `key ${ED} has spend caps (limits.spend) but the signer was given no spend ledger to count them`,
     });
+  });
+});
+
+/**
+ * The real KMS vault behind a gate standing for a slow KMS: each Sign call waits until `open()`,
+ * then goes to kms-local. `deadlineMs` is what the keys claim of their own deadline (KeyRef.deadlineMs).
+ */
+function gatedVault(real: Vault, deadlineMs: number) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const calls = { started: 0, finished: 0 };
+  const vault: Vault = {
+    name: real.name,
+    async *list(): AsyncIterable<Listed> {
+      for await (const l of real.list()) {
+        if (!l.ok) yield l;
+        else {
+          const key = l.key;
+          const sign = async (m: Uint8Array) => {
+            calls.started += 1;
+            await gate;
+            try {
+              return await key.sign(m);
+            } finally {
+              calls.finished += 1;
+            }
+          };
+          yield { ok: true, key: { pkh: key.pkh, publicKey: key.publicKey, vault: key.vault, id: key.id, deadlineMs, sign } };
+        }
+      }
+    },
+  };
+  return { vault, calls, open };
+}
+
+/** Resolves once `done()` holds, checking every 10 ms (an event, no fixed sleep). */
+async function until(done: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await done())) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe('one deadline per request: every stage takes its time from what is left', () => {
+  const LONG = 600_000; // each stage's own bound, far beyond the test: only the request deadline can end it
+  // the request deadline of a request cut at the stage under test: long enough that it always reaches that stage first
+  const CUT = 1000;
+
+  it('no time left before the spend ledger: it is not asked, nothing is reserved or signed', async () => {
+    let asked = 0;
+    class CountingLedger extends MemorySpendLedger {
+      override reserve(...args: Parameters<MemorySpendLedger['reserve']>): Promise<ReserveResult> {
+        asked += 1;
+        return super.reserve(...args);
+      }
+    }
+    const gated = gatedVault(vault, LONG);
+    const t = await setup(new CountingLedger(), { vaults: [gated.vault] });
+    expect(await t.sign(1_000_000n, -1)).toBe(
+      'internal: spend ledger mem: the request deadline had passed before the spend ledger was asked; nothing was reserved or signed',
+    );
+    expect(asked).toBe(0);
+    expect(gated.calls.started).toBe(0);
+    gated.open();
+  });
+
+  it('a spend ledger slower than the request deadline is cut there (not at its own timeout); a late reservation is given back', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const landed: ReserveResult[] = [];
+    class SlowLedger extends MemorySpendLedger {
+      override async reserve(...args: Parameters<MemorySpendLedger['reserve']>): Promise<ReserveResult> {
+        await gate;
+        const r = await super.reserve(...args);
+        landed.push(r);
+        return r;
+      }
+    }
+    const ledger = new SlowLedger();
+    const t = await setup(ledger, { spendLedgerTimeoutMs: LONG });
+    expect(await t.sign(1_000_000n, CUT)).toMatch(
+      /^internal: spend ledger mem: reserve failed: no answer to reserve within the \d+ ms the request deadline left; nothing was signed$/,
+    );
+    open();
+    await until(async () => landed.length > 0 && (await spent(ledger, T0))[0]![0] === 0n);
+    expect(landed[0]!.ok).toBe(true);
+  });
+
+  it('a vault call the request deadline cuts signs nothing and gives the reservation back, even when the vault keeps a longer deadline', async () => {
+    const gated = gatedVault(vault, LONG);
+    const ledger = new MemorySpendLedger();
+    const t = await setup(ledger, { vaults: [gated.vault], signDeadlineMs: LONG });
+    expect(await t.sign(1_000_000n, CUT)).toMatch(
+      /^vault_unavailable: vault AWSKMS \(key .+\) did not answer within the \d+ ms the request deadline left; nothing was signed$/,
+    );
+    expect(await spent(ledger, T0)).toEqual([
+      [0n, 0n],
+      [0n, 0n],
+    ]);
+    // the call still runs: its lane slot stays taken (the lane bounds vault calls really in flight)
+    expect(t.signer.genericLane.inFlight).toBe(1);
+    // the vault's late signature is dropped, never released, and not counted
+    gated.open();
+    await until(() => gated.calls.finished === 1 && t.signer.genericLane.inFlight === 0);
+    expect(await spent(ledger, T0)).toEqual([
+      [0n, 0n],
+      [0n, 0n],
+    ]);
+  });
+
+  it('a request waiting in the generic lane leaves it at the request deadline, unsigned, its reservation given back', async () => {
+    const gated = gatedVault(vault, LONG);
+    const ledger = new MemorySpendLedger();
+    const t = await setup(ledger, { vaults: [gated.vault], genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: LONG } });
+    const first = t.sign(1_000_000n - FEE); // no deadline: holds the lane's one slot until the gate opens
+    await until(() => gated.calls.started === 1);
+    expect(await t.sign(2_000_000n - FEE, CUT)).toMatch(
+      /^busy: signer busy: waited the \d+ ms the request deadline left for one of 1 generic slots; nothing was signed, retry later$/,
+    );
+    expect(gated.calls.started).toBe(1);
+    expect(await spent(ledger, T0)).toEqual([
+      [1_000_000n, 1_000_000n],
+      [1_000_000n, 1_000_000n],
+    ]);
+    gated.open();
+    expect(await first).toMatch(/^edsig/);
+    expect(await spent(ledger, T0)).toEqual([
+      [1_000_000n, 0n],
+      [1_000_000n, 0n],
+    ]);
+  });
+
+  it('a signature the vault gave back is confirmed even when the deadline passed meanwhile, and released to the caller', async () => {
+    // the keys claim to settle within 1 ms on their own, so the signer adds no cut around the gated call
+    const gated = gatedVault(vault, 1);
+    const ledger = new MemorySpendLedger();
+    const t = await setup(ledger, { vaults: [gated.vault] });
+    const deadlineInMs = CUT;
+    const answer = t.sign(1_000_000n - FEE, deadlineInMs);
+    await until(() => gated.calls.started === 1);
+    const passed = performance.now() + deadlineInMs;
+    await until(() => performance.now() > passed); // the request's deadline has certainly passed
+    gated.open();
+    expect(await answer).toMatch(/^edsig/);
+    expect(await spent(ledger, T0)).toEqual([
+      [1_000_000n, 0n],
+      [1_000_000n, 0n],
+    ]);
+  });
+
+  it('a confirm slower than the request deadline does not hold the signature back; it lands later and counts', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    class SlowConfirmLedger extends MemorySpendLedger {
+      override async confirm(r: Parameters<MemorySpendLedger['confirm']>[0]): Promise<void> {
+        await gate;
+        return super.confirm(r);
+      }
+    }
+    const ledger = new SlowConfirmLedger();
+    const t = await setup(ledger, { spendLedgerTimeoutMs: LONG });
+    // generous: reserve and KMS must finish within it on a loaded machine; only the gated confirm must not
+    expect(await t.sign(1_000_000n - FEE, 5000)).toMatch(/^edsig/);
+    expect(await spent(ledger, T0)).toEqual([
+      [1_000_000n, 1_000_000n], // counted, as reserved, while the confirm is pending
+      [1_000_000n, 1_000_000n],
+    ]);
+    open();
+    await until(async () => (await spent(ledger, T0))[0]![1] === 0n);
+    expect(await spent(ledger, T0)).toEqual([
+      [1_000_000n, 0n],
+      [1_000_000n, 0n],
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { SpendCap } from '@signatory-ts/config';
 import { b58Decode, PKH_PREFIXES, SignatoryError } from '@signatory-ts/core';
-import { MAX_ENTRIES, overCap, prune, usage, type LedgerDocument } from './ledger-document';
-import type { Reservation, ReserveResult, SpendLedger, WindowUsage } from './spend-ledger';
+import { forgetKept, MAX_ENTRIES, overCap, prune, resetWindows, usage, type LedgerDocument } from './ledger-document';
+import { SpendNotDurableError, type Reservation, type ReserveResult, type SpendLedger, type WindowUsage } from './spend-ledger';
 
 /** What `update` does with a key's document: the result, and whether the (changed) document must be written. */
 export interface Change<T> {
@@ -35,6 +35,27 @@ export abstract class DocumentLedger implements SpendLedger {
     if (amount === 0n || caps.length === 0) return { ok: true, reservation: { key, id: '', amount, at: now } };
     const id = randomBytes(9).toString('base64url');
     const reservation: Reservation = { key, id, amount, at: now };
+    try {
+      return await this.reserveIn(key, reservation, caps, now);
+    } catch (e) {
+      if (!(e instanceof SpendNotDurableError)) throw e;
+      // the reservation is in the store but may not outlive a power loss: a signature counted on it
+      // could be forgotten, so nothing is signed, and it is given back (a power loss may bring it back: counted)
+      let back: string;
+      try {
+        back = (await this.release(reservation)) ? 'it was given back' : 'it was already gone';
+      } catch (r) {
+        back =
+          r instanceof SpendNotDurableError
+            ? 'it was given back'
+            : `it could not be given back (${(r as Error).message}) and counts until its window passes`;
+      }
+      throw new SignatoryError('internal', `${e.message}. Nothing was signed on that reservation; ${back}`, { cause: e });
+    }
+  }
+
+  private reserveIn(key: string, reservation: Reservation, caps: readonly SpendCap[], now: number): Promise<ReserveResult> {
+    const { id, amount } = reservation;
     return this.update(key, (doc): Change<ReserveResult> => {
       // already there: a store's retry after a write whose answer was lost (never counted twice)
       if (doc.entries.some((e) => e.id === id)) return { result: { ok: true, reservation, windows: usage(doc, caps, now) }, write: false };
@@ -57,7 +78,7 @@ export abstract class DocumentLedger implements SpendLedger {
           'internal',
           `spend ledger: key ${key} holds ${doc.entries.filter((e) => !e.signed).length} unconfirmed reservations within its longest window, ` +
             `too many to keep another (at most ${MAX_ENTRIES} entries); nothing was signed. ` +
-            'Reservations left by signers that died before confirming count until their window passes; `signatory-cli limits reset` clears them',
+            'Reservations left by signers that died before confirming count until their window passes (a reset keeps them: each may be a signature that left)',
         );
       }
       doc.entries.push({ id, at: Math.max(now, newest), amount, signed: false });
@@ -81,6 +102,7 @@ export abstract class DocumentLedger implements SpendLedger {
       const i = doc.entries.findIndex((x) => x.id === r.id);
       if (i < 0 || doc.entries[i]!.signed) return { result: false, write: false };
       doc.entries.splice(i, 1);
+      forgetKept(doc);
       return { result: true, write: true };
     });
   }
@@ -93,12 +115,7 @@ export abstract class DocumentLedger implements SpendLedger {
   async reset(key: string, windowSeconds: number | undefined, now: number): Promise<void> {
     checkArgs(key, now);
     await this.update(key, (doc) => {
-      if (windowSeconds === undefined) {
-        doc.entries = [];
-        doc.resets.clear();
-      } else {
-        doc.resets.set(windowSeconds, now);
-      }
+      resetWindows(doc, windowSeconds, now);
       return { result: undefined, write: true };
     });
   }

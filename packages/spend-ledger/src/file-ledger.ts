@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SignatoryError } from '@signatory-ts/core';
 import { FileLock, KeyedLock, makeDir, removeDeadTemps, replaceDurably, WatermarkLockError } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
+import { SpendNotDurableError } from './spend-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
 
 export interface FileSpendLedgerOptions {
@@ -86,14 +87,32 @@ export class FileSpendLedger extends DocumentLedger {
     return parseDocument(text, file);
   }
 
+  /** Throws SpendNotDurableError when the new file is in place and only its directory's fsync failed. */
   private async write(file: string, text: string, assertHeld: () => void): Promise<void> {
     try {
       await replaceDurably(this.dir, file, text, assertHeld);
     } catch (e) {
       if (e instanceof SignatoryError) throw e;
-      throw new SignatoryError('internal', `spend ledger: cannot write ${file}: ${(e as Error).message}; nothing was reserved`, {
+      // under the lock nobody else writes the file: holding `text`, it was renamed in place
+      if (this.holds(file, text)) {
+        throw new SpendNotDurableError(
+          'internal',
+          `spend ledger: wrote ${file}, but could not sync its directory to disk (${(e as Error).message}): ` +
+            'the change is in place for every signer on this host, and a power loss may undo it',
+          { cause: e },
+        );
+      }
+      throw new SignatoryError('internal', `spend ledger: cannot write ${file}: ${(e as Error).message}; nothing was changed`, {
         cause: e,
       });
+    }
+  }
+
+  private holds(file: string, text: string): boolean {
+    try {
+      return fs.readFileSync(file, 'utf8') === text;
+    } catch {
+      return false;
     }
   }
 }

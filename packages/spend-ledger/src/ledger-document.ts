@@ -14,8 +14,14 @@ import type { SpendRefusal, WindowUsage } from './spend-ledger';
  */
 export interface LedgerDocument {
   entries: LedgerEntry[];
-  /** windowSeconds → ms: that window counts only entries reserved after this time (`limits reset`). */
+  /** windowSeconds → ms: that window counts only entries reserved after this time (`limits reset`), and those `kept`. */
   resets: Map<number, number>;
+  /**
+   * windowSeconds → ids of the reservations not yet confirmed when that window was reset: they keep
+   * counting in it (a request still being signed, or one whose signer died after signing and before
+   * confirming, may have released a signature). A reset clears confirmed spend only.
+   */
+  kept: Map<number, Set<string>>;
   /**
    * The longest window any signer has counted on this key, seconds: entries are kept that long, so a
    * replica (or a reloaded config) with shorter windows never drops what a longer one still counts.
@@ -38,14 +44,15 @@ export const MAX_ENTRIES = 4000;
 export const COMPACT_BUCKETS = 1000;
 const MINUTE_MS = 60_000;
 
-export const emptyDocument = (): LedgerDocument => ({ entries: [], resets: new Map(), retention: 0 });
+export const emptyDocument = (): LedgerDocument => ({ entries: [], resets: new Map(), kept: new Map(), retention: 0 });
 
-/** `{"v":1,"entries":[[id, at, "mutez", 0|1], …],"resets":{"3600": at}}` */
+/** `{"v":1,"entries":[[id, at, "mutez", 0|1], …],"resets":{"3600": at},"kept":{"3600": [id, …]}}` */
 export function formatDocument(doc: LedgerDocument): string {
   return JSON.stringify({
     v: 1,
     entries: doc.entries.map((e) => [e.id, e.at, e.amount.toString(), e.signed ? 1 : 0]),
     resets: Object.fromEntries(doc.resets),
+    ...(doc.kept.size > 0 ? { kept: Object.fromEntries([...doc.kept].map(([w, ids]) => [w, [...ids]])) } : {}),
     ...(doc.retention > 0 ? { retention: doc.retention } : {}),
   });
 }
@@ -63,7 +70,7 @@ export function parseDocument(text: string, where: string): LedgerDocument {
   } catch (e) {
     throw broken((e as Error).message);
   }
-  const r = raw as { v?: unknown; entries?: unknown; resets?: unknown; retention?: unknown };
+  const r = raw as { v?: unknown; entries?: unknown; resets?: unknown; kept?: unknown; retention?: unknown };
   if (typeof raw !== 'object' || raw === null || r.v !== 1) throw broken('not a version 1 ledger');
   if (!Array.isArray(r.entries)) throw broken('no entries list');
   const entries = r.entries.map((e: unknown, i): LedgerEntry => {
@@ -85,20 +92,36 @@ export function parseDocument(text: string, where: string): LedgerDocument {
     if (!/^\d+$/.test(w) || !Number.isSafeInteger(at)) throw broken(`reset of window ${w} is malformed`);
     resets.set(Number(w), at as number);
   }
+  // absent when no window was reset with reservations pending (and in ledgers written before it was kept)
+  const kept = new Map<number, Set<string>>();
+  if (r.kept !== undefined) {
+    if (typeof r.kept !== 'object' || r.kept === null || Array.isArray(r.kept)) throw broken('kept is malformed');
+    for (const [w, ids] of Object.entries(r.kept)) {
+      if (!resets.has(Number(w)) || !Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+        throw broken(`kept reservations of window ${w} are malformed`);
+      }
+      kept.set(Number(w), new Set(ids as string[]));
+    }
+  }
   // absent in ledgers written before it was kept: the caps of the next update set it
   if (r.retention !== undefined && !(Number.isSafeInteger(r.retention) && (r.retention as number) > 0))
     throw broken('retention is malformed');
-  return { entries, resets, retention: (r.retention as number | undefined) ?? 0 };
+  return { entries, resets, kept, retention: (r.retention as number | undefined) ?? 0 };
 }
 
-/** What `windowSeconds` holds at `now`: entries reserved within it (and after its reset), and the unconfirmed part. */
+/**
+ * What `windowSeconds` holds at `now`: entries reserved within it and after its reset (or kept by
+ * the reset: not confirmed then), and the unconfirmed part.
+ */
 export function spentIn(doc: LedgerDocument, windowSeconds: number, now: number): { spent: bigint; reserved: bigint } {
-  const since = Math.max(now - windowSeconds * 1000, doc.resets.get(windowSeconds) ?? -Infinity);
+  const start = now - windowSeconds * 1000;
+  const resetAt = doc.resets.get(windowSeconds) ?? -Infinity;
+  const kept = doc.kept.get(windowSeconds);
   let spent = 0n;
   let reserved = 0n;
   for (const e of doc.entries) {
     // an entry stamped after `now` (another replica's clock runs ahead) counts: the safe side
-    if (e.at <= since) continue;
+    if (e.at <= start || (e.at <= resetAt && kept?.has(e.id) !== true)) continue;
     spent += e.amount;
     if (!e.signed) reserved += e.amount;
   }
@@ -147,15 +170,49 @@ export function prune(doc: LedgerDocument, caps: readonly SpendCap[], now: numbe
   const longest = doc.retention;
   doc.entries = doc.entries.filter((e) => e.at > now - longest * 1000);
   for (const [w, at] of doc.resets) if (at <= now - w * 1000) doc.resets.delete(w);
+  forgetKept(doc);
   if (doc.entries.length >= MAX_ENTRIES) compact(doc, Math.max(MINUTE_MS, Math.ceil((longest * 1000) / COMPACT_BUCKETS)));
+}
+
+/** Drops kept ids whose entry is gone (released, pruned) or whose window's reset is. */
+export function forgetKept(doc: LedgerDocument): void {
+  if (doc.kept.size === 0) return;
+  const ids = new Set(doc.entries.map((e) => e.id));
+  for (const [w, kept] of doc.kept) {
+    for (const id of kept) if (!ids.has(id)) kept.delete(id);
+    if (kept.size === 0 || !doc.resets.has(w)) doc.kept.delete(w);
+  }
+}
+
+/**
+ * `limits reset` of one window (`windowSeconds`) or, undefined, of every window, at `now`: clears
+ * the confirmed spend only. Reservations not confirmed yet keep counting where they counted.
+ */
+export function resetWindows(doc: LedgerDocument, windowSeconds: number | undefined, now: number): void {
+  if (windowSeconds === undefined) {
+    doc.entries = doc.entries.filter((e) => !e.signed);
+    doc.resets.clear();
+    doc.kept.clear();
+    return;
+  }
+  const resetAt = doc.resets.get(windowSeconds);
+  const kept = doc.kept.get(windowSeconds);
+  const pending = doc.entries.filter(
+    (e) => !e.signed && e.at > now - windowSeconds * 1000 && (resetAt === undefined || e.at > resetAt || kept?.has(e.id) === true),
+  );
+  doc.resets.set(windowSeconds, now);
+  if (pending.length > 0) doc.kept.set(windowSeconds, new Set(pending.map((e) => e.id)));
+  else doc.kept.delete(windowSeconds);
 }
 
 /** Merges signed entries per `bucketMs`, each group stamped with its latest time (counts as long or longer). */
 function compact(doc: LedgerDocument, bucketMs: number): void {
   const merged = new Map<number, LedgerEntry>();
   const kept: LedgerEntry[] = [];
+  // an entry a reset keeps counting is kept whole: merged, its id would be lost
+  const keptIds = new Set([...doc.kept.values()].flatMap((ids) => [...ids]));
   for (const e of doc.entries) {
-    if (!e.signed) {
+    if (!e.signed || keptIds.has(e.id)) {
       kept.push(e);
       continue;
     }

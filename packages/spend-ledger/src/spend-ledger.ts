@@ -1,4 +1,5 @@
 import type { SpendCap } from '@signatory-ts/config';
+import { SignatoryError } from '@signatory-ts/core';
 
 /**
  * What a key has spent over time, shared by every signer on one store, so `limits.spend` caps
@@ -31,12 +32,20 @@ export interface SpendLedger {
   /** What each window of `caps` holds now and what is left. */
   show(key: string, caps: readonly SpendCap[], now: number): Promise<WindowUsage[]>;
   /**
-   * Clears one window (`windowSeconds`): from `now` on it counts only what is reserved after
-   * `now`; the other windows keep counting as before. Undefined clears every window of the key.
+   * Clears the confirmed spend of one window (`windowSeconds`): from `now` on it counts what is
+   * reserved after `now`, and the reservations not confirmed at `now` (requests still being signed,
+   * or left by a signer that died: each may be a signature that left); the other windows keep
+   * counting as before. Undefined clears the confirmed spend of every window of the key.
    */
   reset(key: string, windowSeconds: number | undefined, now: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A store wrote a change (every signer on it now sees it) but could not make it durable: a power
+ * loss may undo it. The file ledger throws it when the directory fsync after the rename fails.
+ */
+export class SpendNotDurableError extends SignatoryError {}
 
 /** An amount held against a key's caps since `at`. */
 export interface Reservation {

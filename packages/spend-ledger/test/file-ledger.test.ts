@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnJsonLines, tempDirs } from '@signatory-ts/dev-servers';
 import { FileSpendLedger } from '../src';
@@ -42,6 +42,49 @@ describe('FileSpendLedger on disk', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"v":1,"entries":[["x",');
     writeFileSync(file, '{"v":1,"entries":[["x",1,"-5",0]],"resets":{}}'); // a negative amount would give budget away
     await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toThrow(/entry 0 is malformed/);
+    // reservations a reset keeps counting: only for a window that was reset, as a list of ids
+    writeFileSync(file, '{"v":1,"entries":[["x",1,"5",0]],"resets":{},"kept":{"3600":["x"]}}');
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toThrow(/kept reservations of window 3600 are malformed/);
+    writeFileSync(file, '{"v":1,"entries":[["x",1,"5",0]],"resets":{"3600":2},"kept":{"3600":"x"}}');
+    await expect(ledger.reserve(KEY, TZ, CAPS, T0 + 1)).rejects.toThrow(/kept reservations of window 3600 are malformed/);
+  });
+
+  it('a write whose directory cannot be synced after the rename: the reservation is on disk, so it is said so, nothing is signed and it is given back', async () => {
+    // the disk fails the directory's fsync (opened read-only for it, after the rename): a fault at the
+    // system-call boundary, everything else real
+    const realOpen = fs.openSync.bind(fs);
+    let dirSyncs = 0;
+    const spy = jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+      if (p === ledger.dir && flags === 'r') {
+        dirSyncs += 1;
+        throw Object.assign(new Error(`EIO: i/o error, open '${ledger.dir}'`), { code: 'EIO' });
+      }
+      return realOpen(p, flags ?? 'r', mode);
+    }) as typeof fs.openSync);
+    try {
+      await expect(ledger.reserve(KEY, 5n * TZ, CAPS, T0)).rejects.toMatchObject({
+        code: 'internal',
+        message:
+          `spend ledger: wrote ${file}, but could not sync its directory to disk (EIO: i/o error, open '${ledger.dir}'): ` +
+          'the change is in place for every signer on this host, and a power loss may undo it. Nothing was signed on that reservation; it was given back',
+      });
+      expect(dirSyncs).toBe(2); // the reservation's write, then the release's
+      expect((await ledger.show(KEY, CAPS, T0))[0]!.spent).toBe(0n);
+      // a confirm or release that is not durable says so, not "nothing was reserved"
+      spy.mockRestore();
+      const r = await ledger.reserve(KEY, 5n * TZ, CAPS, T0);
+      if (!r.ok) throw new Error('refused');
+      jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
+        if (p === ledger.dir && flags === 'r') throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+        return realOpen(p, flags ?? 'r', mode);
+      }) as typeof fs.openSync);
+      await expect(ledger.confirm(r.reservation)).rejects.toThrow(
+        /could not sync its directory to disk \(EIO: i\/o error\): the change is in place/,
+      );
+      expect((await ledger.show(KEY, CAPS, T0))[0]).toMatchObject({ spent: 5n * TZ, reserved: 0n });
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it('a ledger file that cannot be read refuses the reservation (store failure: fail closed) and records nothing', async () => {

@@ -123,13 +123,55 @@ export function describeSpendLedger(name: string, factory: LedgerFactory): void 
     });
 
     it('reset clears one window and leaves the others; reset of every window clears the key', async () => {
-      expect((await reserve(200n, T0)).ok).toBe(true);
+      const signed = async (tez: bigint, now: number) => {
+        const r = await reserve(tez, now);
+        if (r.ok) await ledger.confirm(r.reservation);
+        return r.ok;
+      };
+      expect(await signed(200n, T0)).toBe(true);
       await ledger.reset(KEY, 3600, T0 + 10);
       expect((await ledger.show(KEY, CAPS, T0 + 10)).map((w) => w.spent)).toEqual([0n, 200n * TZ]);
-      expect((await reserve(200n, T0 + 20)).ok).toBe(true);
+      expect(await signed(200n, T0 + 20)).toBe(true);
       expect((await reserve(1n, T0 + 30)).ok).toBe(false); // counts what came after the reset
       await ledger.reset(KEY, undefined, T0 + 40);
       expect((await ledger.show(KEY, CAPS, T0 + 40)).map((w) => w.spent)).toEqual([0n, 0n]);
+    });
+
+    it('reset clears confirmed spend only: a reservation still being signed keeps counting, and counts once confirmed', async () => {
+      const done = await reserve(100n, T0);
+      const signing = await reserve(60n, T0 + 1); // a request still being signed when the operator resets
+      const failing = await reserve(30n, T0 + 2); // one whose vault will fail
+      if (!done.ok || !signing.ok || !failing.ok) throw new Error('reserve refused');
+      await ledger.confirm(done.reservation);
+      await ledger.reset(KEY, 3600, T0 + 10);
+      expect((await ledger.show(KEY, CAPS, T0 + 10))[0]).toMatchObject({ spent: 90n * TZ, reserved: 90n * TZ });
+      await ledger.confirm(signing.reservation);
+      expect(await ledger.release(failing.reservation)).toBe(true);
+      // the 60 tz signed after the reset still count in the hour: 140 tz are left, not 200
+      expect((await ledger.show(KEY, CAPS, T0 + 20)).map((w) => [w.spent, w.reserved])).toEqual([
+        [60n * TZ, 0n],
+        [160n * TZ, 0n],
+      ]);
+      expect((await reserve(141n, T0 + 30)).ok).toBe(false);
+      // a second reset clears them, now confirmed
+      await ledger.reset(KEY, 3600, T0 + 40);
+      expect((await ledger.show(KEY, CAPS, T0 + 40))[0]!.spent).toBe(0n);
+
+      // every window: the same
+      const pending = await reserve(70n, T0 + 50);
+      if (!pending.ok) throw new Error('reserve refused');
+      await ledger.reset(KEY, undefined, T0 + 60);
+      expect((await ledger.show(KEY, CAPS, T0 + 60)).map((w) => [w.spent, w.reserved])).toEqual([
+        [70n * TZ, 70n * TZ],
+        [70n * TZ, 70n * TZ],
+      ]);
+      await ledger.confirm(pending.reservation);
+      expect((await ledger.show(KEY, CAPS, T0 + 70)).map((w) => [w.spent, w.reserved])).toEqual([
+        [70n * TZ, 0n],
+        [70n * TZ, 0n],
+      ]);
+      // kept ones still leave with their window
+      expect((await ledger.show(KEY, CAPS, T0 + 50 + HOUR)).map((w) => w.spent)).toEqual([0n, 70n * TZ]);
     });
 
     it('keeps keys apart; stores nothing for an amount of 0 or a key without caps', async () => {

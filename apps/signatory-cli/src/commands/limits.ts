@@ -27,8 +27,10 @@ export async function limitsShow(opts: ShowOptions, out: Out = process.stdout): 
 }
 
 /**
- * `signatory-cli limits reset --key --window --force`: clears one spend window of a key (`all`:
- * every window), so the key may spend its whole cap again at once. Without --force it changes nothing.
+ * `signatory-cli limits reset --key --window --force`: clears the confirmed spend of one window of a
+ * key (`all`: every window), so the key may spend its cap again at once. Reservations not confirmed
+ * (requests still being signed, or left by a signer that stopped: each may be a signature that left)
+ * stay counted. Without --force it changes nothing.
  */
 export async function limitsReset(opts: ResetOptions, out: Out = process.stdout): Promise<void> {
   await resetSpend(await loadContext(opts), opts, out, Date.now());
@@ -60,11 +62,17 @@ export async function resetSpend(ctx: Context, opts: Pick<ResetOptions, 'key' | 
     const before = (await ledger!.show(opts.key, caps, now)).filter(
       (w) => windowSeconds === undefined || w.windowSeconds === windowSeconds,
     );
-    const what = `${opts.key} ${before.map((w) => `${w.window} (${formatTez(w.spent)} spent)`).join(', ')}`;
+    const what = `${opts.key} ${before.map((w) => `${w.window} (${formatTez(w.spent - w.reserved)} confirmed)`).join(', ')}`;
+    const reserved = before.reduce((m, w) => (w.reserved > m ? w.reserved : m), 0n);
+    // kept: a request still signing may release its signature after the reset
+    const kept =
+      reserved > 0n
+        ? `; ${formatTez(reserved)} reserved and not confirmed (requests being signed, or left by a signer that stopped) stays counted`
+        : '';
     if (!opts.force) {
       throw new SignatoryError(
         'bad_request',
-        `limits reset: would clear ${what}; after that the key may spend the whole cap again at once. Repeat with --force`,
+        `limits reset: would clear ${what}${kept}; after that the key may spend the rest of the cap again at once. Repeat with --force`,
       );
     }
     await ledger!.reset(opts.key, windowSeconds, now);
@@ -72,8 +80,9 @@ export async function resetSpend(ctx: Context, opts: Pick<ResetOptions, 'key' | 
       pkh: opts.key,
       window: opts.window,
       ...Object.fromEntries(before.map((w) => [`spent_${w.window}`, w.spent.toString()])),
+      ...Object.fromEntries(before.map((w) => [`reserved_${w.window}`, w.reserved.toString()])),
     });
-    out.write(`cleared ${what}\n`);
+    out.write(`cleared ${what}${kept}\n`);
   });
 }
 
