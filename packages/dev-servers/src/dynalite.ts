@@ -104,6 +104,8 @@ export async function startDynalite(): Promise<DynaliteServer> {
 export type DynamoFault =
   | undefined
   | 'stall'
+  /** forwarded and applied by the emulator, but its answer never reaches the client (a reply lost on the way back) */
+  | 'lose-answer'
   | {
       readonly status: number;
       readonly type: string;
@@ -128,7 +130,8 @@ export interface DynamoFaultProxy {
 
 /**
  * A loopback HTTP proxy in front of a real DynamoDB emulator that can answer an operation with an
- * AWS error (throttling, access denied) or hold it unanswered (a network that eats packets), the
+ * AWS error (throttling, access denied), hold it unanswered (a network that eats packets) or apply it
+ * and lose the answer (the write landed, the client cannot know), the
  * failures dynalite itself cannot produce. It also records what the client sent.
  */
 export async function startDynamoFaultProxy(target: string): Promise<DynamoFaultProxy> {
@@ -151,12 +154,13 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
       proxy.seen.push({ operation, authorization: String(req.headers.authorization ?? '') });
       const fault = proxy.fault(operation);
       if (fault === 'stall') return;
-      if (fault !== undefined) {
+      if (fault !== undefined && fault !== 'lose-answer') {
         res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': fault.type });
         res.end(JSON.stringify({ ...fault.body, __type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: fault.message }));
         return;
       }
       const fwd = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        if (fault === 'lose-answer') return void up.resume();
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       });

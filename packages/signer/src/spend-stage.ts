@@ -117,7 +117,7 @@ export class SpendStage {
 class TimedOut extends Error {}
 
 /** How the stores end a failure of any update: true of a reservation, not of a confirm or release. */
-const RESERVE_CLAIM = /[;.] nothing was reserved or signed(, retry)?$/i;
+const RESERVE_CLAIM = /[;.] nothing was (reserved or )?signed(, retry)?$/i;
 
 /** What the spend gauges show of one key: each window's cap and what it holds. */
 export interface SpendWindows {

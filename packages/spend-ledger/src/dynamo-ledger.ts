@@ -135,14 +135,18 @@ export class DynamoSpendLedger extends DocumentLedger {
       return await fn(AbortSignal.timeout(this.timeoutMs));
     } catch (e) {
       if (expected(e)) throw e;
-      const err = e as { name?: string; message?: string };
+      const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
       const why =
         err.name === 'TimeoutError' || err.name === 'AbortError'
           ? `no answer within ${this.timeoutMs} ms`
           : `${err.name ?? 'Error'}: ${err.message ?? String(e)}`;
+      // no answer to a write (a timeout, a connection lost): DynamoDB may have applied it all the same
+      const unknown = operation === 'PutItem' && err.$metadata?.httpStatusCode === undefined;
       throw new SignatoryError(
         'internal',
-        `spend ledger aws: ${operation} on ${this.where} failed (${why}); nothing was reserved or signed`,
+        unknown
+          ? `spend ledger aws: ${operation} on ${this.where} failed (${why}); the write may still have been applied (a reservation it made then stays counted until its window ends); nothing was signed`
+          : `spend ledger aws: ${operation} on ${this.where} failed (${why}); nothing was reserved or signed`,
         { cause: e },
       );
     }

@@ -77,7 +77,18 @@ export class PostgresSpendLedger extends DocumentLedger {
         const doc = parseDocument(rows[0]!.ledger, `row ${key} of table ${this.table}`);
         const { result, write } = change(doc);
         if (write) await c.query(`UPDATE ${this.ident} SET ledger = $2, updated_at = now() WHERE pkh = $1`, [key, formatDocument(doc)]);
-        await c.query(write ? 'COMMIT' : 'ROLLBACK');
+        if (!write) return (await c.query('ROLLBACK'), result);
+        try {
+          await c.query('COMMIT');
+        } catch (e) {
+          if (typeof (e as { code?: unknown }).code === 'string') throw e; // the server's own refusal (a SQLSTATE): not committed
+          // no answer to COMMIT (a connection lost): the server may have committed all the same
+          throw this.failure(
+            'update',
+            e,
+            'the change may still have been committed (a reservation it made then stays counted until its window ends); nothing was signed',
+          );
+        }
         return result;
       } catch (e) {
         await c.query('ROLLBACK').catch(() => undefined); // a dead connection: the server rolls it back
@@ -108,7 +119,7 @@ export class PostgresSpendLedger extends DocumentLedger {
     try {
       return await fn(client);
     } catch (e) {
-      if (!(e instanceof SignatoryError)) broken ??= e;
+      if (!(e instanceof SignatoryError) || e.cause !== undefined) broken ??= e; // a failure with a cause came from the connection
       throw e instanceof SignatoryError ? e : this.failure(what, e);
     } finally {
       client.off('error', onError);
@@ -117,14 +128,10 @@ export class PostgresSpendLedger extends DocumentLedger {
     }
   }
 
-  private failure(what: string, e: unknown): SignatoryError {
-    return new SignatoryError(
-      'internal',
-      `spend ledger postgres (table ${this.table}): ${what} failed: ${describe(e)}; nothing was reserved or signed`,
-      {
-        cause: e,
-      },
-    );
+  private failure(what: string, e: unknown, outcome = 'nothing was reserved or signed'): SignatoryError {
+    return new SignatoryError('internal', `spend ledger postgres (table ${this.table}): ${what} failed: ${describe(e)}; ${outcome}`, {
+      cause: e,
+    });
   }
 
   private async checkTable(create: boolean): Promise<void> {

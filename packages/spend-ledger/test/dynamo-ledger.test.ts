@@ -62,6 +62,27 @@ describe('DynamoSpendLedger', () => {
     }
   });
 
+  it('a write applied whose answer is lost refuses the reservation without claiming nothing was reserved, and it stays counted', async () => {
+    const proxy = await startDynamoFaultProxy(dynalite.endpoint);
+    const ledger = await DynamoSpendLedger.open({ ...dynalite.storeConfig('lost'), endpoint: proxy.endpoint, timeoutMs: 3000 });
+    try {
+      proxy.fault = (op) => (op === 'PutItem' ? 'lose-answer' : undefined);
+      const err = await ledger.reserve(KEY, 7n * TZ, CAPS, T0).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(err?.message).toMatch(
+        /PutItem on .* failed \(no answer within 3000 ms\); the write may still have been applied .*; nothing was signed$/,
+      );
+      expect(err?.message).not.toMatch(/nothing was reserved/);
+      proxy.fault = () => undefined;
+      expect((await ledger.show(KEY, CAPS, T0))[0]!.spent).toBe(7n * TZ); // it was: the message had to say it may be
+    } finally {
+      await ledger.close();
+      await proxy.stop();
+    }
+  });
+
   it('a write refused by the store (throttled, denied) refuses the reservation', async () => {
     const proxy = await startDynamoFaultProxy(dynalite.endpoint);
     const ledger = await DynamoSpendLedger.open({ ...dynalite.storeConfig('denied'), endpoint: proxy.endpoint });

@@ -1,3 +1,4 @@
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { startPostgres, type PostgresServer } from '@signatory-ts/dev-servers';
 import { openSpendLedger, PostgresSpendLedger, type PostgresLedgerConfig, type SpendLedger } from '../src';
@@ -68,6 +69,44 @@ describe('PostgresSpendLedger on a real PostgreSQL', () => {
     }
     expect((await ledger.show(KEY, CAPS, T0 + 2))[0]!.spent).toBe(100n * TZ);
     expect((await ledger.reserve(KEY, 100n * TZ, CAPS, T0 + 3)).ok).toBe(true);
+  });
+
+  it('a COMMIT applied whose answer is lost: refused without claiming nothing was reserved, and the reservation stays counted', async () => {
+    // a TCP proxy that, once armed, passes a COMMIT to the server and cuts the connection before the answer comes back
+    let armed = false;
+    const proxy = createServer((client) => {
+      const server = connect(Number(new URL(pg.url).port), '127.0.0.1');
+      let cut = false;
+      client.on('data', (chunk: Buffer) => {
+        if (armed && chunk[0] === 0x51 && chunk.includes('COMMIT\0')) cut = true; // a simple-query 'Q' message
+        server.write(chunk);
+      });
+      server.on('data', (chunk: Buffer) => (cut ? (client.destroy(), server.destroy()) : client.write(chunk)));
+      client.on('error', () => server.destroy());
+      server.on('error', () => client.destroy());
+      client.on('close', () => server.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const url = new URL(pg.url);
+    url.port = String((proxy.address() as AddressInfo).port);
+    try {
+      const c = config({ poolMax: 1 });
+      await openLedger(c); // creates the table straight
+      const ledger = await openLedger({ ...c, url: url.toString(), createTable: false });
+      armed = true;
+      const err = await ledger.reserve(KEY, 7n * TZ, CAPS, T0).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      armed = false;
+      expect(err?.message).toMatch(
+        /^spend ledger postgres \(table spend_\d+\): update failed: .+; the change may still have been committed .*; nothing was signed$/,
+      );
+      expect((await ledger.show(KEY, CAPS, T0))[0]!.spent).toBe(7n * TZ); // it was committed: the message had to say it may be
+      expect((await ledger.reserve(KEY, TZ, CAPS, T0 + 1)).ok).toBe(true); // the lost connection was not reused
+    } finally {
+      proxy.close();
+    }
   });
 
   it('its connection killed in the middle of a reservation: refused (throws, naming the table), the process goes on, the next one works', async () => {
