@@ -126,8 +126,12 @@ export function createApp(deps: AppDeps): express.Express {
   };
 
   const maxAuthFailures = deps.maxAuthFailures ?? 20;
-  const authFailures = maxAuthFailures > 0 ? new AuthFailureLimit(maxAuthFailures, 60_000) : undefined;
-  // wrong passwords at POST /login, counted apart: a password guesser is held back, a baker's signatures are not
+  // request signatures per address, IPv6 too: this 429 stops signing, and a neighbour in a shared /64
+  // must not be able to stop a baker's attestations
+  const signatureKey = (address: string) => clientKey(address, true);
+  const authFailures = maxAuthFailures > 0 ? new AuthFailureLimit(maxAuthFailures, 60_000, signatureKey) : undefined;
+  // wrong passwords at POST /login, counted apart and per IPv6 /64: a password guesser is held back,
+  // a baker's signatures are not (a token already held keeps signing)
   const loginFailures = maxAuthFailures > 0 ? new AuthFailureLimit(maxAuthFailures, 60_000) : undefined;
 
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimit ?? 64 * 1024 });
@@ -194,7 +198,7 @@ export function createApp(deps: AppDeps): express.Express {
             res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
             throw new HttpError(
               429,
-              `too many failed authentications from ${clientKey(client)} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
+              `too many failed authentications from ${signatureKey(client)} (${maxAuthFailures} a minute); retry in ${Math.ceil(wait / 1000)} s`,
             );
           }
           clientPkh = signer.authenticate(pkh, bytes, queryParam(req, 'authentication'));

@@ -8,8 +8,9 @@ const MAX_CLIENTS = 10_000;
  * (`::ffff:1.2.3.4`, a dual-stack listener's IPv4 client) as that IPv4 address; any other IPv6
  * address by its /64 (`2001:db8:1:2::/64`), since whoever has one address of a /64 usually has all
  * 2^64 of them; the zone (`%eth0`) is dropped. Anything else (no address) is its own key.
+ * `perAddress`: any other IPv6 address as itself, in canonical form (`2001:db8:1:2::5`).
  */
-export function clientKey(address: string): string {
+export function clientKey(address: string, perAddress = false): string {
   const bare = address.replace(/%.*$/, '');
   if (!isIPv6(bare)) return address;
   // the WHATWG URL parser's canonical text: lower case, zeros compressed, a dotted IPv4 tail as two hex groups
@@ -20,12 +21,13 @@ export function clientKey(address: string): string {
   const all = [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
   const n = all.map((g) => parseInt(g, 16));
   if (n.slice(0, 5).every((g) => g === 0) && n[5] === 0xffff) return [n[6]! >> 8, n[6]! & 0xff, n[7]! >> 8, n[7]! & 0xff].join('.');
+  if (perAddress) return canonical;
   return `${new URL(`http://[${all.slice(0, 4).join(':')}::]`).hostname.slice(1, -1)}/64`;
 }
 
 /**
- * Failed client authentications per client (clientKey: an address, or an IPv6 /64), counted in
- * fixed windows. Once a client has failed `limit` times in a window it is refused until the window
+ * Failed client authentications per client (`keyOf`: clientKey, an address or an IPv6 /64, by
+ * default), counted in fixed windows. Once a client has failed `limit` times in a window it is refused until the window
  * ends, before its signature is parsed or verified: a flood of bogus `?authentication=` costs a Map
  * lookup per request, not one verification per authorized key, and a client elsewhere is not slowed down.
  */
@@ -35,12 +37,13 @@ export class AuthFailureLimit {
   constructor(
     private readonly limit: number,
     readonly windowMs: number,
+    private readonly keyOf: (address: string) => string = clientKey,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Milliseconds until `address` may try again; 0 when it may now. */
   retryAfter(address: string): number {
-    const client = clientKey(address);
+    const client = this.keyOf(address);
     const w = this.windows.get(client);
     if (w === undefined || w.failures < this.limit) return 0;
     const left = w.start + this.windowMs - this.now();
@@ -51,7 +54,7 @@ export class AuthFailureLimit {
 
   /** Counts one failed authentication from `address`. */
   fail(address: string): void {
-    const client = clientKey(address);
+    const client = this.keyOf(address);
     const t = this.now();
     const w = this.windows.get(client);
     if (w !== undefined && t - w.start < this.windowMs) {

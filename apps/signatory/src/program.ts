@@ -62,7 +62,7 @@ export function buildProgram(actions: ProgramActions): Command {
     .option('--max-client-connections <n>', 'connections one client address may hold on the signing listener', positiveInt, 128)
     .option(
       '--max-auth-failures <n>',
-      'signatures matching no authorized key, and wrong /login passwords, a client (an IPv4 address or an IPv6 /64) may send per minute (each counted apart) before it gets 429 (0: no limit)',
+      'signatures matching no authorized key, and wrong /login passwords, a client (an address; for logins an IPv6 /64) may send per minute (each counted apart) before it gets 429 (0: no limit)',
       nonNegativeInt,
       20,
     )

@@ -2,6 +2,7 @@ import { networkInterfaces } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfig } from '@signatory-ts/config';
+import { encodePublicKey, encodeSignature, parseSecretKey, secretKeyPublicKey, signWithSecretKey } from '@signatory-ts/core';
 import { awsKmsOpener } from '../src/aws-vault';
 import { AuthFailureLimit, clientKey } from '../src/auth-failures';
 import { serve } from '../src/daemon';
@@ -45,7 +46,7 @@ describe('AuthFailureLimit', () => {
   const now = () => 1_000_000;
 
   it('counts every address of an IPv6 /64 together; the next /64 is not slowed down', () => {
-    const limit = new AuthFailureLimit(2, 60_000, now);
+    const limit = new AuthFailureLimit(2, 60_000, undefined, now);
     limit.fail('2001:db8:1:2::1');
     expect(limit.retryAfter('2001:db8:1:2::1')).toBe(0);
     limit.fail('2001:db8:1:2:aaaa:bbbb:cccc:dddd');
@@ -54,8 +55,19 @@ describe('AuthFailureLimit', () => {
     expect(limit.retryAfter('2001:db8:1:3::1')).toBe(0);
   });
 
+  it('per address (request signatures): each IPv6 address on its own, a neighbour in the /64 does not stop another', () => {
+    const limit = new AuthFailureLimit(2, 60_000, (a) => clientKey(a, true), now);
+    limit.fail('2001:db8:1:2::1');
+    limit.fail('2001:0DB8:1:2:0::1');
+    expect(limit.retryAfter('2001:db8:1:2::1')).toBe(60_000);
+    expect(limit.retryAfter('2001:db8:1:2::2')).toBe(0);
+    limit.fail('::ffff:198.51.100.9');
+    limit.fail('198.51.100.9');
+    expect(limit.retryAfter('198.51.100.9')).toBe(60_000);
+  });
+
   it('an IPv4 client counts as one, over a dual-stack listener or not', () => {
-    const limit = new AuthFailureLimit(2, 60_000, now);
+    const limit = new AuthFailureLimit(2, 60_000, undefined, now);
     limit.fail('::ffff:198.51.100.9');
     limit.fail('198.51.100.9');
     expect(limit.retryAfter('198.51.100.9')).toBe(60_000);
@@ -67,7 +79,7 @@ describe('AuthFailureLimit', () => {
 const hasIpv6Loopback = Object.values(networkInterfaces()).some((list) => list?.some((i) => i.internal && i.address === '::1'));
 
 // over HTTP the only IPv6 client address a test can use is ::1 (more would need root to add them)
-const v6Title = 'POST /login over [::1]';
+const v6Title = 'POST /login and request signatures over [::1]';
 (hasIpv6Loopback ? describe : describe.skip)(
   hasIpv6Loopback ? v6Title : `${v6Title}: skipped, this machine has no IPv6 loopback (::1)`,
   () => {
@@ -106,6 +118,48 @@ tezos:
         });
         const m = await (await fetch(`http://127.0.0.1:${d.utility.port}/metrics`)).text();
         expect(m).toContain('authentication_failure_total{status="429",auth_method="jwt_login",client_ip="::1"} 1');
+      } finally {
+        await d.shutdown();
+        await local.close();
+      }
+    });
+
+    it('request signatures that match no key are counted against the address ::1 itself, not its /64 (that 429 stops signing)', async () => {
+      const local = await startLocalKms('auth-v6-sig', [{ secret: W_SK }]);
+      const baseDir = await mkdtemp(path.join(local.dir, 'v6-'));
+      const clientSk = parseSecretKey('edsk3ZAm9nqEo7qNugo2wcmxWnbDe7oUUmHt5UJYDdqwucsaHTAsVQ');
+      const yaml = `base_dir: ${baseDir}
+server:
+  address: "[::1]:0"
+  utility_address: 127.0.0.1:0
+  authorized_keys: [${encodePublicKey(secretKeyPublicKey(clientSk))}]
+vaults:
+  kms:
+    driver: awskms
+    config: {endpoint: "${local.kms.url}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: very-secret-value}
+tezos:
+  ${W}:
+`;
+      const d = await serve(parseConfig(yaml, { env: {} }), {
+        logger: captureLogs().logger,
+        openVault: awsKmsOpener(2000, () => undefined),
+        maxAuthFailures: 2,
+      });
+      // a well-formed signature by the authorized key over other bytes: verified, matches nothing
+      const s = signWithSecretKey(new Uint8Array([0]), clientSk);
+      const bogus = encodeSignature(s.curve, s.bytes);
+      const sign = async () => {
+        const r = await fetch(`http://[::1]:${d.main.port}/keys/${W}?authentication=${bogus}`, { method: 'POST', body: '"0300"' });
+        return { status: r.status, text: await r.text() };
+      };
+      try {
+        expect((await sign()).status).toBe(403);
+        expect((await sign()).status).toBe(403);
+        const refused = await sign();
+        expect(refused.status).toBe(429);
+        expect((JSON.parse(refused.text) as { msg: string }[])[0]!.msg).toMatch(
+          /^too many failed authentications from ::1 \(2 a minute\); retry in \d+ s$/,
+        );
       } finally {
         await d.shutdown();
         await local.close();
