@@ -14,7 +14,7 @@ export interface AppDeps {
   readonly bodyLimit?: number;
   /** A sign request that has not finished after this many ms gets 500 (default 10 000). */
   readonly requestDeadlineMs?: number;
-  /** Signatures matching no authorized key one client (an IPv4 address or an IPv6 /64) may send per minute before it gets 429 (default 20; 0: no limit). */
+  /** Signatures matching no authorized key one client address (wrong /login passwords: one address or IPv6 /64) may send per minute before it gets 429 (default 20; 0: no limit). */
   readonly maxAuthFailures?: number;
   /** `server.jwt`: POST /login, and a token on every route of this listener. */
   readonly jwt?: JwtAuth;

@@ -30,7 +30,7 @@ export interface ServeOptions {
   readonly maxClientConnections?: number;
   /** Time a client has to send a whole request, ms (default 5000). */
   readonly readTimeoutMs?: number;
-  /** Signatures matching no authorized key a client (an IPv4 address or an IPv6 /64) may send per minute before it gets 429 (default 20; 0: no limit). */
+  /** Signatures matching no authorized key one client address (wrong /login passwords: one address or IPv6 /64) may send per minute before it gets 429 (default 20; 0: no limit). */
   readonly maxAuthFailures?: number;
 }
 

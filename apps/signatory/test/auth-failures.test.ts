@@ -9,8 +9,9 @@ import { serve } from '../src/daemon';
 import { captureLogs, startLocalKms } from './harness';
 import { W, W_SK } from './keys';
 
-// Failed logins and request signatures are counted per client: an IPv4 address, or an IPv6 /64 (one
-// holder of a /64 has 2^64 addresses), an IPv4-mapped IPv6 address being its IPv4 client.
+// Failed logins are counted per client: an IPv4 address, or an IPv6 /64 (one
+// holder of a /64 has 2^64 addresses), an IPv4-mapped IPv6 address being its IPv4 client; request signatures
+// per address, IPv6 included (that 429 stops signing).
 
 describe('clientKey', () => {
   it.each([
