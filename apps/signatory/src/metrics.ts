@@ -210,9 +210,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     spend(e) {
       // mutez as a float64: exact up to 2^53 mutez (9 billion tz)
       for (const w of e.windows) {
-        if (servedCaps !== undefined && servedCaps.get(e.pkh)?.some((c) => c.window === w.window) !== true) continue;
+        // the cap served now, not the event's: a late event of the previous generation carries the old one
+        const served = servedCaps?.get(e.pkh)?.find((c) => c.window === w.window);
+        if (servedCaps !== undefined && served === undefined) continue;
         spendWindow.set({ address: e.pkh, window: w.window }, Number(w.spent));
-        spendWindowCap.set({ address: e.pkh, window: w.window }, Number(w.cap));
+        spendWindowCap.set({ address: e.pkh, window: w.window }, Number(served?.amount ?? w.cap));
         shownWindows.add(JSON.stringify([e.pkh, w.window]));
       }
     },

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { SpendCap } from '@signatory-ts/config';
 import { b58Decode, PKH_PREFIXES, SignatoryError } from '@signatory-ts/core';
 import { forgetKept, MAX_ENTRIES, overCap, prune, resetWindows, usage, type LedgerDocument } from './ledger-document';
-import { SpendNotDurableError, type Reservation, type ReserveResult, type SpendLedger, type WindowUsage } from './spend-ledger';
+import {
+  SpendNotDurableError,
+  SpendOutcomeUnknownError,
+  type Reservation,
+  type ReserveResult,
+  type SpendLedger,
+  type WindowUsage,
+} from './spend-ledger';
 
 /** What `update` does with a key's document: the result, and whether the (changed) document must be written. */
 export interface Change<T> {
@@ -38,6 +45,16 @@ export abstract class DocumentLedger implements SpendLedger {
     try {
       return await this.reserveIn(key, reservation, caps, now);
     } catch (e) {
+      if (e instanceof SpendOutcomeUnknownError) {
+        // the reservation may be in the store: it is given back (its id is known), or said to count
+        let back: string;
+        try {
+          back = (await this.release(reservation)) ? 'it had been written and was given back' : 'it had not been written';
+        } catch (r) {
+          back = `whether it was written is unknown (giving it back failed too: ${(r as Error).message}); if it was, it counts until its window passes`;
+        }
+        throw new SignatoryError('internal', `${e.message}. Nothing was signed on that reservation; ${back}`, { cause: e });
+      }
       if (!(e instanceof SpendNotDurableError)) throw e;
       // the reservation is in the store but may not outlive a power loss: a signature counted on it
       // could be forgotten, so nothing is signed, and it is given back (a power loss may bring it back: counted)
@@ -60,13 +77,16 @@ export abstract class DocumentLedger implements SpendLedger {
       // already there: a store's retry after a write whose answer was lost (never counted twice)
       if (doc.entries.some((e) => e.id === id)) return { result: { ok: true, reservation, windows: usage(doc, caps, now) }, write: false };
       // entries carry their signer's clock: a clock behind the others' would make what they spent look
-      // older than it is, so one found behind the newest entry refuses (fail closed), and a clock a
-      // little behind stamps at the newest time rather than in the past
-      const newest = doc.entries.reduce((m, e) => Math.max(m, e.at), -Infinity);
+      // older than it is, so one found behind the newest entry or reset refuses (fail closed), and a clock
+      // a little behind stamps after both rather than in the past (an entry stamped at or before a reset
+      // would not count in the window reset: a request queued behind the reset could escape its cap)
+      const newestEntry = doc.entries.reduce((m, e) => Math.max(m, e.at), -Infinity);
+      const newestReset = Math.max(-Infinity, ...doc.resets.values());
+      const newest = Math.max(newestEntry, newestReset);
       if (newest - now > CLOCK_TOLERANCE_MS) {
         throw new SignatoryError(
           'internal',
-          `spend ledger: this signer's clock is ${Math.round((newest - now) / 1000)} s behind the newest reservation of ${key} ` +
+          `spend ledger: this signer's clock is ${Math.round((newest - now) / 1000)} s behind the newest ${newest === newestEntry ? 'reservation' : 'reset'} of ${key} ` +
             '(another signer sharing the ledger, or this clock set back); nothing was signed. Synchronize the clocks of every signer (NTP)',
         );
       }
@@ -81,7 +101,7 @@ export abstract class DocumentLedger implements SpendLedger {
             'Reservations left by signers that died before confirming count until their window passes (a reset keeps them: each may be a signature that left)',
         );
       }
-      doc.entries.push({ id, at: Math.max(now, newest), amount, signed: false });
+      doc.entries.push({ id, at: Math.max(now, newestEntry, newestReset + 1), amount, signed: false });
       return { result: { ok: true, reservation, windows: usage(doc, caps, now) }, write: true };
     });
   }

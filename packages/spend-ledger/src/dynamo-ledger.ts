@@ -12,6 +12,7 @@ import { SignatoryError } from '@signatory-ts/core';
 import { createDynamoClient, waitTableActive } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
+import { SpendOutcomeUnknownError } from './spend-ledger';
 
 export interface DynamoSpendLedgerOptions {
   /** Start-up messages ("created table"). */
@@ -142,12 +143,20 @@ export class DynamoSpendLedger extends DocumentLedger {
           : `${err.name ?? 'Error'}: ${err.message ?? String(e)}`;
       // no answer to a write (a timeout, a connection lost): DynamoDB may have applied it all the same
       const unknown = operation === 'PutItem' && err.$metadata?.httpStatusCode === undefined;
+      if (unknown)
+        throw new SpendOutcomeUnknownError(
+          'internal',
+          `spend ledger aws: ${operation} on ${this.where} failed (${why}); the write may still have been applied`,
+          {
+            cause: e,
+          },
+        );
       throw new SignatoryError(
         'internal',
-        unknown
-          ? `spend ledger aws: ${operation} on ${this.where} failed (${why}); the write may still have been applied (a reservation it made then stays counted until its window ends); nothing was signed`
-          : `spend ledger aws: ${operation} on ${this.where} failed (${why}); nothing was reserved or signed`,
-        { cause: e },
+        `spend ledger aws: ${operation} on ${this.where} failed (${why}); nothing was reserved or signed`,
+        {
+          cause: e,
+        },
       );
     }
   }

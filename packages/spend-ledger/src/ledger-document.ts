@@ -46,10 +46,14 @@ const MINUTE_MS = 60_000;
 
 export const emptyDocument = (): LedgerDocument => ({ entries: [], resets: new Map(), kept: new Map(), retention: 0 });
 
-/** `{"v":1,"entries":[[id, at, "mutez", 0|1], …],"resets":{"3600": at},"kept":{"3600": [id, …]}}` */
+/**
+ * `{"v":1,"entries":[[id, at, "mutez", 0|1], …],"resets":{"3600": at}}`; with reservations a reset keeps
+ * counting, `"v":2` and `"kept":{"3600": [id, …]}`: a signer of an earlier version (which reads only v1)
+ * refuses such a document rather than rewrite it without them (fail closed during a rolling upgrade).
+ */
 export function formatDocument(doc: LedgerDocument): string {
   return JSON.stringify({
-    v: 1,
+    v: doc.kept.size > 0 ? 2 : 1,
     entries: doc.entries.map((e) => [e.id, e.at, e.amount.toString(), e.signed ? 1 : 0]),
     resets: Object.fromEntries(doc.resets),
     ...(doc.kept.size > 0 ? { kept: Object.fromEntries([...doc.kept].map(([w, ids]) => [w, [...ids]])) } : {}),
@@ -71,7 +75,7 @@ export function parseDocument(text: string, where: string): LedgerDocument {
     throw broken((e as Error).message);
   }
   const r = raw as { v?: unknown; entries?: unknown; resets?: unknown; kept?: unknown; retention?: unknown };
-  if (typeof raw !== 'object' || raw === null || r.v !== 1) throw broken('not a version 1 ledger');
+  if (typeof raw !== 'object' || raw === null || (r.v !== 1 && r.v !== 2)) throw broken('not a version 1 or 2 ledger');
   if (!Array.isArray(r.entries)) throw broken('no entries list');
   const entries = r.entries.map((e: unknown, i): LedgerEntry => {
     const [id, at, amount, signed] = Array.isArray(e) ? (e as unknown[]) : [];

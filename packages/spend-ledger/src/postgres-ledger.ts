@@ -4,6 +4,7 @@ import { SignatoryError } from '@signatory-ts/core';
 import { postgresPoolConfig } from '@signatory-ts/watermark';
 import { DocumentLedger, type Change } from './document-ledger';
 import { emptyDocument, formatDocument, parseDocument, type LedgerDocument } from './ledger-document';
+import { SpendOutcomeUnknownError } from './spend-ledger';
 
 /**
  * The connection settings of `watermark: driver: postgres` (the PostgreSQL watermark store's
@@ -81,12 +82,13 @@ export class PostgresSpendLedger extends DocumentLedger {
         try {
           await c.query('COMMIT');
         } catch (e) {
-          if (typeof (e as { code?: unknown }).code === 'string') throw e; // the server's own refusal (a SQLSTATE): not committed
+          // the server's own refusal (a SQLSTATE, not a socket error's code such as ECONNRESET): not committed
+          if (/^[0-9A-Z]{5}$/.test(String((e as { code?: unknown }).code))) throw e;
           // no answer to COMMIT (a connection lost): the server may have committed all the same
-          throw this.failure(
-            'update',
-            e,
-            'the change may still have been committed (a reservation it made then stays counted until its window ends); nothing was signed',
+          throw new SpendOutcomeUnknownError(
+            'internal',
+            `spend ledger postgres (table ${this.table}): update failed at COMMIT: ${describe(e)}; the change may still have been committed`,
+            { cause: e },
           );
         }
         return result;
@@ -128,10 +130,14 @@ export class PostgresSpendLedger extends DocumentLedger {
     }
   }
 
-  private failure(what: string, e: unknown, outcome = 'nothing was reserved or signed'): SignatoryError {
-    return new SignatoryError('internal', `spend ledger postgres (table ${this.table}): ${what} failed: ${describe(e)}; ${outcome}`, {
-      cause: e,
-    });
+  private failure(what: string, e: unknown): SignatoryError {
+    return new SignatoryError(
+      'internal',
+      `spend ledger postgres (table ${this.table}): ${what} failed: ${describe(e)}; nothing was reserved or signed`,
+      {
+        cause: e,
+      },
+    );
   }
 
   private async checkTable(create: boolean): Promise<void> {

@@ -47,6 +47,12 @@ export interface SpendLedger {
  */
 export class SpendNotDurableError extends SignatoryError {}
 
+/**
+ * A write got no answer (a DynamoDB PutItem timed out or its connection was lost, a PostgreSQL COMMIT
+ * whose connection was lost): the store may have applied it all the same.
+ */
+export class SpendOutcomeUnknownError extends SignatoryError {}
+
 /** An amount held against a key's caps since `at`. */
 export interface Reservation {
   readonly key: string;

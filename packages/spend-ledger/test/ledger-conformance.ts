@@ -137,6 +137,24 @@ export function describeSpendLedger(name: string, factory: LedgerFactory): void 
       expect((await ledger.show(KEY, CAPS, T0 + 40)).map((w) => w.spent)).toEqual([0n, 0n]);
     });
 
+    it('a reservation whose clock reads before a reset (queued behind it, or a clock a little behind) counts in the window reset', async () => {
+      const first = await reserve(100n, T0);
+      if (!first.ok) throw new Error('reserve refused');
+      await ledger.confirm(first.reservation);
+      await ledger.reset(KEY, 3600, T0 + 20);
+      const late = await reserve(150n, T0 + 10); // its clock read T0 + 10, it is written after the reset at T0 + 20
+      if (!late.ok) throw new Error('reserve refused');
+      await ledger.confirm(late.reservation);
+      expect((await ledger.show(KEY, CAPS, T0 + 30))[0]!.spent).toBe(150n * TZ);
+      expect((await reserve(51n, T0 + 15)).ok).toBe(false); // 150 + 51 > 200: the cap holds
+      // a reset further ahead than the clock tolerance: this signer's clock is behind, it refuses
+      await ledger.reset(KEY, 3600, T0 + 2 * 60_000);
+      await expect(reserve(1n, T0 + 30)).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringContaining("spend ledger: this signer's clock is 120 s behind the newest reset of"),
+      });
+    });
+
     it('reset clears confirmed spend only: a reservation still being signed keeps counting, and counts once confirmed', async () => {
       const done = await reserve(100n, T0);
       const signing = await reserve(60n, T0 + 1); // a request still being signed when the operator resets

@@ -50,3 +50,19 @@ it('a key whose longest window holds MAX_ENTRIES unconfirmed reservations refuse
     message: expect.stringContaining(`spend ledger: key ${KEY} holds ${MAX_ENTRIES} unconfirmed reservations within its longest window`),
   });
 });
+
+it('a document with reservations a reset keeps counting is version 2 (an earlier signer, which reads only v1, refuses it rather than drop them); without, version 1', async () => {
+  const ledger = new FileSpendLedger({ baseDir: base });
+  const stored = () => JSON.parse(readFileSync(file, 'utf8')) as { v: number; kept?: Record<string, string[]> };
+  const signing = await ledger.reserve(KEY, TZ, CAPS, T0);
+  if (!signing.ok) throw new Error('reserve refused');
+  expect(stored().v).toBe(1);
+  await ledger.reset(KEY, 3600, T0 + 10);
+  expect(stored()).toMatchObject({ v: 2, kept: { '3600': [signing.reservation.id] } });
+  await ledger.confirm(signing.reservation);
+  await ledger.reset(KEY, 3600, T0 + 20); // confirmed now: the second reset clears it, nothing is kept
+  expect(stored().v).toBe(1);
+  expect(stored().kept).toBeUndefined();
+  writeFileSync(file, JSON.stringify({ v: 3, entries: [], resets: {} }));
+  await expect(ledger.show(KEY, CAPS, T0 + 30)).rejects.toThrow(/not a version 1 or 2 ledger/);
+});

@@ -71,17 +71,20 @@ describe('PostgresSpendLedger on a real PostgreSQL', () => {
     expect((await ledger.reserve(KEY, 100n * TZ, CAPS, T0 + 3)).ok).toBe(true);
   });
 
-  it('a COMMIT applied whose answer is lost: refused without claiming nothing was reserved, and the reservation stays counted', async () => {
+  it('a COMMIT applied whose answer is lost (connection closed or reset): nothing signed, the reservation given back, the message says so', async () => {
     // a TCP proxy that, once armed, passes a COMMIT to the server and cuts the connection before the answer comes back
     let armed = false;
+    let reset = false;
     const proxy = createServer((client) => {
       const server = connect(Number(new URL(pg.url).port), '127.0.0.1');
       let cut = false;
       client.on('data', (chunk: Buffer) => {
-        if (armed && chunk[0] === 0x51 && chunk.includes('COMMIT\0')) cut = true; // a simple-query 'Q' message
+        if (armed && chunk[0] === 0x51 && chunk.includes('COMMIT\0')) [cut, armed] = [true, false]; // a simple-query 'Q' message, once
         server.write(chunk);
       });
-      server.on('data', (chunk: Buffer) => (cut ? (client.destroy(), server.destroy()) : client.write(chunk)));
+      server.on('data', (chunk: Buffer) =>
+        cut ? (reset ? client.resetAndDestroy() : client.destroy(), server.destroy()) : client.write(chunk),
+      );
       client.on('error', () => server.destroy());
       server.on('error', () => client.destroy());
       client.on('close', () => server.destroy());
@@ -93,16 +96,17 @@ describe('PostgresSpendLedger on a real PostgreSQL', () => {
       const c = config({ poolMax: 1 });
       await openLedger(c); // creates the table straight
       const ledger = await openLedger({ ...c, url: url.toString(), createTable: false });
-      armed = true;
-      const err = await ledger.reserve(KEY, 7n * TZ, CAPS, T0).then(
-        () => undefined,
-        (e: unknown) => e as Error,
-      );
-      armed = false;
-      expect(err?.message).toMatch(
-        /^spend ledger postgres \(table spend_\d+\): update failed: .+; the change may still have been committed .*; nothing was signed$/,
-      );
-      expect((await ledger.show(KEY, CAPS, T0))[0]!.spent).toBe(7n * TZ); // it was committed: the message had to say it may be
+      for (const how of ['closed', 'reset'] as const) {
+        [armed, reset] = [true, how === 'reset'];
+        const err = await ledger.reserve(KEY, 7n * TZ, CAPS, T0).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(err?.message).toMatch(
+          /^spend ledger postgres \(table spend_\d+\): update failed at COMMIT: .+; the change may still have been committed\. Nothing was signed on that reservation; it had been written and was given back$/,
+        );
+        expect((await ledger.show(KEY, CAPS, T0))[0]!.spent).toBe(0n);
+      }
       expect((await ledger.reserve(KEY, TZ, CAPS, T0 + 1)).ok).toBe(true); // the lost connection was not reused
     } finally {
       proxy.close();
@@ -137,12 +141,12 @@ describe('PostgresSpendLedger on a real PostgreSQL', () => {
   it('a malformed ledger row refuses, naming the row, and is left as it is', async () => {
     const c = config();
     const ledger = await openLedger(c);
-    await pg.sql(`INSERT INTO ${c.table} (pkh, ledger) VALUES ($1, '{"v":2}')`, [KEY]);
+    await pg.sql(`INSERT INTO ${c.table} (pkh, ledger) VALUES ($1, '{"v":3}')`, [KEY]);
     await expect(ledger.reserve(KEY, TZ, CAPS, T0)).rejects.toMatchObject({
       code: 'internal',
-      message: expect.stringContaining(`spend ledger row ${KEY} of table ${c.table} is unreadable (not a version 1 ledger)`),
+      message: expect.stringContaining(`spend ledger row ${KEY} of table ${c.table} is unreadable (not a version 1 or 2 ledger)`),
     });
-    expect(await pg.sql(`SELECT ledger FROM ${c.table}`)).toEqual([{ ledger: '{"v":2}' }]);
+    expect(await pg.sql(`SELECT ledger FROM ${c.table}`)).toEqual([{ ledger: '{"v":3}' }]);
   });
 
   it('a table of another shape, or a missing table with create_table off, stops the start with what to do', async () => {
