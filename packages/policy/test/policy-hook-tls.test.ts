@@ -82,6 +82,16 @@ describe('policy_hook.ca_file', () => {
     expect(hook.requests).toHaveLength(0);
   });
 
+  it("the hook's certificate must name the address's host: trusted CA, other name, refused; the hook is never asked", async () => {
+    // the certificate names IP 127.0.0.1; the same server reached as localhost is not the host it names
+    const d = await new PolicyHook({ address: hook.url.replace('127.0.0.1', 'localhost'), caFile: ca.cert, timeoutMs: SLOW_OK }).evaluate(
+      ctx,
+    );
+    expect(d).toMatchObject({ allow: false, code: 'internal', reason: expect.stringContaining('ERR_TLS_CERT_ALTNAME_INVALID') as string });
+    expect(d).toMatchObject({ reason: expect.stringContaining(': TLS handshake failed: ') as string });
+    expect(hook.requests).toHaveLength(0);
+  });
+
   it('an https address to a hook that speaks plain http: refused as a TLS failure', async () => {
     const plain = await startHookServer();
     try {
