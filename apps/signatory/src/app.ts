@@ -145,7 +145,11 @@ export function createApp(deps: AppDeps): express.Express {
       next();
     } catch (e) {
       if (!(e instanceof JwtRefusal)) return next(e);
-      metrics.authenticationFailures.inc({ status: '401', auth_method: 'jwt', client_ip: req.socket.remoteAddress ?? '' });
+      metrics.authenticationFailures.inc({
+        status: '401',
+        auth_method: 'jwt',
+        client_ip: metrics.clientIpLabel(req.socket.remoteAddress ?? ''),
+      });
       sendText(res, e.status, e.message);
     }
   };
@@ -157,7 +161,7 @@ export function createApp(deps: AppDeps): express.Express {
         const wait = loginFailures?.retryAfter(client) ?? 0;
         if (wait > 0) {
           // before the password is compared: a guess in this window is not even tried
-          metrics.authenticationFailures.inc({ status: '429', auth_method: 'jwt_login', client_ip: client });
+          metrics.authenticationFailures.inc({ status: '429', auth_method: 'jwt_login', client_ip: metrics.clientIpLabel(client) });
           res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
           return sendText(
             res,
@@ -171,7 +175,7 @@ export function createApp(deps: AppDeps): express.Express {
           if (!(e instanceof JwtRefusal)) throw e;
           // a user name and password that matched no user: a guess (missing headers cost nothing)
           if (e.message === ACCESS_DENIED) loginFailures?.fail(client);
-          metrics.authenticationFailures.inc({ status: '401', auth_method: 'jwt_login', client_ip: client });
+          metrics.authenticationFailures.inc({ status: '401', auth_method: 'jwt_login', client_ip: metrics.clientIpLabel(client) });
           sendText(res, e.status, e.message);
         }
       })
@@ -206,7 +210,11 @@ export function createApp(deps: AppDeps): express.Express {
           const f = toHttpFailure(e);
           // only a signature that was verified and matched no key counts: a missing or unparseable one costs nothing
           if (f.code === 'forbidden') authFailures?.fail(client);
-          metrics.authenticationFailures.inc({ status: String(f.status), auth_method: 'authentication', client_ip: client });
+          metrics.authenticationFailures.inc({
+            status: String(f.status),
+            auth_method: 'authentication',
+            client_ip: metrics.clientIpLabel(client),
+          });
           throw e;
         }
         // one absolute deadline: the signer's stages (spend ledger, lane wait, vault call) take their time from it

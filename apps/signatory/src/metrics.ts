@@ -13,6 +13,8 @@ export interface Metrics {
   readonly signHandlerRequests: Counter<'address' | 'status'>;
   readonly signHandlerDuration: Histogram<'address' | 'status'>;
   readonly authenticationFailures: Counter<'status' | 'auth_method' | 'client_ip'>;
+  /** authentication_failure_total's client_ip for `address`: itself, or `other` past MAX_CLIENT_IPS distinct ones. */
+  readonly clientIpLabel: (address: string) => string;
   /** Connections closed on arrival by a listener's caps (not in Go Signatory). */
   readonly connectionsRefused: Counter<'listener' | 'cap'>;
   /** The signer's events, turned into series. */
@@ -34,6 +36,13 @@ export interface MetricsOptions {
   readonly defaultMetrics?: boolean;
   readonly version?: string;
 }
+
+/**
+ * Most distinct client_ip values authentication_failure_total keeps; failures from further addresses
+ * are counted as `other`, so a client with many addresses (an IPv6 /64) cannot grow the registry
+ * without bound.
+ */
+export const MAX_CLIENT_IPS = 1000;
 
 /** 1 ms ×2^k, k = 0..9: watermark_operation_duration_seconds. */
 const WATERMARK_BUCKETS = Array.from({ length: 10 }, (_, k) => 0.001 * 2 ** k);
@@ -109,6 +118,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['status', 'auth_method', 'client_ip'] as const,
     ...reg,
   });
+  const clientIps = new Set<string>();
+  const clientIpLabel = (address: string): string => {
+    if (clientIps.has(address)) return address;
+    if (clientIps.size >= MAX_CLIENT_IPS) return 'other';
+    clientIps.add(address);
+    return address;
+  };
   const watermarkOps = new Counter({
     name: 'watermark_operations_total',
     help: 'Watermark checks, by result, backend and request kind (generic requests included).',
@@ -234,6 +250,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     signHandlerRequests,
     signHandlerDuration,
     authenticationFailures,
+    clientIpLabel,
     connectionsRefused,
     events,
     watermarkIo,

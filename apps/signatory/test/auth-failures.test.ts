@@ -6,6 +6,7 @@ import { encodePublicKey, encodeSignature, parseSecretKey, secretKeyPublicKey, s
 import { awsKmsOpener } from '../src/aws-vault';
 import { AuthFailureLimit, clientKey } from '../src/auth-failures';
 import { serve } from '../src/daemon';
+import { createMetrics, MAX_CLIENT_IPS } from '../src/metrics';
 import { captureLogs, startLocalKms } from './harness';
 import { W, W_SK } from './keys';
 
@@ -74,6 +75,20 @@ describe('AuthFailureLimit', () => {
     expect(limit.retryAfter('198.51.100.9')).toBe(60_000);
     expect(limit.retryAfter('::ffff:198.51.100.9')).toBe(60_000);
     expect(limit.retryAfter('198.51.100.10')).toBe(0);
+  });
+});
+
+describe('authentication_failure_total client_ip', () => {
+  it(`keeps ${MAX_CLIENT_IPS} distinct addresses, then counts further ones as other (a /64 cannot grow the registry without bound)`, async () => {
+    const m = createMetrics({ defaultMetrics: false });
+    const fail = (ip: string) =>
+      m.authenticationFailures.inc({ status: '403', auth_method: 'authentication', client_ip: m.clientIpLabel(ip) });
+    for (let i = 0; i < MAX_CLIENT_IPS + 50; i++) fail(`2001:db8:1:2::${i.toString(16)}`);
+    fail('2001:db8:1:2::0'); // seen before the table filled: still its own series
+    const lines = (await m.registry.metrics()).split('\n').filter((l) => l.startsWith('authentication_failure_total{'));
+    expect(lines).toHaveLength(MAX_CLIENT_IPS + 1);
+    expect(lines).toContain('authentication_failure_total{status="403",auth_method="authentication",client_ip="other"} 50');
+    expect(lines).toContain('authentication_failure_total{status="403",auth_method="authentication",client_ip="2001:db8:1:2::0"} 2');
   });
 });
 
