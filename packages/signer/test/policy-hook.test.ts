@@ -26,8 +26,8 @@ let impatient: Signer;
 const violations: Parameters<NonNullable<SignerEvents['policyViolation']>>[0][] = [];
 
 beforeAll(async () => {
-  // deadlines no loaded machine reaches on a call that must succeed: only a hook that never answers is cut (`impatient`)
-  fixture = await startKmsFixture('signer-hook-', [ED_SK], { deadlineMs: 60_000 });
+  // timeouts no loaded machine reaches on a call that must succeed: only a hook that never answers is cut (`impatient`)
+  fixture = await startKmsFixture('signer-hook-', [ED_SK]);
   store = fixture.store;
   hook = await startHookServer();
   const policies = new Map([[ED, null]]);

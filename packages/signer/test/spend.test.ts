@@ -31,7 +31,7 @@ let vault: AwsKmsVault;
 let store: FileWatermarkStore;
 
 beforeAll(async () => {
-  fixture = await startKmsFixture('signer-spend-', [ED_SK], { deadlineMs: 1500 });
+  fixture = await startKmsFixture('signer-spend-', [ED_SK]); // the hang test has a vault with a short deadline
   ({ dir, kms, vault, store } = fixture);
 });
 afterAll(() => fixture?.close());
@@ -66,7 +66,7 @@ interface Setup {
   windows: SpendWindows[];
 }
 
-async function setup(ledger: SpendLedger, extra: { spendLedgerTimeoutMs?: number } = {}): Promise<Setup> {
+async function setup(ledger: SpendLedger, extra: { spendLedgerTimeoutMs?: number; vault?: AwsKmsVault } = {}): Promise<Setup> {
   const clock = { now: T0 };
   const violations: string[] = [];
   const windows: SpendWindows[] = [];
@@ -76,14 +76,15 @@ async function setup(ledger: SpendLedger, extra: { spendLedgerTimeoutMs?: number
   };
   const policies = new Map([[ED, { allowedRequests: ['generic'], allowedOperations: ['transaction'], limits: { spend: CAPS } }]]);
   const s = await createSigner({
-    vaults: [vault],
+    vaults: [extra.vault ?? vault],
     policies: policies as never,
     watermarkStore: store,
     signDeadlineMs: 1000,
     spendLedger: ledger,
+    // a ledger write (an fsync for the file ledger) may take seconds on a loaded disk; only the gated ledger below is cut
+    spendLedgerTimeoutMs: extra.spendLedgerTimeoutMs ?? 60_000,
     now: () => clock.now,
     events,
-    ...extra,
   });
   const sign = async (amount: bigint) => {
     try {
@@ -150,7 +151,7 @@ describe.each([
   });
 
   it('a KMS call past the signer deadline gives the reservation back', async () => {
-    const t = await setup(open());
+    const t = await setup(open(), { vault: fixture.newVault({ deadlineMs: 1500 }) });
     kms.faults.hang({ operations: ['Sign'] });
     expect(await t.sign(10_000_000n - FEE)).toMatch(/^vault_unavailable: /);
     expect(await spent(t.ledger, T0)).toEqual([
