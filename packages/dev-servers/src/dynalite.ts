@@ -25,7 +25,11 @@ export interface DynamoStoreConfig {
 export interface DynaliteServer {
   /** `http://127.0.0.1:<port>`: the endpoint a DynamoDB client is given. */
   readonly endpoint: string;
-  /** A store config on this emulator for a new table `<prefix>-<n>` (created by the store), 5 s per call. */
+  /**
+   * A store config on this emulator for a new table `<prefix>-<n>` (created by the store), 60 s per call: a
+   * bound no loaded machine reaches (under load 50 concurrent conditional puts once took more than 5 s);
+   * a test of the timeout sets its own, against a call that never answers.
+   */
   storeConfig(prefix: string): DynamoStoreConfig;
   /**
    * Creates a table directly, as another program would (Go Signatory, an operator): on-demand billing, or
@@ -77,7 +81,7 @@ export async function startDynalite(): Promise<DynaliteServer> {
       accessKeyId: 'test',
       secretAccessKey: 'test',
       createTable: true,
-      timeoutMs: 5000,
+      timeoutMs: 60_000,
     }),
     async createTable(table, key, options = {}) {
       await admin.send(

@@ -39,8 +39,11 @@ beforeEach(() => {
 const json = (r: HookRequest) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;
 const last = () => server.requests[server.requests.length - 1]!;
 
+// a timeout no loaded machine reaches on a hook that answers; the test of the timeout sets its own against a hook that never does
+const unsignedHook = (options: { timeoutMs?: number; onCall?: (e: PolicyHookCall) => void } = {}) =>
+  new PolicyHook({ address: server.url, timeoutMs: 60_000, ...options });
 const signedHook = (options: { timeoutMs?: number; onCall?: (e: PolicyHookCall) => void } = {}) =>
-  new PolicyHook({ address: server.url, authorizedKeys: keys, ...options });
+  new PolicyHook({ address: server.url, authorizedKeys: keys, timeoutMs: 60_000, ...options });
 
 /** The reference service's reply: compact JSON payload, signed over those bytes. */
 async function reply(
@@ -68,7 +71,7 @@ const answerWith =
 
 describe('request body', () => {
   it("is Go's, byte for byte: fields in Go's order, padded base64 of the exact request, a fresh 32-byte nonce, no client_key_hash when unauthenticated", async () => {
-    const hook = new PolicyHook({ address: server.url });
+    const hook = unsignedHook();
     expect(await hook.evaluate(ctx())).toEqual({ allow: true });
     const r = last();
     expect(r.method).toBe('POST');
@@ -90,7 +93,7 @@ describe('request body', () => {
   });
 
   it('carries client_key_hash, between source and public_key_hash, only for an authenticated request', async () => {
-    await new PolicyHook({ address: server.url }).evaluate(ctx({ clientPkh: CLIENT, jwtUser: 'alice' }));
+    await unsignedHook().evaluate(ctx({ clientPkh: CLIENT, jwtUser: 'alice' }));
     const body = json(last());
     expect(Object.keys(body)).toEqual(['request', 'source', 'client_key_hash', 'public_key_hash', 'nonce']);
     expect(body.client_key_hash).toBe(CLIENT);
@@ -123,12 +126,12 @@ describe('unsigned replies (no authorized_keys): the status decides', () => {
     ['503', { status: 503 }, { allow: false, rule: 'policy_hook', reason: 'policy hook: 503 Service Unavailable', code: 'internal' }],
   ])('%s', async (_name, answer, want) => {
     server.answer(() => answer);
-    expect(await new PolicyHook({ address: server.url }).evaluate(ctx())).toEqual(want);
+    expect(await unsignedHook().evaluate(ctx())).toEqual(want);
   });
 
   it('a redirect is refused (500), not followed', async () => {
     server.answer((r) => (r.path === '/hook' ? { status: 302, headers: { location: `${server.origin}/elsewhere` } } : { status: 204 }));
-    expect(await new PolicyHook({ address: server.url }).evaluate(ctx())).toEqual({
+    expect(await unsignedHook().evaluate(ctx())).toEqual({
       allow: false,
       rule: 'policy_hook',
       reason: 'policy hook: 302 Found (redirects are not followed: set policy_hook.address to the URL that answers)',
@@ -281,7 +284,7 @@ describe('a hook that gives no usable answer: refused (500), never allowed', () 
 
   it('slower than timeout_ms (unsigned and signed)', async () => {
     server.answer(() => 'hang');
-    for (const hook of [new PolicyHook({ address: server.url, timeoutMs: 200 }), signedHook({ timeoutMs: 200 })]) {
+    for (const hook of [unsignedHook({ timeoutMs: 200 }), signedHook({ timeoutMs: 200 })]) {
       expect(await hook.evaluate(ctx())).toEqual({
         allow: false,
         rule: 'policy_hook',
@@ -316,7 +319,7 @@ describe('configuration and latency', () => {
 
   it('reports each call with its result', async () => {
     const calls: PolicyHookCall[] = [];
-    const hook = new PolicyHook({ address: server.url, onCall: (e) => calls.push(e) });
+    const hook = unsignedHook({ onCall: (e) => calls.push(e) });
     await hook.evaluate(ctx());
     server.answer(() => ({ status: 403 }));
     await hook.evaluate(ctx());

@@ -20,7 +20,7 @@ export interface KmsFixture {
   close(): Promise<void>;
 }
 
-/** Starts the parts in a new directory named `prefix…`; `vault` is made with `vaultOptions`. */
+/** Starts the parts in a new directory named `prefix…`; `vault` is made with `vaultOptions` (default deadline 60 s). */
 export async function startKmsFixture(
   prefix: string,
   secretKeys: readonly string[],
@@ -41,8 +41,16 @@ export async function startKmsFixture(
   }
   const started = kms;
   const vaults: AwsKmsVault[] = [];
+  // by default a deadline no loaded machine reaches on a call that must succeed; a test of the deadline sets its own
   const newVault = (options: Partial<AwsKmsVaultOptions> = {}) => {
-    const v = new AwsKmsVault({ endpoint: started.url, region: 'us-east-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'x', ...options });
+    const v = new AwsKmsVault({
+      endpoint: started.url,
+      region: 'us-east-1',
+      accessKeyId: 'AKIDTEST',
+      secretAccessKey: 'x',
+      deadlineMs: 60_000,
+      ...options,
+    });
     vaults.push(v);
     return v;
   };

@@ -21,26 +21,33 @@ let fixture: KmsFixture;
 let hook: HookServer;
 let store: FileWatermarkStore;
 let signer: Signer;
+/** The same signer with a hook timeout of 300 ms, for a hook that never answers. */
+let impatient: Signer;
 const violations: Parameters<NonNullable<SignerEvents['policyViolation']>>[0][] = [];
 
 beforeAll(async () => {
-  fixture = await startKmsFixture('signer-hook-', [ED_SK], { deadlineMs: 1500 });
+  // timeouts no loaded machine reaches on a call that must succeed: only a hook that never answers is cut (`impatient`)
+  fixture = await startKmsFixture('signer-hook-', [ED_SK]);
   store = fixture.store;
   hook = await startHookServer();
   const policies = new Map([[ED, null]]);
-  signer = await createSigner({
-    vaults: [fixture.vault],
-    policies,
-    policy: new PolicyChain([
-      new StaticPolicy(policies),
-      new PolicyHook({ address: hook.url, authorizedKeys: [await HOOK_KEY.publicKey()], timeoutMs: 300 }),
-    ]),
-    watermarkStore: store,
-    events: { policyViolation: (e) => violations.push(e) },
-  });
+  const withHookTimeout = async (timeoutMs: number) =>
+    createSigner({
+      vaults: [fixture.newVault()],
+      policies,
+      policy: new PolicyChain([
+        new StaticPolicy(policies),
+        new PolicyHook({ address: hook.url, authorizedKeys: [await HOOK_KEY.publicKey()], timeoutMs }),
+      ]),
+      watermarkStore: store,
+      events: { policyViolation: (e) => violations.push(e) },
+    });
+  signer = await withHookTimeout(30_000);
+  impatient = await withHookTimeout(300);
 });
 afterAll(async () => {
   await signer.close();
+  await impatient.close();
   await hook.stop();
   await fixture.close();
 });
@@ -65,7 +72,7 @@ const errorOf = (p: Promise<unknown>) =>
 const mark = (level: number) => store.get({ chainId: CHAIN, pkh: ED, kind: 'preattestation' }).then((m) => m?.level ?? level - 1);
 
 describe('signer with the policy hook', () => {
-  it.each<[string, () => (req: HookRequest) => HookAnswer | 'hang' | Promise<HookAnswer>, string]>([
+  it.each<[string, () => (req: HookRequest) => HookAnswer | 'hang' | Promise<HookAnswer>, string, (() => Signer)?]>([
     ['status mismatch', () => signedReply({ httpStatus: 201 }), 'internal: the policy hook reply status must match the HTTP header'],
     ['nonce mismatch', () => signedReply({ nonce: Buffer.alloc(32).toString('base64') }), 'policy_denied: nonce mismatch'],
     ['unknown key', () => signedReply({ by: STRANGER }), 'unauthenticated: public key not found'],
@@ -77,12 +84,12 @@ describe('signer with the policy hook', () => {
       () => () => ({ status: 308, headers: { location: `${hook.origin}/hook` } }),
       'internal: policy hook: 308 Permanent Redirect',
     ],
-    ['slower than the timeout', () => () => 'hang', 'internal: policy hook: POST'],
-  ])('%s: refused, no watermark moved, and the next request at that level signs', async (_name, refuse, want) => {
+    ['slower than the timeout', () => () => 'hang', 'internal: policy hook: POST', () => impatient],
+  ])('%s: refused, no watermark moved, and the next request at that level signs', async (_name, refuse, want, via = () => signer) => {
     const level = 1000 + hook.requests.length;
     const before = await mark(level);
     hook.answer(refuse());
-    expect(await errorOf(signer.sign({ pkh: ED, bytes: preattestationAt(level) }))).toMatch(
+    expect(await errorOf(via().sign({ pkh: ED, bytes: preattestationAt(level) }))).toMatch(
       new RegExp(`^${want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
     );
     expect(await mark(level)).toBe(before);

@@ -30,7 +30,7 @@ let listCalls = 0;
 let counting: Vault;
 
 beforeAll(async () => {
-  fixture = await startKmsFixture('signer-test-', [ED_SK, P_SK], { deadlineMs: 1500 });
+  fixture = await startKmsFixture('signer-test-', [ED_SK, P_SK]); // the hang test has a vault with a short deadline
   ({ dir, kms, vault, store } = fixture);
   counting = { name: vault.name, list: () => (listCalls++, vault.list()) };
 });
@@ -166,7 +166,7 @@ describe('createSigner pipeline', () => {
   });
 
   it('a KMS call that hangs past the deadline fails as vault_unavailable and moves nothing', async () => {
-    const s = await signer();
+    const s = await signer({ vaults: [fixture.newVault({ deadlineMs: 1500 })] });
     kms.faults.hang({ operations: ['Sign'] });
     expect(await code(s.sign({ pkh: ED, bytes: fromHex(C2) }))).toBe('vault_unavailable'); // not a hang: jest's timeout would fail it
     kms.faults.clear();
@@ -187,28 +187,61 @@ describe('createSigner pipeline', () => {
   });
 });
 
+/**
+ * `v` with its generic (magic byte 0x03) Sign calls held before they reach KMS until `release()`: a vault
+ * call that stays in flight exactly as long as the test needs, however slow the machine. Other calls pass.
+ */
+function holdGenerics(v: Vault): { vault: Vault; held(): number; release(): void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let held = 0;
+  const vault: Vault = {
+    name: v.name,
+    async *list() {
+      for await (const listed of v.list()) {
+        if (!listed.ok) {
+          yield listed;
+          continue;
+        }
+        const key = listed.key;
+        const sign = async (m: Uint8Array) => {
+          if (m[0] === 0x03) {
+            held += 1;
+            await gate;
+          }
+          return key.sign(m);
+        };
+        yield { ok: true, key: { vault: key.vault, id: key.id, pkh: key.pkh, publicKey: key.publicKey, deadlineMs: key.deadlineMs, sign } };
+      }
+    },
+  };
+  return { vault, held: () => held, release };
+}
+
 describe('generic lane', () => {
   it('a generic request that waits longer than maxWaitMs for a slot is refused busy without calling the vault', async () => {
-    const s = await signer({ signDeadlineMs: 5000, genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 } });
-    kms.faults.setLatency(500, 'Sign');
+    const gated = holdGenerics(vault);
+    const s = await signer({ vaults: [gated.vault], signDeadlineMs: 5000, genericLane: { concurrency: 1, maxQueued: 4, maxWaitMs: 50 } });
     try {
       const first = s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) });
-      await until(() => s.genericLane.inFlight === 1);
+      await until(() => gated.held() === 1); // the first holds the one slot until released below
       await expect(s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) })).rejects.toMatchObject({
         code: 'busy',
         message: 'signer busy: waited 50 ms for one of 1 generic slots; nothing was signed, retry later',
       });
       expect(s.genericLane).toMatchObject({ inFlight: 1, queued: 0 });
+      expect(gated.held()).toBe(1); // the refused one never reached the vault
+      gated.release();
       expect((await first).signature).toMatch(/^edsig/);
     } finally {
-      kms.faults.clear();
+      gated.release();
       await s.close();
     }
   });
 
   it('generic requests wait in their own bounded queue (full: busy) while a consensus request goes to the vault at once', async () => {
-    const s = await signer({ signDeadlineMs: 5000, genericLane: { concurrency: 2, maxQueued: 2 } });
-    kms.faults.setLatency(300, 'Sign');
+    const gated = holdGenerics(vault);
+    const s = await signer({ vaults: [gated.vault], signDeadlineMs: 5000, genericLane: { concurrency: 2, maxQueued: 2 } });
     try {
       const settled: string[] = [];
       const generics = [0, 1, 2, 3].map((i) =>
@@ -217,24 +250,26 @@ describe('generic lane', () => {
           (e: Error) => settled.push(`generic ${i} failed: ${e.message}`),
         ),
       );
-      await until(() => s.genericLane.queued === 2);
+      await until(() => s.genericLane.queued === 2 && gated.held() === 2);
       expect(s.genericLane.inFlight).toBe(2);
       // the queue is full: refused at once, nothing signed
       await expect(s.sign({ pkh: ED, bytes: fromHex(TRANSACTION) })).rejects.toMatchObject({
         code: 'busy',
         message: expect.stringMatching(/^signer busy: 2 generic requests are being signed and 2 are waiting; retry later/),
       });
-      // a consensus request does not queue behind them
+      // a consensus request does not queue behind them: it signs while both generic slots are held
       const consensus = await s.sign({ pkh: ED, bytes: fromHex(preattestationAt(1000)) });
       expect(consensus.signature).toMatch(/^edsig/);
       settled.push('consensus');
+      expect(s.genericLane).toMatchObject({ inFlight: 2, queued: 2 });
+      gated.release();
       await Promise.all(generics);
       expect(settled.indexOf('consensus')).toBeLessThan(settled.indexOf('generic 2'));
       expect(settled.indexOf('consensus')).toBeLessThan(settled.indexOf('generic 3'));
       expect(settled.filter((x) => x.includes('failed'))).toEqual([]);
       expect(s.genericLane).toMatchObject({ inFlight: 0, queued: 0 });
     } finally {
-      kms.faults.clear();
+      gated.release();
       await s.close();
     }
   });

@@ -33,7 +33,7 @@ let vault: AwsKmsVault;
 let store: FileWatermarkStore;
 
 beforeAll(async () => {
-  fixture = await startKmsFixture('signer-spend-', [ED_SK], { deadlineMs: 1500 });
+  fixture = await startKmsFixture('signer-spend-', [ED_SK]); // the hang test has a vault with a short deadline
   ({ dir, kms, vault, store } = fixture);
 });
 afterAll(() => fixture?.close());
@@ -85,6 +85,8 @@ async function setup(ledger: SpendLedger, extra: Partial<SignerOptions> = {}): P
     watermarkStore: store,
     signDeadlineMs: 1000,
     spendLedger: ledger,
+    // a ledger write (an fsync for the file ledger) may take seconds on a loaded disk; only the gated ledger below is cut
+    spendLedgerTimeoutMs: 60_000,
     now: () => clock.now,
     events,
     ...extra,
@@ -156,7 +158,7 @@ describe.each([
   });
 
   it('a KMS call past the signer deadline gives the reservation back', async () => {
-    const t = await setup(open());
+    const t = await setup(open(), { vaults: [fixture.newVault({ deadlineMs: 1500 })] });
     kms.faults.hang({ operations: ['Sign'] });
     expect(await t.sign(10_000_000n - FEE)).toMatch(/^vault_unavailable: /);
     expect(await spent(t.ledger, T0)).toEqual([

@@ -7,9 +7,11 @@ import { CAPS, describeSpendLedger, KEY, T0, TZ } from './ledger-conformance';
 const dirs = tempDirs('spend-');
 afterAll(() => dirs.removeAll());
 
+// instances on one base_dir take turns at the kernel lock, each holding it through an fsync: on a loaded disk one
+// may wait for the others far longer than the 5 s default, and it must not give up
 describeSpendLedger('FileSpendLedger', {
-  open: async () => new FileSpendLedger({ baseDir: dirs.make() }),
-  reopen: async (ledger) => new FileSpendLedger({ baseDir: path.dirname((ledger as FileSpendLedger).dir) }),
+  open: async () => new FileSpendLedger({ baseDir: dirs.make(), lockTimeoutMs: 60_000 }),
+  reopen: async (ledger) => new FileSpendLedger({ baseDir: path.dirname((ledger as FileSpendLedger).dir), lockTimeoutMs: 60_000 }),
 });
 
 describe('FileSpendLedger on disk', () => {

@@ -23,7 +23,8 @@ const config = (overrides: Partial<PostgresLedgerConfig> = {}): PostgresLedgerCo
   table: `spend_${++tables}`,
   createTable: true,
   poolMax: 10,
-  statementTimeoutMs: 2000,
+  // bounds the connection (a SCRAM login costs CPU) as well as each statement: generous for calls that must succeed
+  statementTimeoutMs: 30_000,
   ...overrides,
 });
 const openLedger = async (c: PostgresLedgerConfig) => {

@@ -13,8 +13,9 @@ const vaults: AwsKmsVault[] = [];
 const usable: Record<'tz1' | 'tz2' | 'tz3', { keyId: string; arn: string }[]> = { tz1: [], tz2: [], tz3: [] };
 const unusable: Record<string, { keyId: string; arn: string }> = {};
 
+/** A vault on kms-local; by default with a deadline no loaded machine reaches on a call that must succeed. */
 function vault(opts: Partial<AwsKmsVaultOptions> = {}): AwsKmsVault {
-  const v = new AwsKmsVault({ region: 'us-east-1', endpoint: kms.url, ...CREDENTIALS, ...opts });
+  const v = new AwsKmsVault({ region: 'us-east-1', endpoint: kms.url, ...CREDENTIALS, deadlineMs: 60_000, ...opts });
   vaults.push(v);
   return v;
 }
@@ -180,7 +181,7 @@ describe('sign', () => {
   });
 
   it('retries while KMS throttles and then succeeds', async () => {
-    const key = await vault({ deadlineMs: 5000 }).key(usable.tz2[1]!.arn);
+    const key = await vault().key(usable.tz2[1]!.arn);
     await kms.faults({ throttle: { count: 3, operations: ['Sign'] } }); // signs only at the 4th attempt
     const sig = await key.sign(Buffer.from('03aa', 'hex'));
     expect(verifySignature('03aa', key.publicKey, sig)).toBe(true);
@@ -248,16 +249,18 @@ describe('sign', () => {
   });
 
   it('aborts a hung call at the request timeout and retries it', async () => {
-    const key = await vault({ attemptTimeoutMs: 300, deadlineMs: 3000 }).key(usable.tz1[3]!.arn);
+    // the hung attempt is cut at 5 s; the retry, which must answer, has that long too on a loaded machine
+    const key = await vault({ attemptTimeoutMs: 5000 }).key(usable.tz1[3]!.arn);
     await kms.faults({ hang: { count: 1, operations: ['Sign'] } });
     expect(verifySignature('03dd', key.publicKey, await key.sign(Buffer.from('03dd', 'hex')))).toBe(true);
   });
 
   it('does not hang past the deadline when KMS never answers', async () => {
-    const key = await vault({ deadlineMs: 800 }).key(usable.tz1[3]!.arn);
+    // two attempts of 1.5 s each: the first cut may fire late by up to 1.45 s and still leave time for a second
+    const key = await vault({ deadlineMs: 3000 }).key(usable.tz1[3]!.arn);
     await kms.faults({ hang: { operations: ['Sign'] } });
     const err = await rejection(key.sign(Buffer.from('03dd', 'hex')));
-    expect(err.message).toMatch(/got no answer in 2 attempts over \d+ ms \(the last one cut after \d+ ms; deadline 800 ms\)/);
+    expect(err.message).toMatch(/got no answer in 2 attempts over \d+ ms \(the last one cut after \d+ ms; deadline 3000 ms\)/);
   });
 });
 

@@ -15,7 +15,7 @@ const config = (over: Partial<AwsWatermarkConfig> = {}): AwsWatermarkConfig => (
   accessKeyId: 'AKIASTORE',
   secretAccessKey: 'store-secret-value',
   createTable: true,
-  timeoutMs: 5000,
+  timeoutMs: 60_000, // calls that must succeed; the start-up timeout test sets its own against a stalled endpoint
   ...over,
 });
 

@@ -110,7 +110,8 @@ it('commits in one process queue for the lock instead of refusing each other', a
 it('two stores on one base_dir in one process exclude each other (each has its own open file)', async () => {
   const events: string[] = [];
   let second: Promise<unknown> | undefined;
-  const b = new FileWatermarkStore({ baseDir: base, onIo: (io) => events.push(`b:${io.operation}`) });
+  // b waits for a's lock while a writes (an fsync: seconds on a loaded disk): b must not give up
+  const b = new FileWatermarkStore({ baseDir: base, lockTimeoutMs: 60_000, onIo: (io) => events.push(`b:${io.operation}`) });
   const a = new FileWatermarkStore({
     baseDir: base,
     onIo: (io) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { watermarkSlot } from '@signatory-ts/core';
@@ -84,13 +84,15 @@ it('kill -9 during a stream of commits leaves whole JSON and a watermark that ne
 it('a process paused mid-commit keeps its lock: no other process commits a conflicting mark until it ends', async () => {
   const store = new FileWatermarkStore({ baseDir: base });
   const slot = watermarkSlot(CHAIN, PKH, 'block');
-  // A takes the lock, checks it, then blocks its event loop for 3 s right before the rename —
-  // longer than the 2 s staleness after which the old lock (proper-lockfile) let others take over
-  const a = startWorker([], 'once', base, '10', 'a', '5000', '3000');
+  // A takes the lock, checks it, then blocks its event loop right before the rename for 3 s — longer than
+  // the 2 s staleness after which the old lock (proper-lockfile) let others take over — and until B1 has
+  // given up (the test creates `resume`): on a loaded machine B1 may only start trying seconds later
+  const resume = path.join(base, 'resume-a');
+  const a = startWorker([], 'once', base, '10', 'a', '5000', '3000', resume);
   // B1 wants a higher level with a short wait: it fails with the typed error naming A, nothing signed
   const b1 = startWorker([], 'once', base, '11', 'b', '500');
   // B2 wants A's level with different bytes and waits long enough: it proceeds only after A, and is refused
-  const b2 = startWorker([], 'once', base, '10', 'b', '15000');
+  const b2 = startWorker([], 'once', base, '10', 'b', '60000');
   await Promise.all([a, b1, b2].map((w) => w.waitFor((l) => l.ready === true)));
   a.child.stdin.write('go\n');
   await a.waitFor((l) => l.pausing === true);
@@ -106,6 +108,7 @@ it('a process paused mid-commit keeps its lock: no other process commits a confl
     }),
   ]);
   expect(b1.lines[1]!.message).toContain(`held by process ${a.child.pid}`);
+  writeFileSync(resume, '');
   expect(await a.exited).toBe(0);
   expect(a.lines.at(-1)).toEqual({ level: 10, status: 'signed', signature: 'sig/a/10' });
   expect(await b2.exited).toBe(0);
@@ -121,7 +124,7 @@ it('a process paused mid-commit keeps its lock: no other process commits a confl
   expect(await c.exited).toBe(0);
   expect(c.lines.slice(1)).toEqual([{ level: 11, status: 'signed', signature: 'sig/c/11' }]);
   expect((await store.get(slot))!.level).toBe(11);
-}, 30_000);
+}, 120_000);
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

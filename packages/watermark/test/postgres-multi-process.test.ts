@@ -51,7 +51,7 @@ it('three processes racing on the same slots never release two different signatu
 
   // the table ends at the highest mark released for each slot, with that mark's signature
   const store = await PostgresWatermarkStore.open({
-    config: { url: pg.url, table, createTable: false, poolMax: 1, statementTimeoutMs: 2000 },
+    config: { url: pg.url, table, createTable: false, poolMax: 1, statementTimeoutMs: 30_000 },
   });
   try {
     let slots = 0;

@@ -30,8 +30,9 @@ afterAll(async () => {
   await pg?.stop();
 });
 
+// statement_timeout_ms also bounds connecting (a SCRAM login costs CPU): generous for calls that must succeed
 function config(overrides: Partial<PostgresWatermarkConfig> = {}): PostgresWatermarkConfig {
-  return { url: pg.url, table: `wm_${++tables}`, createTable: true, poolMax: 10, statementTimeoutMs: 2000, ...overrides };
+  return { url: pg.url, table: `wm_${++tables}`, createTable: true, poolMax: 10, statementTimeoutMs: 30_000, ...overrides };
 }
 
 async function openStore(c: PostgresWatermarkConfig, onIo?: (e: WatermarkIoEvent) => void, onWarning?: (m: string) => void) {
@@ -174,7 +175,7 @@ describe('PostgresWatermarkStore on a real PostgreSQL', () => {
 
   it('health() tells why while the server is down, and store errors name the store; both recover with the server', async () => {
     const c = config();
-    const store = await openStore({ ...c, statementTimeoutMs: 1000 });
+    const store = await openStore(c);
     await store.commit(block, mark(20, 0, 'kept', 'sig-kept'));
     expect(await store.health()).toBeUndefined();
     await pg.pause();
@@ -223,7 +224,8 @@ describe('PostgresWatermarkStore on a real PostgreSQL', () => {
 
   it('throws a store error on a statement timeout (a row locked by another session)', async () => {
     const c = config();
-    const store = await openStore({ ...c, statementTimeoutMs: 300 });
+    // the commit below waits on a lock that is never released; the calls before it must succeed within the same bound
+    const store = await openStore({ ...c, statementTimeoutMs: 5000 });
     await store.commit(block, mark(1, 0, 'x', 'sx'));
     const locker = new Client({ connectionString: pg.url });
     await locker.connect();

@@ -84,7 +84,7 @@ const config = (ssl: PostgresWatermarkConfig['ssl']): PostgresWatermarkConfig =>
   table: 'tls_marks',
   createTable: true,
   poolMax: 2,
-  statementTimeoutMs: 2000,
+  statementTimeoutMs: 30_000, // bounds the TLS connection too: generous for calls that must succeed
   ...(ssl !== undefined ? { ssl } : {}),
 });
 
