@@ -9,6 +9,8 @@ let e2e: E2e;
 let s: { proc: Proc; url: string; utilityUrl: string };
 
 const config = (keys: readonly KmsKey[]) => e2e.config(e2e.configFile, { keys });
+/** KMS deadlines far above the latency a test sets to hold a daemon's KMS call (a KMS call then never fails). */
+const PATIENT = ['--kms-deadline-ms', '60000', '--kms-attempt-timeout-ms', '60000', '--request-deadline-ms', '120000'];
 
 const post = async (pkh: string, hex: string) => {
   const r = await fetch(`${s.url}/keys/${pkh}`, { method: 'POST', body: JSON.stringify(hex) });
@@ -190,9 +192,10 @@ describe('SIGHUP reloads signatory.yaml', () => {
   });
 
   it('SIGHUP while the daemon starts is logged and ignored (not the end of the process); it then starts and serves', async () => {
-    // key listing held 1.5 s by kms-local, so the SIGHUP lands while the daemon is still starting
-    await e2e.kms.faults({ latencyByOperation: { ListKeys: 1500 } });
-    const p = e2e.spawn({ args: ['--base-dir', path.join(e2e.dir, 'starting')] });
+    // key listing held 10 s by kms-local (under a KMS deadline far above that), so the SIGHUP lands while the daemon is
+    // still starting, however loaded the machine
+    await e2e.kms.faults({ latencyByOperation: { ListKeys: 10_000 } });
+    const p = e2e.spawn({ args: ['--base-dir', path.join(e2e.dir, 'starting'), ...PATIENT] });
     try {
       await p.waitFor(/Initializing vault/);
       p.child.kill('SIGHUP');
@@ -205,19 +208,26 @@ describe('SIGHUP reloads signatory.yaml', () => {
       await e2e.kms.clearFaults();
       await stop(p, 'SIGKILL');
     }
-  });
+  }, 120_000);
 
   it('SIGHUP during shutdown reloads nothing; the request in flight completes and the process exits 0', async () => {
     const [a] = e2e.keys as [KmsKey];
-    await e2e.kms.faults({ latencyByOperation: { Sign: 800 } });
-    const pending = post(a.pkh, block(7, 0, 0, 'a0000013'));
-    await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=7 .*pkh=${a.pkh}`));
-    s.proc.child.kill('SIGTERM');
-    await s.proc.waitFor(/msg="Received SIGTERM"/);
-    s.proc.child.kill('SIGHUP');
-    await s.proc.waitFor(/msg="Not reloading: shutting down"/);
-    expect((await pending).status).toBe(200);
-    expect(await s.proc.exited).toBe(0);
-    await e2e.kms.clearFaults();
-  });
+    // a daemon of its own, whose KMS deadlines leave room for a slow Sign
+    s = await e2e.serve({ args: PATIENT });
+    // KMS signs in 5 s: long enough that the signals land while the request waits, short enough that it then ends
+    // within the shutdown's 10 s grace
+    await e2e.kms.faults({ latencyByOperation: { Sign: 5000 } });
+    try {
+      const pending = post(a.pkh, block(7, 0, 0, 'a0000013'));
+      await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=7 .*pkh=${a.pkh}`));
+      s.proc.child.kill('SIGTERM');
+      await s.proc.waitFor(/msg="Received SIGTERM"/);
+      s.proc.child.kill('SIGHUP');
+      await s.proc.waitFor(/msg="Not reloading: shutting down"/);
+      expect((await pending).status).toBe(200);
+      expect(await s.proc.exited).toBe(0);
+    } finally {
+      await e2e.kms.clearFaults();
+    }
+  }, 120_000);
 });
