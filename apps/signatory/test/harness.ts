@@ -99,6 +99,7 @@ ${o.rest}`;
 export async function startHarness(opts: {
   yaml: string;
   keys: readonly HarnessKey[];
+  /** The KMS deadline (default 10 s: far above what a call to kms-local needs on a loaded machine). */
   kmsDeadlineMs?: number;
   requestDeadlineMs?: number;
   genericLane?: { concurrency?: number; maxQueued?: number };
@@ -114,8 +115,8 @@ export async function startHarness(opts: {
   const { lines: logs, logger } = captureLogs('debug');
   const deps = await buildDeps(config, {
     logger,
-    openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 3000, () => undefined),
-    signDeadlineMs: opts.kmsDeadlineMs ?? 3000,
+    openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 10_000, () => undefined),
+    signDeadlineMs: opts.kmsDeadlineMs ?? 10_000,
     ...(opts.genericLane !== undefined ? { genericLane: opts.genericLane } : {}),
   });
   const app = createApp({
