@@ -205,9 +205,14 @@ export class E2e {
     return file;
   }
 
-  /** `signatory serve -c <config>` (this suite's unless given) as a child process, not waited for. */
+  /**
+   * `signatory serve -c <config>` (this suite's unless given) as a child process, not waited for. Its read timeout is
+   * 60 s unless `args` set one: it runs from the moment the daemon accepts a connection, and on a loaded machine this
+   * process (the client, busy with many requests) can take seconds to write a request on a connection it opened.
+   */
   spawn(o: { config?: string; args?: string[]; wrap?: readonly string[] } = {}): Proc {
-    const p = run([SIGNATORY_BIN, 'serve', '-c', o.config ?? this.configFile, ...(o.args ?? [])], 'stderr', o.wrap);
+    const args = [SIGNATORY_BIN, 'serve', '-c', o.config ?? this.configFile, '--read-timeout-ms', '60000', ...(o.args ?? [])];
+    const p = run(args, 'stderr', o.wrap);
     this.started.push(p);
     return p;
   }
