@@ -50,7 +50,7 @@ beforeAll(async () => {
   const disabled = (await kms.client.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.Arn!;
   await kms.client.send(new DisableKeyCommand({ KeyId: disabled }));
   skippedArns.push(disabled);
-}, 60000);
+}, 180_000);
 afterAll(async () => {
   await kms.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -163,7 +163,7 @@ describe('signatory-cli list over more keys than one ListKeys page', () => {
       const r = await big.client.send(new CreateKeyCommand({ KeySpec: specs[i % 3], KeyUsage: 'SIGN_VERIFY' }));
       made.add(r.KeyMetadata!.Arn!);
     }
-  }, 60000);
+  }, 180_000);
   afterAll(() => big.stop());
 
   it('lists every key across the ListKeys pages (100 a page), each once', async () => {

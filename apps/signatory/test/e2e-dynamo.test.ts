@@ -80,7 +80,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
     );
     const logs = s.proc.lines.join('\n');
     expect(logs).not.toContain('dynamo-secret-value');
-  }, 60_000);
+  }, 120_000);
 
   it('the store failing after the KMS signature: 500 naming the store, the signature dropped; throttling is 500 too, never 409', async () => {
     const proxy = await startDynamoFaultProxy(dynalite.endpoint);
@@ -114,7 +114,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
     } finally {
       await proxy.stop();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to start on a table with another key schema, saying what it found', async () => {
     const admin = new DynamoDBClient({
@@ -136,5 +136,5 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
     expect(p.lines.join('\n')).toContain(
       'DynamoDB table "not-a-watermark-table" has key id (HASH, S), but a watermark table needs idx (HASH, S), request (RANGE, S)',
     );
-  }, 60_000);
+  }, 120_000);
 });

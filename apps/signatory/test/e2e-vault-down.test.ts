@@ -44,5 +44,5 @@ describe('KMS down at start-up', () => {
     }
     expect(JSON.parse(r.text).signature).toMatch(/^edsig/);
     expect(await (await fetch(`${s.url}/keys/${key.pkh}`)).json()).toEqual({ public_key: key.publicKey });
-  }, 60_000);
+  }, 120_000);
 });
