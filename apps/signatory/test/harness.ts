@@ -134,7 +134,9 @@ export async function startHarness(opts: {
         }
       : {}),
   });
-  const main: Listening = await listen(app, '127.0.0.1:0');
+  // the read timeout runs from a connection's arrival: this process is both the client and the server, and a loaded
+  // machine can delay the client's write by seconds (no harness test is about the read timeout)
+  const main: Listening = await listen(app, '127.0.0.1:0', { readTimeoutMs: 60_000 });
   const url = `http://127.0.0.1:${main.port}`;
   const call = async (p: string, init?: RequestInit) => {
     const r = await fetch(url + p, init);
