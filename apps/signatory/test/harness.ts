@@ -102,7 +102,7 @@ export async function startHarness(opts: {
   /** The KMS deadline (default 10 s: far above what a call to kms-local needs on a loaded machine). */
   kmsDeadlineMs?: number;
   requestDeadlineMs?: number;
-  genericLane?: { concurrency?: number; maxQueued?: number };
+  genericLane?: { concurrency?: number; maxQueued?: number; maxWaitMs?: number };
   /** The JWT clock (server.jwt), ms since the epoch. */
   now?: () => number;
   /** --max-auth-failures (default 20). */
