@@ -9,6 +9,10 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { ROOT, runCli, startKms, tempDir, writeConfig, type KmsChild } from './harness';
 
+// tests run the CLI or `signatory serve` several times in a row: on a loaded CI machine one run can take seconds, and
+// a test then outlasts jest's default 60 s
+jest.setTimeout(180_000);
+
 const SIGNATORY = path.join(ROOT, 'apps', 'signatory', 'dist', 'main.js');
 const T = 'AbCdS3cr3tT0k3nXyZ';
 

@@ -19,6 +19,10 @@ import { InMemorySigner } from '@taquito/signer';
 import { runCli, startKms, tempDir, writeConfig, type KmsChild, type Run } from './harness';
 import { kmsSignatureVerifies } from './kms-signature';
 
+// each test runs the CLI (a process loading the AWS SDK) several times in a row: on a loaded CI machine one run can
+// take seconds, and a test then outlasts jest's default 60 s
+jest.setTimeout(180_000);
+
 let kms: KmsChild;
 let dir: string;
 let config: string;

@@ -10,6 +10,10 @@ import { InMemorySigner } from '@taquito/signer';
 import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
 import { runCli, startKms, tempDir, writeConfig, type KmsChild } from './harness';
 
+// each test runs the CLI (a process loading the AWS SDK) several times in a row: on a loaded CI machine one run can
+// take seconds, and a test then outlasts jest's default 60 s
+jest.setTimeout(180_000);
+
 const P2SK = 'p2sk2rUMnnnFPQCB7DBozkCZrFhiZ87ddrpAHbRcww7dwU2WHYUbci'; // tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK
 const SPSK = 'spsk1XYsTqUsd7LaLs9a8qpmCvLVJeLEZEXkeAZS5dwcKgUZhv3cYw'; // tz2QPsZoZse4eeahhg5DdfnBDB4VbU1PwgxN
 const EDSK = 'edsk4FTF78Qf1m2rykGpHqostAiq5gYW4YZEoGUSWBTJr2njsDHSnd'; // tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q
@@ -46,7 +50,7 @@ beforeAll(async () => {
   const disabled = (await kms.client.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.Arn!;
   await kms.client.send(new DisableKeyCommand({ KeyId: disabled }));
   skippedArns.push(disabled);
-}, 60000);
+}, 180_000);
 afterAll(async () => {
   await kms.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -159,7 +163,7 @@ describe('signatory-cli list over more keys than one ListKeys page', () => {
       const r = await big.client.send(new CreateKeyCommand({ KeySpec: specs[i % 3], KeyUsage: 'SIGN_VERIFY' }));
       made.add(r.KeyMetadata!.Arn!);
     }
-  }, 60000);
+  }, 180_000);
   afterAll(() => big.stop());
 
   it('lists every key across the ListKeys pages (100 a page), each once', async () => {

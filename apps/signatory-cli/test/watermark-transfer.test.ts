@@ -11,6 +11,10 @@ import { openWatermarkStore, signWithWatermark, type WatermarkStore } from '@sig
 import { runCli, tempDir, writeConfig } from './harness';
 import { STORE_SETUPS, type RunningStore } from '../../signatory/test/stores';
 
+// each test runs the CLI (a process loading the AWS SDK) several times in a row, against three stores: on a loaded CI
+// machine one run can take seconds, and a test then outlasts jest's default 60 s
+jest.setTimeout(180_000);
+
 const CHAIN = 'NetXo5iVw1vBoxM';
 const PKH = 'tz1WGcYos3hL7GXYXjKrMnSFdkT7FyXnFBvf';
 const PKH2 = 'tz1LggX2HUdvJ1tF4Fvv8fjsrzLeW4Jr9t2Q';

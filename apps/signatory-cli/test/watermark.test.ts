@@ -90,7 +90,7 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
       else expect(r.code).toBe(0); // no chain file: nothing stored, nothing created
     }
     rmSync(freshDir, { recursive: true, force: true });
-  });
+  }, 300_000); // eight CLI processes one after the other: on a loaded CI machine each can take many seconds to start
 
   it('reset without --force says what it would remove, names the store, and changes nothing', async () => {
     const r = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'block']);

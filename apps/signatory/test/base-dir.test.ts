@@ -32,7 +32,7 @@ describe('base_dir is checked at start', () => {
     expect(stderr).toEqual([
       `signatory: base_dir ${file}: ${file} exists and is not a directory. Set base_dir (or --base-dir) to a writable directory on a local disk`,
     ]);
-  }, 30_000);
+  }, 120_000);
 
   it.each(['/proc/signatory-test', '/sys/signatory-test', '/dev/signatory-test'])(
     'base_dir %s (a kernel pseudo file system) is refused, nothing created',
@@ -54,7 +54,7 @@ describe('base_dir is checked at start', () => {
     expect(await readdir(baseDir)).toEqual(['watermark_v2']);
     expect(await readdir(path.join(baseDir, 'watermark_v2'))).toEqual([]); // the probe file is gone
     await stop(s.proc);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('/healthz reflects the watermark store', () => {
@@ -90,7 +90,7 @@ describe('/healthz reflects the watermark store', () => {
     expect(await health()).toEqual({ status: 200, body: { ready: true } });
     expect(await sign(3)).toBe(200);
     await stop(s.proc);
-  }, 60_000);
+  }, 120_000);
 });
 
 const CHAIN_HEX = 'a0000042';

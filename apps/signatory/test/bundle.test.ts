@@ -33,7 +33,7 @@ beforeAll(async () => {
   keys = await createKeys(kms.url, ['ECC_NIST_P256']);
   configFile = path.join(dir, 'signatory.yaml');
   await writeConfig(configFile, { baseDir: path.join(dir, 'base'), kmsUrl: kms.url, keys });
-});
+}, 180_000); // esbuild takes about a second, many more on a loaded machine
 afterAll(async () => {
   await stop(daemon, 'SIGKILL');
   await kms.stop();

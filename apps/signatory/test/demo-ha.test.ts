@@ -23,7 +23,7 @@ const alive = (pid: number) => {
 
 it('signs through both replicas on one PostgreSQL store, then stops everything on SIGINT', async () => {
   demo = run([DEMO], 'stdout', ['env', 'DEMO_INTERVAL_MS=100']);
-  const a = (await demo.waitFor(/^replica A: (http:\S+)$/, 60_000))[1];
+  const a = (await demo.waitFor(/^replica A: (http:\S+)$/))[1];
   const b = (await demo.waitFor(/^replica B: (http:\S+)$/))[1];
   expect(a).not.toBe(b);
   const pidLine = await demo.waitFor(/^pids: postgres=(\d+) kms-local=(\d+) replica-a=(\d+) replica-b=(\d+)$/);

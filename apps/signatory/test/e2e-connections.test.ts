@@ -125,7 +125,9 @@ describe('connection limits (real daemon under an open-files limit of 1024)', ()
   });
 
   it('a body that does not arrive within --read-timeout-ms is answered 408 and closed; so is a connection that sends nothing', async () => {
-    const s = await signatory(['--read-timeout-ms', '300']);
+    // the clock starts when the daemon accepts a connection: the baker's request below, written as soon as this
+    // (loaded) process gets to it, must arrive within it; the two connections that never finish reach it
+    const s = await signatory(['--read-timeout-ms', '5000']);
     const { hostname, port } = new URL(s.url);
     const answers = await Promise.all(
       ['POST /keys/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"03', ''].map(

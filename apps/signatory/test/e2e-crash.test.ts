@@ -13,6 +13,16 @@ beforeAll(async () => {
 afterAll(() => e2e?.stop());
 
 const signatory = (args: string[] = []) => e2e.serve({ args });
+/**
+ * KMS deadlines far above the latency a test sets to hold a request in flight (SLOW_SIGN_MS), so that it still succeeds
+ * on a loaded machine.
+ */
+const PATIENT = ['--kms-deadline-ms', '60000', '--kms-attempt-timeout-ms', '60000', '--request-deadline-ms', '120000'];
+/**
+ * How long KMS takes to sign while a test acts on a request in flight: long enough that the test's steps (signals,
+ * log lines) land before it answers, short enough that the request then ends within the shutdown's 10 s grace.
+ */
+const SLOW_SIGN_MS = 5000;
 const post = (url: string, hex: string) => e2e.post(url, hex);
 
 /** The block mark stored for our key on `chain`, read from the watermark file. */
@@ -76,33 +86,41 @@ describe('crash and shutdown safety with real processes', () => {
 
   it('SIGTERM (then SIGINT) while a signature is in flight: the request completes, the mark is stored, exit code 0', async () => {
     const chain = 'a0000003';
-    const s = await signatory();
-    await e2e.kms.faults({ latencyByOperation: { Sign: 800 } });
-    const pending = post(s.url, block(10, 0, 0, chain));
-    await s.proc.waitFor(/msg="Requesting signing operation".*lvl=10\b/); // the request is in the pipeline, KMS answering slowly
-    s.proc.child.kill('SIGTERM');
-    await s.proc.waitFor(/msg="Received SIGTERM"/);
-    s.proc.child.kill('SIGINT'); // a second signal (Ctrl-C on the group) must not cut the drain short
-    const r = await pending;
-    const code = await s.proc.exited;
-    await e2e.kms.clearFaults();
+    const s = await signatory(PATIENT);
+    await e2e.kms.faults({ latencyByOperation: { Sign: SLOW_SIGN_MS } });
+    let r: { status: number; text: string };
+    let code: number | null;
+    try {
+      const pending = post(s.url, block(10, 0, 0, chain));
+      await s.proc.waitFor(/msg="Requesting signing operation".*lvl=10\b/); // the request is in the pipeline, KMS answering slowly
+      s.proc.child.kill('SIGTERM');
+      await s.proc.waitFor(/msg="Received SIGTERM"/);
+      s.proc.child.kill('SIGINT'); // a second signal (Ctrl-C on the group) must not cut the drain short
+      r = await pending;
+      code = await s.proc.exited;
+    } finally {
+      await e2e.kms.clearFaults();
+    }
     expect(r.status).toBe(200);
     expect(code).toBe(0);
+    expect(s.proc.lines.join('\n')).toMatch(/msg="Received SIGINT; already shutting down"/); // the second signal came during the drain
     expect(await storedBlock(chain)).toMatchObject({ level: 10, round: 0 });
-  });
+  }, 120_000);
 
   it('KMS throttling is retried; KMS down gives an error within the deadline, moves nothing, and the next request after recovery succeeds', async () => {
     const chain = 'a0000004';
-    const s = await signatory(['--kms-deadline-ms', '1500']);
+    // a KMS deadline that the throttled and the recovered requests cannot miss on a loaded machine (the hung one
+    // waits it out), and a request deadline above it: the hung request fails at the KMS deadline, saying so
+    const s = await signatory(['--kms-deadline-ms', '10000', '--request-deadline-ms', '30000']);
     await e2e.kms.faults({ throttle: { count: 2, operations: ['Sign'] } });
     expect((await post(s.url, block(1, 0, 0, chain))).status).toBe(200);
     await e2e.kms.faults({ hang: { operations: ['Sign'] } });
     const down = await post(s.url, block(2, 0, 0, chain));
     await e2e.kms.clearFaults();
     expect(down.status).toBe(500);
-    expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 1500 ms/); // gave up at the deadline
+    expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 10000 ms/); // gave up at the deadline
     expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved
     expect((await post(s.url, block(2, 0, 0, chain))).status).toBe(200);
     await stop(s.proc);
-  });
+  }, 120_000);
 });

@@ -18,7 +18,11 @@ afterAll(async () => {
   await dynalite.stop();
 });
 
-/** A config whose watermark is the DynamoDB store on dynalite, with credentials of its own (not the vault's). */
+/**
+ * A config whose watermark is the DynamoDB store on dynalite, with credentials of its own (not the vault's). timeout_ms
+ * is far above what a call needs on a loaded machine: no test here is about it (an outage is refused at once), and a
+ * call cut short would change what the tests check (the attempts a failing write made, say).
+ */
 async function config(name: string, table: string, baseDir = e2e.dir, endpoint = dynalite.endpoint): Promise<string> {
   const extra = [
     'watermark:',
@@ -29,7 +33,7 @@ async function config(name: string, table: string, baseDir = e2e.dir, endpoint =
     `    endpoint: ${endpoint}`,
     '    access_key_id: AKIDDYNAMO',
     '    secret_access_key: dynamo-secret-value',
-    '    timeout_ms: 1000',
+    '    timeout_ms: 30000',
     '',
   ].join('\n');
   return e2e.config(path.join(e2e.dir, `${name}.yaml`), { baseDir, extra });
@@ -76,7 +80,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
     );
     const logs = s.proc.lines.join('\n');
     expect(logs).not.toContain('dynamo-secret-value');
-  }, 60_000);
+  }, 120_000);
 
   it('the store failing after the KMS signature: 500 naming the store, the signature dropped; throttling is 500 too, never 409', async () => {
     const proxy = await startDynamoFaultProxy(dynalite.endpoint);
@@ -110,7 +114,7 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
     } finally {
       await proxy.stop();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to start on a table with another key schema, saying what it found', async () => {
     const admin = new DynamoDBClient({
@@ -132,5 +136,5 @@ describe('signatory serve with watermark driver aws (DynamoDB)', () => {
     expect(p.lines.join('\n')).toContain(
       'DynamoDB table "not-a-watermark-table" has key id (HASH, S), but a watermark table needs idx (HASH, S), request (RANGE, S)',
     );
-  }, 60_000);
+  }, 120_000);
 });

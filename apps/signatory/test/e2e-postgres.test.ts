@@ -23,7 +23,9 @@ beforeAll(async () => {
     `    url: postgres://${pg.user}@127.0.0.1:${pg.port}/postgres`,
     `    password: \${${PASSWORD_VAR}}`,
     `    table: ${TABLE}`,
-    '    statement_timeout_ms: 1000',
+    // far above what a statement (or a new connection) needs on a loaded machine: the commit that waits on a held row
+    // must wait until the test cuts its session, not give up first
+    '    statement_timeout_ms: 30000',
     '',
   ].join('\n');
   await e2e.config(e2e.configFile, { extra });
@@ -36,7 +38,8 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-const signatory = () => e2e.serve({ wrap: withPassword(pg.password) });
+// a request deadline above statement_timeout_ms: a request the tests hold (a commit waiting on a row lock) ends as they make it
+const signatory = () => e2e.serve({ wrap: withPassword(pg.password), args: ['--request-deadline-ms', '60000'] });
 const post = (url: string, hex: string) => e2e.post(url, hex);
 const storedBlock = async () =>
   (

@@ -6,6 +6,10 @@ import { E2e } from './processes';
 // End to end with real processes: Taquito's RemoteSigner 21 (a third-party client) -> `signatory
 // serve` -> `kms-local` (every ECDSA S high, so low-S normalisation must run) -> back, and every
 // signature checked by @taquito/utils verifySignature.
+
+// 200 signatures through a client process per test: on a loaded CI machine that outlasts jest's default 60 s
+jest.setTimeout(180_000);
+
 const PER_KEY = 200;
 const CLIENT = path.join(__dirname, 'clients/remote-signer-client.js');
 

@@ -40,6 +40,9 @@ describe.each(STORE_SETUPS)('three replicas on one $name store', (setup) => {
       specs: ['ECC_NIST_P256', 'ECC_NIST_EDWARDS25519'],
       storeYaml: running.yaml(`replicas_${process.pid}`),
       count: 3,
+      // up to 150 requests at once on one store (dynalite runs in this process): on a loaded machine some took more than
+      // the default 10 s. The store fails fast in the outage test (refused at once), whatever this deadline
+      args: ['--request-deadline-ms', '60000'],
     });
     ({ keys } = set);
   });

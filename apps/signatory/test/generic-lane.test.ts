@@ -10,7 +10,11 @@ beforeAll(async () => {
   h = await startHarness({
     yaml: `${VAULT_YAML}\ntezos:\n  ${W}:\n    allow: {attestation: , generic: [transaction]}\n`,
     keys: [{ secret: W_SK }],
-    genericLane: { concurrency: 1, maxQueued: 1 },
+    // the first generic request's KMS Sign is held (a hung attempt, cut after 10 s and retried): the KMS deadline, the
+    // lane's wait and the request deadline leave room for it
+    kmsDeadlineMs: 60_000,
+    requestDeadlineMs: 60_000,
+    genericLane: { concurrency: 1, maxQueued: 1, maxWaitMs: 60_000 },
   });
 });
 afterAll(() => h.close());
@@ -21,7 +25,9 @@ const until = async (check: () => boolean) => {
 
 describe('generic lane over HTTP', () => {
   it('a full generic queue answers 503 busy with nothing signed, the gauge shows the lane, and an attestation is signed meanwhile', async () => {
-    h.kms.faults.setLatency(300, 'Sign');
+    // KMS never answers the first Sign (the first generic request's): that attempt is cut after 10 s (half the KMS
+    // deadline, at most 10 s) and retried, so the lane stays full meanwhile however loaded the machine
+    h.kms.faults.hang({ count: 1, operations: ['Sign'] });
     try {
       const order: string[] = [];
       const generics = [1, 2].map((i) => h.post(W, `"${TRANSACTION}"`).then((r) => order.push(`generic ${i} ${r.status}`)));
@@ -39,10 +45,12 @@ describe('generic lane over HTTP', () => {
       const att = await h.post(W, JSON.stringify(consensus('attestation', 5, 0)));
       expect(att.status).toBe(200);
       order.push('attestation 200');
+      // signed while the generic lane was still full
+      expect([h.deps.signer.genericLane.inFlight, h.deps.signer.genericLane.queued]).toEqual([1, 1]);
       await Promise.all(generics);
       expect(order.indexOf('attestation 200')).toBeLessThan(order.indexOf('generic 2 200'));
       const ops = await h.deps.metrics.registry.getSingleMetricAsString('signing_ops_total');
-      expect(ops).toMatch(/signing_ops_total\{[^}]*op="generic"[^}]*\} 2\n/); // the refused request was never signed
+      expect(ops).toMatch(/signing_ops_total\{[^}]*op="generic"[^}]*\} 2$/m); // the refused request was never signed
     } finally {
       h.kms.faults.clear();
     }

@@ -99,9 +99,10 @@ ${o.rest}`;
 export async function startHarness(opts: {
   yaml: string;
   keys: readonly HarnessKey[];
+  /** The KMS deadline (default 10 s: far above what a call to kms-local needs on a loaded machine). */
   kmsDeadlineMs?: number;
   requestDeadlineMs?: number;
-  genericLane?: { concurrency?: number; maxQueued?: number };
+  genericLane?: { concurrency?: number; maxQueued?: number; maxWaitMs?: number };
   /** The JWT clock (server.jwt), ms since the epoch. */
   now?: () => number;
   /** --max-auth-failures (default 20). */
@@ -114,8 +115,8 @@ export async function startHarness(opts: {
   const { lines: logs, logger } = captureLogs('debug');
   const deps = await buildDeps(config, {
     logger,
-    openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 3000, () => undefined),
-    signDeadlineMs: opts.kmsDeadlineMs ?? 3000,
+    openVault: awsKmsOpener(opts.kmsDeadlineMs ?? 10_000, () => undefined),
+    signDeadlineMs: opts.kmsDeadlineMs ?? 10_000,
     ...(opts.genericLane !== undefined ? { genericLane: opts.genericLane } : {}),
   });
   const app = createApp({
@@ -133,7 +134,9 @@ export async function startHarness(opts: {
         }
       : {}),
   });
-  const main: Listening = await listen(app, '127.0.0.1:0');
+  // the read timeout runs from a connection's arrival: this process is both the client and the server, and a loaded
+  // machine can delay the client's write by seconds (no harness test is about the read timeout)
+  const main: Listening = await listen(app, '127.0.0.1:0', { readTimeoutMs: 60_000 });
   const url = `http://127.0.0.1:${main.port}`;
   const call = async (p: string, init?: RequestInit) => {
     const r = await fetch(url + p, init);

@@ -29,7 +29,7 @@ describe('limits at start-up', () => {
     const over = await sign(await transfer('100000001'));
     expect(over.status).toBe(403);
     expect(over.text).toContain('operation 0 (transaction): amount 100.000001 tz is above max_amount 100 tz');
-  }, 30_000);
+  }, 120_000);
 
   it('a key with spend caps starts and enforces them: the cap signs exactly, one mutez more is refused naming the window', async () => {
     const file = await config('spend', ['max_amount: 100tz', 'spend:', '  - {window: 1h, amount: 200tz}']);
@@ -49,7 +49,7 @@ describe('limits at start-up', () => {
     // the gauges: what the window holds after the last reservation (the refused one did not change it), and its cap
     expect(metrics).toContain(`spend_window_mutez{address="${pkh}",window="1h"} 200000000`);
     expect(metrics).toContain(`spend_window_cap_mutez{address="${pkh}",window="1h"} 200000000`);
-  }, 30_000);
+  }, 120_000);
 
   it('a reload (SIGHUP) that adds spend caps opens the ledger and enforces them from then on', async () => {
     const file = await config('reload', ['max_amount: 100tz']);
@@ -69,7 +69,7 @@ describe('limits at start-up', () => {
     const over = await sign(await transfer('1'));
     expect(over.status).toBe(403);
     expect(over.text).toContain('spend cap 10 tz per 1h: 10 tz spent, this request 0.001001 tz');
-  }, 30_000);
+  }, 120_000);
 
   it('a reload (SIGHUP) that removes spend caps removes their gauge series; a cap still served shows its new amount', async () => {
     const file = await config('gauges', ['spend:', '  - {window: 1h, amount: 200tz}', '  - {window: 24h, amount: 500tz}']);
@@ -105,5 +105,5 @@ describe('limits at start-up', () => {
     // a key without caps sets none again
     expect((await postSign(s.url, pkh, await forgeTransfer(pkh, '1000000'))).status).toBe(200);
     expect(await gauges()).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });

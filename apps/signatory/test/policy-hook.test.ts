@@ -37,7 +37,7 @@ beforeEach(() => {
 async function start(hookYaml: string, baseDir: string): Promise<{ d: Daemon; lines: string[] }> {
   const { lines, logger } = captureLogs();
   const yaml = daemonYaml({ baseDir, kmsUrl: local.kms.url, rest: `tezos:\n  ${W}:\n${hookYaml}` });
-  const d = await serve(parseConfig(yaml, { env: {} }), { logger, openVault: awsKmsOpener(2000, () => undefined) });
+  const d = await serve(parseConfig(yaml, { env: {} }), { logger, openVault: awsKmsOpener(8000, () => undefined) });
   return { d, lines };
 }
 
@@ -50,12 +50,13 @@ const metrics = async (d: Daemon) => (await fetch(`http://127.0.0.1:${d.utility.
 describe('signatory serve with policy_hook', () => {
   it('asks the hook after the static policy; every refusal leaves the level free for the next request', async () => {
     const { d, lines } = await start(
-      `policy_hook:\n  address: ${hook.url}\n  timeout_ms: 300\n`,
+      // far above what an answer takes on a loaded machine: only the hook that never answers reaches it
+      `policy_hook:\n  address: ${hook.url}\n  timeout_ms: 5000\n`,
       await mkdtemp(path.join(local.dir, 'a-')),
     );
     try {
       expect(
-        lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes(`address="${hook.url}"`) && l.includes('timeout_ms=300')),
+        lines.some((l) => l.includes('msg="Policy hook enabled"') && l.includes(`address="${hook.url}"`) && l.includes('timeout_ms=5000')),
       ).toBe(true);
 
       // the static policy refuses generic requests for W: the hook is never asked
@@ -82,7 +83,7 @@ describe('signatory serve with policy_hook', () => {
           500,
           /policy hook: 307 Temporary Redirect/,
         ],
-        ['slow', () => hook.answer(() => 'hang'), 500, /no answer within 300 ms/],
+        ['slow', () => hook.answer(() => 'hang'), 500, /no answer within 5000 ms/],
       ];
       let level = 200;
       for (const [name, refuse, status, body] of rows) {

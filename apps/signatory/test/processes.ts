@@ -17,8 +17,12 @@ export const CREDS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }
 export interface Proc {
   readonly child: ChildProcess;
   readonly lines: string[];
-  /** Resolves with the first line matching `re` (already seen or to come). */
+  /**
+   * Resolves with the first line matching `re` (already seen or to come); rejects if the process ends without one,
+   * or after `ms` when given (else jest's timeout bounds the wait: a loaded machine can take long to start a process).
+   */
   waitFor(re: RegExp, ms?: number): Promise<RegExpExecArray>;
+  /** The exit code, once the process has exited and every line it wrote is in `lines`. */
   exited: Promise<number | null>;
 }
 
@@ -40,18 +44,23 @@ export function run(args: string[], stream: 'stdout' | 'stderr', wrap: readonly 
       }
     }
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last lines are read, and a test that checks what a process
+  // said once it exited (or a waitFor that gives up when it exits) would then miss them on a slow machine
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     child,
     lines,
     exited,
-    waitFor(re, ms = 20_000) {
+    waitFor(re, ms) {
       for (const l of lines) {
         const m = re.exec(l);
         if (m) return Promise.resolve(m);
       }
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${lines.join('\n')}`)), ms);
+        const t =
+          ms === undefined
+            ? undefined
+            : setTimeout(() => reject(new Error(`timed out waiting for ${re}; output:\n${lines.join('\n')}`)), ms);
         waiters.push({
           re,
           resolve: (m) => {
@@ -196,9 +205,14 @@ export class E2e {
     return file;
   }
 
-  /** `signatory serve -c <config>` (this suite's unless given) as a child process, not waited for. */
+  /**
+   * `signatory serve -c <config>` (this suite's unless given) as a child process, not waited for. Its read timeout is
+   * 60 s unless `args` set one: it runs from the moment the daemon accepts a connection, and on a loaded machine this
+   * process (the client, busy with many requests) can take seconds to write a request on a connection it opened.
+   */
   spawn(o: { config?: string; args?: string[]; wrap?: readonly string[] } = {}): Proc {
-    const p = run([SIGNATORY_BIN, 'serve', '-c', o.config ?? this.configFile, ...(o.args ?? [])], 'stderr', o.wrap);
+    const args = [SIGNATORY_BIN, 'serve', '-c', o.config ?? this.configFile, '--read-timeout-ms', '60000', ...(o.args ?? [])];
+    const p = run(args, 'stderr', o.wrap);
     this.started.push(p);
     return p;
   }

@@ -24,8 +24,19 @@ function countCloses<T extends { close?(): Promise<void> }>(o: T): T {
   return o;
 }
 
+/**
+ * The KMS deadline of every vault here, and the request deadline: far above a KMS attempt that a test holds (one that
+ * never answers is cut after 10 s and retried).
+ */
+const DEADLINE_MS = 60_000;
+
 beforeAll(async () => {
-  h = await startHarness({ yaml: `${VAULT_YAML}tezos:\n  ${W}:${allow}`, keys: [{ secret: W_SK }, { secret: OTHER_SK }] });
+  h = await startHarness({
+    yaml: `${VAULT_YAML}tezos:\n  ${W}:${allow}`,
+    keys: [{ secret: W_SK }, { secret: OTHER_SK }],
+    kmsDeadlineMs: DEADLINE_MS,
+    requestDeadlineMs: DEADLINE_MS,
+  });
   countCloses(h.deps.store);
   for (const v of h.deps.vaults) countCloses(v);
 });
@@ -57,14 +68,16 @@ describe('SwappableSigner', () => {
   it('two reloads in a row: a vault the oldest generation still signs with stays open until its request is done', async () => {
     const g1 = h.deps.signer.generation;
     const [x1] = [...g1.vaults.values()];
-    h.kms.faults.set({ latencyByOperation: { Sign: 1000 } });
+    // KMS never answers the first Sign: that attempt is cut after 10 s and retried, so the request is still in flight
+    // on generation 1 while the reloads below run, however loaded the machine
+    h.kms.faults.hang({ count: 1, operations: ['Sign'] });
     try {
       const inflight = h.post(W, JSON.stringify(TRANSACTION));
       while (g1.signer.inFlight === 0) await new Promise((r) => setImmediate(r));
       // reload 1: only tezos: changed, the vault is reused; reload 2: the vault's settings changed, a new one
       const c2 = config([W]);
       const swap2 = h.deps.signer.swap({ config: c2, vaults: g1.vaults, signer: await h.deps.buildSigner(c2, [x1!]) });
-      const fresh = countCloses((await awsKmsOpener(3000, () => undefined)('kms', c2.vaults.get('kms')!)) as Vault);
+      const fresh = countCloses((await awsKmsOpener(DEADLINE_MS, () => undefined)('kms', c2.vaults.get('kms')!)) as Vault);
       const c3 = config([W]);
       await h.deps.signer.swap({ config: c3, vaults: new Map([['kms', fresh]]), signer: await h.deps.buildSigner(c3, [fresh]) });
       // generation 2 drained at once (nothing in flight on it), but generation 1 still signs with x1
@@ -73,14 +86,14 @@ describe('SwappableSigner', () => {
       await swap2;
       expect(closed.get(x1)).toBe(1);
     } finally {
-      h.kms.faults.set({ latencyByOperation: {} });
+      h.kms.faults.clear();
     }
   });
 
   it('a vault the next generation does not use is closed once the old one drained; shutdown closes the rest and the store once', async () => {
     const before = h.deps.signer.generation;
     const old = [...before.vaults.values()];
-    const fresh = countCloses((await awsKmsOpener(3000, () => undefined)('kms', before.config.vaults.get('kms')!)) as Vault);
+    const fresh = countCloses((await awsKmsOpener(DEADLINE_MS, () => undefined)('kms', before.config.vaults.get('kms')!)) as Vault);
     const next = config([W]);
     await h.deps.signer.swap({ config: next, vaults: new Map([['kms', fresh]]), signer: await h.deps.buildSigner(next, [fresh]) });
     for (const v of old) expect(closed.get(v)).toBe(1);

@@ -6,24 +6,26 @@ import { E2e, stop, until, type KmsKey, type Proc } from './processes';
 
 // SIGHUP with real processes: kms-local and `signatory serve`; every step waits for the daemon's log line.
 let e2e: E2e;
-let s: { proc: Proc; url: string; utilityUrl: string };
+type Daemon = { proc: Proc; url: string; utilityUrl: string };
+let s: Daemon;
 
 const config = (keys: readonly KmsKey[]) => e2e.config(e2e.configFile, { keys });
+/** KMS deadlines far above the latency a test sets to hold a daemon's KMS call (a KMS call then never fails). */
+const PATIENT = ['--kms-deadline-ms', '60000', '--kms-attempt-timeout-ms', '60000', '--request-deadline-ms', '120000'];
 
-const post = async (pkh: string, hex: string) => {
-  const r = await fetch(`${s.url}/keys/${pkh}`, { method: 'POST', body: JSON.stringify(hex) });
+/** POSTs to the suite's daemon, or to `d`. */
+const post = async (pkh: string, hex: string, d: Daemon = s) => {
+  const r = await fetch(`${d.url}/keys/${pkh}`, { method: 'POST', body: JSON.stringify(hex) });
   return { status: r.status, text: await r.text() };
 };
 
-/** Lines logged from now on. */
-const mark = () => s.proc.lines.length;
-/** Sends SIGHUP and resolves with the lines the reload logged, up to its outcome. */
-async function hup(): Promise<string[]> {
-  const from = mark();
-  s.proc.child.kill('SIGHUP');
+/** Sends SIGHUP (to the suite's daemon, or to `d`) and resolves with the lines the reload logged, up to its outcome. */
+async function hup(d: Daemon = s): Promise<string[]> {
+  const from = d.proc.lines.length;
+  d.proc.child.kill('SIGHUP');
   const outcome = /msg="(Configuration reloaded from|Reload failed \()/;
-  await until(() => s.proc.lines.slice(from).some((l) => outcome.test(l)));
-  return s.proc.lines.slice(from);
+  await until(() => d.proc.lines.slice(from).some((l) => outcome.test(l)));
+  return d.proc.lines.slice(from);
 }
 const metric = async (name: string) => {
   const text = await (await fetch(`${s.utilityUrl}/metrics`)).text();
@@ -81,22 +83,31 @@ describe('SIGHUP reloads signatory.yaml', () => {
 
   it('a request in flight for a key the reload removes completes; the next one is refused', async () => {
     const [a, , c] = e2e.keys as [KmsKey, KmsKey, KmsKey];
-    await e2e.kms.faults({ latencyByOperation: { Sign: 1000 } });
-    const from = mark();
-    const pending = post(c.pkh, block(5, 0, 0, 'a0000011'));
-    await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=5 .*pkh=${c.pkh}`));
-    expect(s.proc.lines.length).toBeGreaterThan(from);
-    await config([a]);
-    const lines = await hup();
-    expect(lines.join('\n')).toMatch(/msg="Configuration reloaded from/);
-    const r = await pending;
-    await e2e.kms.clearFaults();
-    expect(r.status).toBe(200);
-    // its watermark was persisted by the old generation, in the one store both share
-    const stored = JSON.parse(await readFile(path.join(e2e.dir, 'watermark_v2', `${b58Encode('Net', fromHex('a0000011'))}.json`), 'utf8'));
-    expect(stored[c.pkh].block).toMatchObject({ level: 5, round: 0 });
-    expect((await post(c.pkh, block(6, 0, 0, 'a0000011'))).status).toBe(403);
-  });
+    // a daemon of its own (on the suite's config and base_dir), whose KMS deadlines leave room for a slow Sign
+    const d = await e2e.serve({ args: PATIENT });
+    // KMS signs in 5 s: the reload below runs while the request waits for it, however loaded the machine
+    await e2e.kms.faults({ latencyByOperation: { Sign: 5000 } });
+    try {
+      let settled = false;
+      const pending = post(c.pkh, block(5, 0, 0, 'a0000011'), d).finally(() => (settled = true));
+      await d.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=5 .*pkh=${c.pkh}`));
+      await config([a]);
+      const lines = await hup(d);
+      expect(lines.join('\n')).toMatch(/msg="Configuration reloaded from/);
+      expect(settled).toBe(false); // reloaded while the request was in flight
+      const r = await pending;
+      expect(r.status).toBe(200);
+      // its watermark was persisted by the old generation, in the one store both share
+      const stored = JSON.parse(
+        await readFile(path.join(e2e.dir, 'watermark_v2', `${b58Encode('Net', fromHex('a0000011'))}.json`), 'utf8'),
+      );
+      expect(stored[c.pkh].block).toMatchObject({ level: 5, round: 0 });
+      expect((await post(c.pkh, block(6, 0, 0, 'a0000011'), d)).status).toBe(403);
+    } finally {
+      await e2e.kms.clearFaults();
+      await stop(d.proc);
+    }
+  }, 120_000);
 
   it('a config that does not load changes nothing and every problem is logged', async () => {
     const [a, b] = e2e.keys as [KmsKey, KmsKey];
@@ -190,9 +201,10 @@ describe('SIGHUP reloads signatory.yaml', () => {
   });
 
   it('SIGHUP while the daemon starts is logged and ignored (not the end of the process); it then starts and serves', async () => {
-    // key listing held 1.5 s by kms-local, so the SIGHUP lands while the daemon is still starting
-    await e2e.kms.faults({ latencyByOperation: { ListKeys: 1500 } });
-    const p = e2e.spawn({ args: ['--base-dir', path.join(e2e.dir, 'starting')] });
+    // key listing held 10 s by kms-local (under a KMS deadline far above that), so the SIGHUP lands while the daemon is
+    // still starting, however loaded the machine
+    await e2e.kms.faults({ latencyByOperation: { ListKeys: 10_000 } });
+    const p = e2e.spawn({ args: ['--base-dir', path.join(e2e.dir, 'starting'), ...PATIENT] });
     try {
       await p.waitFor(/Initializing vault/);
       p.child.kill('SIGHUP');
@@ -205,19 +217,26 @@ describe('SIGHUP reloads signatory.yaml', () => {
       await e2e.kms.clearFaults();
       await stop(p, 'SIGKILL');
     }
-  });
+  }, 120_000);
 
   it('SIGHUP during shutdown reloads nothing; the request in flight completes and the process exits 0', async () => {
     const [a] = e2e.keys as [KmsKey];
-    await e2e.kms.faults({ latencyByOperation: { Sign: 800 } });
-    const pending = post(a.pkh, block(7, 0, 0, 'a0000013'));
-    await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=7 .*pkh=${a.pkh}`));
-    s.proc.child.kill('SIGTERM');
-    await s.proc.waitFor(/msg="Received SIGTERM"/);
-    s.proc.child.kill('SIGHUP');
-    await s.proc.waitFor(/msg="Not reloading: shutting down"/);
-    expect((await pending).status).toBe(200);
-    expect(await s.proc.exited).toBe(0);
-    await e2e.kms.clearFaults();
-  });
+    // a daemon of its own, whose KMS deadlines leave room for a slow Sign
+    s = await e2e.serve({ args: PATIENT });
+    // KMS signs in 5 s: long enough that the signals land while the request waits, short enough that it then ends
+    // within the shutdown's 10 s grace
+    await e2e.kms.faults({ latencyByOperation: { Sign: 5000 } });
+    try {
+      const pending = post(a.pkh, block(7, 0, 0, 'a0000013'));
+      await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=7 .*pkh=${a.pkh}`));
+      s.proc.child.kill('SIGTERM');
+      await s.proc.waitFor(/msg="Received SIGTERM"/);
+      s.proc.child.kill('SIGHUP');
+      await s.proc.waitFor(/msg="Not reloading: shutting down"/);
+      expect((await pending).status).toBe(200);
+      expect(await s.proc.exited).toBe(0);
+    } finally {
+      await e2e.kms.clearFaults();
+    }
+  }, 120_000);
 });

@@ -44,13 +44,14 @@ export const STORE_SETUPS: readonly StoreSetup[] = [
     }),
   },
   {
-    // DynamoDB (Go Signatory's table) on dynalite; an outage is dynalite's listener closed, its data kept
+    // DynamoDB (Go Signatory's table) on dynalite; an outage is dynalite's listener closed, its data kept (refused at
+    // once). timeout_ms is far above what a call needs: under load dynalite (in the test process) once took over 2 s
     name: 'aws',
     start: async () => {
       const d = await startDynalite();
       return {
         yaml: (id) =>
-          `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 2000\n`,
+          `watermark:\n  driver: aws\n  config:\n    table: ${id}\n    region: us-east-1\n    endpoint: ${d.endpoint}\n    access_key_id: AKIATEST\n    secret_access_key: test-secret\n    timeout_ms: 30000\n`,
         async outage() {
           await d.pause();
           return () => d.resume();
@@ -60,12 +61,13 @@ export const STORE_SETUPS: readonly StoreSetup[] = [
     },
   },
   {
-    // a real PostgreSQL; an outage is the server stopped, its data kept
+    // a real PostgreSQL; an outage is the server stopped, its data kept (refused at once). statement_timeout_ms (which
+    // also bounds a new connection) is far above what a call needs on a loaded machine
     name: 'postgres',
     start: async () => {
       const p = await startPostgres();
       return {
-        yaml: (id) => `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: ${id}\n`,
+        yaml: (id) => `watermark:\n  driver: postgres\n  config:\n    url: ${p.url}\n    table: ${id}\n    statement_timeout_ms: 30000\n`,
         async outage() {
           await p.pause();
           return () => p.resume();

@@ -142,6 +142,16 @@ export function slotMark(items: readonly (StoredItem | undefined)[]): Mark | und
 }
 
 /**
+ * Whether a later item of a slot is above its first one (or the first is absent). A commit writes the first item first:
+ * read side by side, the items can show a commit whose first item was read before it was written, a state that never
+ * existed (or items Go Signatory wrote one kind at a time). Read the first item again then: it is at least as new.
+ */
+export function firstItemBehind(items: readonly (StoredItem | undefined)[]): boolean {
+  const first = items[0];
+  return items.slice(1).some((it) => it !== undefined && (first === undefined || above(it, first)));
+}
+
+/**
  * Whether a slot is half-written in a way a reader may finish: its first item holds the slot's
  * highest mark with a signature, strictly above every later item that differs (a writer crashed,
  * or is still writing, between its puts). The later items are then rolled forward to that mark

@@ -12,6 +12,7 @@ import { SignatoryError, slotKey, type Mark, type Slot } from '@signatory-ts/cor
 import {
   decodeItem,
   encodeItem,
+  firstItemBehind,
   holds,
   itemKey,
   MAX_INT32,
@@ -115,6 +116,7 @@ export class DynamoWatermarkStore implements WatermarkStore {
   async get(slot: Slot): Promise<Mark | undefined> {
     const requests = SLOT_ITEMS[slot.kind];
     const items = await Promise.all(requests.map((r) => this.getItem(slot, r)));
+    if (firstItemBehind(items)) items[0] = await this.getItem(slot, requests[0]!);
     const roll = rollForwardMark(items);
     if (roll !== undefined) {
       for (let i = 1; i < requests.length; i++) {
