@@ -18,6 +18,8 @@ module.exports = function jestConfig(dir, { spawns } = {}) {
       '^@signatory-ts/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
     },
     testTimeout: 60000,
+    // two workers even on two cores: most suites wait (child processes, servers, held calls) more than they compute
+    maxWorkers: 2,
     ...(spawns ? { globalSetup: path.join(__dirname, 'jest.build-spawned.js'), globals: { spawns } } : {}),
   };
 };

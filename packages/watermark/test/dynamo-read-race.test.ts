@@ -6,7 +6,7 @@ import { DynamoWatermarkStore } from '../src';
 
 // An attestation slot is two items (attestation, attestation_with_dal), written in that order by a commit and read side
 // by side by get(). DynamoDB may answer the two reads at different moments: the first item read before a commit on
-// another instance wrote it, the second after. Found by apps/signatory's e2e-replicas under load: an identical request
+// another instance wrote it, the second after. Found by apps/signatory's e2e-replicas suites under load: an identical request
 // was then refused (409) instead of getting the stored signature.
 
 /**
