@@ -99,16 +99,15 @@ const v6Title = 'POST /login and request signatures over [::1]';
 (hasIpv6Loopback ? describe : describe.skip)(
   hasIpv6Loopback ? v6Title : `${v6Title}: skipped, this machine has no IPv6 loopback (::1)`,
   () => {
-    it('wrong passwords from ::1 are counted against its /64 and the 429 names it; the metric keeps the address', async () => {
-      const local = await startLocalKms('auth-v6', [{ secret: W_SK }]);
+    /** A daemon listening on [::1] with `server` settings added, a limit of 2 failures a minute; `run` gets its port. */
+    async function onV6(name: string, server: string, run: (d: Awaited<ReturnType<typeof serve>>) => Promise<void>) {
+      const local = await startLocalKms(name, [{ secret: W_SK }]);
       const baseDir = await mkdtemp(path.join(local.dir, 'v6-'));
       const yaml = `base_dir: ${baseDir}
 server:
   address: "[::1]:0"
   utility_address: 127.0.0.1:0
-  jwt:
-    users:
-      alice: {password: "Correct-Horse-Battery-1", secret: "Zk3!mQ9#vR2$wT7%yU4^aB8&cD1*eF5("}
+${server}
 vaults:
   kms:
     driver: awskms
@@ -121,11 +120,21 @@ tezos:
         openVault: awsKmsOpener(2000, () => undefined),
         maxAuthFailures: 2,
       });
-      const login = async (password: string) => {
-        const r = await fetch(`http://[::1]:${d.main.port}/login`, { method: 'POST', headers: { username: 'alice', password } });
-        return { status: r.status, text: await r.text() };
-      };
       try {
+        await run(d);
+      } finally {
+        await d.shutdown();
+        await local.close();
+      }
+    }
+
+    it('wrong passwords from ::1 are counted against its /64 and the 429 names it; the metric keeps the address', async () => {
+      const jwt = '  jwt:\n    users:\n      alice: {password: "Correct-Horse-Battery-1", secret: "Zk3!mQ9#vR2$wT7%yU4^aB8&cD1*eF5("}';
+      await onV6('auth-v6', jwt, async (d) => {
+        const login = async (password: string) => {
+          const r = await fetch(`http://[::1]:${d.main.port}/login`, { method: 'POST', headers: { username: 'alice', password } });
+          return { status: r.status, text: await r.text() };
+        };
         expect(await login('guess-1')).toEqual({ status: 401, text: 'Access denied' });
         expect(await login('guess-2')).toEqual({ status: 401, text: 'Access denied' });
         expect(await login('Correct-Horse-Battery-1')).toEqual({
@@ -134,41 +143,19 @@ tezos:
         });
         const m = await (await fetch(`http://127.0.0.1:${d.utility.port}/metrics`)).text();
         expect(m).toContain('authentication_failure_total{status="429",auth_method="jwt_login",client_ip="::1"} 1');
-      } finally {
-        await d.shutdown();
-        await local.close();
-      }
+      });
     });
 
     it('request signatures that match no key are counted against the address ::1 itself, not its /64 (that 429 stops signing)', async () => {
-      const local = await startLocalKms('auth-v6-sig', [{ secret: W_SK }]);
-      const baseDir = await mkdtemp(path.join(local.dir, 'v6-'));
       const clientSk = parseSecretKey('edsk3ZAm9nqEo7qNugo2wcmxWnbDe7oUUmHt5UJYDdqwucsaHTAsVQ');
-      const yaml = `base_dir: ${baseDir}
-server:
-  address: "[::1]:0"
-  utility_address: 127.0.0.1:0
-  authorized_keys: [${encodePublicKey(secretKeyPublicKey(clientSk))}]
-vaults:
-  kms:
-    driver: awskms
-    config: {endpoint: "${local.kms.url}", region: us-east-1, access_key_id: AKIDTEST, secret_access_key: very-secret-value}
-tezos:
-  ${W}:
-`;
-      const d = await serve(parseConfig(yaml, { env: {} }), {
-        logger: captureLogs().logger,
-        openVault: awsKmsOpener(2000, () => undefined),
-        maxAuthFailures: 2,
-      });
-      // a well-formed signature by the authorized key over other bytes: verified, matches nothing
-      const s = signWithSecretKey(new Uint8Array([0]), clientSk);
-      const bogus = encodeSignature(s.curve, s.bytes);
-      const sign = async () => {
-        const r = await fetch(`http://[::1]:${d.main.port}/keys/${W}?authentication=${bogus}`, { method: 'POST', body: '"0300"' });
-        return { status: r.status, text: await r.text() };
-      };
-      try {
+      await onV6('auth-v6-sig', `  authorized_keys: [${encodePublicKey(secretKeyPublicKey(clientSk))}]`, async (d) => {
+        // a well-formed signature by the authorized key over other bytes: verified, matches nothing
+        const s = signWithSecretKey(new Uint8Array([0]), clientSk);
+        const bogus = encodeSignature(s.curve, s.bytes);
+        const sign = async () => {
+          const r = await fetch(`http://[::1]:${d.main.port}/keys/${W}?authentication=${bogus}`, { method: 'POST', body: '"0300"' });
+          return { status: r.status, text: await r.text() };
+        };
         expect((await sign()).status).toBe(403);
         expect((await sign()).status).toBe(403);
         const refused = await sign();
@@ -176,10 +163,7 @@ tezos:
         expect((JSON.parse(refused.text) as { msg: string }[])[0]!.msg).toMatch(
           /^too many failed authentications from ::1 \(2 a minute\); retry in \d+ s$/,
         );
-      } finally {
-        await d.shutdown();
-        await local.close();
-      }
+      });
     });
   },
 );

@@ -70,6 +70,22 @@ interface Setup {
   signer: Signer;
 }
 
+/** The real memory ledger behind a gate standing for a slow store: reservations land when `open()` is called. */
+function slowLedger(): { ledger: MemorySpendLedger; open: () => void; landed: ReserveResult[] } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const landed: ReserveResult[] = [];
+  class SlowLedger extends MemorySpendLedger {
+    override async reserve(...args: Parameters<MemorySpendLedger['reserve']>): Promise<ReserveResult> {
+      await gate;
+      const r = await super.reserve(...args);
+      landed.push(r);
+      return r;
+    }
+  }
+  return { ledger: new SlowLedger(), open, landed };
+}
+
 async function setup(ledger: SpendLedger, extra: Partial<SignerOptions> = {}): Promise<Setup> {
   const clock = { now: T0 };
   const violations: string[] = [];
@@ -181,19 +197,7 @@ describe('spend ledger failures refuse (fail closed)', () => {
   });
 
   it('a ledger that does not answer within its timeout refuses; a reservation landing later is given back', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const landed: ReserveResult[] = [];
-    // the real memory ledger, behind a gate standing for a slow store
-    class SlowLedger extends MemorySpendLedger {
-      override async reserve(...args: Parameters<MemorySpendLedger['reserve']>): Promise<ReserveResult> {
-        await gate;
-        const r = await super.reserve(...args);
-        landed.push(r);
-        return r;
-      }
-    }
-    const ledger = new SlowLedger();
+    const { ledger, open, landed } = slowLedger();
     const t = await setup(ledger, { spendLedgerTimeoutMs: 200 });
     expect(await t.sign(1_000_000n)).toBe(
       'internal: spend ledger mem: reserve failed: no answer to reserve within 200 ms; nothing was signed',
@@ -326,18 +330,7 @@ describe('one deadline per request: every stage takes its time from what is left
   });
 
   it('a spend ledger slower than the request deadline is cut there (not at its own timeout); a late reservation is given back', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const landed: ReserveResult[] = [];
-    class SlowLedger extends MemorySpendLedger {
-      override async reserve(...args: Parameters<MemorySpendLedger['reserve']>): Promise<ReserveResult> {
-        await gate;
-        const r = await super.reserve(...args);
-        landed.push(r);
-        return r;
-      }
-    }
-    const ledger = new SlowLedger();
+    const { ledger, open, landed } = slowLedger();
     const t = await setup(ledger, { spendLedgerTimeoutMs: LONG });
     expect(await t.sign(1_000_000n, CUT)).toMatch(
       /^internal: spend ledger mem: reserve failed: no answer to reserve within the \d+ ms the request deadline left; nothing was signed$/,
