@@ -56,12 +56,23 @@ export type DigestVerifier = (digest: Uint8Array, signature: Uint8Array) => bool
 
 /**
  * Width of the wNAF table cached for each key's point. Window 8 (what noble uses for the base
- * point) makes a verification about 3-4 times faster; the table (~4k points) is built on the
- * first verification, ~100 ms of CPU once per key, so it is only worth it for verifiers kept per key.
+ * point) makes a verification 4-6 times faster (P-256 ~2.2 → 0.36 ms, secp256k1 ~1.4 → 0.35 ms of
+ * CPU); the table (~4k points) costs ~40 ms of CPU to build, twice that for the first key of a curve
+ * (the base point's table too), so it is only worth it for verifiers kept per key.
  */
 const KEY_WINDOW = 8;
 
+/**
+ * One-shot verifications a kept verifier makes before it builds its key's table. Built at once, the
+ * table would stall a key's first request by ~40-80 ms and cost a process that checks a few signatures
+ * (a CLI run, a config reload's new vault, a key that signs rarely) more than it saves. After 32
+ * checks, the one-shot ones have cost about what the table costs: rent, then buy, so never more than
+ * about twice the better of the two.
+ */
+const TABLE_AFTER = 32;
+
 type EcPoint = InstanceType<CurveFn['Point']>;
+type EcSum = (u1: bigint, u2: bigint) => EcPoint;
 
 /**
  * Per curve: noble's variable-time wNAF over full-length scalars, with a base point of its own whose
@@ -82,34 +93,41 @@ function fullLengthWnaf(curve: EcdsaCurve) {
   return t;
 }
 
-/** ECDSA check of r‖s over a 32-byte digest (low-S only for secp256k1), optionally with a cached table. */
-function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boolean): DigestVerifier {
+/**
+ * u1·G + u2·P by noble's variable-time wNAF over the curve's G table and a table for P built here, summed
+ * into one point (public data, as in any verification). multiplyUnsafe would take noble's constant-time
+ * path for a point with a table and normalise each product (a field inversion): ~25% slower.
+ * The tables belong to point objects of their own, which never reach noble's own Point methods
+ * (multiply, multiplyUnsafe, precompute): noble keeps one table per point object, and its own (half-length
+ * for secp256k1) would clash with these full-length ones (an 'invalid wNAF' error: a refused signature,
+ * never an accepted one).
+ */
+function tabledSum(curve: EcdsaCurve, P: EcPoint): EcSum {
+  const { Point } = ecdsaCurve(curve);
+  const { w, G } = fullLengthWnaf(curve);
+  const own = Point.fromAffine(P.toAffine());
+  w.createCache(own, KEY_WINDOW);
+  const toAffineZ = (points: EcPoint[]) => normalizeZ(Point, points);
+  return (u1, u2) => w.unsafe(G, u1, toAffineZ, w.unsafe(own, u2, toAffineZ));
+}
+
+/** ECDSA check of r‖s over a 32-byte digest (low-S only for secp256k1); `kept`: a table for the key after TABLE_AFTER checks. */
+function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, kept: boolean): DigestVerifier {
   const { Point } = ecdsaCurve(curve);
   const Fn = Point.Fn;
   const P = Point.fromBytes(publicKey); // on-curve, not infinity: checked once
   const n = Fn.ORDER;
   const { Fp } = Point;
-  // u1·G + u2·P. With tables: noble's variable-time wNAF over G's and P's, summed into one point (public
-  // data, as in any verification); P's table is full-length too, built on the first verification and
-  // used by this closure only. multiplyUnsafe would take noble's constant-time path for a point with a
-  // table and normalise each product (a field inversion): ~25% slower. Without (a one-shot check, where
-  // a table would not pay off): multiplyUnsafe.
-  // With tables, P and the per-curve G must never reach noble's own Point methods (multiply, multiplyUnsafe,
-  // precompute): noble keeps one table per point object, and its own (half-length for secp256k1) would clash
-  // with these full-length ones (an 'invalid wNAF' error: a refused signature, never an accepted one).
-  let sum = (u1: bigint, u2: bigint): EcPoint => Point.BASE.multiplyUnsafe(u1).add(P.multiplyUnsafe(u2));
-  if (precompute) {
-    const { w, G } = fullLengthWnaf(curve);
-    w.createCache(P, KEY_WINDOW);
-    const toAffineZ = (points: EcPoint[]) => normalizeZ(Point, points);
-    sum = (u1, u2) => w.unsafe(G, u1, toAffineZ, w.unsafe(P, u2, toAffineZ));
-  }
+  // u1·G + u2·P, one-shot until the key has earned its table (noble's ladder for P caches nothing on it)
+  let sum: EcSum = (u1, u2) => Point.BASE.multiplyUnsafe(u1).add(P.multiplyUnsafe(u2));
+  let untilTable = kept ? TABLE_AFTER : Infinity;
   return (digest, sig) => {
     if (sig.length !== 64 || digest.length !== 32) return false;
     const r = bytesToNumberBE(sig.subarray(0, 32));
     const s = bytesToNumberBE(sig.subarray(32));
     if (r === 0n || s === 0n || r >= n || s >= n) return false;
     if (curve === 'secp256k1' && s > n >> 1n) return false;
+    if (--untilTable === 0) sum = tabledSum(curve, P);
     // SEC 1 v2 §4.1.4, as noble's own `verify` (which takes only encoded keys, so cannot use the
     // cached table): 256-bit digest and order, so the digest is the integer e mod n.
     try {
@@ -129,8 +147,9 @@ function ecdsaVerifier(curve: EcdsaCurve, publicKey: Uint8Array, precompute: boo
 }
 
 /**
- * A verifier for one key that does the per-key work (key object, point decompression, a wNAF table
- * for the point) once, so a vault can check every signature it returns cheaply. ed25519 uses
+ * A verifier for one key that does the per-key work (key object, point decompression) once, and builds a
+ * wNAF table for the point once the key has checked TABLE_AFTER signatures, so a vault can check every
+ * signature it returns cheaply. ed25519 uses
  * node:crypto; secp256k1 and P-256 use @noble/curves (node:crypto cannot verify ECDSA over a digest
  * it did not hash itself). secp256k1 refuses high-S as libsecp256k1 (Octez) does; P-256 takes both
  * forms as HACL does. BLS is not supported (no vault of this build holds tz4 keys): always false.
@@ -139,7 +158,7 @@ export function createDigestVerifier(pk: PublicKey): DigestVerifier {
   return digestVerifier(pk, true);
 }
 
-function digestVerifier(pk: PublicKey, precompute: boolean): DigestVerifier {
+function digestVerifier(pk: PublicKey, kept: boolean): DigestVerifier {
   switch (pk.curve) {
     case 'ed25519': {
       const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, pk.bytes]), format: 'der', type: 'spki' });
@@ -147,7 +166,7 @@ function digestVerifier(pk: PublicKey, precompute: boolean): DigestVerifier {
     }
     case 'secp256k1':
     case 'p256':
-      return ecdsaVerifier(pk.curve, pk.bytes, precompute);
+      return ecdsaVerifier(pk.curve, pk.bytes, kept);
     case 'bls':
       return () => false;
   }
