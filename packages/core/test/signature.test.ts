@@ -174,7 +174,7 @@ describe('verifySignature', () => {
   });
 });
 
-describe('createDigestVerifier (ECDSA: one-shot for a key\'s first 32 checks, then with a cached table for its point)', () => {
+describe("createDigestVerifier (ECDSA: one-shot for a key's first 32 checks, then with a cached table for its point)", () => {
   it.each([
     ['secp256k1', SECP],
     ['p256', P256],
