@@ -1,5 +1,6 @@
-// Shared jest settings: TypeScript through ts-jest, transpile-only because tsconfig sets
-// isolatedModules (type checking is the build's and check-types' job);
+// Shared jest settings: TypeScript transpiled by swc (@swc/jest), file by file as tsconfig's isolatedModules
+// allows (type checking is the build's and check-types' job; swc transpiles 4-5 times faster than
+// typescript's transpileModule, which each jest worker also had to load);
 // workspace packages resolved to their sources so a test never runs against a stale dist.
 // `spawns`: the workspaces (turbo filters, e.g. '@signatory-ts/signatory...') whose built code the package's tests
 // run as child processes; jest.build-spawned.js builds them before the first suite.
@@ -12,7 +13,10 @@ module.exports = function jestConfig(dir, { spawns } = {}) {
     roots: ['<rootDir>/src', '<rootDir>/test'].filter((p) => require('node:fs').existsSync(p.replace('<rootDir>', dir))),
     testMatch: ['**/*.test.ts'],
     transform: {
-      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(dir, 'tsconfig.json') }],
+      '^.+\\.ts$': [
+        '@swc/jest',
+        { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' }, sourceMaps: 'inline' },
+      ],
     },
     moduleNameMapper: {
       '^@signatory-ts/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
