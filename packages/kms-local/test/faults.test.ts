@@ -146,10 +146,13 @@ describe('held calls', () => {
     expect(verifies(key, 'first', (await first).Signature!)).toBe(true);
   });
 
-  it('clear() releases the held calls and holds no more', async () => {
+  it('{hold: null} holds no more calls and keeps the held ones; clear() releases them', async () => {
     t.server.faults.hold();
     const pending = [sign(), listKeys()];
     await t.server.faults.waitHeld(2);
+    t.server.faults.set({ hold: null });
+    await expect(sign()).resolves.toBeDefined();
+    expect(t.server.faults.held()).toBe(2);
     t.server.faults.clear();
     await expect(Promise.all(pending)).resolves.toHaveLength(2);
     await expect(sign()).resolves.toBeDefined();
