@@ -14,15 +14,10 @@ afterAll(() => e2e?.stop());
 
 const signatory = (args: string[] = []) => e2e.serve({ args });
 /**
- * KMS deadlines far above the latency a test sets to hold a request in flight (SLOW_SIGN_MS), so that it still succeeds
- * on a loaded machine.
+ * KMS deadlines far above the time a test holds a request's Sign in kms-local, so that it still succeeds on a loaded
+ * machine.
  */
 const PATIENT = ['--kms-deadline-ms', '60000', '--kms-attempt-timeout-ms', '60000', '--request-deadline-ms', '120000'];
-/**
- * How long KMS takes to sign while a test acts on a request in flight: long enough that the test's steps (signals,
- * log lines) land before it answers, short enough that the request then ends within the shutdown's 10 s grace.
- */
-const SLOW_SIGN_MS = 5000;
 const post = (url: string, hex: string) => e2e.post(url, hex);
 
 /** The block mark stored for our key on `chain`, read from the watermark file. */
@@ -87,15 +82,19 @@ describe('crash and shutdown safety with real processes', () => {
   it('SIGTERM (then SIGINT) while a signature is in flight: the request completes, the mark is stored, exit code 0', async () => {
     const chain = 'a0000003';
     const s = await signatory(PATIENT);
-    await e2e.kms.faults({ latencyByOperation: { Sign: SLOW_SIGN_MS } });
+    // kms-local holds the Sign while the signals land, then releases it: the request ends within the shutdown's 10 s grace
+    await e2e.kms.faults({ hold: { operations: ['Sign'] } });
     let r: { status: number; text: string };
     let code: number | null;
     try {
       const pending = post(s.url, block(10, 0, 0, chain));
-      await s.proc.waitFor(/msg="Requesting signing operation".*lvl=10\b/); // the request is in the pipeline, KMS answering slowly
+      await s.proc.waitFor(/msg="Requesting signing operation".*lvl=10\b/); // the request is in the pipeline
+      await e2e.kms.waitHeld(1); // its Sign waits in kms-local
       s.proc.child.kill('SIGTERM');
       await s.proc.waitFor(/msg="Received SIGTERM"/);
       s.proc.child.kill('SIGINT'); // a second signal (Ctrl-C on the group) must not cut the drain short
+      await s.proc.waitFor(/msg="Received SIGINT; already shutting down"/);
+      expect(await e2e.kms.release()).toBe(1);
       r = await pending;
       code = await s.proc.exited;
     } finally {
@@ -109,16 +108,17 @@ describe('crash and shutdown safety with real processes', () => {
 
   it('KMS throttling is retried; KMS down gives an error within the deadline, moves nothing, and the next request after recovery succeeds', async () => {
     const chain = 'a0000004';
-    // a KMS deadline that the throttled and the recovered requests cannot miss on a loaded machine (the hung one
-    // waits it out), and a request deadline above it: the hung request fails at the KMS deadline, saying so
-    const s = await signatory(['--kms-deadline-ms', '10000', '--request-deadline-ms', '30000']);
+    // the default KMS deadline (5 s), the bound every request that must succeed in these suites has: the throttled and
+    // the recovered requests get it, the hung one (kms-local never answers it) waits it out; a request deadline far above
+    // it: the hung request fails at the KMS deadline, saying so
+    const s = await signatory(['--request-deadline-ms', '30000']);
     await e2e.kms.faults({ throttle: { count: 2, operations: ['Sign'] } });
     expect((await post(s.url, block(1, 0, 0, chain))).status).toBe(200);
     await e2e.kms.faults({ hang: { operations: ['Sign'] } });
     const down = await post(s.url, block(2, 0, 0, chain));
     await e2e.kms.clearFaults();
     expect(down.status).toBe(500);
-    expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 10000 ms/); // gave up at the deadline
+    expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 5000 ms/); // gave up at the deadline
     expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved
     expect((await post(s.url, block(2, 0, 0, chain))).status).toBe(200);
     await stop(s.proc);

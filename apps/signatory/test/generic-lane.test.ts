@@ -10,8 +10,8 @@ beforeAll(async () => {
   h = await startHarness({
     yaml: `${VAULT_YAML}\ntezos:\n  ${W}:\n    allow: {attestation: , generic: [transaction]}\n`,
     keys: [{ secret: W_SK }],
-    // the first generic request's KMS Sign is held (a hung attempt, cut after 10 s and retried): the KMS deadline, the
-    // lane's wait and the request deadline leave room for it
+    // the first generic request's KMS Sign is held in kms-local until the test releases it: the KMS deadline, the lane's
+    // wait and the request deadline leave room for it
     kmsDeadlineMs: 60_000,
     requestDeadlineMs: 60_000,
     genericLane: { concurrency: 1, maxQueued: 1, maxWaitMs: 60_000 },
@@ -25,13 +25,14 @@ const until = async (check: () => boolean) => {
 
 describe('generic lane over HTTP', () => {
   it('a full generic queue answers 503 busy with nothing signed, the gauge shows the lane, and an attestation is signed meanwhile', async () => {
-    // KMS never answers the first Sign (the first generic request's): that attempt is cut after 10 s (half the KMS
-    // deadline, at most 10 s) and retried, so the lane stays full meanwhile however loaded the machine
-    h.kms.faults.hang({ count: 1, operations: ['Sign'] });
+    // kms-local holds the first Sign (the first generic request's) until released, so the lane stays full meanwhile
+    // however loaded the machine
+    h.kms.faults.hold({ count: 1, operations: ['Sign'] });
     try {
       const order: string[] = [];
       const generics = [1, 2].map((i) => h.post(W, `"${TRANSACTION}"`).then((r) => order.push(`generic ${i} ${r.status}`)));
       await until(() => h.deps.signer.genericLane.queued === 1);
+      await h.kms.faults.waitHeld(1);
       const gauge = await h.deps.metrics.registry.getSingleMetricAsString('generic_sign_lane_requests');
       expect(gauge).toContain('generic_sign_lane_requests{state="running"} 1');
       expect(gauge).toContain('generic_sign_lane_requests{state="queued"} 1');
@@ -47,6 +48,7 @@ describe('generic lane over HTTP', () => {
       order.push('attestation 200');
       // signed while the generic lane was still full
       expect([h.deps.signer.genericLane.inFlight, h.deps.signer.genericLane.queued]).toEqual([1, 1]);
+      expect(h.kms.faults.release()).toBe(1);
       await Promise.all(generics);
       expect(order.indexOf('attestation 200')).toBeLessThan(order.indexOf('generic 2 200'));
       const ops = await h.deps.metrics.registry.getSingleMetricAsString('signing_ops_total');

@@ -24,10 +24,7 @@ function countCloses<T extends { close?(): Promise<void> }>(o: T): T {
   return o;
 }
 
-/**
- * The KMS deadline of every vault here, and the request deadline: far above a KMS attempt that a test holds (one that
- * never answers is cut after 10 s and retried).
- */
+/** The KMS deadline of every vault here, and the request deadline: far above the time a test holds a KMS call in kms-local. */
 const DEADLINE_MS = 60_000;
 
 beforeAll(async () => {
@@ -68,12 +65,13 @@ describe('SwappableSigner', () => {
   it('two reloads in a row: a vault the oldest generation still signs with stays open until its request is done', async () => {
     const g1 = h.deps.signer.generation;
     const [x1] = [...g1.vaults.values()];
-    // KMS never answers the first Sign: that attempt is cut after 10 s and retried, so the request is still in flight
-    // on generation 1 while the reloads below run, however loaded the machine
-    h.kms.faults.hang({ count: 1, operations: ['Sign'] });
+    // kms-local holds the first Sign until released, so the request is still in flight on generation 1 while the
+    // reloads below run, however loaded the machine
+    h.kms.faults.hold({ count: 1, operations: ['Sign'] });
     try {
       const inflight = h.post(W, JSON.stringify(TRANSACTION));
       while (g1.signer.inFlight === 0) await new Promise((r) => setImmediate(r));
+      await h.kms.faults.waitHeld(1);
       // reload 1: only tezos: changed, the vault is reused; reload 2: the vault's settings changed, a new one
       const c2 = config([W]);
       const swap2 = h.deps.signer.swap({ config: c2, vaults: g1.vaults, signer: await h.deps.buildSigner(c2, [x1!]) });
@@ -82,6 +80,7 @@ describe('SwappableSigner', () => {
       await h.deps.signer.swap({ config: c3, vaults: new Map([['kms', fresh]]), signer: await h.deps.buildSigner(c3, [fresh]) });
       // generation 2 drained at once (nothing in flight on it), but generation 1 still signs with x1
       expect(closed.get(x1)).toBeUndefined();
+      expect(h.kms.faults.release()).toBe(1);
       expect((await inflight).status).toBe(200);
       await swap2;
       expect(closed.get(x1)).toBe(1);

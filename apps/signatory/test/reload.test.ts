@@ -10,7 +10,7 @@ type Daemon = { proc: Proc; url: string; utilityUrl: string };
 let s: Daemon;
 
 const config = (keys: readonly KmsKey[]) => e2e.config(e2e.configFile, { keys });
-/** KMS deadlines far above the latency a test sets to hold a daemon's KMS call (a KMS call then never fails). */
+/** KMS deadlines far above the time a test holds a daemon's KMS call in kms-local (a KMS call then never fails). */
 const PATIENT = ['--kms-deadline-ms', '60000', '--kms-attempt-timeout-ms', '60000', '--request-deadline-ms', '120000'];
 
 /** POSTs to the suite's daemon, or to `d`. */
@@ -83,18 +83,20 @@ describe('SIGHUP reloads signatory.yaml', () => {
 
   it('a request in flight for a key the reload removes completes; the next one is refused', async () => {
     const [a, , c] = e2e.keys as [KmsKey, KmsKey, KmsKey];
-    // a daemon of its own (on the suite's config and base_dir), whose KMS deadlines leave room for a slow Sign
+    // a daemon of its own (on the suite's config and base_dir), whose KMS deadlines leave room for a held Sign
     const d = await e2e.serve({ args: PATIENT });
-    // KMS signs in 5 s: the reload below runs while the request waits for it, however loaded the machine
-    await e2e.kms.faults({ latencyByOperation: { Sign: 5000 } });
+    // kms-local holds the Sign until released: the reload below runs while the request waits for it
+    await e2e.kms.faults({ hold: { operations: ['Sign'] } });
     try {
       let settled = false;
       const pending = post(c.pkh, block(5, 0, 0, 'a0000011'), d).finally(() => (settled = true));
       await d.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=5 .*pkh=${c.pkh}`));
+      await e2e.kms.waitHeld(1);
       await config([a]);
       const lines = await hup(d);
       expect(lines.join('\n')).toMatch(/msg="Configuration reloaded from/);
       expect(settled).toBe(false); // reloaded while the request was in flight
+      expect(await e2e.kms.release()).toBe(1);
       const r = await pending;
       expect(r.status).toBe(200);
       // its watermark was persisted by the old generation, in the one store both share
@@ -201,14 +203,17 @@ describe('SIGHUP reloads signatory.yaml', () => {
   });
 
   it('SIGHUP while the daemon starts is logged and ignored (not the end of the process); it then starts and serves', async () => {
-    // key listing held 10 s by kms-local (under a KMS deadline far above that), so the SIGHUP lands while the daemon is
-    // still starting, however loaded the machine
-    await e2e.kms.faults({ latencyByOperation: { ListKeys: 10_000 } });
+    // key listing held by kms-local until released (under a KMS deadline far above the wait), so the SIGHUP lands while
+    // the daemon is still starting, however loaded the machine
+    await e2e.kms.faults({ hold: { operations: ['ListKeys'] } });
     const p = e2e.spawn({ args: ['--base-dir', path.join(e2e.dir, 'starting'), ...PATIENT] });
     try {
       await p.waitFor(/Initializing vault/);
+      await e2e.kms.waitHeld(1);
       p.child.kill('SIGHUP');
       await p.waitFor(/Received SIGHUP while starting: nothing to reload yet/);
+      expect(p.lines.join('\n')).not.toMatch(/HTTP server is listening/); // still starting when the SIGHUP came
+      await e2e.kms.clearFaults(); // releases the listing and holds no more
       const m = await p.waitFor(/msg="HTTP server is listening for connections on (\S+)"/);
       expect(p.child.exitCode).toBeNull();
       const r = await fetch(`http://${m[1]}/keys/${e2e.keys[0]!.pkh}`);
@@ -221,18 +226,19 @@ describe('SIGHUP reloads signatory.yaml', () => {
 
   it('SIGHUP during shutdown reloads nothing; the request in flight completes and the process exits 0', async () => {
     const [a] = e2e.keys as [KmsKey];
-    // a daemon of its own, whose KMS deadlines leave room for a slow Sign
+    // a daemon of its own, whose KMS deadlines leave room for a held Sign
     s = await e2e.serve({ args: PATIENT });
-    // KMS signs in 5 s: long enough that the signals land while the request waits, short enough that it then ends
-    // within the shutdown's 10 s grace
-    await e2e.kms.faults({ latencyByOperation: { Sign: 5000 } });
+    // kms-local holds the Sign while the signals land, then releases it: the request ends within the shutdown's 10 s grace
+    await e2e.kms.faults({ hold: { operations: ['Sign'] } });
     try {
       const pending = post(a.pkh, block(7, 0, 0, 'a0000013'));
       await s.proc.waitFor(new RegExp(`msg="Requesting signing operation".*lvl=7 .*pkh=${a.pkh}`));
+      await e2e.kms.waitHeld(1);
       s.proc.child.kill('SIGTERM');
       await s.proc.waitFor(/msg="Received SIGTERM"/);
       s.proc.child.kill('SIGHUP');
       await s.proc.waitFor(/msg="Not reloading: shutting down"/);
+      expect(await e2e.kms.release()).toBe(1);
       expect((await pending).status).toBe(200);
       expect(await s.proc.exited).toBe(0);
     } finally {

@@ -142,16 +142,17 @@ describe('metrics after the run above', () => {
 
 describe('request deadline', () => {
   it('answers 500 when the KMS is slower than the request deadline; an identical retry then gets the signature stored meanwhile', async () => {
-    // KMS signs in 8 s, far past the 3 s request deadline (and within the KMS deadline, whose attempts may take 10 s);
-    // the identical retry, answered from the store, has those 3 s too
+    // kms-local holds the Sign past the 3 s request deadline (within the KMS deadline, whose attempts may take 10 s) and
+    // releases it after the 500; the identical retry, answered from the store, has those 3 s too
     const d = await startHarness({ yaml: YAML, keys: [{ secret: P_SK }], requestDeadlineMs: 3000, kmsDeadlineMs: 60_000 });
     try {
       const req = `"${consensus('attestation', 7, 0, 0, freshChain())}"`;
-      d.kms.faults.setLatency(8000, 'Sign');
+      d.kms.faults.hold({ operations: ['Sign'] });
       const slow = await d.post(P, req);
       expect(slow.status).toBe(500);
       expect(JSON.parse(slow.text)[0].msg).toMatch(/request not finished within 3000 ms/);
       const slot = { chainId: chainName(JSON.parse(req).slice(2, 10)), pkh: P, kind: 'attestation' as const };
+      expect(d.kms.faults.release()).toBe(1); // the Sign was still held when the request was answered
       // the signing goes on after the 500: wait until it is persisted (unreleased)
       while ((await d.deps.store.get(slot))?.signature === undefined) await new Promise((r) => setTimeout(r, 20));
       d.kms.faults.clear();

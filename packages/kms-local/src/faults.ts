@@ -35,6 +35,11 @@ export interface FaultSpec {
   fail?: FailFault | null;
   /** never answer (the socket stays open until the client gives up or the server closes) */
   hang?: FaultTrigger | null;
+  /**
+   * hold the call unanswered until released (`release()`, `clear()`, `POST /__admin/release`, `DELETE /__admin/faults`),
+   * then answer it as if it had just arrived; a call whose client gives up meanwhile is dropped, never run
+   */
+  hold?: FaultTrigger | null;
   /** Sign returns bytes that are not valid DER (ECDSA) or a truncated signature (others) */
   malformedSignature?: FaultTrigger | null;
   /** Sign returns a well-formed signature by the key over a different message: it parses but does not verify */
@@ -57,13 +62,14 @@ export interface FaultSnapshot {
   throttle?: FaultTrigger & { remaining?: number; until?: number };
   fail?: FailFault & { remaining?: number; until?: number };
   hang?: FaultTrigger & { remaining?: number; until?: number };
+  hold?: FaultTrigger & { remaining?: number; until?: number };
   malformedSignature?: FaultTrigger & { remaining?: number; until?: number };
   wrongSignature?: FaultTrigger & { remaining?: number; until?: number };
   accessDenied?: FaultTrigger & { remaining?: number; until?: number };
   highS: HighSMode;
 }
 
-const TRIGGERS = ['throttle', 'fail', 'hang', 'malformedSignature', 'wrongSignature', 'accessDenied'] as const;
+const TRIGGERS = ['throttle', 'fail', 'hang', 'hold', 'malformedSignature', 'wrongSignature', 'accessDenied'] as const;
 type TriggerName = (typeof TRIGGERS)[number];
 
 /** Thrown for a fault spec that does not make sense (bad numbers, unknown error type). */
@@ -126,6 +132,9 @@ export class Faults {
   private latencyByOperation: Record<string, number> = {};
   private highSMode: HighSMode = 'random';
   private armed: Partial<Record<TriggerName, Armed<FaultTrigger>>> = {};
+  /** the release functions of the calls held now */
+  private readonly holding = new Set<() => void>();
+  private heldWaiters: { count: number; resolve: () => void }[] = [];
 
   constructor(
     initial?: FaultSpec,
@@ -155,12 +164,13 @@ export class Faults {
     }
   }
 
-  /** Back to no faults: no latency, no triggers, random S. */
+  /** Back to no faults: no latency, no triggers, random S; the calls held now are released. */
   clear(): void {
     this.latencyMs = 0;
     this.latencyByOperation = {};
     this.highSMode = 'random';
     this.armed = {};
+    this.release();
   }
 
   throttleNext(count: number, operations?: string[]): void {
@@ -178,6 +188,30 @@ export class Faults {
   /** Never answer matching calls (all of them when called without a trigger). */
   hang(trigger: FaultTrigger = {}): void {
     this.set({ hang: trigger });
+  }
+
+  /** Hold matching calls (all of them when called without a trigger) until `release()` or `clear()`. */
+  hold(trigger: FaultTrigger = {}): void {
+    this.set({ hold: trigger });
+  }
+
+  /** Lets every held call proceed (answered as if it had just arrived); returns how many there were. */
+  release(): number {
+    const held = [...this.holding];
+    this.holding.clear();
+    for (const proceed of held) proceed();
+    return held.length;
+  }
+
+  /** How many calls are held now (a held call whose client gave up is no longer counted). */
+  held(): number {
+    return this.holding.size;
+  }
+
+  /** Resolves once at least `count` calls are held at the same time. */
+  waitHeld(count = 1): Promise<void> {
+    if (this.holding.size >= count) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.push({ count, resolve }));
   }
 
   setLatency(ms: number, operation?: string): void {
@@ -224,6 +258,29 @@ export class Faults {
   /** The error to answer with when the fail fault fires for this call. */
   failure(operation: string, keyId?: string): FailFault | undefined {
     return this.take('fail', operation, keyId) as FailFault | undefined;
+  }
+
+  /**
+   * Holds a call the hold fault caught: resolves true once released, or false if `signal` aborts first (the client
+   * gave up; the call is forgotten).
+   */
+  holdCall(signal: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve(false);
+      const abandon = () => {
+        this.holding.delete(proceed);
+        resolve(false);
+      };
+      const proceed = () => {
+        signal.removeEventListener('abort', abandon);
+        resolve(true);
+      };
+      signal.addEventListener('abort', abandon, { once: true });
+      this.holding.add(proceed);
+      const ready = this.heldWaiters.filter((w) => this.holding.size >= w.count);
+      this.heldWaiters = this.heldWaiters.filter((w) => this.holding.size < w.count);
+      for (const w of ready) w.resolve();
+    });
   }
 
   private live(name: TriggerName): Armed<FaultTrigger> | undefined {

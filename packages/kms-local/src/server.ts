@@ -109,6 +109,8 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
   async function admin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const body = await readBody(req);
     const json = body.length > 0 ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    if (path === '/__admin/release' && req.method === 'POST') return send(res, 200, { released: faults.release() }, 'application/json');
+    if (path === '/__admin/held' && req.method === 'GET') return send(res, 200, { held: faults.held() }, 'application/json');
     if (path === '/__admin/faults') {
       if (req.method === 'POST') faults.set(checkFaultSpec(json));
       else if (req.method === 'DELETE') faults.clear();
@@ -172,6 +174,16 @@ export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal>
         typeof (input as Record<string, unknown>).KeyId === 'string' ? ((input as Record<string, unknown>).KeyId as string) : undefined;
       const delay = faults.latencyFor(operation);
       if (delay > 0) await sleep(delay);
+      if (faults.fires('hold', operation, keyId)) {
+        log(`${operation} held`);
+        const gaveUp = new AbortController();
+        res.once('close', () => gaveUp.abort());
+        if (!(await faults.holdCall(gaveUp.signal))) {
+          log(`${operation} held call dropped: its client gave up`);
+          return;
+        }
+        log(`${operation} released`);
+      }
       if (faults.fires('hang', operation, keyId)) {
         log(`${operation} hang`);
         return; // never answer; close() drops the socket

@@ -24,8 +24,14 @@ export interface SpawnedKmsLocal {
   readonly pid: number;
   /** POST /__admin/faults. */
   faults(spec: FaultSpec): Promise<void>;
-  /** DELETE /__admin/faults. */
+  /** DELETE /__admin/faults (also releases the held calls). */
   clearFaults(): Promise<void>;
+  /** POST /__admin/release: lets every held call proceed; resolves with how many there were. */
+  release(): Promise<number>;
+  /** GET /__admin/held: how many calls the hold fault holds now. */
+  held(): Promise<number>;
+  /** Polls GET /__admin/held until at least `count` calls are held (jest's timeout bounds the wait). */
+  waitHeld(count?: number): Promise<void>;
   setKeyEnabled(keyId: string, enabled: boolean): Promise<void>;
   /** SIGTERM, wait for exit, remove the directory (unless the caller gave it). */
   stop(): Promise<void>;
@@ -74,14 +80,27 @@ export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise
       ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
     });
     if (!r.ok) throw new Error(`kms-local admin ${method} ${p}: ${r.status} ${await r.text()}`);
+    return (await r.json()) as Record<string, unknown>;
   };
+  const held = async () => (await admin('GET', '/__admin/held')).held as number;
   return {
     url,
     dir,
     pid: child.pid!,
-    faults: (spec) => admin('POST', '/__admin/faults', spec),
-    clearFaults: () => admin('DELETE', '/__admin/faults'),
-    setKeyEnabled: (keyId, enabled) => admin('POST', `/__admin/keys/${encodeURIComponent(keyId)}/${enabled ? 'enable' : 'disable'}`),
+    async faults(spec) {
+      await admin('POST', '/__admin/faults', spec);
+    },
+    async clearFaults() {
+      await admin('DELETE', '/__admin/faults');
+    },
+    release: async () => (await admin('POST', '/__admin/release')).released as number,
+    held,
+    async waitHeld(count = 1) {
+      while ((await held()) < count) await new Promise((r) => setTimeout(r, 20));
+    },
+    async setKeyEnabled(keyId, enabled) {
+      await admin('POST', `/__admin/keys/${encodeURIComponent(keyId)}/${enabled ? 'enable' : 'disable'}`);
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { CreateKeyCommand, ListKeysCommand, SignCommand } from '@aws-sdk/client-kms';
 import { secp256k1 } from '@noble/curves/secp256k1';
+import { spawnKmsLocal } from '../src';
 import { client, removeDir, tempDir, TEST_CREDENTIALS } from './harness';
 
 // the built command (jest.config.js builds it from the current sources first)
@@ -82,6 +83,41 @@ describe('kms-local command', () => {
     expect(await stop(r)).toBe(0);
     expect(r.stderr()).toContain('ListKeys 400 InvalidSignatureException');
     expect(r.stderr()).not.toContain(TEST_CREDENTIALS.secretAccessKey);
+  });
+
+  it('spawnKmsLocal: a held call waits until release(), which says how many it let go; clearFaults() releases too', async () => {
+    const k = await spawnKmsLocal();
+    const kms = client(k.url);
+    try {
+      const key = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId!;
+      const sign = () =>
+        kms.send(
+          new SignCommand({
+            KeyId: key,
+            Message: createHash('sha256').update('x').digest(),
+            MessageType: 'DIGEST',
+            SigningAlgorithm: 'ECDSA_SHA_256',
+          }),
+        );
+      await k.faults({ hold: { operations: ['Sign'] } });
+      let settled = 0;
+      const two = [sign(), sign()].map((p) => p.finally(() => (settled += 1)));
+      await k.waitHeld(2);
+      await expect(kms.send(new ListKeysCommand({}))).resolves.toBeDefined(); // not held
+      expect(await k.held()).toBe(2);
+      expect(settled).toBe(0);
+      expect(await k.release()).toBe(2);
+      for (const out of await Promise.all(two)) expect(out.Signature!.length).toBeGreaterThan(0);
+      const third = sign();
+      await k.waitHeld(1);
+      await k.clearFaults();
+      await expect(third).resolves.toBeDefined();
+      expect(await k.held()).toBe(0);
+      expect(await k.release()).toBe(0);
+    } finally {
+      kms.destroy();
+      await k.stop();
+    }
   });
 
   it('refuses bad arguments with a usage error', () => {

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import {
   CreateKeyCommand,
   DependencyTimeoutException,
@@ -102,6 +102,114 @@ describe('latency and hangs', () => {
     impatient.destroy();
     // the next call gets no 300 ms bound: on a loaded machine an answered call can take longer than that
     await expect(listKeys()).resolves.toBeDefined();
+  });
+});
+
+describe('held calls', () => {
+  const verifier = async (id = keyId) => {
+    const pk = await t.kms.send(new GetPublicKeyCommand({ KeyId: id }));
+    return createPublicKey({ key: Buffer.from(pk.PublicKey!), format: 'der', type: 'spki' });
+  };
+  /** whether `der` is the key's ECDSA signature over digest(text) */
+  const verifies = (key: ReturnType<typeof createPublicKey>, text: string, der: Uint8Array) =>
+    verify('sha256', Buffer.from(text), { key, dsaEncoding: 'der' }, der);
+  const signOn = (id: string, message = digest('payload')) =>
+    t.kms.send(new SignCommand({ KeyId: id, Message: message, MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
+
+  it('holds a call unanswered until released, then answers it as usual: the signature verifies', async () => {
+    const key = await verifier();
+    t.server.faults.hold({ operations: ['Sign'] });
+    let settled = false;
+    const pending = sign(t.kms, digest('held')).finally(() => (settled = true));
+    await t.server.faults.waitHeld(1);
+    await expect(listKeys()).resolves.toBeDefined(); // other operations are answered meanwhile
+    expect(settled).toBe(false);
+    expect(t.server.faults.held()).toBe(1);
+    expect(t.server.faults.release()).toBe(1);
+    const out = await pending;
+    expect(verifies(key, 'held', out.Signature!)).toBe(true);
+    expect(t.server.faults.held()).toBe(0);
+  });
+
+  it('holds only the next `count` calls of the named operations on the named keys', async () => {
+    const other = (await t.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId!;
+    const key = await verifier();
+    t.server.faults.hold({ count: 1, operations: ['Sign'], keyIds: [keyId] });
+    await expect(signOn(other)).resolves.toBeDefined(); // another key
+    await expect(verifier()).resolves.toBeDefined(); // another operation on the key
+    const first = signOn(keyId, digest('first'));
+    await t.server.faults.waitHeld(1);
+    await expect(signOn(keyId)).resolves.toBeDefined(); // the count is used up: the next Sign on the key is answered
+    expect(t.server.faults.held()).toBe(1);
+    expect(t.server.faults.snapshot().hold).toBeUndefined();
+    expect(t.server.faults.release()).toBe(1);
+    expect(verifies(key, 'first', (await first).Signature!)).toBe(true);
+  });
+
+  it('{hold: null} holds no more calls and keeps the held ones; clear() releases them', async () => {
+    t.server.faults.hold();
+    const pending = [sign(), listKeys()];
+    await t.server.faults.waitHeld(2);
+    t.server.faults.set({ hold: null });
+    await expect(sign()).resolves.toBeDefined();
+    expect(t.server.faults.held()).toBe(2);
+    t.server.faults.clear();
+    await expect(Promise.all(pending)).resolves.toHaveLength(2);
+    await expect(sign()).resolves.toBeDefined();
+    expect(t.server.faults.release()).toBe(0);
+  });
+
+  it('over the admin endpoint: GET /__admin/held counts, POST /__admin/release says how many it released, DELETE releases', async () => {
+    expect((await admin('POST', { hold: { operations: ['Sign'] } })).body.hold).toMatchObject({ operations: ['Sign'] });
+    const held = async () => ((await (await fetch(`${t.server.url}/__admin/held`)).json()) as { held: number }).held;
+    expect(await held()).toBe(0);
+    const two = [sign(), sign()];
+    await t.server.faults.waitHeld(2);
+    expect(await held()).toBe(2);
+    const released = await fetch(`${t.server.url}/__admin/release`, { method: 'POST' });
+    expect(released.status).toBe(200);
+    expect(await released.json()).toEqual({ released: 2 });
+    await expect(Promise.all(two)).resolves.toHaveLength(2);
+    const third = sign(); // the fault is still set
+    await t.server.faults.waitHeld(1);
+    expect((await admin('DELETE')).body.hold).toBeUndefined();
+    await expect(third).resolves.toBeDefined();
+    expect(await held()).toBe(0);
+  });
+
+  it('forgets a held call whose client gave up: it is never run, and the server goes on holding and answering', async () => {
+    const lines: string[] = [];
+    const s = await start({ log: (l) => lines.push(l) });
+    try {
+      const id = (await s.kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId!;
+      const signHere = (abortSignal?: AbortSignal) =>
+        s.kms.send(new SignCommand({ KeyId: id, Message: digest('x'), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }), {
+          abortSignal,
+        });
+      s.server.faults.hold({ operations: ['Sign'] });
+      const giveUp = new AbortController();
+      const abandoned = signHere(giveUp.signal).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      await s.server.faults.waitHeld(1);
+      giveUp.abort();
+      expect((await abandoned)?.name).toBe('AbortError');
+      while (!lines.includes('Sign held call dropped: its client gave up')) await new Promise((r) => setTimeout(r, 10));
+      expect(s.server.faults.held()).toBe(0);
+      expect(s.server.faults.release()).toBe(0);
+      const next = signHere();
+      await s.server.faults.waitHeld(1);
+      expect(s.server.faults.release()).toBe(1);
+      await expect(next).resolves.toBeDefined();
+      expect(lines.filter((l) => l === 'Sign 200')).toHaveLength(1); // the abandoned call never signed
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('refuses a hold trigger with a bad count', () => {
+    expect(() => t.server.faults.hold({ count: -1 })).toThrow(/hold.count/);
   });
 });
 
