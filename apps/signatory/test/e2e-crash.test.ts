@@ -108,17 +108,16 @@ describe('crash and shutdown safety with real processes', () => {
 
   it('KMS throttling is retried; KMS down gives an error within the deadline, moves nothing, and the next request after recovery succeeds', async () => {
     const chain = 'a0000004';
-    // the default KMS deadline (5 s), the bound every request that must succeed in these suites has: the throttled and
-    // the recovered requests get it, the hung one (kms-local never answers it) waits it out; a request deadline far above
-    // it: the hung request fails at the KMS deadline, saying so
-    const s = await signatory(['--request-deadline-ms', '30000']);
+    // a KMS deadline that the throttled and the recovered requests cannot miss on a loaded machine (the hung one
+    // waits it out), and a request deadline above it: the hung request fails at the KMS deadline, saying so
+    const s = await signatory(['--kms-deadline-ms', '10000', '--request-deadline-ms', '30000']);
     await e2e.kms.faults({ throttle: { count: 2, operations: ['Sign'] } });
     expect((await post(s.url, block(1, 0, 0, chain))).status).toBe(200);
     await e2e.kms.faults({ hang: { operations: ['Sign'] } });
     const down = await post(s.url, block(2, 0, 0, chain));
     await e2e.kms.clearFaults();
     expect(down.status).toBe(500);
-    expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 5000 ms/); // gave up at the deadline
+    expect(JSON.parse(down.text)[0].msg).toMatch(/KMS Sign got no answer .*deadline 10000 ms/); // gave up at the deadline
     expect(await storedBlock(chain)).toMatchObject({ level: 1 }); // nothing moved
     expect((await post(s.url, block(2, 0, 0, chain))).status).toBe(200);
     await stop(s.proc);
