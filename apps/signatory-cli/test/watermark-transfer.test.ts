@@ -71,7 +71,12 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
     const src = await fresh();
     await src.store.commit(slot('block'), signed(1200, 0));
     await src.store.commit(slot('attestation', PKH2), signed(1201, 2));
-    const r = await runCli(['watermark', 'export', '-c', src.config]);
+    const out = path.join(dirs[0]!, 'marks.json');
+    // to stdout and to a new file at once (both only read the store)
+    const [r, written] = await Promise.all([
+      runCli(['watermark', 'export', '-c', src.config]),
+      runCli(['watermark', 'export', '-c', src.config, '--out', out]),
+    ]);
     expect(r.code).toBe(0);
     const file = JSON.parse(r.stdout);
     expect(file).toMatchObject({ format: 'signatory-ts/watermarks', version: 1, store: setup.name });
@@ -81,8 +86,7 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
       { chain: CHAIN, pkh: PKH, kind: 'block', level: 1200, round: 0, digest: b58Encode('vh', digest('1200/0')) },
     ]);
     expect(r.stdout).not.toContain('sig-'); // signatures are not exported
-    const out = path.join(dirs[0]!, 'marks.json');
-    expect((await runCli(['watermark', 'export', '-c', src.config, '--out', out])).code).toBe(0);
+    expect(written.code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).marks).toEqual(file.marks);
     const again = await runCli(['watermark', 'export', '-c', src.config, '--out', out]);
     expect(again.code).toBe(2);
@@ -231,19 +235,26 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
 
   it('refuses a file that is not an export, or a newer version, whole', async () => {
     const dst = await fresh();
-    const file = path.join(dirs[0]!, 'x.json');
-    writeFileSync(file, JSON.stringify({ [PKH]: { block: { level: 1, round: 0, hash: null } } }));
-    const notExport = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
+    const file = (name: string, content: object) => {
+      const f = path.join(dirs[0]!, name);
+      writeFileSync(f, JSON.stringify(content));
+      return f;
+    };
+    const goFile = file('x.json', { [PKH]: { block: { level: 1, round: 0, hash: null } } });
+    const v2 = file('v2.json', { format: 'signatory-ts/watermarks', version: 2, marks: [] });
+    const noMarks = file('empty.json', { format: 'signatory-ts/watermarks', version: 1, marks: [] });
+    // four runs at once: none of them writes a mark, so their order does not matter
+    const [notExport, newer, empty, none] = await Promise.all([
+      runCli(['watermark', 'import', '-c', dst.config, '--from', goFile, '--apply']),
+      runCli(['watermark', 'import', '-c', dst.config, '--from', v2, '--apply']),
+      runCli(['watermark', 'import', '-c', dst.config, '--from', noMarks, '--apply']),
+      runCli(['watermark', 'import', '-c', dst.config]),
+    ]);
     expect(notExport.code).toBe(2);
     expect(notExport.stderr).toContain('is not a watermark export file');
-    writeFileSync(file, JSON.stringify({ format: 'signatory-ts/watermarks', version: 2, marks: [] }));
-    const newer = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
     expect(newer.stderr).toContain('has version 2; this signatory-cli reads version 1');
-    writeFileSync(file, JSON.stringify({ format: 'signatory-ts/watermarks', version: 1, marks: [] }));
-    const empty = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
     expect(empty.code).toBe(0);
-    expect(empty.stdout).toContain(`export file ${file} holds no marks: nothing to import`);
-    const none = await runCli(['watermark', 'import', '-c', dst.config]);
+    expect(empty.stdout).toContain(`export file ${noMarks} holds no marks: nothing to import`);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('give exactly one source');
     expect(await dst.store.get(slot('block'))).toBeUndefined();
@@ -302,9 +313,12 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
     );
     expect(c2.status).toBe('rejected');
     // the watermark_v2 directory itself is accepted too; a directory without one is refused
-    const again = await runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', path.join(goBase, 'watermark_v2')]);
+    // two dry runs at once (neither writes)
+    const [again, wrong] = await Promise.all([
+      runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', path.join(goBase, 'watermark_v2')]),
+      runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', dirs[0]!]),
+    ]);
     expect(again.stdout).toContain('0 to raise, 4 to keep, 0 refused');
-    const wrong = await runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', dirs[0]!]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("no watermark_v2 directory there; give Go Signatory's base_dir");
   });
