@@ -4,7 +4,7 @@
  * vault holds, more keys than one ListKeys page, and --json.
  */
 import { rmSync } from 'node:fs';
-import { CreateKeyCommand, DisableKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DisableKeyCommand, type CreateKeyCommandInput, type KMSClient } from '@aws-sdk/client-kms';
 import { importKey } from '@signatory-ts/vault-awskms';
 import { InMemorySigner } from '@taquito/signer';
 import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
@@ -36,20 +36,24 @@ async function seed(client: KMSClient, secret: string, type: 'tz1' | 'tz2' | 'tz
 beforeAll(async () => {
   kms = await startKms();
   dir = tempDir('cli-list-');
-  await seed(kms.client, P2SK, 'tz3');
-  await seed(kms.client, SPSK, 'tz2');
-  await seed(kms.client, EDSK, 'tz1');
-  // keys a Tezos signer must skip, not die on
-  for (const input of [
-    { KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
-    { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
-    { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' },
-  ] as const) {
+  // the keys are independent: all made at once
+  const skipped = async (input: CreateKeyCommandInput) =>
     skippedArns.push((await kms.client.send(new CreateKeyCommand(input))).KeyMetadata!.Arn!);
-  }
-  const disabled = (await kms.client.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.Arn!;
-  await kms.client.send(new DisableKeyCommand({ KeyId: disabled }));
-  skippedArns.push(disabled);
+  await Promise.all([
+    seed(kms.client, P2SK, 'tz3'),
+    seed(kms.client, SPSK, 'tz2'),
+    seed(kms.client, EDSK, 'tz1'),
+    // keys a Tezos signer must skip, not die on
+    skipped({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' }),
+    skipped({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+    skipped({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' }),
+    (async () => {
+      const made = await kms.client.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }));
+      const disabled = made.KeyMetadata!.Arn!;
+      await kms.client.send(new DisableKeyCommand({ KeyId: disabled }));
+      skippedArns.push(disabled);
+    })(),
+  ]);
 }, 180_000);
 afterAll(async () => {
   await kms.stop();
