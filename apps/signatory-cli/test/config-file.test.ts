@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { ROOT, runCli, startKms, tempDir, writeConfig, type KmsChild } from './harness';
+import { ROOT, runCli, startKms, tempDir, writeConfig, type KmsChild, type Run } from './harness';
 
 // tests run the CLI or `signatory serve` several times in a row: on a loaded CI machine one run can take seconds, and
 // a test then outlasts jest's default 60 s
@@ -71,12 +71,17 @@ const COMMANDS: string[][] = [
 
 describe.each(YAML_ERRORS)('a YAML error never quotes the file: %s', (what, yaml, expected) => {
   let file: string;
+  // the five processes of this file are independent: all start at once, and each test awaits its own
+  const cli = new Map<string[], Promise<Run>>();
+  let served: ReturnType<typeof serve>;
   beforeAll(() => {
     file = write(`${what.replace(/\W+/g, '-')}.yaml`, yaml);
+    for (const args of COMMANDS) cli.set(args, runCli([...args.slice(0, 1), '-c', file, ...args.slice(1)]));
+    served = serve(file);
   });
 
   it.each(COMMANDS.map((c) => [c.join(' '), c]))('signatory-cli %s', async (_name, args) => {
-    const r = await runCli([...(args as string[]).slice(0, 1), '-c', file, ...(args as string[]).slice(1)]);
+    const r = await cli.get(args as string[])!;
     expect(r.stdout + r.stderr).not.toContain(T.slice(0, 8));
     expect(r.code).toBe(3);
     const line = r.stderr.trim().split('\n');
@@ -86,7 +91,7 @@ describe.each(YAML_ERRORS)('a YAML error never quotes the file: %s', (what, yaml
   });
 
   it('signatory serve', async () => {
-    const r = await serve(file);
+    const r = await served;
     expect(r.stderr.join('\n')).not.toContain(T.slice(0, 8));
     expect(r.matched).toBeUndefined();
     expect(r.code).toBe(1);
@@ -101,14 +106,20 @@ describe('a config that can sign nothing', () => {
     /the config is empty, so the signer would have no key to sign with: add a vault under "vaults:" and the keys it may sign with under "tezos:"/;
   const NO_VAULT = /no vault is configured, so the signer would have no key to sign with: add one under "vaults:"/;
 
-  it.each([
+  const NOTHING: [string, string, RegExp][] = [
     ['an empty file', '', EMPTY],
     ['a file of comments', '# nothing yet\n', EMPTY],
     ['no vaults', 'server:\n  address: 127.0.0.1:0\n  utility_address: 127.0.0.1:0\n', NO_VAULT],
     ['an empty vaults:', 'server:\n  address: 127.0.0.1:0\n  utility_address: 127.0.0.1:0\nvaults:\n', NO_VAULT],
-  ])('%s: signatory serve refuses to start, saying what to add', async (what, yaml, message) => {
-    const file = write(`nothing-${what.replace(/\W+/g, '-')}.yaml`, yaml);
-    const r = await serve(file);
+  ];
+  // the four daemons are independent: all start at once, and each test awaits its own
+  const served = new Map<string, ReturnType<typeof serve>>();
+  beforeAll(() => {
+    for (const [what, yaml] of NOTHING) served.set(what, serve(write(`nothing-${what.replace(/\W+/g, '-')}.yaml`, yaml)));
+  });
+
+  it.each(NOTHING)('%s: signatory serve refuses to start, saying what to add', async (what, _yaml, message) => {
+    const r = await served.get(what)!;
     expect(r.matched).toBeUndefined();
     expect(r.code).toBe(1);
     expect(r.stderr.join('\n')).toMatch(message);

@@ -141,26 +141,29 @@ describe('signatory-cli import', () => {
   });
 
   it('imports spsk (tz2) and p2sk (tz3)', async () => {
-    const sp = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', SPSK]), SPSK);
+    // two keys of other addresses: the imports are independent and run at once
+    const [spRun, p2Run] = await Promise.all([
+      runCli(['import', '-c', config, '--vault', 'kms', SPSK]),
+      runCli(['import', '-c', config, '--vault', 'kms', P2SK]),
+    ]);
+    const sp = await expectImported(spRun, SPSK);
     expect(sp.pkh).toBe('tz2QPsZoZse4eeahhg5DdfnBDB4VbU1PwgxN');
-    const p2 = await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', P2SK]), P2SK);
+    const p2 = await expectImported(p2Run, P2SK);
     expect(p2.pkh).toBe('tz3ZbCsUveF3Q6WUNkThT1wyJyhPunanaAXK');
   });
 
   it('imports encrypted edesk, spesk and p2esk with the password from --password-file or SIGNATORY_PASSWORD', async () => {
     const pwFile = path.join(dir, 'password');
     writeFileSync(pwFile, 'qqq\n', { mode: 0o600 });
-    await expectImported(await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile, EDESK]), EDESK, 'qqq');
-    await expectImported(
-      await runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'qqq' } }),
-      SPESK,
-      'qqq',
-    );
-    const p2 = await expectImported(
-      await runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile], { input: P2ESK }),
-      P2ESK,
-      'qqq',
-    );
+    // three keys of three addresses: independent imports, run at once
+    const [ed, sp, p2Run] = await Promise.all([
+      runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile, EDESK]),
+      runCli(['import', '-c', config, '--vault', 'kms', SPESK], { env: { SIGNATORY_PASSWORD: 'qqq' } }),
+      runCli(['import', '-c', config, '--vault', 'kms', '--password-file', pwFile], { input: P2ESK }),
+    ]);
+    await expectImported(ed, EDESK, 'qqq');
+    await expectImported(sp, SPESK, 'qqq');
+    const p2 = await expectImported(p2Run, P2ESK, 'qqq');
     expect(p2.publicKey).toBe('p2pk68Ky2h9UZZ4jUYws8mU8Cazhu4H1LdK22wD8HgDPRSvsJPBDtJ7');
   });
 
@@ -206,11 +209,13 @@ describe('signatory-cli import', () => {
     it('a corrupted key (bad checksum) or garbage: clear error, nothing created', async () => {
       const before = await keyArns();
       const corrupted = P2SK.slice(0, 20) + (P2SK[20] === 'a' ? 'b' : 'a') + P2SK.slice(21);
-      const r = await runCli(['import', '-c', config, '--vault', 'kms', corrupted]);
+      const [r, junk] = await Promise.all([
+        runCli(['import', '-c', config, '--vault', 'kms', corrupted]),
+        runCli(['import', '-c', config, '--vault', 'kms', 'hello']),
+      ]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/checksum|not valid base58/i);
       expect(r.stderr).not.toContain(corrupted);
-      const junk = await runCli(['import', '-c', config, '--vault', 'kms', 'hello']);
       expect(junk.code).toBe(2);
       expect(await keyArns()).toEqual(before);
     });
@@ -314,11 +319,13 @@ describe('signatory-cli generate', () => {
 
   it('refuses tz4 and unknown types before any KMS call', async () => {
     const before = await keyArns();
-    const r = await runCli(['generate', '-c', config, '--vault', 'kms', '--type', 'tz4']);
+    // a name every object has (not an own key of the type table) is no key type either
+    const [r, proto] = await Promise.all([
+      runCli(['generate', '-c', config, '--vault', 'kms', '--type', 'tz4']),
+      runCli(['generate', '-c', config, '--vault', 'kms', '--type', 'constructor']),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no BLS12-381');
-    // a name every object has (not an own key of the type table) is no key type either
-    const proto = await runCli(['generate', '-c', config, '--vault', 'kms', '--type', 'constructor']);
     expect(proto.code).toBe(2);
     expect(proto.stderr).toContain('--type must be tz1, tz2 or tz3, got "constructor"');
     expect(await keyArns()).toEqual(before);

@@ -42,7 +42,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('signatory-cli limits (built CLI)', () => {
   it("show prints each key's limits; keys without limits are left out", async () => {
-    const r = await runCli(['limits', 'show', '-c', config]);
+    const [r, j] = await Promise.all([runCli(['limits', 'show', '-c', config]), runCli(['limits', 'show', '--json', '-c', config])]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       `${PKH}\n` +
@@ -51,7 +51,6 @@ describe('signatory-cli limits (built CLI)', () => {
         '  max_gas_limit  100000\n' +
         `  destinations   ${PKH2}, ${DEST}%transfer\n`,
     );
-    const j = await runCli(['limits', 'show', '--json', '-c', config]);
     expect(JSON.parse(j.stdout)).toEqual([
       {
         pkh: PKH,

@@ -4,7 +4,7 @@
  * vault holds, more keys than one ListKeys page, and --json.
  */
 import { rmSync } from 'node:fs';
-import { CreateKeyCommand, DisableKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DisableKeyCommand, type CreateKeyCommandInput, type KMSClient } from '@aws-sdk/client-kms';
 import { importKey } from '@signatory-ts/vault-awskms';
 import { InMemorySigner } from '@taquito/signer';
 import { parseSecretKey, secretKeyToPkcs8 } from '@signatory-ts/core';
@@ -36,20 +36,24 @@ async function seed(client: KMSClient, secret: string, type: 'tz1' | 'tz2' | 'tz
 beforeAll(async () => {
   kms = await startKms();
   dir = tempDir('cli-list-');
-  await seed(kms.client, P2SK, 'tz3');
-  await seed(kms.client, SPSK, 'tz2');
-  await seed(kms.client, EDSK, 'tz1');
-  // keys a Tezos signer must skip, not die on
-  for (const input of [
-    { KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
-    { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
-    { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' },
-  ] as const) {
+  // the keys are independent: all made at once
+  const skipped = async (input: CreateKeyCommandInput) =>
     skippedArns.push((await kms.client.send(new CreateKeyCommand(input))).KeyMetadata!.Arn!);
-  }
-  const disabled = (await kms.client.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.Arn!;
-  await kms.client.send(new DisableKeyCommand({ KeyId: disabled }));
-  skippedArns.push(disabled);
+  await Promise.all([
+    seed(kms.client, P2SK, 'tz3'),
+    seed(kms.client, SPSK, 'tz2'),
+    seed(kms.client, EDSK, 'tz1'),
+    // keys a Tezos signer must skip, not die on
+    skipped({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' }),
+    skipped({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }),
+    skipped({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Origin: 'EXTERNAL' }),
+    (async () => {
+      const made = await kms.client.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' }));
+      const disabled = made.KeyMetadata!.Arn!;
+      await kms.client.send(new DisableKeyCommand({ KeyId: disabled }));
+      skippedArns.push(disabled);
+    })(),
+  ]);
 }, 180_000);
 afterAll(async () => {
   await kms.stop();
@@ -104,10 +108,9 @@ describe('signatory-cli list', () => {
 
   it('reports skipped keys after the list (summary; each with its reason under -v)', async () => {
     const config = writeConfig(dir, { url: kms.url, tezos: TEZOS });
-    const r = await runCli(['list', '-c', config]);
+    const [r, v] = await Promise.all([runCli(['list', '-c', config]), runCli(['list', '-c', config, '-v'])]);
     expect(r.stderr).toContain(`skipped ${skippedArns.length} keys`);
     expect(r.stderr).toContain('run with -v');
-    const v = await runCli(['list', '-c', config, '-v']);
     for (const a of skippedArns) expect(v.stderr).toMatch(new RegExp(`${a.replace(/[/.]/g, '\\$&')}.*: \\S`));
     expect(v.stdout).toBe(r.stdout);
   });
@@ -159,9 +162,14 @@ describe('signatory-cli list over more keys than one ListKeys page', () => {
   beforeAll(async () => {
     big = await startKms();
     const specs = ['ECC_NIST_P256', 'ECC_SECG_P256K1', 'ECC_NIST_EDWARDS25519'] as const;
-    for (let i = 0; i < 230; i++) {
-      const r = await big.client.send(new CreateKeyCommand({ KeySpec: specs[i % 3], KeyUsage: 'SIGN_VERIFY' }));
-      made.add(r.KeyMetadata!.Arn!);
+    // ten at a time: kms-local makes each key on its own
+    for (let i = 0; i < 230; i += 10) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(10, 230 - i) }, (_, j) =>
+          big.client.send(new CreateKeyCommand({ KeySpec: specs[(i + j) % 3], KeyUsage: 'SIGN_VERIFY' })),
+        ),
+      );
+      for (const r of batch) made.add(r.KeyMetadata!.Arn!);
     }
   }, 180_000);
   afterAll(() => big.stop());

@@ -7,8 +7,8 @@ import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from '
 import path from 'node:path';
 import { loadConfig } from '@signatory-ts/config';
 import { b58Encode, blake2b256, fromHex, type Slot } from '@signatory-ts/core';
-import { openWatermarkStore, signWithWatermark, type WatermarkStore } from '@signatory-ts/watermark';
-import { runCli, tempDir, writeConfig } from './harness';
+import { openWatermarkStore, signWithWatermark, type SignedMark, type WatermarkStore } from '@signatory-ts/watermark';
+import { runCli, tempDir, writeConfig, type Run } from './harness';
 import { STORE_SETUPS, type RunningStore } from '../../signatory/test/stores';
 
 // each test runs the CLI (a process loading the AWS SDK) several times in a row, against three stores: on a loaded CI
@@ -56,6 +56,37 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * `watermark export --out` (the built CLI) of a file store holding `marks`. Each store row imports the same file-store
+ * source, so the export is made once, at its first use, and shared by the rows; `name` names the source.
+ */
+const sharedExports = new Map<string, Promise<{ run: Run; file: string }>>();
+const exportDirs: string[] = [];
+function exportOf(name: string, marks: [Slot, SignedMark][]): Promise<{ run: Run; file: string }> {
+  let made = sharedExports.get(name);
+  if (made === undefined) {
+    made = (async () => {
+      const dir = tempDir('cli-wm-src-');
+      exportDirs.push(dir);
+      const config = writeConfig(dir, { url: 'http://127.0.0.1:9' });
+      appendFileSync(config, FILE_YAML);
+      const store = await openWatermarkStore(await loadConfig(config));
+      try {
+        for (const [s, mark] of marks) await store.commit(s, mark);
+      } finally {
+        await store.close?.();
+      }
+      const file = path.join(dir, 'marks.json');
+      return { run: await runCli(['watermark', 'export', '-c', config, '--out', file]), file };
+    })();
+    sharedExports.set(name, made);
+  }
+  return made;
+}
+afterAll(() => {
+  for (const d of exportDirs) rmSync(d, { recursive: true, force: true });
+});
+
 describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name store', (setup) => {
   let running: RunningStore;
   let n = 0;
@@ -71,7 +102,12 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
     const src = await fresh();
     await src.store.commit(slot('block'), signed(1200, 0));
     await src.store.commit(slot('attestation', PKH2), signed(1201, 2));
-    const r = await runCli(['watermark', 'export', '-c', src.config]);
+    const out = path.join(dirs[0]!, 'marks.json');
+    // to stdout and to a new file at once (both only read the store)
+    const [r, written] = await Promise.all([
+      runCli(['watermark', 'export', '-c', src.config]),
+      runCli(['watermark', 'export', '-c', src.config, '--out', out]),
+    ]);
     expect(r.code).toBe(0);
     const file = JSON.parse(r.stdout);
     expect(file).toMatchObject({ format: 'signatory-ts/watermarks', version: 1, store: setup.name });
@@ -81,8 +117,7 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
       { chain: CHAIN, pkh: PKH, kind: 'block', level: 1200, round: 0, digest: b58Encode('vh', digest('1200/0')) },
     ]);
     expect(r.stdout).not.toContain('sig-'); // signatures are not exported
-    const out = path.join(dirs[0]!, 'marks.json');
-    expect((await runCli(['watermark', 'export', '-c', src.config, '--out', out])).code).toBe(0);
+    expect(written.code).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).marks).toEqual(file.marks);
     const again = await runCli(['watermark', 'export', '-c', src.config, '--out', out]);
     expect(again.code).toBe(2);
@@ -90,12 +125,12 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
   });
 
   it('import from an export file: a dry run writes nothing; --apply raises, keeps higher marks, never lowers one', async () => {
-    const src = await side(FILE_YAML);
-    await src.store.commit(slot('block'), signed(100, 0));
-    await src.store.commit(slot('preattestation'), signed(50, 3));
-    await src.store.commit(slot('attestation'), signed(40, 0));
-    const exported = path.join(dirs[0]!, 'marks.json');
-    expect((await runCli(['watermark', 'export', '-c', src.config, '--out', exported])).code).toBe(0);
+    const { run, file: exported } = await exportOf('block 100/0, preattestation 50/3, attestation 40/0', [
+      [slot('block'), signed(100, 0)],
+      [slot('preattestation'), signed(50, 3)],
+      [slot('attestation'), signed(40, 0)],
+    ]);
+    expect(run.code).toBe(0);
 
     const dst = await fresh();
     await dst.store.commit(slot('preattestation'), signed(60, 0, 'dst-pre')); // above the export: kept
@@ -122,10 +157,9 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
   });
 
   it('an imported mark is never replayed: the identical request at its level and round is refused without signing', async () => {
-    const src = await side(FILE_YAML);
-    await src.store.commit(slot('preattestation'), { level: 34, round: 4, digest: blake2b256(fromHex(C2)), signature: 'sig-src' });
-    const exported = path.join(dirs[0]!, 'marks.json');
-    await runCli(['watermark', 'export', '-c', src.config, '--out', exported]);
+    const { file: exported } = await exportOf('preattestation C2', [
+      [slot('preattestation'), { level: 34, round: 4, digest: blake2b256(fromHex(C2)), signature: 'sig-src' }],
+    ]);
     const dst = await fresh();
     expect((await runCli(['watermark', 'import', '-c', dst.config, '--from', exported, '--apply'])).code).toBe(0);
     const stored = await dst.store.get(slot('preattestation'));
@@ -154,10 +188,7 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
   });
 
   it('import --apply while a signer commits on the same store: the mark only goes up, and the signer signs on above it', async () => {
-    const src = await side(FILE_YAML);
-    await src.store.commit(slot('block'), signed(300, 0));
-    const exported = path.join(dirs[0]!, 'marks.json');
-    await runCli(['watermark', 'export', '-c', src.config, '--out', exported]);
+    const { file: exported } = await exportOf('block 300/0', [[slot('block'), signed(300, 0)]]);
     const dst = await fresh();
     const results: [number, string][] = [];
     let stopped = false;
@@ -231,19 +262,26 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
 
   it('refuses a file that is not an export, or a newer version, whole', async () => {
     const dst = await fresh();
-    const file = path.join(dirs[0]!, 'x.json');
-    writeFileSync(file, JSON.stringify({ [PKH]: { block: { level: 1, round: 0, hash: null } } }));
-    const notExport = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
+    const file = (name: string, content: object) => {
+      const f = path.join(dirs[0]!, name);
+      writeFileSync(f, JSON.stringify(content));
+      return f;
+    };
+    const goFile = file('x.json', { [PKH]: { block: { level: 1, round: 0, hash: null } } });
+    const v2 = file('v2.json', { format: 'signatory-ts/watermarks', version: 2, marks: [] });
+    const noMarks = file('empty.json', { format: 'signatory-ts/watermarks', version: 1, marks: [] });
+    // four runs at once: none of them writes a mark, so their order does not matter
+    const [notExport, newer, empty, none] = await Promise.all([
+      runCli(['watermark', 'import', '-c', dst.config, '--from', goFile, '--apply']),
+      runCli(['watermark', 'import', '-c', dst.config, '--from', v2, '--apply']),
+      runCli(['watermark', 'import', '-c', dst.config, '--from', noMarks, '--apply']),
+      runCli(['watermark', 'import', '-c', dst.config]),
+    ]);
     expect(notExport.code).toBe(2);
     expect(notExport.stderr).toContain('is not a watermark export file');
-    writeFileSync(file, JSON.stringify({ format: 'signatory-ts/watermarks', version: 2, marks: [] }));
-    const newer = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
     expect(newer.stderr).toContain('has version 2; this signatory-cli reads version 1');
-    writeFileSync(file, JSON.stringify({ format: 'signatory-ts/watermarks', version: 1, marks: [] }));
-    const empty = await runCli(['watermark', 'import', '-c', dst.config, '--from', file, '--apply']);
     expect(empty.code).toBe(0);
-    expect(empty.stdout).toContain(`export file ${file} holds no marks: nothing to import`);
-    const none = await runCli(['watermark', 'import', '-c', dst.config]);
+    expect(empty.stdout).toContain(`export file ${noMarks} holds no marks: nothing to import`);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('give exactly one source');
     expect(await dst.store.get(slot('block'))).toBeUndefined();
@@ -302,9 +340,12 @@ describe.each(STORE_SETUPS)('signatory-cli watermark export|import on the $name 
     );
     expect(c2.status).toBe('rejected');
     // the watermark_v2 directory itself is accepted too; a directory without one is refused
-    const again = await runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', path.join(goBase, 'watermark_v2')]);
+    // two dry runs at once (neither writes)
+    const [again, wrong] = await Promise.all([
+      runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', path.join(goBase, 'watermark_v2')]),
+      runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', dirs[0]!]),
+    ]);
     expect(again.stdout).toContain('0 to raise, 4 to keep, 0 refused');
-    const wrong = await runCli(['watermark', 'import', '-c', dst.config, '--from-go-dir', dirs[0]!]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain("no watermark_v2 directory there; give Go Signatory's base_dir");
   });

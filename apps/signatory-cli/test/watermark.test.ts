@@ -45,7 +45,7 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
   });
 
   it('show prints every slot with chain, pkh, kind, level and round', async () => {
-    const r = await runCli(['watermark', 'show', '-c', config]);
+    const [r, j] = await Promise.all([runCli(['watermark', 'show', '-c', config]), runCli(['watermark', 'show', '--json', '-c', config])]);
     expect(r.code).toBe(0);
     const rows = r.stdout
       .trim()
@@ -59,7 +59,6 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
         [CHAIN, PKH2, 'preattestation', '99', '1'],
       ].sort(),
     );
-    const j = await runCli(['watermark', 'show', '--json', '-c', config]);
     expect(JSON.parse(j.stdout)).toContainEqual({ chain: CHAIN, pkh: PKH2, kind: 'preattestation', level: 99, round: 1 });
   });
 
@@ -69,28 +68,24 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
     appendFileSync(fresh, running.yaml(`fresh_${process.pid}_${++n}`));
     const importFrom = ['import', '-c', config, '--from-config', fresh];
     const reset = ['reset', '-c', fresh, '--chain', CHAIN, '--pkh', PKH, '--kind', 'block', '--force'];
-    // twice each: had the first run created the table, the second would find an empty one
-    for (const args of [
-      ['show', '-c', fresh],
-      ['show', '-c', fresh],
-      ['export', '-c', fresh],
-      ['export', '-c', fresh],
-      importFrom,
-      importFrom,
-      reset,
-      reset,
-    ]) {
-      const r = await runCli(['watermark', ...args]);
-      if (setup.name !== 'file')
-        expect(r).toMatchObject({
-          code: 3, // a configuration problem
-          stderr: expect.stringMatching(new RegExp(`does not exist.*\\(watermark ${args[0]} never creates it`)),
-        });
-      else if (args === reset) expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('no watermark stored') });
-      else expect(r.code).toBe(0); // no chain file: nothing stored, nothing created
+    // twice each: had a run of the first round created the table, every run of the second would find an empty one
+    // (the four commands of a round run at once: none of them may create the store, so their order does not matter)
+    for (let round = 0; round < 2; round++) {
+      const commands = [['show', '-c', fresh], ['export', '-c', fresh], importFrom, reset];
+      const runs = await Promise.all(commands.map((args) => runCli(['watermark', ...args])));
+      commands.forEach((args, i) => {
+        const r = runs[i]!;
+        if (setup.name !== 'file')
+          expect(r).toMatchObject({
+            code: 3, // a configuration problem
+            stderr: expect.stringMatching(new RegExp(`does not exist.*\\(watermark ${args[0]} never creates it`)),
+          });
+        else if (args === reset) expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('no watermark stored') });
+        else expect(r.code).toBe(0); // no chain file: nothing stored, nothing created
+      });
     }
     rmSync(freshDir, { recursive: true, force: true });
-  }, 300_000); // eight CLI processes one after the other: on a loaded CI machine each can take many seconds to start
+  }, 300_000); // eight CLI processes, four at a time: on a loaded CI machine each can take many seconds to start
 
   it('reset without --force says what it would remove, names the store, and changes nothing', async () => {
     const r = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'block']);
@@ -113,15 +108,18 @@ describe.each(STORE_SETUPS)('signatory-cli watermark show|reset on the $name sto
   });
 
   it('reset refuses a slot that is not stored, a bad kind, a bad pkh and a bad chain', async () => {
-    const missing = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH2, '--kind', 'block', '--force']);
+    // four refusals at once: none of them changes anything, so their order does not matter
+    const [missing, kind, pkh, chain] = await Promise.all([
+      runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH2, '--kind', 'block', '--force']),
+      runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'endorsement', '--force']),
+      runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', 'tz3nope', '--kind', 'block', '--force']),
+      runCli(['watermark', 'reset', '-c', config, '--chain', 'NetNope', '--pkh', PKH, '--kind', 'block', '--force']),
+    ]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`no watermark stored for ${CHAIN} ${PKH2} block`);
-    const kind = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', PKH, '--kind', 'endorsement', '--force']);
     expect(kind.stderr).toContain('--kind must be one of block, preattestation, attestation, attestation_with_dal');
-    const pkh = await runCli(['watermark', 'reset', '-c', config, '--chain', CHAIN, '--pkh', 'tz3nope', '--kind', 'block', '--force']);
     expect(pkh.code).toBe(2);
     expect(pkh.stderr).toContain('--pkh');
-    const chain = await runCli(['watermark', 'reset', '-c', config, '--chain', 'NetNope', '--pkh', PKH, '--kind', 'block', '--force']);
     expect(chain.code).toBe(2);
     expect(chain.stderr).toContain('--chain');
     expect(await store.get({ chainId: CHAIN, pkh: PKH, kind: 'block' })).toMatchObject({ level: 1200 });
