@@ -3,11 +3,10 @@
 // typescript's transpileModule, which each jest worker also had to load);
 // workspace packages resolved to their sources so a test never runs against a stale dist.
 // `spawns`: the workspaces (turbo filters, e.g. '@signatory-ts/signatory...') whose built code the package's tests
-// run as child processes; jest.build-spawned.js builds them before the first suite. `maxWorkers`: 2 unless a
-// package's suites wait on child processes so much that more of them at once keep two cores busy.
+// run as child processes; jest.build-spawned.js builds them before the first suite.
 const path = require('node:path');
 
-module.exports = function jestConfig(dir, { spawns, maxWorkers = 2 } = {}) {
+module.exports = function jestConfig(dir, { spawns } = {}) {
   return {
     rootDir: dir,
     testEnvironment: 'node',
@@ -24,7 +23,7 @@ module.exports = function jestConfig(dir, { spawns, maxWorkers = 2 } = {}) {
     },
     testTimeout: 60000,
     // two workers even on two cores: most suites wait (child processes, servers, held calls) more than they compute
-    maxWorkers,
+    maxWorkers: 2,
     ...(spawns ? { globalSetup: path.join(__dirname, 'jest.build-spawned.js'), globals: { spawns } } : {}),
   };
 };
