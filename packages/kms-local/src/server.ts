@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { authenticate, type StaticCredentials } from './auth';
 import { KmsError } from './errors';
 import { checkFaultSpec, FaultSpecError, Faults, type FaultSpec } from './faults';
@@ -86,8 +87,6 @@ function send(res: ServerResponse, status: number, body: unknown, contentType = 
 function sendError(res: ServerResponse, err: KmsError): void {
   send(res, err.status, { __type: err.code, message: err.message });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a local AWS KMS endpoint (JSON 1.1 over HTTP) on loopback. */
 export async function startKmsLocal(options: KmsLocalOptions): Promise<KmsLocal> {

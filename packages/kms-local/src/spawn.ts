@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultSpec } from './faults';
 
 /** The built CLI; the same path from src/ (under jest) and from dist/. */
@@ -96,7 +97,7 @@ export async function spawnKmsLocal(options: SpawnKmsLocalOptions = {}): Promise
     release: async () => (await admin('POST', '/__admin/release')).released as number,
     held,
     async waitHeld(count = 1) {
-      while ((await held()) < count) await new Promise((r) => setTimeout(r, 20));
+      while ((await held()) < count) await sleep(20);
     },
     async setKeyEnabled(keyId, enabled) {
       await admin('POST', `/__admin/keys/${encodeURIComponent(keyId)}/${enabled ? 'enable' : 'disable'}`);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { SignatoryError } from '@signatory-ts/core';
@@ -52,8 +53,6 @@ function tryKernelLock(fd: number): boolean {
   native ??= require('fs-native-extensions') as { tryLock(fd: number): boolean };
   return native.tryLock(fd);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const PROCESS_NONCE = randomBytes(8).toString('hex');
 let uniqueCounter = 0;
